@@ -1,0 +1,89 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema } from './json-schema.js';
+import { ConfigError, loadConfigFile, parseConfig } from './load.js';
+
+function problemsOf(input: unknown): string[] {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('configuration', () => {
+  it('defaults to one room covering /', () => {
+    const config = parseConfig({});
+    expect(config.rooms).toEqual([
+      { id: 'main', match: ['/'], maxActive: 200, admitPerMinute: 600, admitBurst: 60, sessionIdleSeconds: 600, noShowSeconds: 60 },
+    ]);
+    expect(config.snapshotIntervalMs).toBe(250);
+    expect(config.origin.timeoutSeconds).toBe(30);
+  });
+
+  it('accepts the documented example and derives admitBurst', () => {
+    const config = parseConfig({
+      rooms: [{ id: 'main', match: ['/'], maxActive: 200, admitPerMinute: 5, sessionIdleSeconds: 600 }],
+    });
+    expect(config.rooms[0]?.admitBurst).toBe(1);
+    expect(config.rooms[0]?.noShowSeconds).toBe(60);
+  });
+
+  it('names every invalid field by its path', () => {
+    const problems = problemsOf({
+      rooms: [
+        { id: 'Main Room', match: ['no-slash'], maxActive: 0, admitPerMinute: -1, sessionIdleSeconds: 600 },
+        { id: 'b', match: ['/b'], maxActive: 2.5, admitPerMinute: 10, colour: 'red' },
+      ],
+      snapshotIntervalMs: 1,
+    });
+    const fields = problems.map((p) => p.split(':')[0]);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'rooms[0].id',
+        'rooms[0].match[0]',
+        'rooms[0].maxActive',
+        'rooms[0].admitPerMinute',
+        'rooms[1].maxActive',
+        'rooms[1].colour',
+        'snapshotIntervalMs',
+      ]),
+    );
+    expect(problems).toHaveLength(7);
+  });
+
+  it('rejects duplicate ids, shared prefixes and the reserved prefix', () => {
+    const problems = problemsOf({
+      rooms: [
+        { id: 'a', match: ['/x'], maxActive: 1, admitPerMinute: 1 },
+        { id: 'a', match: ['/x', '/_sanh/status'], maxActive: 1, admitPerMinute: 1 },
+      ],
+    });
+    expect(problems).toEqual([
+      'rooms[1].id: duplicate room id "a" (also rooms[0])',
+      'rooms[1].match[0]: prefix "/x" is already matched by rooms[0]',
+      'rooms[1].match[1]: the /_sanh/ prefix is reserved for Sảnh itself',
+    ]);
+  });
+
+  it('reports unreadable and malformed files by name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sanh-config-'));
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '{ "rooms": [ }');
+    await expect(loadConfigFile(bad)).rejects.toThrow(/bad\.json[\s\S]*not valid JSON/);
+    await expect(loadConfigFile(join(dir, 'missing.json'))).rejects.toThrow(/cannot read the file/);
+    const good = join(dir, 'good.json');
+    await writeFile(good, JSON.stringify({ rooms: [{ id: 'x', match: ['/x'], maxActive: 3, admitPerMinute: 30 }] }));
+    expect((await loadConfigFile(good)).rooms[0]?.maxActive).toBe(3);
+  });
+
+  it('keeps the committed JSON Schema in step with the schema', async () => {
+    const committed = JSON.parse(await readFile(new URL('../../sanh.schema.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(configJsonSchema());
+    expect(JSON.stringify(committed)).toContain('maxActive');
+  });
+});

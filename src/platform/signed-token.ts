@@ -1,0 +1,72 @@
+import { decodeBase64Url, encodeBase64Url } from './base64url.js';
+import { hmacKey, type KeyPurpose, type KeyRing } from './keyring.js';
+
+/**
+ * Compact signed tokens: `<keyId>.<payload>.<signature>`, payload as base64url JSON, signature
+ * HMAC-SHA256 (Web Crypto, constant-time verification) over `<keyId>.<payload>` with the key
+ * derived from the ring for one purpose. Verification results are cached per token string, so a
+ * visitor's repeated requests cost one map look-up; expiry is still checked on every use.
+ */
+export interface TokenSigner<P> {
+  sign(payload: P): Promise<string>;
+  /** The payload when the token is authentic and `accept` approves it; otherwise undefined. */
+  verify(token: string | undefined): Promise<P | undefined>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Creates a signer for one purpose. `parse` checks the payload's shape; `accept` its freshness. */
+export function createTokenSigner<P>(options: {
+  ring: KeyRing;
+  purpose: KeyPurpose;
+  parse: (value: unknown) => P | undefined;
+  accept: (payload: P) => boolean;
+  cacheSize?: number;
+}): TokenSigner<P> {
+  const { ring, purpose, parse, accept } = options;
+  const cacheSize = options.cacheSize ?? 20_000;
+  const verified = new Map<string, P>();
+
+  function remember(token: string, payload: P): void {
+    if (verified.size >= cacheSize) {
+      const oldest = verified.keys().next();
+      if (!oldest.done) verified.delete(oldest.value);
+    }
+    verified.set(token, payload);
+  }
+
+  return {
+    async sign(payload) {
+      const body = encodeBase64Url(encoder.encode(JSON.stringify(payload)));
+      const signed = `${ring.current.id}.${body}`;
+      const key = await hmacKey(ring.current, purpose);
+      const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(signed)));
+      return `${signed}.${encodeBase64Url(signature)}`;
+    },
+
+    async verify(token) {
+      if (!token || token.length > 2048) return undefined;
+      const cached = verified.get(token);
+      if (cached !== undefined) return accept(cached) ? cached : undefined;
+      const [keyId, body, signatureText, extra] = token.split('.');
+      if (extra !== undefined || !keyId || !body || !signatureText) return undefined;
+      const ringKey = ring.keys.get(keyId);
+      const signature = decodeBase64Url(signatureText);
+      const bodyBytes = decodeBase64Url(body);
+      if (!ringKey || !signature || !bodyBytes) return undefined;
+      const key = await hmacKey(ringKey, purpose);
+      const authentic = await crypto.subtle.verify('HMAC', key, signature, encoder.encode(`${keyId}.${body}`));
+      if (!authentic) return undefined;
+      let payload: P | undefined;
+      try {
+        payload = parse(JSON.parse(decoder.decode(bodyBytes)));
+      } catch {
+        return undefined;
+      }
+      if (payload === undefined) return undefined;
+      remember(token, payload);
+      return accept(payload) ? payload : undefined;
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * The one place Redis keys are built. Every key of a room carries the room id as a hash tag
+ * (`{room}`), so all of a room's keys live on one Redis Cluster slot and one script can touch them.
+ */
+export interface RoomKeys {
+  /** Hash: line counters and token bucket. */
+  state: string;
+  /** Sorted set: sessions and reserved slots by expiry. */
+  active: string;
+  /** Sorted set: lapsed reservations by lapse time. */
+  lapsed: string;
+}
+
+/** Builds the keys of one waiting room. */
+export function roomKeys(prefix: string, roomId: string): RoomKeys {
+  const base = `${prefix}:{${roomId}}`;
+  return { state: `${base}:state`, active: `${base}:active`, lapsed: `${base}:lapsed` };
+}

@@ -1,0 +1,237 @@
+/**
+ * The admission core: a deterministic model of one room. State and `now` go in, an outcome comes
+ * out; no I/O and no clock. The in-memory store runs it directly; the Redis store runs the same
+ * algorithm in Lua (`lua/*.lua`), and one contract suite holds both to the same behaviour.
+ *
+ * The line is two counters: tickets are numbered from 1 as visitors join (`nextTicket`), and the
+ * serving `frontier` is the highest ticket whose turn has come. Calling a ticket reserves a slot
+ * (`t:<n>` in `active`) for `noShowSeconds`; the visitor claims it with their signed ticket and it
+ * becomes their session (their visitor id in `active`, renewed by activity for
+ * `sessionIdleSeconds`). Unclaimed reservations lapse (no-shows) and free the slot; a lapsed
+ * ticket keeps priority for `sessionIdleSeconds` if its holder comes back late. Admissions, direct
+ * or from the line, take one token from a bucket that refills at `admitPerMinute / 60` per second
+ * and holds at most `admitBurst`.
+ */
+
+/** The limits of one room, as the store needs them. */
+export interface RoomLimits {
+  maxActive: number;
+  admitPerMinute: number;
+  admitBurst: number;
+  sessionIdleSeconds: number;
+  noShowSeconds: number;
+}
+
+/** Everything the store keeps for one room. */
+export interface RoomState {
+  /** Random id of this line's lifetime; tickets from another lifetime are unknown. */
+  epoch: string;
+  nextTicket: number;
+  frontier: number;
+  tokens: number;
+  refilledAt: number;
+  admittedTotal: number;
+  /** Member → expiry (ms). Members are visitor ids (sessions) and `t:<n>` (reservations). */
+  active: Map<string, number>;
+  /** `t:<n>` → when the reservation lapsed (ms). */
+  lapsed: Map<string, number>;
+  /** A lower bound of the earliest expiry in `active`, so pruning can skip the scan. */
+  earliestExpiry: number;
+}
+
+/** What every instance's status snapshot is built from. */
+export interface RoomSnapshot {
+  epoch: string;
+  frontier: number;
+  nextTicket: number;
+  /** Tickets issued but not yet called. */
+  waiting: number;
+  /** Sessions plus reserved slots. */
+  active: number;
+  tokens: number;
+  /** Admissions since the line began (called tickets, direct and late admissions). */
+  admittedTotal: number;
+  /** The store's clock when the snapshot was taken (ms). */
+  at: number;
+}
+
+/** The outcome of a visitor with no pass arriving. */
+export type JoinOutcome =
+  | { kind: 'admitted'; epoch: string }
+  | { kind: 'queued'; epoch: string; ticket: number; position: number };
+
+/** The outcome of a ticket holder asking whether their turn has come. */
+export type ClaimOutcome =
+  | { kind: 'admitted' }
+  | { kind: 'queued'; position: number }
+  /** The ticket belongs to another line lifetime, or its priority ran out: join again. */
+  | { kind: 'unknown' };
+
+/** Creates the state of a room nobody has visited yet: an empty line and a full bucket. */
+export function newRoomState(limits: RoomLimits, now: number, epoch: string): RoomState {
+  return {
+    epoch,
+    nextTicket: 1,
+    frontier: 0,
+    tokens: limits.admitBurst,
+    refilledAt: now,
+    admittedTotal: 0,
+    active: new Map(),
+    lapsed: new Map(),
+    earliestExpiry: Number.POSITIVE_INFINITY,
+  };
+}
+
+/** The reservation member for ticket `n`. */
+export function reservationMember(ticket: number): string {
+  return `t:${ticket}`;
+}
+
+function putActive(state: RoomState, member: string, expiresAt: number): void {
+  state.active.set(member, expiresAt);
+  if (expiresAt < state.earliestExpiry) state.earliestExpiry = expiresAt;
+}
+
+function prune(state: RoomState, limits: RoomLimits, now: number): void {
+  if (now >= state.earliestExpiry) {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [member, expiresAt] of state.active) {
+      if (expiresAt <= now) {
+        state.active.delete(member);
+        if (member.startsWith('t:')) state.lapsed.set(member, now);
+      } else if (expiresAt < earliest) {
+        earliest = expiresAt;
+      }
+    }
+    state.earliestExpiry = earliest;
+  }
+  const lapsedBefore = now - limits.sessionIdleSeconds * 1000;
+  for (const [member, lapsedAt] of state.lapsed) {
+    if (lapsedAt <= lapsedBefore) state.lapsed.delete(member);
+  }
+}
+
+function refill(state: RoomState, limits: RoomLimits, now: number): void {
+  const elapsed = Math.max(0, now - state.refilledAt);
+  state.tokens = Math.min(limits.admitBurst, state.tokens + (elapsed * limits.admitPerMinute) / 60_000);
+  state.refilledAt = now;
+}
+
+function advance(state: RoomState, limits: RoomLimits, now: number): void {
+  const waiting = state.nextTicket - 1 - state.frontier;
+  const free = limits.maxActive - state.active.size;
+  const count = Math.min(Math.floor(state.tokens), free, waiting);
+  if (count <= 0) return;
+  const reservedUntil = now + limits.noShowSeconds * 1000;
+  for (let i = 1; i <= count; i++) putActive(state, reservationMember(state.frontier + i), reservedUntil);
+  state.frontier += count;
+  state.tokens -= count;
+  state.admittedTotal += count;
+}
+
+/** Brings the room up to `now`: frees idle sessions and no-shows, refills tokens, calls tickets. */
+export function settle(state: RoomState, limits: RoomLimits, now: number): void {
+  prune(state, limits, now);
+  refill(state, limits, now);
+  advance(state, limits, now);
+}
+
+/** Reads the room's figures (call after `settle`). */
+export function snapshotOf(state: RoomState, now: number): RoomSnapshot {
+  return {
+    epoch: state.epoch,
+    frontier: state.frontier,
+    nextTicket: state.nextTicket,
+    waiting: state.nextTicket - 1 - state.frontier,
+    active: state.active.size,
+    tokens: state.tokens,
+    admittedTotal: state.admittedTotal,
+    at: now,
+  };
+}
+
+/** Advances the line and returns the snapshot; what every instance does a few times a second. */
+export function tick(state: RoomState, limits: RoomLimits, now: number): RoomSnapshot {
+  settle(state, limits, now);
+  return snapshotOf(state, now);
+}
+
+function admit(state: RoomState, limits: RoomLimits, now: number, visitorId: string): void {
+  state.tokens -= 1;
+  state.admittedTotal += 1;
+  putActive(state, visitorId, now + limits.sessionIdleSeconds * 1000);
+}
+
+function canAdmitNow(state: RoomState, limits: RoomLimits): boolean {
+  return state.active.size < limits.maxActive && state.tokens >= 1;
+}
+
+/**
+ * A visitor without a pass arrives: admitted at once when a slot and a token are free and nobody
+ * is waiting; otherwise given the next ticket, at the back of the line.
+ */
+export function join(state: RoomState, limits: RoomLimits, now: number, visitorId: string): JoinOutcome {
+  settle(state, limits, now);
+  const waiting = state.nextTicket - 1 - state.frontier;
+  if (waiting === 0 && canAdmitNow(state, limits)) {
+    admit(state, limits, now, visitorId);
+    return { kind: 'admitted', epoch: state.epoch };
+  }
+  const ticket = state.nextTicket;
+  state.nextTicket += 1;
+  advance(state, limits, now);
+  if (ticket <= state.frontier) return { kind: 'queued', epoch: state.epoch, ticket, position: 0 };
+  return { kind: 'queued', epoch: state.epoch, ticket, position: ticket - state.frontier };
+}
+
+/**
+ * A ticket holder asks whether their turn has come. A called ticket turns its reservation into
+ * the visitor's session; a lapsed one is admitted if a slot and a token are free right now and
+ * otherwise stays first in line; claiming twice is harmless.
+ */
+export function claim(
+  state: RoomState,
+  limits: RoomLimits,
+  now: number,
+  ticket: { number: number; epoch: string },
+  visitorId: string,
+): ClaimOutcome {
+  settle(state, limits, now);
+  if (ticket.epoch !== state.epoch || ticket.number < 1 || ticket.number >= state.nextTicket) return { kind: 'unknown' };
+  if (ticket.number > state.frontier) return { kind: 'queued', position: ticket.number - state.frontier };
+  const member = reservationMember(ticket.number);
+  if (state.active.has(visitorId)) {
+    putActive(state, visitorId, now + limits.sessionIdleSeconds * 1000);
+    return { kind: 'admitted' };
+  }
+  if (state.active.delete(member)) {
+    putActive(state, visitorId, now + limits.sessionIdleSeconds * 1000);
+    return { kind: 'admitted' };
+  }
+  if (state.lapsed.has(member)) {
+    if (!canAdmitNow(state, limits)) return { kind: 'queued', position: 1 };
+    state.lapsed.delete(member);
+    admit(state, limits, now, visitorId);
+    return { kind: 'admitted' };
+  }
+  return { kind: 'unknown' };
+}
+
+/** Renews the sessions of visitors seen recently; returns the ids that no longer hold a slot. */
+export function touch(state: RoomState, limits: RoomLimits, now: number, visitorIds: readonly string[]): string[] {
+  settle(state, limits, now);
+  const expiresAt = now + limits.sessionIdleSeconds * 1000;
+  const gone: string[] = [];
+  for (const id of visitorIds) {
+    if (state.active.has(id)) state.active.set(id, expiresAt);
+    else gone.push(id);
+  }
+  return gone;
+}
+
+/** Frees a visitor's slot at once (the origin ended the session). True when a slot was freed. */
+export function release(state: RoomState, limits: RoomLimits, now: number, visitorId: string): boolean {
+  const freed = state.active.delete(visitorId);
+  settle(state, limits, now);
+  return freed;
+}

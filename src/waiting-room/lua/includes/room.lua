@@ -1,0 +1,93 @@
+--[[
+  Shared by every waiting-room script (inlined by the script loader at "-- @include room").
+  Mirrors src/waiting-room/core.ts; the store contract suite holds both to the same behaviour.
+
+  KEYS[1] state hash   {epoch, nextTicket, frontier, tokens, refilledAt, admittedTotal}
+  KEYS[2] active zset  member -> expiry ms (visitor ids = sessions, "t:<n>" = reserved slots)
+  KEYS[3] lapsed zset  "t:<n>" -> when the reservation lapsed (ms)
+  ARGV[1] maxActive  ARGV[2] admitPerMinute  ARGV[3] admitBurst
+  ARGV[4] sessionIdleMs  ARGV[5] noShowMs  ARGV[6] epoch to use if the room is new
+  The clock is Redis TIME, never the caller's.
+]]
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function readLimits()
+  return {
+    maxActive = tonumber(ARGV[1]),
+    perMinute = tonumber(ARGV[2]),
+    burst = tonumber(ARGV[3]),
+    idleMs = tonumber(ARGV[4]),
+    noShowMs = tonumber(ARGV[5]),
+  }
+end
+
+local function int(n)
+  return string.format('%d', n)
+end
+
+local function loadRoom(limits, now)
+  local s = redis.call('HMGET', KEYS[1], 'epoch', 'nextTicket', 'frontier', 'tokens', 'refilledAt', 'admittedTotal')
+  if not s[1] then
+    return { epoch = ARGV[6], nextTicket = 1, frontier = 0, tokens = limits.burst, refilledAt = now, admittedTotal = 0 }
+  end
+  return {
+    epoch = s[1],
+    nextTicket = tonumber(s[2]),
+    frontier = tonumber(s[3]),
+    tokens = tonumber(s[4]),
+    refilledAt = tonumber(s[5]),
+    admittedTotal = tonumber(s[6]),
+  }
+end
+
+local function saveRoom(room)
+  redis.call('HSET', KEYS[1], 'epoch', room.epoch, 'nextTicket', int(room.nextTicket), 'frontier', int(room.frontier),
+    'tokens', string.format('%.17g', room.tokens), 'refilledAt', int(room.refilledAt),
+    'admittedTotal', int(room.admittedTotal))
+end
+
+local function advance(room, limits, now)
+  local waiting = room.nextTicket - 1 - room.frontier
+  local count = math.min(math.floor(room.tokens), limits.maxActive - room.active, waiting)
+  if count <= 0 then return end
+  local reservedUntil = int(now + limits.noShowMs)
+  for i = 1, count do
+    redis.call('ZADD', KEYS[2], reservedUntil, 't:' .. int(room.frontier + i))
+  end
+  room.frontier = room.frontier + count
+  room.tokens = room.tokens - count
+  room.admittedTotal = room.admittedTotal + count
+  room.active = room.active + count
+end
+
+local function settle(limits, now)
+  local room = loadRoom(limits, now)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+  if #expired > 0 then
+    for _, member in ipairs(expired) do
+      if string.sub(member, 1, 2) == 't:' then redis.call('ZADD', KEYS[3], int(now), member) end
+    end
+    redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - limits.idleMs)
+  local elapsed = math.max(0, now - room.refilledAt)
+  room.tokens = math.min(limits.burst, room.tokens + elapsed * limits.perMinute / 60000)
+  room.refilledAt = now
+  room.active = redis.call('ZCARD', KEYS[2])
+  advance(room, limits, now)
+  return room
+end
+
+local function admit(room, limits, now, visitorId)
+  room.tokens = room.tokens - 1
+  room.admittedTotal = room.admittedTotal + 1
+  room.active = room.active + 1
+  redis.call('ZADD', KEYS[2], int(now + limits.idleMs), visitorId)
+end
+
+local function canAdmitNow(room, limits)
+  return room.active < limits.maxActive and room.tokens >= 1
+end

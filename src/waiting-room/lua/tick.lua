@@ -1,0 +1,12 @@
+--[[
+  tick: advances the line (frees idle slots and no-shows, refills tokens, calls tickets) and reads
+  the room for the status snapshot.
+  KEYS/ARGV: as in includes/room.lua.
+  Returns: { epoch, frontier, nextTicket, active, tokens (string), admittedTotal, nowMs }
+]]
+-- @include room
+local limits = readLimits()
+local now = nowMs()
+local room = settle(limits, now)
+saveRoom(room)
+return { room.epoch, room.frontier, room.nextTicket, room.active, string.format('%.17g', room.tokens), room.admittedTotal, now }

@@ -1,0 +1,101 @@
+import type { Cluster, Redis } from 'ioredis';
+import { encodeBase64Url } from '../platform/base64url.js';
+import { roomKeys } from '../redis/keys.js';
+import { loadScript } from '../redis/scripts.js';
+import type { ClaimOutcome, JoinOutcome, RoomLimits, RoomSnapshot } from './core.js';
+import type { WaitingRoomStore } from './store.js';
+
+const LUA_DIR = new URL('./lua/', import.meta.url);
+const scripts = {
+  tick: loadScript(LUA_DIR, 'tick'),
+  join: loadScript(LUA_DIR, 'join'),
+  claim: loadScript(LUA_DIR, 'claim'),
+  touch: loadScript(LUA_DIR, 'touch'),
+  release: loadScript(LUA_DIR, 'release'),
+};
+
+function limitArgs(limits: RoomLimits): (string | number)[] {
+  return [
+    limits.maxActive,
+    limits.admitPerMinute,
+    limits.admitBurst,
+    Math.round(limits.sessionIdleSeconds * 1000),
+    Math.round(limits.noShowSeconds * 1000),
+    encodeBase64Url(crypto.getRandomValues(new Uint8Array(9))),
+  ];
+}
+
+function asArray(reply: unknown, script: string): unknown[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected reply from ${script}.lua`);
+  return reply;
+}
+
+/**
+ * The waiting room on Redis (standalone, Sentinel or Cluster): one global line, active count and
+ * token bucket shared by every Sảnh instance. Each operation is one Lua script (`lua/`), atomic,
+ * on the Redis clock.
+ */
+export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; keyPrefix?: string; ownsClient?: boolean }): WaitingRoomStore {
+  const { client } = options;
+  const prefix = options.keyPrefix ?? 'sanh';
+  const keysOf = (roomId: string) => {
+    const keys = roomKeys(prefix, roomId);
+    return [keys.state, keys.active, keys.lapsed];
+  };
+
+  return {
+    async tick(roomId, limits): Promise<RoomSnapshot> {
+      const [epoch, frontier, nextTicket, active, tokens, admittedTotal, at] = asArray(
+        await scripts.tick.run(client, keysOf(roomId), limitArgs(limits)),
+        'tick',
+      );
+      const snapshot = {
+        epoch: String(epoch),
+        frontier: Number(frontier),
+        nextTicket: Number(nextTicket),
+        active: Number(active),
+        tokens: Number(tokens),
+        admittedTotal: Number(admittedTotal),
+        at: Number(at),
+      };
+      return { ...snapshot, waiting: snapshot.nextTicket - 1 - snapshot.frontier };
+    },
+
+    async join(roomId, limits, visitorId): Promise<JoinOutcome> {
+      const [kind, epoch, ticket, position] = asArray(
+        await scripts.join.run(client, keysOf(roomId), [...limitArgs(limits), visitorId]),
+        'join',
+      );
+      if (kind === 1) return { kind: 'admitted', epoch: String(epoch) };
+      return { kind: 'queued', epoch: String(epoch), ticket: Number(ticket), position: Number(position) };
+    },
+
+    async claim(roomId, limits, ticket, visitorId): Promise<ClaimOutcome> {
+      const [kind, position] = asArray(
+        await scripts.claim.run(client, keysOf(roomId), [...limitArgs(limits), ticket.number, ticket.epoch, visitorId]),
+        'claim',
+      );
+      if (kind === 1) return { kind: 'admitted' };
+      if (kind === 2) return { kind: 'queued', position: Number(position) };
+      return { kind: 'unknown' };
+    },
+
+    async touch(roomId, limits, visitorIds) {
+      if (visitorIds.length === 0) return [];
+      const gone = asArray(await scripts.touch.run(client, keysOf(roomId), [...limitArgs(limits), ...visitorIds]), 'touch');
+      return gone.map(String);
+    },
+
+    async release(roomId, limits, visitorId) {
+      await scripts.release.run(client, keysOf(roomId), [...limitArgs(limits), visitorId]);
+    },
+
+    async ping() {
+      await client.ping();
+    },
+
+    async close() {
+      if (options.ownsClient) await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

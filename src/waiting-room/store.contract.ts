@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RoomLimits } from './core.js';
+import type { WaitingRoomStore } from './store.js';
+
+/**
+ * The behaviour every waiting-room store adapter must have. Runs on the real clock (Redis scripts
+ * read Redis TIME), so durations are short and checks leave generous margins.
+ */
+export function waitingRoomStoreContract(adapter: string, open: () => Promise<WaitingRoomStore>): void {
+  describe(`waiting-room store contract: ${adapter}`, () => {
+    let store: WaitingRoomStore;
+    let room: string;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const limits = (overrides: Partial<RoomLimits> = {}): RoomLimits => ({
+      maxActive: 2,
+      admitPerMinute: 6_000,
+      admitBurst: 10,
+      sessionIdleSeconds: 60,
+      noShowSeconds: 60,
+      ...overrides,
+    });
+
+    beforeEach(async () => {
+      store = await open();
+      room = `r${Math.random().toString(36).slice(2, 10)}`;
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('admits at once while slots are free, then queues in arrival order', async () => {
+      const l = limits();
+      expect(await store.join(room, l, 'a')).toMatchObject({ kind: 'admitted' });
+      expect(await store.join(room, l, 'b')).toMatchObject({ kind: 'admitted' });
+      const c = await store.join(room, l, 'c');
+      const d = await store.join(room, l, 'd');
+      expect(c).toMatchObject({ kind: 'queued', ticket: 1, position: 1 });
+      expect(d).toMatchObject({ kind: 'queued', ticket: 2, position: 2 });
+      const snapshot = await store.tick(room, l);
+      expect(snapshot).toMatchObject({ frontier: 0, nextTicket: 3, waiting: 2, active: 2, admittedTotal: 2 });
+      expect(c.kind === 'queued' && c.epoch).toBe(snapshot.epoch);
+    });
+
+    it('holds at most admitBurst admissions in one instant', async () => {
+      const l = limits({ maxActive: 100, admitPerMinute: 6, admitBurst: 3 });
+      const outcomes = [];
+      for (const id of ['a', 'b', 'c', 'd', 'e']) outcomes.push((await store.join(room, l, id)).kind);
+      expect(outcomes).toEqual(['admitted', 'admitted', 'admitted', 'queued', 'queued']);
+      const snapshot = await store.tick(room, l);
+      expect(snapshot.tokens).toBeGreaterThanOrEqual(0);
+      expect(snapshot.tokens).toBeLessThan(1);
+    });
+
+    it('calls the next ticket when a slot is released, and the ticket claims it', async () => {
+      const l = limits();
+      await store.join(room, l, 'a');
+      await store.join(room, l, 'b');
+      const c = await store.join(room, l, 'c');
+      const d = await store.join(room, l, 'd');
+      if (c.kind !== 'queued' || d.kind !== 'queued') throw new Error('expected tickets');
+      expect(await store.claim(room, l, { number: c.ticket, epoch: c.epoch }, 'c')).toEqual({ kind: 'queued', position: 1 });
+      await store.release(room, l, 'a');
+      expect((await store.tick(room, l)).frontier).toBe(1);
+      expect(await store.claim(room, l, { number: d.ticket, epoch: d.epoch }, 'd')).toEqual({ kind: 'queued', position: 1 });
+      expect(await store.claim(room, l, { number: c.ticket, epoch: c.epoch }, 'c')).toEqual({ kind: 'admitted' });
+      expect(await store.claim(room, l, { number: c.ticket, epoch: c.epoch }, 'c')).toEqual({ kind: 'admitted' });
+      expect((await store.tick(room, l)).active).toBe(2);
+    });
+
+    it('never admits directly past people already waiting', async () => {
+      const l = limits({ maxActive: 1 });
+      await store.join(room, l, 'a');
+      const b = await store.join(room, l, 'b');
+      await store.release(room, l, 'a');
+      const late = await store.join(room, l, 'late');
+      expect(late).toMatchObject({ kind: 'queued', ticket: 2, position: 1 });
+      if (b.kind !== 'queued') throw new Error('expected a ticket');
+      expect(await store.claim(room, l, { number: b.ticket, epoch: b.epoch }, 'b')).toEqual({ kind: 'admitted' });
+    });
+
+    it('treats tickets of another line or never issued as unknown', async () => {
+      const l = limits({ maxActive: 1 });
+      await store.join(room, l, 'a');
+      const b = await store.join(room, l, 'b');
+      if (b.kind !== 'queued') throw new Error('expected a ticket');
+      expect(await store.claim(room, l, { number: b.ticket, epoch: 'other-epoch' }, 'b')).toEqual({ kind: 'unknown' });
+      expect(await store.claim(room, l, { number: 99, epoch: b.epoch }, 'b')).toEqual({ kind: 'unknown' });
+      expect(await store.claim(room, l, { number: 0, epoch: b.epoch }, 'b')).toEqual({ kind: 'unknown' });
+    });
+
+    it('frees the slot of a no-show and keeps their priority if they come back late', async () => {
+      const l = limits({ maxActive: 1, noShowSeconds: 0.3 });
+      await store.join(room, l, 'a');
+      const b = await store.join(room, l, 'b');
+      const c = await store.join(room, l, 'c');
+      if (b.kind !== 'queued' || c.kind !== 'queued') throw new Error('expected tickets');
+      await store.release(room, l, 'a');
+      expect((await store.tick(room, l)).frontier).toBe(1);
+      await sleep(450);
+      const afterNoShow = await store.tick(room, l);
+      expect(afterNoShow.frontier).toBe(2);
+      expect(afterNoShow.active).toBe(1);
+      expect(await store.claim(room, l, { number: b.ticket, epoch: b.epoch }, 'b')).toEqual({ kind: 'queued', position: 1 });
+      expect(await store.claim(room, l, { number: c.ticket, epoch: c.epoch }, 'c')).toEqual({ kind: 'admitted' });
+      await store.release(room, l, 'c');
+      expect(await store.claim(room, l, { number: b.ticket, epoch: b.epoch }, 'b')).toEqual({ kind: 'admitted' });
+      expect((await store.tick(room, l)).active).toBe(1);
+    });
+
+    it('frees idle sessions; touch renews them and names those already gone', async () => {
+      const l = limits({ maxActive: 3, sessionIdleSeconds: 0.4 });
+      await store.join(room, l, 'a');
+      await store.join(room, l, 'b');
+      await sleep(250);
+      expect(await store.touch(room, l, ['a', 'nobody'])).toEqual(['nobody']);
+      await sleep(250);
+      const snapshot = await store.tick(room, l);
+      expect(snapshot.active).toBe(1);
+      expect(await store.touch(room, l, ['a', 'b'])).toEqual(['b']);
+      expect(await store.touch(room, l, [])).toEqual([]);
+    });
+
+    it('refills tokens at admitPerMinute / 60 per second and never past admitBurst', async () => {
+      const l = limits({ maxActive: 1_000, admitPerMinute: 600, admitBurst: 2 });
+      const started = Date.now();
+      for (let i = 0; i < 40; i++) await store.join(room, l, `v${i}`);
+      let snapshot = await store.tick(room, l);
+      for (let i = 0; i < 10; i++) {
+        await sleep(60);
+        snapshot = await store.tick(room, l);
+      }
+      const elapsedSeconds = (Date.now() - started) / 1000;
+      expect(snapshot.admittedTotal).toBeLessThanOrEqual(2 + Math.ceil(10 * elapsedSeconds) + 1);
+      expect(snapshot.admittedTotal).toBeGreaterThanOrEqual(2 + Math.floor(10 * 0.6) - 1);
+      await sleep(600);
+      expect((await store.tick(room, l)).tokens).toBeLessThanOrEqual(2);
+    });
+
+    it('keeps rooms apart', async () => {
+      const l = limits({ maxActive: 1 });
+      await store.join(room, l, 'a');
+      expect(await store.join(`${room}-other`, l, 'a')).toMatchObject({ kind: 'admitted' });
+      expect(await store.join(room, l, 'b')).toMatchObject({ kind: 'queued', ticket: 1 });
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

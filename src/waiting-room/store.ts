@@ -1,0 +1,30 @@
+import type { ClaimOutcome, JoinOutcome, RoomLimits, RoomSnapshot } from './core.js';
+
+/** A signed ticket's claim on a place in line. */
+export interface TicketRef {
+  number: number;
+  epoch: string;
+}
+
+/**
+ * The waiting room's store port: only the operations the waiting room uses. Every operation is
+ * atomic per room and uses the store's own clock. Adapters: `memory-store.ts` (one process) and
+ * `redis-store.ts` (any number of instances sharing one Redis); `store.contract.ts` holds both to
+ * the same behaviour. Operations throw when the store cannot be reached; outcomes are values.
+ */
+export interface WaitingRoomStore {
+  /** Advances the line (frees idle slots, refills tokens, calls tickets) and reads the room. */
+  tick(roomId: string, limits: RoomLimits): Promise<RoomSnapshot>;
+  /** A visitor without a pass arrives: admitted at once or given a ticket. */
+  join(roomId: string, limits: RoomLimits, visitorId: string): Promise<JoinOutcome>;
+  /** A ticket holder asks whether their turn has come; admitted turns the ticket into a session. */
+  claim(roomId: string, limits: RoomLimits, ticket: TicketRef, visitorId: string): Promise<ClaimOutcome>;
+  /** Renews the sessions of recently active visitors; returns the ids that no longer hold a slot. */
+  touch(roomId: string, limits: RoomLimits, visitorIds: readonly string[]): Promise<string[]>;
+  /** Frees a visitor's slot at once. */
+  release(roomId: string, limits: RoomLimits, visitorId: string): Promise<void>;
+  /** Resolves when the store answers; throws otherwise. */
+  ping(): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
