@@ -6,7 +6,7 @@ export function encodeBase64Url(bytes: Uint8Array): string {
 }
 
 /** Decodes base64url; returns undefined for anything that is not base64url. */
-export function decodeBase64Url(text: string): Uint8Array | undefined {
+export function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
   const bytes = new Uint8Array(binary.length);

@@ -7,7 +7,7 @@
 /** One secret of the ring. */
 export interface RingKey {
   id: string;
-  secret: Uint8Array;
+  secret: Uint8Array<ArrayBuffer>;
 }
 
 /** A parsed key ring. `current` signs; all keys verify. */
@@ -82,7 +82,7 @@ export function hmacKey(key: RingKey, purpose: KeyPurpose): Promise<CryptoKey> {
   return cached;
 }
 
-async function deriveHmacKey(secret: Uint8Array, purpose: KeyPurpose): Promise<CryptoKey> {
+async function deriveHmacKey(secret: Uint8Array<ArrayBuffer>, purpose: KeyPurpose): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey('raw', secret, 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(`sanh/${purpose}`) },

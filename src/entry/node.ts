@@ -1,0 +1,76 @@
+/**
+ * The Node entry: the only place that reads `process.env`.
+ *   PORT (8080), HOST (0.0.0.0), ORIGIN_URL (unset: the bundled demo portal), REDIS_URL (unset:
+ *   in-memory store), SANH_CONFIG (JSON config path), SANH_SECRETS (key ring).
+ */
+import { ConfigError, loadConfigFile } from '../config/load.js';
+import { startDemoPortal } from '../demo-portal/server.js';
+import { generateKeyRing, KeyRingError, parseKeyRing, type KeyRing } from '../platform/keyring.js';
+import { jsonLogger } from '../platform/logger.js';
+import { startNodeSanh } from './node-server.js';
+
+const logger = jsonLogger({ service: 'sanh' });
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function parsePort(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`${name} must be a port number (0-65535), got "${value}"`);
+  return port;
+}
+
+function keyRingFromEnv(value: string | undefined): KeyRing {
+  if (value) return parseKeyRing(value);
+  console.error(
+    [
+      '',
+      '  ┌──────────────────────────────────────────────────────────────────────┐',
+      '  │ WARNING: SANH_SECRETS is not set. A random signing key was generated. │',
+      '  │ Passes and tickets die with this process and differ per instance.    │',
+      '  │ Set SANH_SECRETS="id:<32+ random characters>" in production.          │',
+      '  └──────────────────────────────────────────────────────────────────────┘',
+      '',
+    ].join('\n'),
+  );
+  return generateKeyRing();
+}
+
+async function main(): Promise<void> {
+  const port = parsePort('PORT', process.env.PORT, 8080);
+  const config = await loadConfigFile(process.env.SANH_CONFIG || undefined);
+  const keyRing = keyRingFromEnv(process.env.SANH_SECRETS);
+  const redisUrl = process.env.REDIS_URL || undefined;
+  let originUrl = process.env.ORIGIN_URL || undefined;
+  let demo: Awaited<ReturnType<typeof startDemoPortal>> | undefined;
+  if (!originUrl) {
+    demo = await startDemoPortal({ port: 0, hostname: '127.0.0.1' });
+    originUrl = demo.url;
+    logger.info('no ORIGIN_URL: started the bundled demo portal', { origin: originUrl });
+  }
+  if (!redisUrl) logger.warn('no REDIS_URL: using the in-memory store (one instance only; the line is lost on restart)');
+
+  const sanh = await startNodeSanh({ config, keyRing, originUrl, redisUrl, port, hostname: process.env.HOST || '0.0.0.0', logger });
+  logger.info('Sảnh is ready', { url: sanh.url, origin: originUrl, store: redisUrl ? 'redis' : 'memory', rooms: config.rooms.length });
+  console.log(`\n  Sảnh is listening: open ${sanh.url}/ in a browser.\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    await sanh.close();
+    await demo?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof KeyRingError) fail(error.message);
+  fail(`Sảnh could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+});

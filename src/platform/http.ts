@@ -1,0 +1,81 @@
+import type { Context, ErrorHandler, Env } from 'hono';
+import { errorBody, SanhError, toSanhError } from './errors.js';
+import { renderErrorPage } from './error-page.js';
+import { pickLang } from './i18n.js';
+import type { Logger } from './logger.js';
+
+/** Variables Sảnh keeps on the Hono context. */
+export interface SanhVariables {
+  requestId: string;
+  /** The room whose gate handled this request, for the error mapper. */
+  sanhRoom?: string;
+}
+
+/** The Hono environment of Sảnh's apps. */
+export interface SanhEnv extends Env {
+  Variables: SanhVariables;
+}
+
+/** True when the client prefers JSON to HTML (API clients, mobile apps, the waiting page's poller). */
+export function wantsJson(c: Context): boolean {
+  const accept = c.req.header('accept') ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/** The page language of a request. */
+export function requestLang(c: Context) {
+  return pickLang(c.req.query('lang'), c.req.header('accept-language'));
+}
+
+/** True when the visitor reached us over HTTPS (directly or through a proxy that says so). */
+export function isHttps(c: Context): boolean {
+  const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
+  return (forwarded ?? new URL(c.req.url).protocol.replace(':', '')) === 'https';
+}
+
+/** Serializes a Sảnh cookie: whole site, HttpOnly, SameSite=Lax, Secure over HTTPS. */
+export function cookieHeader(name: string, value: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/** Headers of `c.res` that can be changed (responses from `fetch` have immutable headers). */
+export function mutableHeaders(c: Context): Headers {
+  try {
+    c.res.headers.set('x-sanh-probe', '1');
+    c.res.headers.delete('x-sanh-probe');
+  } catch {
+    c.res = new Response(c.res.body, c.res);
+  }
+  return c.res.headers;
+}
+
+/** Renders a fault as JSON `{ error: { code, message, requestId } }` or a friendly page. */
+export function respondWithError(c: Context<SanhEnv>, error: SanhError): Response {
+  const requestId = c.get('requestId');
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  const room = c.get('sanhRoom');
+  if (room) {
+    headers['sanh-room'] = room;
+    headers['sanh-state'] = 'unavailable';
+  }
+  if (wantsJson(c)) return c.json(errorBody(error, requestId), error.status as 500, headers);
+  return c.html(renderErrorPage(requestLang(c), error.code, requestId), error.status as 500, headers);
+}
+
+/** The one error mapper: logs faults worth logging and answers uniformly. */
+export function errorMapper(logger: Logger): ErrorHandler<SanhEnv> {
+  return (err, c) => {
+    const error = toSanhError(err);
+    if (error.status >= 500) {
+      logger.error(error.message, {
+        code: error.code,
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        cause: error.cause instanceof Error ? error.cause.message : error.cause === undefined ? undefined : String(error.cause),
+      });
+    }
+    return respondWithError(c, error);
+  };
+}

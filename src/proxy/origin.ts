@@ -1,0 +1,81 @@
+import { Readable } from 'node:stream';
+import { Agent, errors as undiciErrors } from 'undici';
+import { SanhError } from '../platform/errors.js';
+import { originRequestHeaders, visitorResponseHeaders, type ForwardingContext } from './headers.js';
+
+/** A request on its way to the origin. */
+export interface OriginRequest {
+  method: string;
+  /** Path and query, e.g. `/apply/step/1?x=1`. */
+  pathAndQuery: string;
+  headers: Headers;
+  /** The request body: a Node stream (fast path on Node) or a web stream. */
+  body: Readable | ReadableStream<Uint8Array> | null;
+  forwarding: ForwardingContext;
+}
+
+/** The proxy's port to the origin: streams a request there and its answer back. */
+export interface OriginClient {
+  /** The origin's answer, streamed. Throws SanhError `origin_unreachable` or `origin_timeout`. */
+  forward(request: OriginRequest): Promise<Response>;
+  close(): Promise<void>;
+}
+
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+/** True for undici errors that mean the origin took too long. */
+function isTimeout(error: unknown): boolean {
+  return (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError ||
+    (error instanceof Error && error.name === 'TimeoutError')
+  );
+}
+
+/**
+ * The Node origin client: undici with a pooled keep-alive agent. Request and response bodies are
+ * streamed, never buffered; content encodings pass through untouched.
+ */
+export function createUndiciOriginClient(options: { url: string; timeoutSeconds: number; connections?: number }): OriginClient {
+  const base = new URL(options.url);
+  const basePath = base.pathname.replace(/\/$/, '');
+  const timeoutMs = Math.round(options.timeoutSeconds * 1000);
+  const agent = new Agent({
+    connections: options.connections ?? 256,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: Math.min(timeoutMs, 10_000) },
+  });
+
+  return {
+    async forward(request) {
+      const method = request.method.toUpperCase();
+      const hasBody = request.body !== null && method !== 'GET' && method !== 'HEAD';
+      let body: Readable | null = null;
+      if (hasBody && request.body) body = request.body instanceof Readable ? request.body : Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
+      try {
+        const answer = await agent.request({
+          origin: base.origin,
+          path: `${basePath}${request.pathAndQuery}`,
+          method: method as 'GET',
+          headers: originRequestHeaders(request.headers, request.forwarding),
+          body,
+        });
+        const headers = visitorResponseHeaders(answer.headers);
+        if (method === 'HEAD' || NULL_BODY_STATUS.has(answer.statusCode)) {
+          answer.body.resume();
+          return new Response(null, { status: answer.statusCode, headers });
+        }
+        return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, { status: answer.statusCode, headers });
+      } catch (error) {
+        if (isTimeout(error)) throw new SanhError('origin_timeout', 'The portal did not answer in time.', { cause: error, retryAfterSeconds: 10 });
+        throw new SanhError('origin_unreachable', 'The portal could not be reached.', { cause: error, retryAfterSeconds: 10 });
+      }
+    },
+    async close() {
+      await agent.close();
+    },
+  };
+}

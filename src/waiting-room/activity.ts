@@ -1,0 +1,95 @@
+import type { Logger } from '../platform/logger.js';
+import { limitsOf, type RoomMatcher } from './rooms.js';
+import type { WaitingRoomStore } from './store.js';
+
+/**
+ * Keeps admitted visitors' sessions alive without a store round trip on their requests: the gate
+ * notes activity in memory and a background flush renews the sessions in batches. Visitors the
+ * store no longer knows (idle too long, or their session was ended) are remembered as revoked, so
+ * their still-signed passes stop working on this instance.
+ */
+export interface ActivityTracker {
+  /** Records that a visitor was active now. O(1), no I/O. */
+  note(roomId: string, visitorId: string): void;
+  /** Ends a visitor's session: frees the slot in the store and revokes the pass here at once. */
+  end(roomId: string, visitorId: string): Promise<void>;
+  isRevoked(roomId: string, visitorId: string): boolean;
+  /** Sends pending renewals now. */
+  flush(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Creates the tracker. `flushIntervalMs` bounds how stale a session's activity can get in the store. */
+export function createActivityTracker(options: {
+  rooms: RoomMatcher;
+  store: WaitingRoomStore;
+  clock: () => number;
+  logger: Logger;
+  flushIntervalMs?: number;
+}): ActivityTracker {
+  const { rooms, store, clock, logger } = options;
+  const shortestIdle = Math.min(...rooms.all().map((room) => room.sessionIdleSeconds), 3600);
+  const flushIntervalMs = options.flushIntervalMs ?? Math.min(15_000, Math.max(1_000, (shortestIdle * 1000) / 4));
+  let pending = new Map<string, Set<string>>();
+  const revoked = new Map<string, number>();
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const key = (roomId: string, visitorId: string) => `${roomId}\u0000${visitorId}`;
+
+  function revoke(roomId: string, visitorId: string): void {
+    const room = rooms.byId(roomId);
+    revoked.set(key(roomId, visitorId), clock() + (room?.sessionIdleSeconds ?? 3600) * 1000);
+  }
+
+  async function flush(): Promise<void> {
+    const batch = pending;
+    pending = new Map();
+    const now = clock();
+    for (const [entry, until] of revoked) if (until <= now) revoked.delete(entry);
+    await Promise.all(
+      [...batch].map(async ([roomId, visitors]) => {
+        const room = rooms.byId(roomId);
+        if (!room) return;
+        try {
+          const gone = await store.touch(roomId, limitsOf(room), [...visitors]);
+          for (const visitorId of gone) revoke(roomId, visitorId);
+        } catch (error) {
+          logger.warn('could not renew active sessions; will retry', { room: roomId, error: String(error) });
+          const again = pending.get(roomId) ?? new Set<string>();
+          for (const visitorId of visitors) again.add(visitorId);
+          pending.set(roomId, again);
+        }
+      }),
+    );
+  }
+
+  return {
+    note(roomId, visitorId) {
+      let visitors = pending.get(roomId);
+      if (!visitors) {
+        visitors = new Set();
+        pending.set(roomId, visitors);
+      }
+      visitors.add(visitorId);
+    },
+    async end(roomId, visitorId) {
+      revoke(roomId, visitorId);
+      pending.get(roomId)?.delete(visitorId);
+      const room = rooms.byId(roomId);
+      if (room) await store.release(roomId, limitsOf(room), visitorId);
+    },
+    isRevoked: (roomId, visitorId) => revoked.size > 0 && revoked.has(key(roomId, visitorId)),
+    flush,
+    start() {
+      if (timer) return;
+      timer = setInterval(() => void flush(), flushIntervalMs);
+      timer.unref?.();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await flush();
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Visitor, inProcess } from '../../tests/helpers/visitor.js';
+import { parseConfig } from '../config/load.js';
+import { manualClock } from '../platform/clock.js';
+import { errorMapper, type SanhEnv } from '../platform/http.js';
+import { parseKeyRing } from '../platform/keyring.js';
+import { silentLogger } from '../platform/logger.js';
+import { createWaitingRoom, type WaitingRoom } from './index.js';
+import { createMemoryWaitingRoomStore } from './memory-store.js';
+import type { WaitingRoomStore } from './store.js';
+
+const KEYS = parseKeyRing(`k1:${'s'.repeat(40)}`);
+
+function portalWithGate(waitingRoom: WaitingRoom) {
+  const app = new Hono<SanhEnv>();
+  app.use(requestId());
+  app.onError(errorMapper(silentLogger));
+  app.route('/_sanh', waitingRoom.routes);
+  app.use('*', waitingRoom.gate);
+  app.get('/public/*', (c) => c.text('public'));
+  app.post('/apply/submit', (c) => c.text('submitted', 200, { 'Sanh-Session': 'end' }));
+  app.get('*', (c) => c.text(`portal page ${c.req.path}`));
+  return app;
+}
+
+describe('waiting room gate (in-process, memory store)', () => {
+  const clock = manualClock(Date.UTC(2026, 10, 22, 3, 0, 0));
+  let store: WaitingRoomStore;
+  let waitingRoom: WaitingRoom;
+  let app: ReturnType<typeof portalWithGate>;
+  const visitor = (name: string) => new Visitor(inProcess(app), name);
+
+  beforeEach(async () => {
+    const config = parseConfig({
+      rooms: [
+        { id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 600, sessionIdleSeconds: 600 },
+        { id: 'tax', match: ['/tax'], maxActive: 1, admitPerMinute: 60 },
+      ],
+    });
+    store = createMemoryWaitingRoomStore({ clock });
+    waitingRoom = createWaitingRoom({ rooms: config.rooms.filter((r) => r.id !== 'public'), store, keyRing: KEYS, clock });
+    app = portalWithGate(waitingRoom);
+    await waitingRoom.snapshots.refresh();
+  });
+
+  it('admits the first two, seats the third at position 1 with the waiting page', async () => {
+    const [a, b, c] = [visitor('a'), visitor('b'), visitor('c')];
+    for (const v of [a, b]) {
+      const response = await v.page('/apply');
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('portal page /apply');
+      expect(response.headers.get('sanh-state')).toBe('admitted');
+      expect(response.headers.get('sanh-room')).toBe('main');
+      expect(v.jar.has('sanh_pass_main')).toBe(true);
+    }
+    const waiting = await c.page('/apply?step=1');
+    expect(waiting.status).toBe(503);
+    expect(waiting.headers.get('sanh-state')).toBe('queued');
+    expect(waiting.headers.get('cache-control')).toBe('no-store');
+    expect(waiting.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(waiting.headers.get('content-type')).toContain('text/html');
+    const html = await waiting.text();
+    expect(html).toContain('lang="vi"');
+    expect(html).toContain('Bạn đang trong hàng chờ');
+    expect(html).toMatch(/id="sanh-pos">\s*1\s*</);
+    expect(html).toContain('Bạn là người tiếp theo.');
+    expect(html).toContain('chưa xác định được');
+    expect(html).toContain('"back":"/apply?step=1"');
+    expect(html).toMatch(/<noscript><meta http-equiv="refresh" content="\d+"/);
+    expect(new TextEncoder().encode(html).length).toBeLessThan(20 * 1024);
+    expect(c.jar.has('sanh_ticket_main')).toBe(true);
+    expect(c.jar.has('sanh_pass_main')).toBe(false);
+  });
+
+  it('lets an admitted visitor through again without joining the line again', async () => {
+    const a = visitor('a');
+    await a.page('/');
+    for (let i = 0; i < 5; i++) expect((await a.page(`/page/${i}`)).headers.get('sanh-state')).toBe('admitted');
+    expect((await waitingRoom.snapshots.refresh(), waitingRoom.snapshots.view('main')?.snapshot.active)).toBe(1);
+  });
+
+  it('gives JSON clients the status body instead of the page', async () => {
+    await visitor('a').page('/');
+    await visitor('b').page('/');
+    const response = await visitor('c').request('/api/thing', { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ room: 'main', state: 'queued', position: 1, ahead: 0, etaSeconds: null, pollAfterSeconds: 3 });
+  });
+
+  it('treats forged, tampered, other-room and expired passes as none', async () => {
+    const a = visitor('a');
+    await a.page('/');
+    const pass = a.jar.get('sanh_pass_main') as string;
+    const [kid, body, sig] = pass.split('.');
+    const cases = [
+      `${kid}.${body}.${sig?.slice(0, -4)}AAAA`,
+      `${kid}.${body?.slice(0, -2)}xx.${sig}`,
+      `other.${body}.${sig}`,
+      'garbage',
+    ];
+    await visitor('b').page('/');
+    for (const forged of cases) {
+      const intruder = visitor('intruder');
+      intruder.jar.set('sanh_pass_main', forged);
+      const response = await intruder.page('/');
+      expect(response.headers.get('sanh-state')).toBe('queued');
+      expect(intruder.jar.has('sanh_pass_main')).toBe(false);
+    }
+    const wrongRoom = visitor('wrong-room');
+    wrongRoom.jar.set('sanh_pass_tax', pass);
+    await visitor('t').page('/tax');
+    expect((await wrongRoom.page('/tax/form')).headers.get('sanh-state')).toBe('queued');
+
+    clock.advance(601_000);
+    expect((await a.page('/')).headers.get('sanh-state')).not.toBe('admitted');
+  });
+
+  it('frees the slot when the origin ends the session, and the next visitor gets in', async () => {
+    const [a, b, c, d] = [visitor('a'), visitor('b'), visitor('c'), visitor('d')];
+    await a.page('/');
+    await b.page('/');
+    await c.page('/');
+    await d.page('/');
+    expect(await c.status()).toMatchObject({ state: 'queued', position: 1 });
+    expect(await d.status()).toMatchObject({ state: 'queued', position: 2, ahead: 1 });
+
+    const submitted = await a.request('/apply/submit', { method: 'POST' });
+    expect(await submitted.text()).toBe('submitted');
+    expect(submitted.headers.get('sanh-session')).toBeNull();
+    expect(submitted.headers.get('sanh-state')).toBe('admitted');
+    expect(a.jar.has('sanh_pass_main')).toBe(false);
+    await new Promise((r) => setTimeout(r, 10));
+    clock.advance(1_000);
+    await waitingRoom.snapshots.refresh();
+
+    expect(await c.status()).toMatchObject({ state: 'admitted', position: 0 });
+    expect(c.jar.has('sanh_pass_main')).toBe(true);
+    expect(c.jar.has('sanh_ticket_main')).toBe(false);
+    expect((await c.page('/apply')).headers.get('sanh-state')).toBe('admitted');
+    expect(await d.status()).toMatchObject({ state: 'queued', position: 1 });
+    expect((await a.page('/')).headers.get('sanh-state')).toBe('queued');
+  });
+
+  it('answers status for visitors with no ticket, and names unknown rooms', async () => {
+    expect(await visitor('x').status('main')).toEqual({
+      room: 'main',
+      state: 'none',
+      position: null,
+      ahead: null,
+      etaSeconds: null,
+      pollAfterSeconds: null,
+    });
+    const unknown = await app.request('/_sanh/status?room=nope', { headers: { accept: 'application/json' } });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'not_found', requestId: expect.any(String) } });
+    const ambiguous = await app.request('/_sanh/status', { headers: { accept: 'application/json' } });
+    expect(ambiguous.status).toBe(400);
+  });
+
+  it('renders the waiting page in English on request', async () => {
+    await visitor('a').page('/');
+    await visitor('b').page('/');
+    const byHeader = await visitor('c').page('/', { 'accept-language': 'en-GB,en;q=0.9' });
+    const html = await byHeader.text();
+    expect(html).toContain('lang="en"');
+    expect(html).toContain('You are in line');
+    expect(html).toContain('not yet known');
+    const byQuery = await visitor('d').page('/?lang=en');
+    expect(await byQuery.text()).toContain('1 person is ahead of you.');
+  });
+
+  it('serves health, and readiness that follows the store', async () => {
+    expect(await (await app.request('/_sanh/health')).json()).toEqual({ status: 'ok' });
+    expect(await (await app.request('/_sanh/ready')).json()).toEqual({ status: 'ready' });
+    store.ping = async () => {
+      throw new Error('connection refused');
+    };
+    const notReady = await app.request('/_sanh/ready', { headers: { accept: 'application/json' } });
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ error: { code: 'store_unavailable' } });
+  });
+
+  it('answers a clear 503 when the store fails, and keeps admitted visitors going', async () => {
+    const a = visitor('a');
+    await a.page('/');
+    store.join = async () => {
+      throw new Error('connection refused');
+    };
+    const json = await visitor('b').request('/', { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(503);
+    expect(json.headers.get('retry-after')).toBe('5');
+    expect(await json.json()).toMatchObject({ error: { code: 'store_unavailable', message: expect.any(String) } });
+    const page = await visitor('c').page('/');
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain('Phòng chờ tạm thời gián đoạn');
+    expect((await a.page('/still-here')).status).toBe(200);
+  });
+});

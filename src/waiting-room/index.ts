@@ -1,0 +1,71 @@
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { RoomConfig } from '../config/schema.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import type { SanhEnv } from '../platform/http.js';
+import type { KeyRing } from '../platform/keyring.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
+import { createActivityTracker, type ActivityTracker } from './activity.js';
+import { waitingRoomGate, type GateDeps } from './gate.js';
+import { createRoomMatcher } from './rooms.js';
+import { waitingRoomRoutes } from './routes.js';
+import { createSnapshotLoop, type SnapshotLoop } from './snapshots.js';
+import type { WaitingRoomStore } from './store.js';
+import { createWaitingRoomTokens } from './tokens.js';
+
+/** What a waiting room is built from. */
+export interface WaitingRoomOptions {
+  rooms: readonly RoomConfig[];
+  store: WaitingRoomStore;
+  keyRing: KeyRing;
+  clock?: Clock;
+  logger?: Logger;
+  /** How often this instance advances the line and refreshes its snapshot. Default 250 ms. */
+  snapshotIntervalMs?: number;
+}
+
+/** A running waiting room: its gate middleware, its `/_sanh` routes and its background loops. */
+export interface WaitingRoom {
+  /** Hono middleware: admits, seats or passes each request. */
+  gate: MiddlewareHandler<SanhEnv>;
+  /** Mount at `/_sanh`: status, health and readiness. */
+  routes: Hono<SanhEnv>;
+  snapshots: SnapshotLoop;
+  activity: ActivityTracker;
+  /** Starts the snapshot loop and the activity flush. */
+  start(): Promise<void>;
+  /** Stops the loops and flushes pending activity. */
+  stop(): Promise<void>;
+}
+
+/** Builds a waiting room from its dependencies (the one place its parts are wired together). */
+export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const rooms = createRoomMatcher(options.rooms);
+  const snapshots = createSnapshotLoop({ rooms, store: options.store, intervalMs: options.snapshotIntervalMs ?? 250, clock, logger });
+  const activity = createActivityTracker({ rooms, store: options.store, clock, logger });
+  const deps: GateDeps = {
+    rooms,
+    store: options.store,
+    tokens: createWaitingRoomTokens(options.keyRing, clock),
+    snapshots,
+    activity,
+    clock,
+    logger,
+  };
+  return {
+    gate: waitingRoomGate(deps),
+    routes: waitingRoomRoutes(deps),
+    snapshots,
+    activity,
+    async start() {
+      await snapshots.refresh();
+      snapshots.start();
+      activity.start();
+    },
+    async stop() {
+      snapshots.stop();
+      await activity.stop();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { Clock } from '../platform/clock.js';
+import type { KeyRing } from '../platform/keyring.js';
+import { createTokenSigner, type TokenSigner } from '../platform/signed-token.js';
+
+/** An admitted visitor's pass: bound to one room and one visitor, valid until `expiresAt`. */
+export interface Pass {
+  kind: 'pass';
+  room: string;
+  visitor: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** A queued visitor's ticket: a place in one room's line in one line lifetime (`epoch`). */
+export interface Ticket {
+  kind: 'ticket';
+  room: string;
+  visitor: string;
+  number: number;
+  epoch: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** How long a ticket stays valid: a long wait on the worst day, and then some. */
+export const TICKET_LIFETIME_SECONDS = 12 * 3600;
+
+type WaitingRoomToken = Pass | Ticket;
+
+function isString(value: unknown, max = 200): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= max;
+}
+
+function parseToken(value: unknown): WaitingRoomToken | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (!isString(v.r) || !isString(v.v) || typeof v.e !== 'number') return undefined;
+  if (v.k === 'p') return { kind: 'pass', room: v.r, visitor: v.v, expiresAt: v.e };
+  if (v.k === 't' && typeof v.n === 'number' && Number.isSafeInteger(v.n) && isString(v.ep)) {
+    return { kind: 'ticket', room: v.r, visitor: v.v, number: v.n, epoch: v.ep, expiresAt: v.e };
+  }
+  return undefined;
+}
+
+function toWire(token: WaitingRoomToken): Record<string, unknown> {
+  if (token.kind === 'pass') return { k: 'p', r: token.room, v: token.visitor, e: token.expiresAt };
+  return { k: 't', r: token.room, v: token.visitor, n: token.number, ep: token.epoch, e: token.expiresAt };
+}
+
+/** Signs and checks passes and tickets. Anything forged, expired, tampered or of another kind is `undefined`. */
+export interface WaitingRoomTokens {
+  signPass(pass: Omit<Pass, 'kind'>): Promise<string>;
+  signTicket(ticket: Omit<Ticket, 'kind'>): Promise<string>;
+  /** The pass if the token is an authentic, unexpired pass for `room`. */
+  readPass(token: string | undefined, room: string): Promise<Pass | undefined>;
+  /** The ticket if the token is an authentic, unexpired ticket for `room`. */
+  readTicket(token: string | undefined, room: string): Promise<Ticket | undefined>;
+}
+
+/** Creates the waiting room's token codec on a key ring. */
+export function createWaitingRoomTokens(ring: KeyRing, clock: Clock): WaitingRoomTokens {
+  const signer: TokenSigner<Record<string, unknown>> = createTokenSigner({
+    ring,
+    purpose: 'waiting-room-token',
+    parse: (value) => (parseToken(value) ? (value as Record<string, unknown>) : undefined),
+    accept: () => true,
+  });
+
+  async function read(token: string | undefined, room: string): Promise<WaitingRoomToken | undefined> {
+    const wire = await signer.verify(token);
+    const parsed = wire && parseToken(wire);
+    if (!parsed || parsed.room !== room || parsed.expiresAt * 1000 <= clock()) return undefined;
+    return parsed;
+  }
+
+  return {
+    signPass: (pass) => signer.sign(toWire({ kind: 'pass', ...pass })),
+    signTicket: (ticket) => signer.sign(toWire({ kind: 'ticket', ...ticket })),
+    async readPass(token, room) {
+      const parsed = await read(token, room);
+      return parsed?.kind === 'pass' ? parsed : undefined;
+    },
+    async readTicket(token, room) {
+      const parsed = await read(token, room);
+      return parsed?.kind === 'ticket' ? parsed : undefined;
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { RoomConfig } from '../config/schema.js';
+import { encodeBase64Url } from '../platform/base64url.js';
+import type { Clock } from '../platform/clock.js';
+import { SanhError } from '../platform/errors.js';
+import type { ActivityTracker } from './activity.js';
+import { estimateWaitSeconds, pollAfterSeconds } from './eta.js';
+import { limitsOf } from './rooms.js';
+import type { SnapshotLoop } from './snapshots.js';
+import type { WaitingRoomStore } from './store.js';
+import { TICKET_LIFETIME_SECONDS, type Pass, type Ticket, type WaitingRoomTokens } from './tokens.js';
+
+/** The cookies a visitor may bring for a room. */
+export interface VisitorCookies {
+  pass: string | undefined;
+  ticket: string | undefined;
+}
+
+/** Cookie names of a room. */
+export function cookieNames(roomId: string): { pass: string; ticket: string } {
+  return { pass: `sanh_pass_${roomId}`, ticket: `sanh_ticket_${roomId}` };
+}
+
+/** What the visitor's waiting page or status shows. */
+export interface QueueStatus {
+  position: number;
+  ahead: number;
+  etaSeconds: number | null;
+  pollAfterSeconds: number;
+  /** This instance's clock when the figures were read (ms). */
+  updatedAt: number;
+}
+
+/** Cookies to set on the response. `undefined` leaves a cookie alone, `null` deletes it. */
+export interface CookieChanges {
+  pass?: { value: string; maxAgeSeconds: number } | null;
+  ticket?: { value: string; maxAgeSeconds: number } | null;
+}
+
+/** The outcome of a visit: a value, never an exception (store faults are thrown as SanhError). */
+export type Visit =
+  | { state: 'admitted'; room: RoomConfig; visitor: string; cookies: CookieChanges }
+  | { state: 'queued'; room: RoomConfig; status: QueueStatus; cookies: CookieChanges }
+  | { state: 'none'; room: RoomConfig; cookies: CookieChanges };
+
+/** Everything a visit decision needs. */
+export interface VisitDeps {
+  store: WaitingRoomStore;
+  tokens: WaitingRoomTokens;
+  snapshots: SnapshotLoop;
+  activity: ActivityTracker;
+  clock: Clock;
+}
+
+function newVisitorId(): string {
+  return encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+function storeFault(error: unknown): SanhError {
+  return new SanhError('store_unavailable', 'The waiting room is briefly unavailable. Please try again in a few seconds.', {
+    cause: error,
+    retryAfterSeconds: 5,
+  });
+}
+
+/**
+ * Decides a visit to a room from the visitor's cookies. With `join`, a visitor with no valid pass
+ * or ticket joins the line (the gate); without, they are reported as `none` (the status API).
+ * A valid pass costs no store round trip; a ticket far from the front is answered from the
+ * snapshot; only a ticket whose turn may have come, or a new arrival, reaches the store.
+ */
+export async function decideVisit(deps: VisitDeps, room: RoomConfig, cookies: VisitorCookies, join: boolean): Promise<Visit> {
+  const { tokens, activity } = deps;
+  const pass = await tokens.readPass(cookies.pass, room.id);
+  if (pass && !activity.isRevoked(room.id, pass.visitor)) {
+    return { state: 'admitted', room, visitor: pass.visitor, cookies: await renewedPass(deps, room, pass) };
+  }
+  const dropPass: CookieChanges = cookies.pass ? { pass: null } : {};
+  const ticket = await tokens.readTicket(cookies.ticket, room.id);
+  if (ticket) {
+    const visit = await visitWithTicket(deps, room, ticket);
+    if (visit) return { ...visit, cookies: { ...dropPass, ...visit.cookies } };
+  }
+  const dropTicket: CookieChanges = cookies.ticket ? { ticket: null } : {};
+  if (!join) return { state: 'none', room, cookies: { ...dropPass, ...dropTicket } };
+  const visit = await joinLine(deps, room);
+  return { ...visit, cookies: { ...dropPass, ...dropTicket, ...visit.cookies } };
+}
+
+async function renewedPass(deps: VisitDeps, room: RoomConfig, pass: Pass): Promise<CookieChanges> {
+  const now = deps.clock();
+  if ((pass.expiresAt * 1000 - now) / 1000 > room.sessionIdleSeconds / 2) return {};
+  return { pass: await signPass(deps, room, pass.visitor) };
+}
+
+async function signPass(deps: VisitDeps, room: RoomConfig, visitor: string): Promise<{ value: string; maxAgeSeconds: number }> {
+  const expiresAt = Math.floor(deps.clock() / 1000) + room.sessionIdleSeconds;
+  return { value: await deps.tokens.signPass({ room: room.id, visitor, expiresAt }), maxAgeSeconds: room.sessionIdleSeconds };
+}
+
+function queueStatus(deps: VisitDeps, room: RoomConfig, position: number): QueueStatus {
+  const rate = deps.snapshots.view(room.id)?.ratePerSecond;
+  const eta = estimateWaitSeconds(position, rate);
+  return {
+    position,
+    ahead: Math.max(0, position - 1),
+    etaSeconds: eta ?? null,
+    pollAfterSeconds: pollAfterSeconds(position, eta, room.noShowSeconds),
+    updatedAt: deps.clock(),
+  };
+}
+
+async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Promise<Visit | undefined> {
+  const view = deps.snapshots.view(room.id);
+  if (view && view.snapshot.epoch === ticket.epoch && ticket.number > view.snapshot.frontier && ticket.number < view.snapshot.nextTicket) {
+    return { state: 'queued', room, status: queueStatus(deps, room, ticket.number - view.snapshot.frontier), cookies: {} };
+  }
+  let outcome;
+  try {
+    outcome = await deps.store.claim(room.id, limitsOf(room), { number: ticket.number, epoch: ticket.epoch }, ticket.visitor);
+  } catch (error) {
+    throw storeFault(error);
+  }
+  if (outcome.kind === 'unknown') return undefined;
+  if (outcome.kind === 'queued') return { state: 'queued', room, status: queueStatus(deps, room, outcome.position), cookies: {} };
+  return { state: 'admitted', room, visitor: ticket.visitor, cookies: { pass: await signPass(deps, room, ticket.visitor), ticket: null } };
+}
+
+async function joinLine(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
+  const visitor = newVisitorId();
+  let outcome;
+  try {
+    outcome = await deps.store.join(room.id, limitsOf(room), visitor);
+  } catch (error) {
+    throw storeFault(error);
+  }
+  if (outcome.kind === 'admitted') {
+    return { state: 'admitted', room, visitor, cookies: { pass: await signPass(deps, room, visitor) } };
+  }
+  const expiresAt = Math.floor(deps.clock() / 1000) + TICKET_LIFETIME_SECONDS;
+  const ticket = await deps.tokens.signTicket({ room: room.id, visitor, number: outcome.ticket, epoch: outcome.epoch, expiresAt });
+  const ticketCookie = { value: ticket, maxAgeSeconds: TICKET_LIFETIME_SECONDS };
+  if (outcome.position === 0) {
+    const claimed = await visitWithTicket(deps, room, { kind: 'ticket', room: room.id, visitor, number: outcome.ticket, epoch: outcome.epoch, expiresAt });
+    if (claimed) return { ...claimed, cookies: { ticket: ticketCookie, ...claimed.cookies } };
+  }
+  return { state: 'queued', room, status: queueStatus(deps, room, Math.max(1, outcome.position)), cookies: { ticket: ticketCookie } };
+}
