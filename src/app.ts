@@ -4,7 +4,7 @@ import { SanhError } from './platform/errors.js';
 import { errorMapper, type SanhEnv } from './platform/http.js';
 import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
-import type { OriginClient } from './proxy/origin.js';
+import type { OriginClient } from './proxy/port.js';
 import type { WaitingRoom } from './waiting-room/index.js';
 
 /** Everything the public app is built from. */

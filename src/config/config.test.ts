@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from './json-schema.js';
-import { ConfigError, loadConfigFile, parseConfig } from './load.js';
+import { loadConfigFile } from './file.js';
+import { ConfigError, parseConfig } from './load.js';
 
 function problemsOf(input: unknown): string[] {
   try {

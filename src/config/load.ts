@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { completeConfig, configSchema, type SanhConfig } from './schema.js';
 
@@ -35,22 +34,4 @@ export function parseConfig(input: unknown, source = 'configuration'): SanhConfi
   const result = configSchema.safeParse(input ?? {});
   if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
   return completeConfig(result.data);
-}
-
-/** Reads and validates the JSON file at `path`; with no path, the defaults (one room covering `/`). */
-export async function loadConfigFile(path: string | undefined): Promise<SanhConfig> {
-  if (!path) return parseConfig({}, 'defaults');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
-  }
-  return parseConfig(json, path);
 }

@@ -3,7 +3,8 @@
  *   PORT (8080), HOST (0.0.0.0), ORIGIN_URL (unset: the bundled demo portal), REDIS_URL (unset:
  *   in-memory store), SANH_CONFIG (JSON config path), SANH_SECRETS (key ring).
  */
-import { ConfigError, loadConfigFile } from '../config/load.js';
+import { loadConfigFile } from '../config/file.js';
+import { ConfigError } from '../config/load.js';
 import { startDemoPortal } from '../demo-portal/server.js';
 import { generateKeyRing, KeyRingError, parseKeyRing, type KeyRing } from '../platform/keyring.js';
 import { jsonLogger } from '../platform/logger.js';
@@ -28,11 +29,11 @@ function keyRingFromEnv(value: string | undefined): KeyRing {
   console.error(
     [
       '',
-      '  ┌──────────────────────────────────────────────────────────────────────┐',
+      '  ┌───────────────────────────────────────────────────────────────────────┐',
       '  │ WARNING: SANH_SECRETS is not set. A random signing key was generated. │',
-      '  │ Passes and tickets die with this process and differ per instance.    │',
+      '  │ Passes and tickets die with this process and differ per instance.     │',
       '  │ Set SANH_SECRETS="id:<32+ random characters>" in production.          │',
-      '  └──────────────────────────────────────────────────────────────────────┘',
+      '  └───────────────────────────────────────────────────────────────────────┘',
       '',
     ].join('\n'),
   );

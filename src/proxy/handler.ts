@@ -1,6 +1,6 @@
 import type { Handler } from 'hono';
 import type { SanhEnv } from '../platform/http.js';
-import type { OriginClient } from './origin.js';
+import type { OriginClient } from './port.js';
 import type { Readable } from 'node:stream';
 
 /** How the runtime tells the proxy about the visitor's connection and raw body. */

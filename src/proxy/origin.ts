@@ -1,25 +1,10 @@
 import { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { SanhError } from '../platform/errors.js';
-import { originRequestHeaders, visitorResponseHeaders, type ForwardingContext } from './headers.js';
+import { originRequestHeaders, visitorResponseHeaders } from './headers.js';
+import type { OriginClient } from './port.js';
 
-/** A request on its way to the origin. */
-export interface OriginRequest {
-  method: string;
-  /** Path and query, e.g. `/apply/step/1?x=1`. */
-  pathAndQuery: string;
-  headers: Headers;
-  /** The request body: a Node stream (fast path on Node) or a web stream. */
-  body: Readable | ReadableStream<Uint8Array> | null;
-  forwarding: ForwardingContext;
-}
-
-/** The proxy's port to the origin: streams a request there and its answer back. */
-export interface OriginClient {
-  /** The origin's answer, streamed. Throws SanhError `origin_unreachable` or `origin_timeout`. */
-  forward(request: OriginRequest): Promise<Response>;
-  close(): Promise<void>;
-}
+export type { OriginClient, OriginRequest } from './port.js';
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 

@@ -7,8 +7,8 @@ import { manualClock } from '../platform/clock.js';
 import { errorMapper, type SanhEnv } from '../platform/http.js';
 import { parseKeyRing } from '../platform/keyring.js';
 import { silentLogger } from '../platform/logger.js';
-import { createWaitingRoom, type WaitingRoom } from './index.js';
-import { createMemoryWaitingRoomStore } from './memory-store.js';
+import { createWaitingRoom, type WaitingRoom } from '../index.js';
+import { createMemoryWaitingRoomStore } from '../index.js';
 import type { WaitingRoomStore } from './store.js';
 
 const KEYS = parseKeyRing(`k1:${'s'.repeat(40)}`);

@@ -1,0 +1,102 @@
+/**
+ * The demo portal's overload model: a fixed number of workers and a bounded FIFO queue in front
+ * of them. Work slows down as the queue grows; past the queue's limit requests are refused, and a
+ * request that waits too long times out — like a real overloaded portal.
+ */
+export interface OverloadOptions {
+  capacity: number;
+  queueLimit: number;
+  serviceMs: number;
+  timeoutMs: number;
+}
+
+/** What became of a request. */
+export type Admission = 'served' | 'rejected' | 'timed-out';
+
+/** Counters of the model. */
+export interface OverloadStats {
+  inFlight: number;
+  queued: number;
+  capacity: number;
+  served: number;
+  rejected: number;
+  timedOut: number;
+}
+
+/** The overload model of one portal. */
+export interface Overload {
+  /** Waits for a worker, holds it for the service time, and says how it went. */
+  run(): Promise<Admission>;
+  setCapacity(capacity: number): void;
+  stats(): OverloadStats;
+}
+
+/** Creates the model. */
+export function createOverload(options: OverloadOptions): Overload {
+  let capacity = options.capacity;
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  const counters = { served: 0, rejected: 0, timedOut: 0 };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  function startWaiting(): void {
+    while (inFlight < capacity && waiting.length > 0) {
+      inFlight += 1;
+      waiting.shift()?.();
+    }
+  }
+
+  async function acquire(deadline: number): Promise<boolean> {
+    if (inFlight < capacity && waiting.length === 0) {
+      inFlight += 1;
+      return true;
+    }
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const index = waiting.indexOf(wake);
+        if (index >= 0) waiting.splice(index, 1);
+        resolve(false);
+      }, Math.max(0, deadline - Date.now()));
+      waiting.push(wake);
+    });
+  }
+
+  return {
+    async run() {
+      if (waiting.length >= options.queueLimit) {
+        counters.rejected += 1;
+        return 'rejected';
+      }
+      const deadline = Date.now() + options.timeoutMs;
+      if (!(await acquire(deadline))) {
+        counters.timedOut += 1;
+        return 'timed-out';
+      }
+      try {
+        const load = 1 + waiting.length / capacity;
+        const serviceMs = options.serviceMs * load * (0.85 + Math.random() * 0.3);
+        const remaining = deadline - Date.now();
+        if (serviceMs > remaining) {
+          await sleep(Math.max(0, remaining));
+          counters.timedOut += 1;
+          return 'timed-out';
+        }
+        await sleep(serviceMs);
+        counters.served += 1;
+        return 'served';
+      } finally {
+        inFlight -= 1;
+        startWaiting();
+      }
+    },
+    setCapacity(next) {
+      capacity = next;
+      startWaiting();
+    },
+    stats: () => ({ inFlight, queued: waiting.length, capacity, ...counters }),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The Cloudflare Workers entry (`wrangler.toml`). Bindings: ORIGIN_URL, SANH_SECRETS and
+ * optionally SANH_CONFIG (the JSON configuration as a string).
+ *
+ * Preview: this entry keeps the line in the isolate's memory, so each isolate has its own line.
+ * A globally consistent edge line needs the Durable Objects store, which is not built yet; until
+ * then run Sảnh on Node with Redis for production.
+ */
+import type { Hono } from 'hono';
+import { createApp } from '../app.js';
+import { parseConfig } from '../config/load.js';
+import type { SanhEnv } from '../platform/http.js';
+import { parseKeyRing } from '../platform/keyring.js';
+import { jsonLogger } from '../platform/logger.js';
+import { createFetchOriginClient } from '../proxy/fetch-origin.js';
+import { createWaitingRoom } from '../waiting-room/index.js';
+import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
+
+/** Worker bindings Sảnh reads. */
+export interface WorkerBindings {
+  ORIGIN_URL: string;
+  SANH_SECRETS: string;
+  SANH_CONFIG?: string;
+}
+
+let app: Hono<SanhEnv> | undefined;
+
+function build(env: WorkerBindings): Hono<SanhEnv> {
+  const config = parseConfig(env.SANH_CONFIG ? JSON.parse(env.SANH_CONFIG) : {}, 'SANH_CONFIG');
+  const logger = jsonLogger({ service: 'sanh', runtime: 'workers' });
+  const waitingRoom = createWaitingRoom({
+    rooms: config.rooms,
+    store: createMemoryWaitingRoomStore(),
+    keyRing: parseKeyRing(env.SANH_SECRETS),
+    logger,
+    snapshotIntervalMs: config.snapshotIntervalMs,
+  });
+  return createApp({
+    waitingRoom,
+    origin: createFetchOriginClient({ url: env.ORIGIN_URL, timeoutSeconds: config.origin.timeoutSeconds }),
+    logger,
+    connection: { clientIp: (c) => c.req.header('cf-connecting-ip') },
+  });
+}
+
+export default {
+  async fetch(request: Request, env: WorkerBindings, ctx: unknown): Promise<Response> {
+    app ??= build(env);
+    return app.fetch(request, env, ctx as never);
+  },
+};

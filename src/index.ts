@@ -1,0 +1,21 @@
+/**
+ * Sảnh as a library. A portal that is itself a Hono app can mount the waiting room in-process:
+ *
+ *   const waitingRoom = createWaitingRoom({ rooms: parseConfig(json).rooms, store, keyRing });
+ *   await waitingRoom.start();
+ *   app.route('/_sanh', waitingRoom.routes);
+ *   app.use('*', waitingRoom.gate);
+ *
+ * Or build the whole proxy with `createApp`.
+ */
+export { createApp, type AppDeps } from './app.js';
+export { parseConfig, ConfigError } from './config/load.js';
+export type { RoomConfig, SanhConfig, ConfigInput } from './config/schema.js';
+export { errorMapper, type SanhEnv } from './platform/http.js';
+export { generateKeyRing, parseKeyRing, type KeyRing } from './platform/keyring.js';
+export { jsonLogger, silentLogger, type Logger } from './platform/logger.js';
+export { createWaitingRoom, type WaitingRoom, type WaitingRoomOptions } from './waiting-room/index.js';
+export { createMemoryWaitingRoomStore } from './waiting-room/memory-store.js';
+export { createRedisWaitingRoomStore } from './waiting-room/redis-store.js';
+export type { WaitingRoomStore } from './waiting-room/store.js';
+export { connectRedis } from './redis/connection.js';

@@ -1,0 +1,20 @@
+import type { Readable } from 'node:stream';
+import type { ForwardingContext } from './headers.js';
+
+/** A request on its way to the origin. */
+export interface OriginRequest {
+  method: string;
+  /** Path and query, e.g. `/apply/step/1?x=1`. */
+  pathAndQuery: string;
+  headers: Headers;
+  /** The request body: a Node stream (fast path on Node) or a web stream. */
+  body: Readable | ReadableStream<Uint8Array> | null;
+  forwarding: ForwardingContext;
+}
+
+/** The proxy's port to the origin: streams a request there and its answer back. */
+export interface OriginClient {
+  /** The origin's answer, streamed. Throws SanhError `origin_unreachable` or `origin_timeout`. */
+  forward(request: OriginRequest): Promise<Response>;
+  close(): Promise<void>;
+}
