@@ -6,6 +6,41 @@ import type { OriginClient } from './port.js';
 
 export type { OriginClient, OriginRequest } from './port.js';
 
+/**
+ * Wraps a Node stream as a web stream with back-pressure. Unlike `Readable.toWeb` on Node 20, a
+ * visitor who goes away mid-answer (the web stream is cancelled) ends the origin stream instead of
+ * crashing the process on the next chunk.
+ */
+export function webStreamOf(body: Readable): ReadableStream<Uint8Array> {
+  let finished = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      body.on('data', (chunk: Buffer) => {
+        if (finished) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) body.pause();
+      });
+      body.once('end', () => {
+        if (finished) return;
+        finished = true;
+        controller.close();
+      });
+      body.once('error', (error) => {
+        if (finished) return;
+        finished = true;
+        controller.error(error);
+      });
+    },
+    pull() {
+      body.resume();
+    },
+    cancel() {
+      finished = true;
+      body.destroy();
+    },
+  });
+}
+
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 /** True for undici errors that mean the origin took too long. */
@@ -53,7 +88,7 @@ export function createUndiciOriginClient(options: { url: string; timeoutSeconds:
           answer.body.resume();
           return new Response(null, { status: answer.statusCode, headers });
         }
-        return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, { status: answer.statusCode, headers });
+        return new Response(webStreamOf(answer.body), { status: answer.statusCode, headers });
       } catch (error) {
         if (isTimeout(error)) throw new SanhError('origin_timeout', 'The portal did not answer in time.', { cause: error, retryAfterSeconds: 10 });
         throw new SanhError('origin_unreachable', 'The portal could not be reached.', { cause: error, retryAfterSeconds: 10 });

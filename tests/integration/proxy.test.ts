@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
@@ -17,6 +18,19 @@ function startEchoOrigin(): Promise<Server> {
     const url = new URL(req.url ?? '/', 'http://origin');
     if (url.pathname === '/slow') {
       setTimeout(() => res.end('late'), 3_000).unref();
+      return;
+    }
+    if (url.pathname === '/stream') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      const timer = setInterval(() => {
+        if (!res.write(chunk)) return;
+      }, 5);
+      res.on('close', () => clearInterval(timer));
+      setTimeout(() => {
+        clearInterval(timer);
+        res.end();
+      }, 2_000).unref();
       return;
     }
     if (url.pathname === '/gzip') {
@@ -144,6 +158,24 @@ describe('proxy to the origin (real HTTP both sides)', () => {
     });
     expect(raw.encoding).toBe('gzip');
     expect(raw.bytes.equals(GZIPPED)).toBe(true);
+  });
+
+  it('survives visitors who hang up mid-answer, one by one and under load', async () => {
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController();
+      const response = await fetch(`${sanh.url}/stream`, { signal: controller.signal });
+      const reader = response.body!.getReader();
+      await reader.read();
+      await reader.read();
+      controller.abort();
+      await reader.read().catch(() => undefined);
+    }
+    const admitted = await fetch(`${sanh.url}/`);
+    const pass = admitted.headers.getSetCookie().find((c) => c.startsWith('sanh_pass_main='))?.split(';')[0] ?? '';
+    const burst = await autocannon({ url: `${sanh.url}/teapot`, connections: 50, duration: 1, headers: { cookie: pass } });
+    expect(burst.errors).toBe(0);
+    const after = await fetch(`${sanh.url}/still-alive`);
+    expect(after.status).toBe(200);
   });
 
   it('answers 504 when the origin is too slow, without hanging', async () => {

@@ -1,0 +1,148 @@
+/**
+ * Benchmarks: `npm run bench -- <scenario|all|quick>`. Every figure is a ratio against a baseline
+ * measured in the same run, on the same core. Servers run as separate processes pinned with
+ * `taskset` where it exists; the load generator runs in this process. Loopback only.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import autocannon from 'autocannon';
+import { freePort } from '../tests/helpers/redis-server.js';
+
+interface Figure {
+  value: number;
+  unit: string;
+}
+type Figures = Record<string, Figure>;
+
+const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const SERVER_CORE = '0';
+const children: ChildProcess[] = [];
+
+async function startServer(script: string, env: Record<string, string>, core = SERVER_CORE): Promise<string> {
+  const port = await freePort();
+  const command = ['node', '--import', 'tsx', script];
+  const child = HAS_TASKSET
+    ? spawn('taskset', ['-c', core, ...command], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return `http://127.0.0.1:${port}`;
+}
+
+function stopAll(): void {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(label: string, url: string, seconds: number, headers: Record<string, string> = {}): Promise<Load> {
+  await autocannon({ url, connections: 20, duration: 1, headers });
+  process.stdout.write(`  ${label.padEnd(34)} `);
+  const result = await autocannon({ url, connections: 50, pipelining: 1, duration: seconds, headers });
+  const errors = result.errors + result.timeouts + (result.non2xx ?? 0);
+  const out = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+  console.log(`${Math.round(out.rps).toString().padStart(7)} req/s   p50 ${out.p50} ms   p99 ${out.p99} ms   errors ${errors}`);
+  return out;
+}
+
+function cookieFrom(response: Response, name: string): string {
+  const line = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  if (!line) throw new Error(`no ${name} cookie`);
+  return line.split(';')[0]!;
+}
+
+/** Queued visitor's status poll vs a bare Hono "ok". */
+async function statusScenario(seconds: number): Promise<Figures> {
+  const hono = await startServer('bench/servers/hono-ok.ts', {});
+  const origin = await startServer('bench/servers/fast-origin.ts', {}, '1');
+  const config = { rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60 }] };
+  const sanh = await startServer('bench/servers/sanh.ts', { ORIGIN_URL: origin, SANH_CONFIG_JSON: JSON.stringify(config) });
+  await fetch(`${sanh}/`);
+  const queued = await fetch(`${sanh}/`, { headers: { accept: 'application/json' } });
+  if (queued.status !== 503) throw new Error(`expected to be queued, got ${queued.status}`);
+  const ticket = cookieFrom(queued, 'sanh_ticket_main');
+  const base = await load('bare Hono "ok"', `${hono}/`, seconds);
+  const status = await load('Sảnh GET /_sanh/status (queued)', `${sanh}/_sanh/status?room=main`, seconds, { cookie: ticket, accept: 'application/json' });
+  stopAll();
+  return {
+    status_rps: { value: Math.round(status.rps), unit: 'req/s' },
+    hono_ok_rps: { value: Math.round(base.rps), unit: 'req/s' },
+    status_vs_hono_ratio: { value: round(status.rps / base.rps), unit: 'ratio' },
+    status_p99_ms: { value: status.p99, unit: 'ms' },
+    status_errors: { value: status.errors, unit: 'count' },
+  };
+}
+
+/** Admitted visitor's path through Sảnh to a fast origin vs a node:http proxy and a bare Hono "ok". */
+async function proxyScenario(seconds: number): Promise<Figures> {
+  const origin = await startServer('bench/servers/fast-origin.ts', {}, '1');
+  const hono = await startServer('bench/servers/hono-ok.ts', {});
+  const nodeProxy = await startServer('bench/servers/node-proxy.ts', { ORIGIN_URL: origin });
+  const config = { rooms: [{ id: 'main', match: ['/'], maxActive: 100_000, admitPerMinute: 6_000_000 }] };
+  const sanh = await startServer('bench/servers/sanh.ts', { ORIGIN_URL: origin, SANH_CONFIG_JSON: JSON.stringify(config) });
+  const admitted = await fetch(`${sanh}/`);
+  if (admitted.headers.get('sanh-state') !== 'admitted') throw new Error('expected to be admitted');
+  const pass = cookieFrom(admitted, 'sanh_pass_main');
+  const base = await load('bare Hono "ok"', `${hono}/`, seconds);
+  const direct = await load('node:http proxy -> origin', `${nodeProxy}/page`, seconds);
+  const proxied = await load('Sảnh admitted -> origin', `${sanh}/page`, seconds, { cookie: pass });
+  stopAll();
+  return {
+    proxy_rps: { value: Math.round(proxied.rps), unit: 'req/s' },
+    node_proxy_rps: { value: Math.round(direct.rps), unit: 'req/s' },
+    hono_ok_rps: { value: Math.round(base.rps), unit: 'req/s' },
+    proxy_vs_node_proxy_ratio: { value: round(proxied.rps / direct.rps), unit: 'ratio' },
+    proxy_vs_hono_ratio: { value: round(proxied.rps / base.rps), unit: 'ratio' },
+    proxy_p99_ms: { value: proxied.p99, unit: 'ms' },
+    proxy_errors: { value: proxied.errors, unit: 'count' },
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+const SCENARIOS: Record<string, (seconds: number) => Promise<Figures>> = { status: statusScenario, proxy: proxyScenario };
+
+async function main(): Promise<void> {
+  const arg = process.argv[2] ?? 'quick';
+  const names = arg === 'all' || arg === 'quick' ? Object.keys(SCENARIOS) : [arg];
+  const seconds = arg === 'quick' ? 5 : 15;
+  const unknown = names.filter((n) => !SCENARIOS[n]);
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}, all, quick`);
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, taskset: HAS_TASKSET };
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  for (const name of names) {
+    console.log(`\n${name} (${seconds} s per run)`);
+    const startedAt = new Date().toISOString();
+    const figures = await SCENARIOS[name]!(seconds);
+    await writeFile(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify({ scenario: name, machine, startedAt, figures }, null, 2)}\n`);
+    for (const [figure, { value, unit }] of Object.entries(figures)) console.log(`  ${figure.padEnd(30)} ${value} ${unit}`);
+  }
+}
+
+process.on('exit', stopAll);
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    stopAll();
+    process.exit();
+  });
