@@ -14,3 +14,4 @@ const sanh = await startNodeSanh({
   logger: silentLogger,
 });
 console.log(`listening ${sanh.port}`);
+process.on('SIGTERM', () => process.exit(0));

@@ -31,6 +31,22 @@ describe('demo portal', () => {
     expect(done.headers.get('sanh-session')).toBe('end');
     expect(await done.text()).toMatch(/HS-2026-000001/);
     expect((await citizen.page('/apply/review')).headers.get('location')).toBe('/apply/step/1');
+    expect(await (await citizen.page('/status/HS-2026-000001')).text()).toContain('Đã tiếp nhận');
+    expect((await citizen.page('/status/HS-2026-000002')).status).toBe(404);
+  });
+
+  it('keeps its session in an HttpOnly, SameSite=Lax cookie and serves proper Vietnamese pages', async () => {
+    const { app } = createDemoPortal({ serviceMs: 1 });
+    const answer = await app.request('/apply/step/1', form({ fullName: 'Lê C', birthDate: '1990-01-01', nationalId: '001090000001' }));
+    expect(answer.headers.get('set-cookie')).toMatch(/^demo_sid=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
+    const home = await app.request('/');
+    const page = await home.text();
+    expect(page).toContain('<html lang="vi">');
+    expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
+    expect(page).toContain('href="/apply"');
+    const missing = await app.request('/no/such/page');
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('Không tìm thấy trang');
   });
 
   it('keeps entered values and explains what is wrong', async () => {
@@ -64,9 +80,26 @@ describe('demo portal', () => {
     const more = await Promise.all(Array.from({ length: 5 }, () => portal.app.request('/')));
     expect(more.every((a) => a.status === 200)).toBe(true);
 
+    const queued = createDemoPortal({ capacity: 1, queueLimit: 4, serviceMs: 50 });
+    const pending = Array.from({ length: 3 }, () => queued.app.request('/'));
+    expect(queued.stats()).toMatchObject({ inFlight: 1, queued: 2 });
+    queued.setCapacity(3);
+    expect(queued.stats()).toMatchObject({ inFlight: 3, queued: 0, capacity: 3 });
+    expect((await Promise.all(pending)).map((a) => a.status)).toEqual([200, 200, 200]);
+
     const slow = createDemoPortal({ capacity: 1, serviceMs: 200, timeoutMs: 100 });
     expect((await slow.app.request('/')).status).toBe(504);
     expect(slow.stats().timedOut).toBe(1);
+  });
+
+  it('answers health and stats outside the overload model, and serves with an empty queue when idle', async () => {
+    const portal = createDemoPortal({ capacity: 1, queueLimit: 0, serviceMs: 100 });
+    const busy = portal.app.request('/');
+    expect((await portal.app.request('/')).status).toBe(503);
+    expect(await (await portal.app.request('/healthz')).text()).toBe('ok');
+    expect(await (await portal.app.request('/_demo/stats')).json()).toMatchObject({ inFlight: 1, rejected: 1 });
+    expect((await busy).status).toBe(200);
+    expect(() => createDemoPortal({ capacity: 0 })).toThrow(RangeError);
   });
 
   it('validates the capacity knob', async () => {
@@ -74,6 +107,9 @@ describe('demo portal', () => {
     const bad = await portal.app.request('/_demo/capacity', { method: 'POST', body: JSON.stringify({ capacity: 0 }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'invalid_capacity' } });
+    for (const body of ['{"capacity":2.5}', '{"capacity":10001}', '{"capacity":"3"}', 'not json']) {
+      expect((await portal.app.request('/_demo/capacity', { method: 'POST', body })).status).toBe(400);
+    }
     const good = await portal.app.request('/_demo/capacity', { method: 'POST', body: JSON.stringify({ capacity: 3 }) });
     expect(await good.json()).toMatchObject({ capacity: 3 });
   });

@@ -5,6 +5,7 @@ export interface FieldSpec {
   name: string;
   label: string;
   type?: string;
+  inputMode?: 'numeric' | 'tel';
   multiline?: boolean;
   check: (value: string) => string | undefined;
 }
@@ -26,6 +27,7 @@ export const STEPS: readonly { title: string; fields: readonly FieldSpec[] }[] =
       {
         name: 'nationalId',
         label: 'Số định danh cá nhân',
+        inputMode: 'numeric',
         check: (v) => (/^\d{12}$/.test(v.trim()) ? undefined : 'Số định danh cá nhân gồm đúng 12 chữ số.'),
       },
     ],
@@ -46,6 +48,7 @@ export const STEPS: readonly { title: string; fields: readonly FieldSpec[] }[] =
         name: 'phone',
         label: 'Số điện thoại liên hệ',
         type: 'tel',
+        inputMode: 'tel',
         check: (v) => (/^0\d{9,10}$/.test(v.replace(/\s/g, '')) ? undefined : 'Số điện thoại gồm 10-11 chữ số, bắt đầu bằng 0.'),
       },
     ],

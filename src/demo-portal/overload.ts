@@ -27,12 +27,20 @@ export interface OverloadStats {
 export interface Overload {
   /** Waits for a worker, holds it for the service time, and says how it went. */
   run(): Promise<Admission>;
+  /** Changes the worker count; queued requests start at once if it grew. */
   setCapacity(capacity: number): void;
   stats(): OverloadStats;
 }
 
-/** Creates the model. */
+function checkWhole(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+}
+
+/** Creates the model; throws a RangeError on an impossible setting. */
 export function createOverload(options: OverloadOptions): Overload {
+  checkWhole('capacity', options.capacity, 1);
+  checkWhole('queueLimit', options.queueLimit, 0);
+  if (!(options.serviceMs >= 0) || !(options.timeoutMs > 0)) throw new RangeError('serviceMs must be >= 0 and timeoutMs > 0');
   let capacity = options.capacity;
   let inFlight = 0;
   const waiting: Array<() => void> = [];
@@ -46,8 +54,10 @@ export function createOverload(options: OverloadOptions): Overload {
     }
   }
 
+  const idle = () => inFlight < capacity && waiting.length === 0;
+
   async function acquire(deadline: number): Promise<boolean> {
-    if (inFlight < capacity && waiting.length === 0) {
+    if (idle()) {
       inFlight += 1;
       return true;
     }
@@ -67,7 +77,7 @@ export function createOverload(options: OverloadOptions): Overload {
 
   return {
     async run() {
-      if (waiting.length >= options.queueLimit) {
+      if (!idle() && waiting.length >= options.queueLimit) {
         counters.rejected += 1;
         return 'rejected';
       }
@@ -94,6 +104,7 @@ export function createOverload(options: OverloadOptions): Overload {
       }
     },
     setCapacity(next) {
+      checkWhole('capacity', next, 1);
       capacity = next;
       startWaiting();
     },

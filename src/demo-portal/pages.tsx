@@ -1,5 +1,9 @@
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
+import { STEPS, type FieldSpec } from './form.js';
+
+/** The `data-sanh-draft` id carried by every form of the residence application. */
+export const FORM_ID = 'residence-application';
 
 const STYLE = `body{margin:0;font:16px/1.5 system-ui,Arial,sans-serif;color:#1b1f24;background:#fff}
 header{background:#a4161a;color:#fff;padding:.75rem 1rem}header a{color:#fff;text-decoration:none;font-weight:700}
@@ -7,10 +11,9 @@ main{max-width:40rem;margin:0 auto;padding:1rem}label{display:block;margin:.75re
 input,select,textarea{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #8c959f;border-radius:.375rem}
 button{margin-top:1rem;padding:.625rem 1.25rem;font:inherit;font-weight:600;color:#fff;background:#0b5cad;border:0;border-radius:.375rem}
 .error{color:#a4161a;font-size:.9375rem}.steps{color:#57606a;font-size:.875rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}
-dt{color:#57606a}dd{margin:0}.number{font-size:1.5rem;font-weight:700}`;
+dt{color:#57606a}dd{margin:0;white-space:pre-line}.number{font-size:1.5rem;font-weight:700}`;
 
-/** The demo portal's page shell. */
-export function Page(props: { title: string; children: Child }) {
+function Page(props: { title: string; children: Child }) {
   return (
     <html lang="vi">
       <head>
@@ -32,25 +35,119 @@ export function Page(props: { title: string; children: Child }) {
   );
 }
 
-/** A labelled form field with its error message. */
-export function Field(props: { name: string; label: string; value: string | undefined; error: string | undefined; type?: string; multiline?: boolean }) {
-  const id = `f-${props.name}`;
+function Field(props: { field: FieldSpec; value: string | undefined; error: string | undefined }) {
+  const { field, error } = props;
+  const id = `f-${field.name}`;
+  const common = { id, name: field.name, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': error ? `${id}-error` : undefined };
   return (
     <div>
-      <label for={id}>{props.label}</label>
-      {props.multiline ? (
-        <textarea id={id} name={props.name} rows={4} aria-invalid={props.error ? 'true' : undefined}>
+      <label for={id}>{field.label}</label>
+      {field.multiline ? (
+        <textarea {...common} rows={4}>
           {props.value ?? ''}
         </textarea>
       ) : (
-        <input id={id} name={props.name} type={props.type ?? 'text'} value={props.value ?? ''} aria-invalid={props.error ? 'true' : undefined} />
+        <input {...common} type={field.type ?? 'text'} inputmode={field.inputMode} value={props.value ?? ''} />
       )}
-      {props.error ? <p class="error">{props.error}</p> : null}
+      {error ? (
+        <p class="error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
     </div>
   );
 }
 
-/** Renders a page element to an HTML document. */
-export function html(element: unknown): string {
-  return `<!doctype html>${String(element)}`;
+const doc = (element: unknown): string => `<!doctype html>${String(element)}`;
+
+/** The home page: the list of procedures. */
+export function homePage(): string {
+  return doc(
+    <Page title="Dịch vụ công trực tuyến">
+      <p>Chọn thủ tục bạn muốn thực hiện:</p>
+      <ul>
+        <li>
+          <a href="/apply">Đăng ký thường trú</a>
+        </li>
+        <li>Cấp đổi giấy phép lái xe (tạm ngừng)</li>
+        <li>Đăng ký khai sinh (tạm ngừng)</li>
+      </ul>
+    </Page>,
+  );
+}
+
+/** One step of the application form, with the values entered so far and any error messages. */
+export function stepPage(step: number, values: Record<string, string>, errors: Record<string, string>): string {
+  const spec = STEPS[step - 1]!;
+  return doc(
+    <Page title="Đăng ký thường trú">
+      <p class="steps">{`${spec.title} (bước ${step}/${STEPS.length})`}</p>
+      <form method="post" action={`/apply/step/${step}`} data-sanh-draft={FORM_ID}>
+        {spec.fields.map((f) => (
+          <Field field={f} value={values[f.name]} error={errors[f.name]} />
+        ))}
+        <button type="submit">{step < STEPS.length ? 'Tiếp tục' : 'Xem lại hồ sơ'}</button>
+      </form>
+    </Page>,
+  );
+}
+
+/** The review page: everything entered, and the final submit button. */
+export function reviewPage(values: Record<string, string>): string {
+  return doc(
+    <Page title="Xem lại hồ sơ">
+      <dl>
+        {STEPS.flatMap((spec) => spec.fields).map((f) => (
+          <>
+            <dt>{f.label}</dt>
+            <dd>{values[f.name]}</dd>
+          </>
+        ))}
+      </dl>
+      <p>
+        <a href="/apply/step/1">Sửa thông tin</a>
+      </p>
+      <form method="post" action="/apply/submit" data-sanh-draft={FORM_ID}>
+        <button type="submit">Nộp hồ sơ</button>
+      </form>
+    </Page>,
+  );
+}
+
+/** The confirmation page after submission. */
+export function submittedPage(applicationNumber: string): string {
+  return doc(
+    <Page title="Nộp hồ sơ thành công">
+      <p>Hồ sơ của bạn đã được tiếp nhận. Số hồ sơ:</p>
+      <p class="number" id="application-number">
+        {applicationNumber}
+      </p>
+      <p>
+        <a href={`/status/${applicationNumber}`}>Tra cứu tình trạng hồ sơ</a>
+      </p>
+    </Page>,
+  );
+}
+
+/** The status page of one application. */
+export function statusPage(applicationNumber: string): string {
+  return doc(
+    <Page title={`Hồ sơ ${applicationNumber}`}>
+      <p>
+        Tình trạng: <strong>Đã tiếp nhận</strong>.
+      </p>
+    </Page>,
+  );
+}
+
+/** A page that only says something went wrong (overload, timeout, not found). */
+export function messagePage(title: string, message: string): string {
+  return doc(
+    <Page title={title}>
+      <p>{message}</p>
+      <p>
+        <a href="/">Về trang chủ</a>
+      </p>
+    </Page>,
+  );
 }
