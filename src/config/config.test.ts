@@ -88,3 +88,10 @@ describe('configuration', () => {
     expect(JSON.stringify(committed)).toContain('maxActive');
   });
 });
+
+describe('shipped example configuration', () => {
+  it('is valid', async () => {
+    const config = await loadConfigFile(new URL('../../deploy/sanh.example.json', import.meta.url).pathname);
+    expect(config.rooms.map((r) => r.id)).toEqual(['main', 'residence']);
+  });
+});

@@ -93,7 +93,7 @@ describe('demo portal', () => {
   });
 
   it('answers health and stats outside the overload model, and serves with an empty queue when idle', async () => {
-    const portal = createDemoPortal({ capacity: 1, queueLimit: 0, serviceMs: 100 });
+    const portal = createDemoPortal({ capacity: 1, queueLimit: 0, serviceMs: 1000 });
     const busy = portal.app.request('/');
     expect((await portal.app.request('/')).status).toBe(503);
     expect(await (await portal.app.request('/healthz')).text()).toBe('ok');

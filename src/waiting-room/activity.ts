@@ -20,6 +20,9 @@ export interface ActivityTracker {
   stop(): Promise<void>;
 }
 
+/** Visitors renewed per store call, so one script never holds Redis for long. */
+const TOUCH_BATCH = 500;
+
 /** Creates the tracker. `flushIntervalMs` bounds how stale a session's activity can get in the store. */
 export function createActivityTracker(options: {
   rooms: RoomMatcher;
@@ -52,8 +55,11 @@ export function createActivityTracker(options: {
         const room = rooms.byId(roomId);
         if (!room) return;
         try {
-          const gone = await store.touch(roomId, limitsOf(room), [...visitors]);
-          for (const visitorId of gone) revoke(roomId, visitorId);
+          const ids = [...visitors];
+          for (let start = 0; start < ids.length; start += TOUCH_BATCH) {
+            const gone = await store.touch(roomId, limitsOf(room), ids.slice(start, start + TOUCH_BATCH));
+            for (const visitorId of gone) revoke(roomId, visitorId);
+          }
         } catch (error) {
           logger.warn('could not renew active sessions; will retry', { room: roomId, error: String(error) });
           const again = pending.get(roomId) ?? new Set<string>();

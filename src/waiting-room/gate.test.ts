@@ -81,6 +81,33 @@ describe('waiting room gate (in-process, memory store)', () => {
     expect((await waitingRoom.snapshots.refresh(), waitingRoom.snapshots.view('main')?.snapshot.active)).toBe(1);
   });
 
+  it('keeps an active session alive through batched renewals, and revokes one the store dropped', async () => {
+    const a = visitor('a');
+    const b = visitor('b');
+    await a.page('/');
+    await b.page('/');
+    for (let minute = 0; minute < 30; minute++) {
+      clock.advance(60_000);
+      expect((await a.page(`/form/${minute}`)).headers.get('sanh-state')).toBe('admitted');
+      await waitingRoom.activity.flush();
+    }
+    await waitingRoom.snapshots.refresh();
+    expect(waitingRoom.snapshots.view('main')?.snapshot.active).toBe(1);
+    const idlePass = b.jar.get('sanh_pass_main');
+    expect((await b.page('/')).headers.get('sanh-state')).toBe('admitted');
+    expect(b.jar.get('sanh_pass_main')).not.toBe(idlePass);
+    await waitingRoom.snapshots.refresh();
+    expect(waitingRoom.snapshots.view('main')?.snapshot.active).toBe(2);
+
+    const pass = a.jar.get('sanh_pass_main') as string;
+    const visitorId = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(pass.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)))).v as string;
+    await store.release('main', { maxActive: 2, admitPerMinute: 600, admitBurst: 60, sessionIdleSeconds: 600, noShowSeconds: 60 }, visitorId);
+    expect((await a.page('/after-release')).headers.get('sanh-state')).toBe('admitted');
+    expect((await visitor('c').page('/')).headers.get('sanh-state')).toBe('admitted');
+    await waitingRoom.activity.flush();
+    expect((await a.page('/after-flush')).headers.get('sanh-state')).toBe('queued');
+  });
+
   it('gives JSON clients the status body instead of the page', async () => {
     await visitor('a').page('/');
     await visitor('b').page('/');

@@ -31,9 +31,10 @@ function asArray(reply: unknown, script: string): unknown[] {
 }
 
 /**
- * The waiting room on Redis (standalone, Sentinel or Cluster): one global line, active count and
- * token bucket shared by every Sảnh instance. Each operation is one Lua script (`lua/`), atomic,
- * on the Redis clock.
+ * The waiting room on Redis: one global line, active count and token bucket shared by every Sảnh
+ * instance. Each operation is one Lua script (`lua/`), atomic, on the Redis clock. Takes any
+ * ioredis client; a room's keys share one hash tag, so a Cluster client works too (tested here on
+ * standalone Redis only).
  */
 export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; keyPrefix?: string; ownsClient?: boolean }): WaitingRoomStore {
   const { client } = options;
