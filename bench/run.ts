@@ -50,14 +50,41 @@ interface Load {
   errors: number;
 }
 
-async function load(label: string, url: string, seconds: number, headers: Record<string, string> = {}): Promise<Load> {
-  await autocannon({ url, connections: 20, duration: 1, headers });
-  process.stdout.write(`  ${label.padEnd(34)} `);
+async function runOnce(url: string, seconds: number, headers: Record<string, string>): Promise<Load> {
   const result = await autocannon({ url, connections: 50, pipelining: 1, duration: seconds, headers });
   const errors = result.errors + result.timeouts + (result.non2xx ?? 0);
-  const out = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
-  console.log(`${Math.round(out.rps).toString().padStart(7)} req/s   p50 ${out.p50} ms   p99 ${out.p99} ms   errors ${errors}`);
-  return out;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface Target {
+  label: string;
+  url: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Measures several targets in alternating rounds (A B C A B C ...) and keeps each one's median, so
+ * a noisy neighbour on a shared machine hurts every target alike instead of one of them.
+ */
+async function compare(targets: Target[], seconds: number, rounds = 3): Promise<Load[]> {
+  for (const t of targets) await autocannon({ url: t.url, connections: 20, duration: 1, headers: t.headers ?? {} });
+  const runs: Load[][] = targets.map(() => []);
+  const each = Math.max(2, Math.round(seconds / rounds));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, t] of targets.entries()) runs[i]!.push(await runOnce(t.url, each, t.headers ?? {}));
+  }
+  return targets.map((t, i) => {
+    const mine = runs[i]!;
+    const out = { rps: median(mine.map((r) => r.rps)), p50: median(mine.map((r) => r.p50)), p99: median(mine.map((r) => r.p99)), errors: mine.reduce((a, r) => a + r.errors, 0) };
+    console.log(`  ${t.label.padEnd(34)} ${Math.round(out.rps).toString().padStart(7)} req/s   p50 ${out.p50} ms   p99 ${out.p99} ms   errors ${out.errors}   (median of ${rounds} × ${each} s)`);
+    return out;
+  });
 }
 
 function cookieFrom(response: Response, name: string): string {
@@ -76,8 +103,14 @@ async function statusScenario(seconds: number): Promise<Figures> {
   const queued = await fetch(`${sanh}/`, { headers: { accept: 'application/json' } });
   if (queued.status !== 503) throw new Error(`expected to be queued, got ${queued.status}`);
   const ticket = cookieFrom(queued, 'sanh_ticket_main');
-  const base = await load('bare Hono "ok"', `${hono}/`, seconds);
-  const status = await load('Sảnh GET /_sanh/status (queued)', `${sanh}/_sanh/status?room=main`, seconds, { cookie: ticket, accept: 'application/json' });
+  const [base, status] = await compare(
+    [
+      { label: 'bare Hono "ok"', url: `${hono}/` },
+      { label: 'Sảnh GET /_sanh/status (queued)', url: `${sanh}/_sanh/status?room=main`, headers: { cookie: ticket, accept: 'application/json' } },
+    ],
+    seconds,
+  );
+  if (!base || !status) throw new Error('missing measurements');
   stopAll();
   return {
     status_rps: { value: Math.round(status.rps), unit: 'req/s' },
@@ -98,9 +131,15 @@ async function proxyScenario(seconds: number): Promise<Figures> {
   const admitted = await fetch(`${sanh}/`);
   if (admitted.headers.get('sanh-state') !== 'admitted') throw new Error('expected to be admitted');
   const pass = cookieFrom(admitted, 'sanh_pass_main');
-  const base = await load('bare Hono "ok"', `${hono}/`, seconds);
-  const direct = await load('node:http proxy -> origin', `${nodeProxy}/page`, seconds);
-  const proxied = await load('Sảnh admitted -> origin', `${sanh}/page`, seconds, { cookie: pass });
+  const [base, direct, proxied] = await compare(
+    [
+      { label: 'bare Hono "ok"', url: `${hono}/` },
+      { label: 'node:http proxy -> origin', url: `${nodeProxy}/page` },
+      { label: 'Sảnh admitted -> origin', url: `${sanh}/page`, headers: { cookie: pass } },
+    ],
+    seconds,
+  );
+  if (!base || !direct || !proxied) throw new Error('missing measurements');
   stopAll();
   return {
     proxy_rps: { value: Math.round(proxied.rps), unit: 'req/s' },
@@ -122,7 +161,7 @@ const SCENARIOS: Record<string, (seconds: number) => Promise<Figures>> = { statu
 async function main(): Promise<void> {
   const arg = process.argv[2] ?? 'quick';
   const names = arg === 'all' || arg === 'quick' ? Object.keys(SCENARIOS) : [arg];
-  const seconds = arg === 'quick' ? 5 : 15;
+  const seconds = arg === 'quick' ? 6 : 15;
   const unknown = names.filter((n) => !SCENARIOS[n]);
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}, all, quick`);
   const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, taskset: HAS_TASKSET };

@@ -33,6 +33,27 @@ export function isHttps(c: Context): boolean {
   return (forwarded ?? new URL(c.req.url).protocol.replace(':', '')) === 'https';
 }
 
+/**
+ * Reads one cookie's value from a `Cookie` header without parsing the rest (the admitted
+ * visitor's hot path reads only Sảnh's own cookies, whose values need no decoding).
+ */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  let from = 0;
+  while (from < header.length) {
+    const at = header.indexOf(name, from);
+    if (at < 0) return undefined;
+    const boundary = at === 0 || header[at - 1] === ' ' || header[at - 1] === ';';
+    if (boundary && header[at + name.length] === '=') {
+      const start = at + name.length + 1;
+      const end = header.indexOf(';', start);
+      return (end < 0 ? header.slice(start) : header.slice(start, end)).trim() || undefined;
+    }
+    from = at + name.length;
+  }
+  return undefined;
+}
+
 /** Serializes a Sảnh cookie: whole site, HttpOnly, SameSite=Lax, Secure over HTTPS. */
 export function cookieHeader(name: string, value: string, maxAgeSeconds: number, secure: boolean): string {
   return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;

@@ -21,10 +21,12 @@ export function createTokenSigner<P>(options: {
   ring: KeyRing;
   purpose: KeyPurpose;
   parse: (value: unknown) => P | undefined;
+  /** The JSON value signed for a payload (e.g. with short field names). */
+  serialize: (payload: P) => unknown;
   accept: (payload: P) => boolean;
   cacheSize?: number;
 }): TokenSigner<P> {
-  const { ring, purpose, parse, accept } = options;
+  const { ring, purpose, parse, serialize, accept } = options;
   const cacheSize = options.cacheSize ?? 20_000;
   const verified = new Map<string, P>();
 
@@ -38,7 +40,7 @@ export function createTokenSigner<P>(options: {
 
   return {
     async sign(payload) {
-      const body = encodeBase64Url(encoder.encode(JSON.stringify(payload)));
+      const body = encodeBase64Url(encoder.encode(JSON.stringify(serialize(payload))));
       const signed = `${ring.current.id}.${body}`;
       const key = await hmacKey(ring.current, purpose);
       const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(signed)));

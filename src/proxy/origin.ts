@@ -41,6 +41,9 @@ export function webStreamOf(body: Readable): ReadableStream<Uint8Array> {
   });
 }
 
+/** Answers up to this size with a known length are read whole: one write instead of a stream. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 /** True for undici errors that mean the origin took too long. */
@@ -87,6 +90,10 @@ export function createUndiciOriginClient(options: { url: string; timeoutSeconds:
         if (method === 'HEAD' || NULL_BODY_STATUS.has(answer.statusCode)) {
           answer.body.resume();
           return new Response(null, { status: answer.statusCode, headers });
+        }
+        const length = Number(answer.headers['content-length'] ?? Number.NaN);
+        if (length <= SMALL_BODY_BYTES) {
+          return new Response(new Uint8Array(await answer.body.arrayBuffer()), { status: answer.statusCode, headers });
         }
         return new Response(webStreamOf(answer.body), { status: answer.statusCode, headers });
       } catch (error) {

@@ -1,6 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { getCookie } from 'hono/cookie';
-import { cookieHeader, isHttps, mutableHeaders, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
+import { cookieHeader, isHttps, mutableHeaders, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import { renderWaitingPage } from './page.js';
 import type { RoomMatcher } from './rooms.js';
@@ -31,16 +30,18 @@ export function statusBody(visit: Visit): StatusBody {
 /** Reads a room's pass and ticket cookies from the request. */
 export function visitorCookies(c: Context, roomId: string) {
   const names = cookieNames(roomId);
-  return { pass: getCookie(c, names.pass), ticket: getCookie(c, names.ticket) };
+  const header = c.req.header('cookie');
+  return { pass: readCookie(header, names.pass), ticket: readCookie(header, names.ticket) };
 }
 
 /** Appends the Set-Cookie headers a visit asks for. */
 export function applyCookies(c: Context, headers: Headers, roomId: string, changes: CookieChanges): void {
   const names = cookieNames(roomId);
-  const secure = isHttps(c);
+  let secure: boolean | undefined;
   for (const kind of ['pass', 'ticket'] as const) {
     const change = changes[kind];
     if (change === undefined) continue;
+    secure ??= isHttps(c);
     headers.append('set-cookie', cookieHeader(names[kind], change?.value ?? '', change?.maxAgeSeconds ?? 0, secure));
   }
 }

@@ -59,23 +59,22 @@ export interface WaitingRoomTokens {
 
 /** Creates the waiting room's token codec on a key ring. */
 export function createWaitingRoomTokens(ring: KeyRing, clock: Clock): WaitingRoomTokens {
-  const signer: TokenSigner<Record<string, unknown>> = createTokenSigner({
+  const signer: TokenSigner<WaitingRoomToken> = createTokenSigner({
     ring,
     purpose: 'waiting-room-token',
-    parse: (value) => (parseToken(value) ? (value as Record<string, unknown>) : undefined),
-    accept: () => true,
+    parse: parseToken,
+    serialize: toWire,
+    accept: (token) => token.expiresAt * 1000 > clock(),
   });
 
   async function read(token: string | undefined, room: string): Promise<WaitingRoomToken | undefined> {
-    const wire = await signer.verify(token);
-    const parsed = wire && parseToken(wire);
-    if (!parsed || parsed.room !== room || parsed.expiresAt * 1000 <= clock()) return undefined;
-    return parsed;
+    const parsed = await signer.verify(token);
+    return parsed?.room === room ? parsed : undefined;
   }
 
   return {
-    signPass: (pass) => signer.sign(toWire({ kind: 'pass', ...pass })),
-    signTicket: (ticket) => signer.sign(toWire({ kind: 'ticket', ...ticket })),
+    signPass: (pass) => signer.sign({ kind: 'pass', ...pass }),
+    signTicket: (ticket) => signer.sign({ kind: 'ticket', ...ticket }),
     async readPass(token, room) {
       const parsed = await read(token, room);
       return parsed?.kind === 'pass' ? parsed : undefined;
