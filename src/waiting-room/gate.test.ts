@@ -108,6 +108,33 @@ describe('waiting room gate (in-process, memory store)', () => {
     expect((await a.page('/after-flush')).headers.get('sanh-state')).toBe('queued');
   });
 
+  it('answers polls far from the front from the snapshot, and admitted requests without the store', async () => {
+    const a = visitor('a');
+    await a.page('/');
+    await visitor('b').page('/');
+    const queued = [visitor('c'), visitor('d'), visitor('e')];
+    for (const v of queued) await v.page('/');
+    await waitingRoom.snapshots.refresh();
+    const calls: string[] = [];
+    for (const name of ['join', 'claim', 'touch', 'release', 'tick'] as const) {
+      const original = store[name].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls.push(name);
+        return original(...args);
+      };
+    }
+    for (let i = 0; i < 20; i++) expect(await queued[2]!.status()).toMatchObject({ state: 'queued', position: 3 });
+    for (let i = 0; i < 20; i++) expect((await a.page(`/p/${i}`)).headers.get('sanh-state')).toBe('admitted');
+    expect(calls).toEqual([]);
+  });
+
+  it('marks cookies Secure when the visitor came over HTTPS', async () => {
+    const overHttps = await visitor('s').request('/', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(overHttps.headers.getSetCookie()[0]).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+    const overHttp = await visitor('p').request('/');
+    expect(overHttp.headers.getSetCookie()[0]).not.toContain('Secure');
+  });
+
   it('gives JSON clients the status body instead of the page', async () => {
     await visitor('a').page('/');
     await visitor('b').page('/');
