@@ -63,10 +63,13 @@ describe('end to end in Chromium: maxActive 2 in front of the demo portal', () =
     return context.newPage();
   }
 
+  let second: Page;
+  let third: Page;
+
   it('lets two in, seats the third at position 1, and admits them after a session ends', async () => {
     const first = await newVisitor();
-    const second = await newVisitor();
-    const third = await newVisitor();
+    second = await newVisitor();
+    third = await newVisitor();
 
     for (const page of [first, second]) {
       const response = await page.goto('/');
@@ -96,15 +99,48 @@ describe('end to end in Chromium: maxActive 2 in front of the demo portal', () =
     expect(again?.headers()['sanh-state']).toBe('queued');
   });
 
-  it('shows the waiting page in English and keeps working without JavaScript', async () => {
+  it('shows the waiting page in English, and without JavaScript refreshes itself until admitted', async () => {
     const context = await browser.newContext({ baseURL: sanh.url, locale: 'en-GB', javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
     contexts.push(context);
     const page = await context.newPage();
     const response = await page.goto('/apply', { waitUntil: 'domcontentloaded' });
     expect(response?.headers()['sanh-state']).toBe('queued');
     expect(await page.textContent('h1')).toBe('You are in line');
+    expect((await page.textContent('#sanh-pos'))?.trim()).toBe('2');
     const refresh = await page.$eval('noscript', (el) => el.innerHTML);
     expect(refresh).toMatch(/http-equiv="refresh" content="\d+"/);
     await page.screenshot({ path: new URL('waiting-page-en-nojs.png', SCREENSHOTS).pathname, fullPage: true });
+
+    expect(await completeApplication(second)).toMatch(/^HS-2026-\d{6}$/);
+    expect(await completeApplication(third)).toMatch(/^HS-2026-\d{6}$/);
+    await page.waitForSelector('form[data-sanh-draft="residence-application"]', { timeout: 15_000 });
+    expect(page.url()).toContain('/apply/step/1');
+  });
+
+  it('stops polling while the tab is hidden and polls again at once when it is shown', async () => {
+    const page = await newVisitor();
+    const polls: number[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/_sanh/status')) polls.push(Date.now());
+    });
+    await page.goto('/apply');
+    expect(await page.textContent('h1')).toBe('Bạn đang trong hàng chờ');
+    await page.waitForTimeout(5_000);
+    expect(polls.length).toBeGreaterThan(0);
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const hiddenAt = Date.now();
+    await page.waitForTimeout(6_000);
+    expect(polls.filter((t) => t > hiddenAt + 100)).toEqual([]);
+    const shownAt = Date.now();
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await page.waitForTimeout(1_000);
+    expect(polls.filter((t) => t >= shownAt).length).toBeGreaterThanOrEqual(1);
+    await page.context().close();
   });
 });
