@@ -24,6 +24,9 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   app.use(requestId({ headerName: 'sanh-request-id' }));
   app.onError(errorMapper(deps.logger));
   app.route('/_sanh', deps.waitingRoom.routes);
+  app.all('/_sanh', () => {
+    throw new SanhError('not_found', 'No such Sảnh endpoint.');
+  });
   app.all('/_sanh/*', () => {
     throw new SanhError('not_found', 'No such Sảnh endpoint.');
   });

@@ -94,7 +94,7 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
   const { rooms, activity, logger } = deps;
   return async function sanhGate(c, next) {
     const room = rooms.match(c.req.path);
-    if (!room || c.req.path.startsWith('/_sanh/')) {
+    if (!room || c.req.path === '/_sanh' || c.req.path.startsWith('/_sanh/')) {
       await next();
       mutableHeaders(c).set('sanh-state', 'passthrough');
       return;

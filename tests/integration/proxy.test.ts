@@ -197,9 +197,11 @@ describe('proxy to the origin (real HTTP both sides)', () => {
   });
 
   it('answers unknown /_sanh/ paths itself and never forwards them', async () => {
-    const response = await fetch(`${sanh.url}/_sanh/nothing-here`, { headers: { accept: 'application/json' } });
-    expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
+    for (const path of ['/_sanh/nothing-here', '/_sanh']) {
+      const response = await fetch(`${sanh.url}${path}`, { headers: { accept: 'application/json' } });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
+    }
   });
 });
 
