@@ -1,187 +1,101 @@
 /**
- * Benchmarks: `npm run bench -- <scenario|all|quick>`. Every figure is a ratio against a baseline
- * measured in the same run, on the same core. Servers run as separate processes pinned with
- * `taskset` where it exists; the load generator runs in this process. Loopback only.
+ * Benchmarks: `npm run bench -- <scenario...|all|quick> [--quick] [--check]`.
+ *
+ * Each scenario starts what it needs as separate processes on loopback (pinned to cores with
+ * `taskset` where it exists), measures Sảnh against baselines in the same run, tears everything
+ * down and writes `bench/results/<scenario>.json`; the run then rebuilds `bench/results/REPORT.md`.
+ * `quick` runs every scenario in its one-minute smoke version. `--check` exits non-zero when a
+ * correctness target (no errors, limits never exceeded) is missed; speed targets are reported,
+ * never enforced, because a shared machine is noisy.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import autocannon from 'autocannon';
-import { freePort } from '../tests/helpers/redis-server.js';
+import { misses, readResults, writeReport, writeResult, type Machine } from './lib/report.js';
+import { HAS_TASKSET, NGINX, pinSelf, stopAll } from './lib/processes.js';
+import type { Scenario } from './lib/scenario.js';
+import { joinScenario, proxyScenario, statusScenario } from './scenarios/http.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { precisionScenario } from './scenarios/precision.js';
+import { surgeScenario } from './scenarios/surge.js';
 
-interface Figure {
-  value: number;
-  unit: string;
-}
-type Figures = Record<string, Figure>;
+const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, precisionScenario, surgeScenario, memoryScenario];
 
-const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const SERVER_CORE = '0';
-const children: ChildProcess[] = [];
-
-async function startServer(script: string, env: Record<string, string>, core = SERVER_CORE): Promise<string> {
-  const port = await freePort();
-  const command = ['node', '--import', 'tsx', script];
-  const child = HAS_TASKSET
-    ? spawn('taskset', ['-c', core, ...command], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] })
-    : spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return `http://127.0.0.1:${port}`;
+function usage(): string {
+  return [
+    'usage: npm run bench -- <scenario...|all|quick> [--quick] [--check]',
+    '',
+    'scenarios:',
+    ...SCENARIOS.map((s) => `  ${s.name.padEnd(10)} ${s.title}`),
+    '  all        every scenario, full length (about 30 minutes)',
+    '  quick      every scenario, one-minute smoke version',
+    '',
+    '--quick      the named scenarios in their smoke version',
+    '--check      exit 1 when a correctness target is missed',
+  ].join('\n');
 }
 
-function stopAll(): void {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-}
-
-interface Load {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function runOnce(url: string, seconds: number, headers: Record<string, string>): Promise<Load> {
-  const result = await autocannon({ url, connections: 50, pipelining: 1, duration: seconds, headers });
-  const errors = result.errors + result.timeouts + (result.non2xx ?? 0);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-interface Target {
-  label: string;
-  url: string;
-  headers?: Record<string, string>;
-}
-
-/**
- * Measures several targets in alternating rounds (A B C A B C ...) and keeps each one's median, so
- * a noisy neighbour on a shared machine hurts every target alike instead of one of them.
- */
-async function compare(targets: Target[], seconds: number, rounds = 3): Promise<Load[]> {
-  for (const t of targets) await autocannon({ url: t.url, connections: 20, duration: 1, headers: t.headers ?? {} });
-  const runs: Load[][] = targets.map(() => []);
-  const each = Math.max(2, Math.round(seconds / rounds));
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, t] of targets.entries()) runs[i]!.push(await runOnce(t.url, each, t.headers ?? {}));
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage());
+    return 0;
   }
-  return targets.map((t, i) => {
-    const mine = runs[i]!;
-    const out = { rps: median(mine.map((r) => r.rps)), p50: median(mine.map((r) => r.p50)), p99: median(mine.map((r) => r.p99)), errors: mine.reduce((a, r) => a + r.errors, 0) };
-    console.log(`  ${t.label.padEnd(34)} ${Math.round(out.rps).toString().padStart(7)} req/s   p50 ${out.p50} ms   p99 ${out.p99} ms   errors ${out.errors}   (median of ${rounds} × ${each} s)`);
-    return out;
-  });
-}
-
-function cookieFrom(response: Response, name: string): string {
-  const line = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
-  if (!line) throw new Error(`no ${name} cookie`);
-  return line.split(';')[0]!;
-}
-
-/** Queued visitor's status poll vs a bare Hono "ok". */
-async function statusScenario(seconds: number): Promise<Figures> {
-  const hono = await startServer('bench/servers/hono-ok.ts', {});
-  const origin = await startServer('bench/servers/fast-origin.ts', {}, '1');
-  const config = { rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60 }] };
-  const sanh = await startServer('bench/servers/sanh.ts', { ORIGIN_URL: origin, SANH_CONFIG_JSON: JSON.stringify(config) });
-  await fetch(`${sanh}/`);
-  const queued = await fetch(`${sanh}/`, { headers: { accept: 'application/json' } });
-  if (queued.status !== 503) throw new Error(`expected to be queued, got ${queued.status}`);
-  const ticket = cookieFrom(queued, 'sanh_ticket_main');
-  const [base, status] = await compare(
-    [
-      { label: 'bare Hono "ok"', url: `${hono}/` },
-      { label: 'Sảnh GET /_sanh/status (queued)', url: `${sanh}/_sanh/status?room=main`, headers: { cookie: ticket, accept: 'application/json' } },
-    ],
-    seconds,
-  );
-  if (!base || !status) throw new Error('missing measurements');
-  stopAll();
-  return {
-    status_rps: { value: Math.round(status.rps), unit: 'req/s' },
-    hono_ok_rps: { value: Math.round(base.rps), unit: 'req/s' },
-    status_vs_hono_ratio: { value: round(status.rps / base.rps), unit: 'ratio' },
-    status_p99_ms: { value: status.p99, unit: 'ms' },
-    status_errors: { value: status.errors, unit: 'count' },
+  const check = args.includes('--check');
+  const words = args.filter((a) => !a.startsWith('--'));
+  const quick = words.includes('quick') || args.includes('--quick');
+  const named = words.filter((w) => w !== 'quick' && w !== 'all');
+  const wanted = named.length === 0 ? SCENARIOS.map((s) => s.name) : named;
+  const unknown = wanted.filter((w) => !SCENARIOS.some((s) => s.name === w));
+  if (unknown.length > 0) {
+    console.error(`unknown scenario: ${unknown.join(', ')}\n\n${usage()}`);
+    return 2;
+  }
+  pinSelf();
+  const machine: Machine = {
+    cpus: cpus().length,
+    model: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    taskset: HAS_TASKSET,
+    nginx: NGINX !== undefined,
   };
-}
-
-/** Admitted visitor's path through Sảnh to a fast origin vs a node:http proxy and a bare Hono "ok". */
-async function proxyScenario(seconds: number): Promise<Figures> {
-  const origin = await startServer('bench/servers/fast-origin.ts', {}, '1');
-  const hono = await startServer('bench/servers/hono-ok.ts', {});
-  const nodeProxy = await startServer('bench/servers/node-proxy.ts', { ORIGIN_URL: origin });
-  const config = { rooms: [{ id: 'main', match: ['/'], maxActive: 100_000, admitPerMinute: 6_000_000 }] };
-  const sanh = await startServer('bench/servers/sanh.ts', { ORIGIN_URL: origin, SANH_CONFIG_JSON: JSON.stringify(config) });
-  const admitted = await fetch(`${sanh}/`);
-  if (admitted.headers.get('sanh-state') !== 'admitted') throw new Error('expected to be admitted');
-  const pass = cookieFrom(admitted, 'sanh_pass_main');
-  const [base, direct, proxied] = await compare(
-    [
-      { label: 'bare Hono "ok"', url: `${hono}/` },
-      { label: 'node:http proxy -> origin', url: `${nodeProxy}/page` },
-      { label: 'Sảnh admitted -> origin', url: `${sanh}/page`, headers: { cookie: pass } },
-    ],
-    seconds,
-  );
-  if (!base || !direct || !proxied) throw new Error('missing measurements');
-  stopAll();
-  return {
-    proxy_rps: { value: Math.round(proxied.rps), unit: 'req/s' },
-    node_proxy_rps: { value: Math.round(direct.rps), unit: 'req/s' },
-    hono_ok_rps: { value: Math.round(base.rps), unit: 'req/s' },
-    proxy_vs_node_proxy_ratio: { value: round(proxied.rps / direct.rps), unit: 'ratio' },
-    proxy_vs_hono_ratio: { value: round(proxied.rps / base.rps), unit: 'ratio' },
-    proxy_p99_ms: { value: proxied.p99, unit: 'ms' },
-    proxy_errors: { value: proxied.errors, unit: 'count' },
-  };
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
-
-const SCENARIOS: Record<string, (seconds: number) => Promise<Figures>> = { status: statusScenario, proxy: proxyScenario };
-
-async function main(): Promise<void> {
-  const arg = process.argv[2] ?? 'quick';
-  const names = arg === 'all' || arg === 'quick' ? Object.keys(SCENARIOS) : [arg];
-  const seconds = arg === 'quick' ? 6 : 15;
-  const unknown = names.filter((n) => !SCENARIOS[n]);
-  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}, all, quick`);
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, taskset: HAS_TASKSET };
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  for (const name of names) {
-    console.log(`\n${name} (${seconds} s per run)`);
+  const runStarted = Date.now();
+  const ran = [];
+  for (const scenario of SCENARIOS.filter((s) => wanted.includes(s.name))) {
     const startedAt = new Date().toISOString();
-    const figures = await SCENARIOS[name]!(seconds);
-    await writeFile(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify({ scenario: name, machine, startedAt, figures }, null, 2)}\n`);
-    for (const [figure, { value, unit }] of Object.entries(figures)) console.log(`  ${figure.padEnd(30)} ${value} ${unit}`);
+    const t0 = Date.now();
+    console.log(`\n▶ ${scenario.name}: ${scenario.title}${quick ? ' (quick)' : ''}`);
+    const progress = (line: string) => console.log(`  [${scenario.name} ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+    try {
+      const outcome = await scenario.run({ quick, progress });
+      const result = await writeResult({ scenario: scenario.name, title: scenario.title, machine, startedAt, finishedAt: new Date().toISOString(), quick }, outcome);
+      ran.push(result);
+      for (const [name, { value, unit }] of Object.entries(result.figures)) {
+        const target = result.targets[name];
+        console.log(`  ${name.padEnd(44)} ${String(value).padStart(10)} ${unit}${target ? `   (target ${target.op} ${target.value})` : ''}`);
+      }
+    } finally {
+      await stopAll();
+    }
   }
+  const all = await readResults(SCENARIOS.map((s) => s.name));
+  const report = await writeReport(all);
+  console.log(`\nReport: ${report} (${Math.round((Date.now() - runStarted) / 1000)} s)`);
+  const missed = misses(ran);
+  for (const [scenario, name, value, target] of missed) {
+    console.log(`${target.invariant ? 'FAILED' : 'missed'}: ${scenario} ${name} = ${value} (target ${target.op} ${target.value})`);
+  }
+  return check && missed.some(([, , , t]) => t.invariant) ? 1 : 0;
 }
 
-process.on('exit', stopAll);
 main()
-  .catch((error: unknown) => {
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch(async (error: unknown) => {
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(() => {
-    stopAll();
+  .finally(async () => {
+    await stopAll();
     process.exit();
   });

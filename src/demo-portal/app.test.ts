@@ -102,6 +102,19 @@ describe('demo portal', () => {
     expect(() => createDemoPortal({ capacity: 0 })).toThrow(RangeError);
   });
 
+  it('reports latency percentiles of every outcome and starts afresh on reset', async () => {
+    const portal = createDemoPortal({ capacity: 1, queueLimit: 1, serviceMs: 100 });
+    await Promise.all(Array.from({ length: 3 }, () => portal.app.request('/')));
+    const stats = portal.stats();
+    expect(stats).toMatchObject({ served: 2, rejected: 1 });
+    expect(stats.latencyMs.count).toBe(3);
+    expect(stats.latencyMs.p50).toBeGreaterThanOrEqual(80);
+    expect(stats.latencyMs.p95).toBeGreaterThanOrEqual(stats.latencyMs.p50 ?? Infinity);
+    expect(stats.latencyMs.p95).toBeGreaterThanOrEqual(160);
+    const reset = await portal.app.request('/_demo/stats/reset', { method: 'POST' });
+    expect(await reset.json()).toMatchObject({ served: 0, rejected: 0, timedOut: 0, latencyMs: { count: 0, p50: null, p95: null } });
+  });
+
   it('validates the capacity knob', async () => {
     const portal = createDemoPortal();
     const bad = await portal.app.request('/_demo/capacity', { method: 'POST', body: JSON.stringify({ capacity: 0 }) });

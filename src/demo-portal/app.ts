@@ -22,8 +22,10 @@ export interface DemoPortal {
   app: Hono;
   /** Changes the worker count live; queued requests start at once if it grew. */
   setCapacity(capacity: number): void;
-  /** Current load and counters of the overload model. */
+  /** Current load, counters and latency percentiles of the overload model. */
   stats(): OverloadStats;
+  /** Zeroes the counters and latencies (a benchmark phase starts). */
+  resetStats(): void;
 }
 
 type Session = { values: Record<string, string>; done: number };
@@ -52,6 +54,10 @@ export function createDemoPortal(options: DemoPortalOptions = {}): DemoPortal {
 
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/_demo/stats', (c) => c.json(overload.stats()));
+  app.post('/_demo/stats/reset', (c) => {
+    overload.resetStats();
+    return c.json(overload.stats());
+  });
   app.post('/_demo/capacity', async (c) => {
     const body: unknown = await c.req.json().catch(() => undefined);
     const next = typeof body === 'object' && body !== null && 'capacity' in body ? body.capacity : undefined;
@@ -142,5 +148,5 @@ export function createDemoPortal(options: DemoPortalOptions = {}): DemoPortal {
   });
   app.notFound((c) => c.html(messagePage('Không tìm thấy trang', 'Trang bạn yêu cầu không tồn tại.'), 404));
 
-  return { app, setCapacity: overload.setCapacity, stats: overload.stats };
+  return { app, setCapacity: overload.setCapacity, stats: overload.stats, resetStats: overload.resetStats };
 }

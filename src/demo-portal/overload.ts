@@ -21,7 +21,19 @@ export interface OverloadStats {
   served: number;
   rejected: number;
   timedOut: number;
+  /** Time from arrival to answer (any outcome) since the last reset, in milliseconds. */
+  latencyMs: { count: number; p50: number | null; p95: number | null; p99: number | null };
 }
+
+/**
+ * How much slower every page gets when the queue is full (0.5: half as slow again): a busy portal
+ * spends more of its time on contention (locks, memory, garbage collection), so its capacity
+ * shrinks just when it is needed most.
+ */
+const CONTENTION = 0.5;
+
+/** How many latencies the model keeps between resets (older ones are sampled away). */
+const MAX_LATENCIES = 100_000;
 
 /** The overload model of one portal. */
 export interface Overload {
@@ -30,6 +42,13 @@ export interface Overload {
   /** Changes the worker count; queued requests start at once if it grew. */
   setCapacity(capacity: number): void;
   stats(): OverloadStats;
+  /** Zeroes the counters and the latency record (in-flight and queued requests carry on). */
+  resetStats(): void;
+}
+
+function percentile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 function checkWhole(name: string, value: number, min: number): void {
@@ -45,6 +64,17 @@ export function createOverload(options: OverloadOptions): Overload {
   let inFlight = 0;
   const waiting: Array<() => void> = [];
   const counters = { served: 0, rejected: 0, timedOut: 0 };
+  let latencies: number[] = [];
+  let seen = 0;
+  const record = (startedAt: number) => {
+    seen += 1;
+    const ms = Date.now() - startedAt;
+    if (latencies.length < MAX_LATENCIES) latencies.push(ms);
+    else {
+      const slot = Math.floor(Math.random() * seen);
+      if (slot < MAX_LATENCIES) latencies[slot] = ms;
+    }
+  };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   function startWaiting(): void {
@@ -77,17 +107,20 @@ export function createOverload(options: OverloadOptions): Overload {
 
   return {
     async run() {
+      const startedAt = Date.now();
       if (!idle() && waiting.length >= options.queueLimit) {
         counters.rejected += 1;
+        record(startedAt);
         return 'rejected';
       }
-      const deadline = Date.now() + options.timeoutMs;
+      const deadline = startedAt + options.timeoutMs;
       if (!(await acquire(deadline))) {
         counters.timedOut += 1;
+        record(startedAt);
         return 'timed-out';
       }
       try {
-        const load = 1 + waiting.length / capacity;
+        const load = 1 + (CONTENTION * waiting.length) / Math.max(1, options.queueLimit);
         const serviceMs = options.serviceMs * load * (0.85 + Math.random() * 0.3);
         const remaining = deadline - Date.now();
         if (serviceMs > remaining) {
@@ -99,6 +132,7 @@ export function createOverload(options: OverloadOptions): Overload {
         counters.served += 1;
         return 'served';
       } finally {
+        record(startedAt);
         inFlight -= 1;
         startWaiting();
       }
@@ -108,6 +142,17 @@ export function createOverload(options: OverloadOptions): Overload {
       capacity = next;
       startWaiting();
     },
-    stats: () => ({ inFlight, queued: waiting.length, capacity, ...counters }),
+    stats: () => {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const latencyMs = { count: seen, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
+      return { inFlight, queued: waiting.length, capacity, ...counters, latencyMs };
+    },
+    resetStats() {
+      counters.served = 0;
+      counters.rejected = 0;
+      counters.timedOut = 0;
+      latencies = [];
+      seen = 0;
+    },
   };
 }

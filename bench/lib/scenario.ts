@@ -1,0 +1,59 @@
+/** What a benchmark scenario is and what it gives back. */
+
+/** One measured figure, as written to `bench/results/<scenario>.json`. */
+export interface Figure {
+  value: number;
+  unit: string;
+}
+
+/**
+ * A figure's target. `invariant` targets are correctness, not speed (no errors, never more than
+ * `maxActive` admitted): `--check` fails the run when one is missed, on any machine.
+ */
+export interface FigureTarget {
+  op: '>=' | '<=';
+  value: number;
+  invariant?: boolean;
+}
+
+/** An SVG chart for the report. */
+export interface Chart {
+  /** File name under `bench/results/charts/`. */
+  file: string;
+  title: string;
+  svg: string;
+}
+
+/** What a scenario measured. */
+export interface ScenarioOutcome {
+  figures: Record<string, Figure>;
+  targets?: Record<string, FigureTarget>;
+  charts?: Chart[];
+  /** Plain-language remarks for the report (what was skipped and why, how to read a figure). */
+  notes?: string[];
+}
+
+/** What a scenario is given. */
+export interface ScenarioContext {
+  /** The one-minute smoke version: same steps, shorter and smaller. */
+  quick: boolean;
+  /** Prints a progress line. */
+  progress(line: string): void;
+}
+
+/** A benchmark scenario. */
+export interface Scenario {
+  name: string;
+  title: string;
+  run(context: ScenarioContext): Promise<ScenarioOutcome>;
+}
+
+/** A figure value with its unit. */
+export function figure(value: number, unit: string): Figure {
+  return { value, unit };
+}
+
+/** Whether `value` meets `target`. */
+export function meets(value: number, target: FigureTarget): boolean {
+  return target.op === '>=' ? value >= target.value : value <= target.value;
+}

@@ -1,0 +1,9 @@
+/** Baseline: a Hono app on @hono/node-server doing one Redis round trip (INCR) per request. */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { Redis } from 'ioredis';
+
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const app = new Hono();
+app.get('*', async (c) => c.json({ n: await redis.incr('bench:roundtrip') }));
+serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' });
