@@ -74,8 +74,19 @@ export class PeopleClient {
   }
 }
 
-/** Resolves after `ms`. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** A uniformly random number in [min, max). */
 export const between = (min: number, max: number) => min + Math.random() * (max - min);
@@ -97,7 +108,8 @@ export const isQueued = (answer: Answer) => answer.status === 503 && answer.head
 /**
  * Waits in line the way Sảnh's waiting page does: after `Retry-After`, polls
  * `/_sanh/status?room=` until admitted (then the caller retries its request), honouring the
- * `pollAfterSeconds` the server asks for. `base()` picks the Sảnh instance for each request.
+ * `pollAfterSeconds` the server asks for. `base()` picks the Sảnh instance for each request;
+ * the person gives up when `stillWaiting()` says no or `stop` aborts.
  */
 export async function waitInLine(
   client: PeopleClient,
@@ -106,15 +118,16 @@ export async function waitInLine(
   room: string,
   queued: Answer,
   stillWaiting: () => boolean,
+  stop?: AbortSignal,
 ): Promise<LineOutcome> {
   const started = performance.now();
   let pollAfter = Number(queued.headers['retry-after'] ?? 2);
   let firstEstimate: LineOutcome['firstEstimate'];
   let polls = 0;
   for (;;) {
-    await sleep(pollAfter * 1000 * between(0.9, 1.1));
+    await sleep(pollAfter * 1000 * between(0.9, 1.1), stop);
     const waitedMs = performance.now() - started;
-    if (!stillWaiting()) return { result: 'gave-up', waitedMs, firstEstimate, polls };
+    if (!stillWaiting() || stop?.aborted) return { result: 'gave-up', waitedMs, firstEstimate, polls };
     const answer = await client.send(jar, 'GET', `${base()}/_sanh/status?room=${room}`, { accept: 'application/json' });
     polls += 1;
     if (answer.status !== 200) return { result: 'error', waitedMs, firstEstimate, polls, detail: `status poll answered ${answer.status}` };

@@ -45,8 +45,8 @@ export const memoryScenario: Scenario = {
   name: 'memory',
   title: 'Redis memory per queued visitor, and Sảnh’s memory over a soak',
   async run(context) {
-    const joins = context.quick ? 20_000 : 1_000_000;
-    const soakSeconds = context.quick ? 20 : 600;
+    const joins = context.quick ? 10_000 : 1_000_000;
+    const soakSeconds = context.quick ? 10 : 600;
     const redis = await startRedis();
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const sanh = await startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: JSON.stringify({ rooms: [FULL, OPEN] }), ORIGIN_URL: origin.url, REDIS_URL: redis.redisUrl });

@@ -26,7 +26,7 @@ export const precisionScenario: Scenario = {
   name: 'precision',
   title: 'Limits held by three instances sharing one Redis under ten times the load',
   async run(context) {
-    const seconds = context.quick ? 20 : 150;
+    const seconds = context.quick ? 15 : 150;
     const redis = await startRedis();
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const config = JSON.stringify({ rooms: [ROOM] });
@@ -49,6 +49,7 @@ export const precisionScenario: Scenario = {
     }, 10_000);
     const counts = { arrived: 0, admitted: 0, inLine: 0, errors: 0, ended: 0, walkedAway: 0, gaveUp: 0, stillInLine: 0 };
     let open = true;
+    const arrivalsOver = new AbortController();
     const visits: Promise<void>[] = [];
 
     async function visit(): Promise<void> {
@@ -58,7 +59,7 @@ export const precisionScenario: Scenario = {
         counts.inLine += 1;
         const patienceMs = Math.random() < 0.1 ? between(5_000, 60_000) : Infinity;
         const lineStarted = performance.now();
-        const line = await waitInLine(client, jar, anyInstance, ROOM.id, answer, () => open && performance.now() - lineStarted < patienceMs);
+        const line = await waitInLine(client, jar, anyInstance, ROOM.id, answer, () => performance.now() - lineStarted < patienceMs, arrivalsOver.signal);
         counts.inLine -= 1;
         if (line.result === 'gave-up') {
           if (open) counts.gaveUp += 1;
@@ -97,6 +98,7 @@ export const precisionScenario: Scenario = {
       visits.push(visit());
     });
     open = false;
+    arrivalsOver.abort();
     await Promise.all(visits);
     clearInterval(sampler);
     clearInterval(ticker);

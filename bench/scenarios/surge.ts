@@ -84,7 +84,7 @@ async function runSetup(base: string, portal: Running, phase: Phase, behindSanh:
   const citizens: Citizen[] = [];
   const startedAt = performance.now();
   const arrivalsEnd = startedAt + phase.seconds * 1000;
-  let waitingAllowed = true;
+  const arrivalsOver = new AbortController();
   const running: Promise<void>[] = [];
   await fetch(`${portal.url}/_demo/stats/reset`, { method: 'POST' });
 
@@ -93,7 +93,7 @@ async function runSetup(base: string, portal: Running, phase: Phase, behindSanh:
     for (const [index, step] of JOURNEY.entries()) {
       let answer: Answer = await client.send(jar, step.method, `${base}${step.path}`, { form: step.form });
       if (behindSanh && index === 0 && isQueued(answer)) {
-        const line = await waitInLine(client, jar, () => base, 'main', answer, () => waitingAllowed);
+        const line = await waitInLine(client, jar, () => base, 'main', answer, () => true, arrivalsOver.signal);
         if (line.result !== 'admitted') {
           citizen.fate = line.result === 'gave-up' ? 'still-waiting' : 'turned-away';
           return;
@@ -129,7 +129,7 @@ async function runSetup(base: string, portal: Running, phase: Phase, behindSanh:
   const stats = await portalStats(portal);
   const portalP95 = stats.latencyMs.p95;
   progress(`portal during arrivals: ${stats.latencyMs.count} requests, served ${stats.served}, refused ${stats.rejected}, timed out ${stats.timedOut}, p50 ${stats.latencyMs.p50} ms, p95 ${stats.latencyMs.p95} ms`);
-  waitingAllowed = false;
+  arrivalsOver.abort();
   await Promise.all(running);
   clearInterval(ticker);
   await client.close();
@@ -175,8 +175,8 @@ function phases(context: ScenarioContext): { calibration: Phase; surge: Phase } 
   const healthyPerSecond = HEALTHY_JOURNEYS_PER_MINUTE / 60;
   const thinkMs = context.quick ? ([200, 500] as const) : ([1000, 2000] as const);
   return {
-    calibration: { seconds: context.quick ? 10 : 40, arrivalsPerSecond: healthyPerSecond, thinkMs },
-    surge: { seconds: context.quick ? 15 : 120, arrivalsPerSecond: healthyPerSecond * 10, thinkMs },
+    calibration: { seconds: context.quick ? 6 : 40, arrivalsPerSecond: healthyPerSecond, thinkMs },
+    surge: { seconds: context.quick ? 10 : 120, arrivalsPerSecond: healthyPerSecond * 10, thinkMs },
   };
 }
 
