@@ -168,9 +168,16 @@ function canAdmitNow(state: RoomState, limits: RoomLimits): boolean {
 
 /**
  * A visitor without a pass arrives: admitted at once when a slot and a token are free and nobody
- * is waiting; otherwise given the next ticket, at the back of the line.
+ * is waiting; otherwise given the next ticket, at the back of the line. While people wait the
+ * newcomer cannot be admitted, so the ticket is handed out without settling the room (the line
+ * advances on every tick and claim); that keeps a join during a surge to two store commands.
  */
 export function join(state: RoomState, limits: RoomLimits, now: number, visitorId: string): JoinOutcome {
+  if (state.nextTicket - 1 - state.frontier > 0) {
+    const ticket = state.nextTicket;
+    state.nextTicket += 1;
+    return { kind: 'queued', epoch: state.epoch, ticket, position: ticket - state.frontier };
+  }
   settle(state, limits, now);
   const waiting = state.nextTicket - 1 - state.frontier;
   if (waiting === 0 && canAdmitNow(state, limits)) {

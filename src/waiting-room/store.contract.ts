@@ -41,6 +41,17 @@ export function waitingRoomStoreContract(adapter: string, open: () => Promise<Wa
       expect(c.kind === 'queued' && c.epoch).toBe(snapshot.epoch);
     });
 
+    it('hands a newcomer the next ticket without advancing the line while people wait; the tick calls them', async () => {
+      const l = limits({ maxActive: 10, admitPerMinute: 600, admitBurst: 1 });
+      expect(await store.join(room, l, 'a')).toMatchObject({ kind: 'admitted' });
+      expect(await store.join(room, l, 'b')).toMatchObject({ kind: 'queued', ticket: 1, position: 1 });
+      await sleep(300);
+      const c = await store.join(room, l, 'c');
+      expect(c).toMatchObject({ kind: 'queued', ticket: 2, position: 2 });
+      expect(await store.tick(room, l)).toMatchObject({ frontier: 1, nextTicket: 3, waiting: 1 });
+      expect(await store.join(room, l, 'd')).toMatchObject({ kind: 'queued', ticket: 3, position: 2 });
+    });
+
     it('holds at most admitBurst admissions in one instant', async () => {
       const l = limits({ maxActive: 100, admitPerMinute: 6, admitBurst: 3 });
       const outcomes = [];
