@@ -14,6 +14,8 @@ export type { RoomConfig, SanhConfig, ConfigInput } from './config/schema.js';
 export { errorMapper, type SanhEnv } from './platform/http.js';
 export { generateKeyRing, parseKeyRing, type KeyRing } from './platform/keyring.js';
 export { jsonLogger, silentLogger, type Logger } from './platform/logger.js';
+export { webCryptoMac, type Mac, type MacFactory } from './platform/mac.js';
+export { nodeMac } from './platform/node-mac.js';
 export { createWaitingRoom, type WaitingRoom, type WaitingRoomOptions } from './waiting-room/index.js';
 export { createMemoryWaitingRoomStore } from './waiting-room/memory-store.js';
 export { createRedisWaitingRoomStore } from './waiting-room/redis-store.js';

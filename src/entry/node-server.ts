@@ -6,6 +6,7 @@ import { createApp } from '../app.js';
 import type { SanhConfig } from '../config/schema.js';
 import type { KeyRing } from '../platform/keyring.js';
 import type { Logger } from '../platform/logger.js';
+import { nodeMac } from '../platform/node-mac.js';
 import { createUndiciOriginClient } from '../proxy/origin.js';
 import { connectRedis, whenReady } from '../redis/connection.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
@@ -57,6 +58,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     keyRing: options.keyRing,
     logger,
     snapshotIntervalMs: config.snapshotIntervalMs,
+    mac: nodeMac,
   });
   await waitingRoom.start().catch((error: Error) => logger.warn('first waiting room snapshot failed', { error: error.message }));
   const origin = createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds });

@@ -1,5 +1,6 @@
 import { decodeBase64Url, encodeBase64Url } from './base64url.js';
-import { hmacKey, type KeyPurpose, type KeyRing } from './keyring.js';
+import type { KeyPurpose, KeyRing } from './keyring.js';
+import { cachedMacs, webCryptoMac, type MacFactory } from './mac.js';
 
 /**
  * Compact signed tokens: `<keyId>.<payload>.<signature>`, payload as base64url JSON, signature
@@ -25,8 +26,11 @@ export function createTokenSigner<P>(options: {
   serialize: (payload: P) => unknown;
   accept: (payload: P) => boolean;
   cacheSize?: number;
+  /** How MACs are computed; default Web Crypto. */
+  mac?: MacFactory;
 }): TokenSigner<P> {
   const { ring, purpose, parse, serialize, accept } = options;
+  const macOf = cachedMacs(options.mac ?? webCryptoMac);
   const cacheSize = options.cacheSize ?? 20_000;
   const verified = new Map<string, P>();
 
@@ -42,9 +46,8 @@ export function createTokenSigner<P>(options: {
     async sign(payload) {
       const body = encodeBase64Url(encoder.encode(JSON.stringify(serialize(payload))));
       const signed = `${ring.current.id}.${body}`;
-      const key = await hmacKey(ring.current, purpose);
-      const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(signed)));
-      return `${signed}.${encodeBase64Url(signature)}`;
+      const mac = await macOf(ring.current, purpose);
+      return `${signed}.${encodeBase64Url(await mac.sign(signed))}`;
     },
 
     async verify(token) {
@@ -57,8 +60,8 @@ export function createTokenSigner<P>(options: {
       const signature = decodeBase64Url(signatureText);
       const bodyBytes = decodeBase64Url(body);
       if (!ringKey || !signature || !bodyBytes) return undefined;
-      const key = await hmacKey(ringKey, purpose);
-      const authentic = await crypto.subtle.verify('HMAC', key, signature, encoder.encode(`${keyId}.${body}`));
+      const mac = await macOf(ringKey, purpose);
+      const authentic = await mac.verify(`${keyId}.${body}`, signature);
       if (!authentic) return undefined;
       let payload: P | undefined;
       try {

@@ -3,6 +3,7 @@ import type { RoomConfig } from '../config/schema.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import type { SanhEnv } from '../platform/http.js';
 import type { KeyRing } from '../platform/keyring.js';
+import type { MacFactory } from '../platform/mac.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
 import { waitingRoomGate, type GateDeps } from './gate.js';
@@ -21,6 +22,8 @@ export interface WaitingRoomOptions {
   logger?: Logger;
   /** How often this instance advances the line and refreshes its snapshot. Default 250 ms. */
   snapshotIntervalMs?: number;
+  /** How passes and tickets are MACed: default Web Crypto; on Node, `nodeMac` is cheaper. */
+  mac?: MacFactory;
 }
 
 /** A running waiting room: its gate middleware, its `/_sanh` routes and its background loops. */
@@ -47,7 +50,7 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const deps: GateDeps = {
     rooms,
     store: options.store,
-    tokens: createWaitingRoomTokens(options.keyRing, clock),
+    tokens: createWaitingRoomTokens(options.keyRing, clock, options.mac),
     snapshots,
     activity,
     clock,

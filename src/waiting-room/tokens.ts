@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import type { KeyRing } from '../platform/keyring.js';
+import type { MacFactory } from '../platform/mac.js';
 import { createTokenSigner, type TokenSigner } from '../platform/signed-token.js';
 
 /** An admitted visitor's pass: bound to one room and one visitor, valid until `expiresAt`. */
@@ -57,10 +58,11 @@ export interface WaitingRoomTokens {
   readTicket(token: string | undefined, room: string): Promise<Ticket | undefined>;
 }
 
-/** Creates the waiting room's token codec on a key ring. */
-export function createWaitingRoomTokens(ring: KeyRing, clock: Clock): WaitingRoomTokens {
+/** Creates the waiting room's token codec on a key ring (MACs by Web Crypto unless `mac` is given). */
+export function createWaitingRoomTokens(ring: KeyRing, clock: Clock, mac?: MacFactory): WaitingRoomTokens {
   const signer: TokenSigner<WaitingRoomToken> = createTokenSigner({
     ring,
+    ...(mac ? { mac } : {}),
     purpose: 'waiting-room-token',
     parse: parseToken,
     serialize: toWire,
