@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { encodeBase64Url } from '../platform/base64url.js';
+import { randomId } from '../platform/random-id.js';
 import { roomKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import type { ClaimOutcome, JoinOutcome, RoomLimits, RoomSnapshot } from './core.js';
@@ -21,7 +21,7 @@ function limitArgs(limits: RoomLimits): (string | number)[] {
     limits.admitBurst,
     Math.round(limits.sessionIdleSeconds * 1000),
     Math.round(limits.noShowSeconds * 1000),
-    encodeBase64Url(crypto.getRandomValues(new Uint8Array(9))),
+    randomId(9),
   ];
 }
 

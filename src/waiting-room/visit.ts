@@ -1,7 +1,7 @@
 import type { RoomConfig } from '../config/schema.js';
-import { encodeBase64Url } from '../platform/base64url.js';
 import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
+import { randomId } from '../platform/random-id.js';
 import type { ActivityTracker } from './activity.js';
 import { estimateWaitSeconds, pollAfterSeconds } from './eta.js';
 import { limitsOf } from './rooms.js';
@@ -49,10 +49,6 @@ export interface VisitDeps {
   snapshots: SnapshotLoop;
   activity: ActivityTracker;
   clock: Clock;
-}
-
-function newVisitorId(): string {
-  return encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 function storeFault(error: unknown): SanhError {
@@ -126,7 +122,7 @@ async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket
 }
 
 async function joinLine(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
-  const visitor = newVisitorId();
+  const visitor = randomId();
   let outcome;
   try {
     outcome = await deps.store.join(room.id, limitsOf(room), visitor);

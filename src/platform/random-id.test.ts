@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBase64Url } from './base64url.js';
+import { randomId } from './random-id.js';
+
+describe('random identifiers', () => {
+  it('are base64url of the asked length and never repeat across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2_000; i++) {
+      const id = randomId();
+      expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(decodeBase64Url(id)).toHaveLength(16);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(2_000);
+    expect(decodeBase64Url(randomId(32))).toHaveLength(32);
+    expect(decodeBase64Url(randomId(5000))).toHaveLength(5000);
+  });
+});
