@@ -98,11 +98,12 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
   parts.push(`<text x="${width - right}" y="${height - bottom + 18}" text-anchor="end" fill="#57606a">${esc(label(xMax))}</text>`);
   parts.push(`<text x="${(left + width - right) / 2}" y="${height - bottom + 18}" text-anchor="middle" fill="#57606a">${esc(options.xLabel)}</text>`);
   parts.push(`<text x="14" y="${top - 8}" fill="#57606a">${esc(options.yLabel)}</text>`);
-  for (const ref of options.references ?? []) {
+  (options.references ?? []).forEach((ref, i) => {
     const ry = y(ref.value).toFixed(1);
+    const [lx, anchor] = i % 2 === 0 ? [width - right - 4, 'end'] : [left + 4, 'start'];
     parts.push(`<line x1="${left}" y1="${ry}" x2="${width - right}" y2="${ry}" stroke="#000" stroke-dasharray="5 4"/>`);
-    parts.push(`<text x="${width - right - 4}" y="${(y(ref.value) - 5).toFixed(1)}" text-anchor="end" font-size="11">${esc(ref.label)}</text>`);
-  }
+    parts.push(`<text x="${lx}" y="${(y(ref.value) - 5).toFixed(1)}" text-anchor="${anchor}" font-size="11">${esc(ref.label)}</text>`);
+  });
   options.series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const d = s.points.map(([px, py], k) => `${k === 0 ? 'M' : 'L'}${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');

@@ -112,9 +112,9 @@ export const precisionScenario: Scenario = {
     const maxInWindow = maxIncreaseInWindow(admissionSamples, windowMs);
     const maxActive = Math.max(0, ...samples.map((s) => s.active));
     const total = [...samples].reverse().find((s) => s.t <= seconds)?.admitted ?? 0;
-    const perMinuteSeries: [number, number][] = admissionSamples.filter((_, i) => i % 10 === 0).map(([t, c]) => {
+    const inWindowSeries: [number, number][] = admissionSamples.filter((_, i) => i % 10 === 0).map(([t, c]) => {
       const earlier = admissionSamples.find(([t0]) => t0 >= t - windowMs) ?? [0, 0];
-      return [round(t / 1000), ((c - earlier[1]) * 60_000) / Math.max(1, Math.min(windowMs, t))];
+      return [round(t / 1000), c - earlier[1]];
     });
     return {
       figures: {
@@ -155,13 +155,13 @@ export const precisionScenario: Scenario = {
           file: 'precision-rate.svg',
           title: 'precision: admissions per minute',
           svg: lineChart({
-            title: `precision: admissions in the last ${windowMs / 1000} s, per minute`,
+            title: `precision: admissions in the last ${windowMs / 1000} s (sampled from the store)`,
             xLabel: 'seconds',
-            yLabel: 'admissions/min',
-            series: [{ name: 'admissions per minute', points: perMinuteSeries }],
+            yLabel: 'admissions',
+            series: [{ name: `admissions in the last ${windowMs / 1000} s`, points: inWindowSeries }],
             references: [
-              { value: ROOM.admitPerMinute, label: `admitPerMinute ${ROOM.admitPerMinute}` },
-              { value: ((ROOM.admitPerMinute * windowMs) / 60_000 + ROOM.admitBurst) * (60_000 / windowMs), label: 'limit with burst' },
+              { value: allowedInWindow, label: `allowed: ${allowedInWindow} (rate + burst)` },
+              { value: (ROOM.admitPerMinute * windowMs) / 60_000, label: `admitPerMinute × window: ${(ROOM.admitPerMinute * windowMs) / 60_000}` },
             ],
           }),
         },
