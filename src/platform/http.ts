@@ -30,7 +30,7 @@ export function requestLang(c: Context) {
 /** True when the visitor reached us over HTTPS (directly or through a proxy that says so). */
 export function isHttps(c: Context): boolean {
   const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
-  return (forwarded ?? new URL(c.req.url).protocol.replace(':', '')) === 'https';
+  return forwarded === undefined ? c.req.url.startsWith('https:') : forwarded === 'https';
 }
 
 /**
