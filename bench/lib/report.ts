@@ -32,15 +32,20 @@ export interface ResultFile {
 const RESULTS = new URL('../results/', import.meta.url);
 const CHARTS = new URL('./charts/', RESULTS);
 
-/** Writes a scenario's result file and its charts; returns what was written. */
+/**
+ * Writes a scenario's result file and its charts; returns what was written. A figure that could
+ * not be measured (NaN: e.g. nobody saw an estimate in a short run) is left out and named in a note.
+ */
 export async function writeResult(meta: Omit<ResultFile, 'figures' | 'targets' | 'notes' | 'charts'>, outcome: ScenarioOutcome): Promise<ResultFile> {
   await mkdir(CHARTS, { recursive: true });
   for (const chart of outcome.charts ?? []) await writeFile(new URL(chart.file, CHARTS), `${chart.svg}\n`);
+  const measured = Object.entries(outcome.figures).filter(([, f]) => Number.isFinite(f.value));
+  const unmeasured = Object.keys(outcome.figures).filter((name) => !Number.isFinite(outcome.figures[name]!.value));
   const result: ResultFile = {
     ...meta,
-    figures: outcome.figures,
+    figures: Object.fromEntries(measured),
     targets: outcome.targets ?? {},
-    notes: outcome.notes ?? [],
+    notes: [...(outcome.notes ?? []), ...(unmeasured.length ? [`Not measured in this run (nothing to measure): ${unmeasured.map((n) => `\`${n}\``).join(', ')}.`] : [])],
     charts: (outcome.charts ?? []).map(({ file, title }) => ({ file, title })),
   };
   await writeFile(new URL(`${meta.scenario}.json`, RESULTS), `${JSON.stringify(result, null, 2)}\n`);
