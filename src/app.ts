@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import { SanhError } from './platform/errors.js';
-import { errorMapper, type SanhEnv } from './platform/http.js';
+import { errorMapper, REQUEST_ID_HEADER, requestIdFor, requestIds, type SanhEnv } from './platform/http.js';
 import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
 import type { OriginClient } from './proxy/port.js';
@@ -15,13 +14,20 @@ export interface AppDeps {
   connection?: ConnectionInfo;
 }
 
+/** The headers `requestIds()` gives an answer, for answers made ahead of routing. */
+function requestIdHeaders(request: Request): Record<string, string> {
+  return { [REQUEST_ID_HEADER]: requestIdFor(request.headers.get(REQUEST_ID_HEADER)) };
+}
+
 /**
  * The public app: Sảnh's own endpoints under `/_sanh/`, then the waiting room gate in front of
  * the proxy to the origin. Built from its dependencies only; the runtime entries wire them.
+ * The most frequent request, a queued visitor's status poll, is answered from memory ahead of
+ * routing whenever the waiting room can (`WaitingRoom.statusFromMemory`); the same answer.
  */
 export function createApp(deps: AppDeps): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
-  app.use(requestId({ headerName: 'sanh-request-id' }));
+  app.use(requestIds());
   app.onError(errorMapper(deps.logger));
   app.route('/_sanh', deps.waitingRoom.routes);
   app.all('/_sanh', () => {
@@ -32,5 +38,7 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   });
   app.use('*', deps.waitingRoom.gate);
   app.all('*', proxyHandler(deps.origin, deps.connection ?? { clientIp: () => undefined }));
+  const route = app.fetch;
+  app.fetch = (request, env, executionCtx) => deps.waitingRoom.statusFromMemory(request, requestIdHeaders) ?? route(request, env, executionCtx);
   return app;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCookie } from './http.js';
+import { readCookie, requestIdFor } from './http.js';
 
 describe('readCookie', () => {
   it('finds a cookie by exact name only', () => {
@@ -10,5 +10,15 @@ describe('readCookie', () => {
     expect(readCookie('sanh_pass_main=', 'sanh_pass_main')).toBeUndefined();
     expect(readCookie(undefined, 'a')).toBeUndefined();
     expect(readCookie('a=1', 'a')).toBe('1');
+  });
+});
+
+describe('requestIdFor', () => {
+  it("keeps a caller's well-formed id and makes a UUID otherwise", () => {
+    expect(requestIdFor('abc-123_x=')).toBe('abc-123_x=');
+    expect(requestIdFor('x'.repeat(255))).toBe('x'.repeat(255));
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const bad of [undefined, null, '', 'x'.repeat(256), 'has space', 'semi;colon', 'ü']) expect(requestIdFor(bad)).toMatch(uuid);
+    expect(requestIdFor(undefined)).not.toBe(requestIdFor(undefined));
   });
 });

@@ -1,4 +1,4 @@
-import type { Context, ErrorHandler, Env } from 'hono';
+import type { Context, ErrorHandler, Env, MiddlewareHandler } from 'hono';
 import { errorBody, SanhError, toSanhError } from './errors.js';
 import { renderErrorPage } from './error-page.js';
 import { pickLang } from './i18n.js';
@@ -14,6 +14,27 @@ export interface SanhVariables {
 /** The Hono environment of Sảnh's apps. */
 export interface SanhEnv extends Env {
   Variables: SanhVariables;
+}
+
+/** The header that carries a request's id, both ways. */
+export const REQUEST_ID_HEADER = 'sanh-request-id';
+
+/**
+ * A request's id: the caller's own (from `Sanh-Request-Id`) when it is at most 255 word
+ * characters, `-` or `=`, else a fresh UUID. The same rule as Hono's `requestId` middleware.
+ */
+export function requestIdFor(callerId: string | null | undefined): string {
+  return callerId && callerId.length <= 255 && !/[^\w\-=]/.test(callerId) ? callerId : crypto.randomUUID();
+}
+
+/** Middleware giving each request its id (`c.get('requestId')`) and the answer a `Sanh-Request-Id` header. */
+export function requestIds(): MiddlewareHandler<SanhEnv> {
+  return async function requestId(c, next) {
+    const id = requestIdFor(c.req.header(REQUEST_ID_HEADER));
+    c.set('requestId', id);
+    c.header(REQUEST_ID_HEADER, id);
+    await next();
+  };
 }
 
 /** True when the client prefers JSON to HTML (API clients, mobile apps, the waiting page's poller). */

@@ -10,6 +10,7 @@ import { silentLogger } from '../platform/logger.js';
 import { createWaitingRoom, type WaitingRoom } from '../index.js';
 import { createMemoryWaitingRoomStore } from '../index.js';
 import type { WaitingRoomStore } from './store.js';
+import { statusJson, type StatusBody } from './gate.js';
 
 const KEYS = parseKeyRing(`k1:${'s'.repeat(40)}`);
 
@@ -250,5 +251,18 @@ describe('waiting room gate (in-process, memory store)', () => {
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('Phòng chờ tạm thời gián đoạn');
     expect((await a.page('/still-here')).status).toBe(200);
+  });
+});
+
+describe('statusJson', () => {
+  it('writes exactly what JSON.stringify writes', () => {
+    const bodies: StatusBody[] = [
+      { room: 'main', state: 'queued', position: 12, ahead: 11, etaSeconds: 95.5, pollAfterSeconds: 3 },
+      { room: 'a_b-1', state: 'queued', position: 1, ahead: 0, etaSeconds: null, pollAfterSeconds: 20 },
+      { room: 'main', state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, pollAfterSeconds: null },
+      { room: 'main', state: 'none', position: null, ahead: null, etaSeconds: null, pollAfterSeconds: null },
+      { room: 'main', state: 'queued', position: 1e21, ahead: Number.NaN, etaSeconds: Number.POSITIVE_INFINITY, pollAfterSeconds: -0 },
+    ];
+    for (const body of bodies) expect(statusJson(body)).toBe(JSON.stringify(body));
   });
 });

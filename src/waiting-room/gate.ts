@@ -3,7 +3,7 @@ import { cookieHeader, isHttps, mutableHeaders, readCookie, requestLang, wantsJs
 import type { Logger } from '../platform/logger.js';
 import { renderWaitingPage } from './page.js';
 import type { RoomMatcher } from './rooms.js';
-import { cookieNames, decideVisit, type CookieChanges, type QueueStatus, type Visit, type VisitDeps } from './visit.js';
+import { cookieNames, decideKnownVisit, decideVisit, type CookieChanges, type QueueStatus, type Visit, type VisitDeps, type VisitorCookies } from './visit.js';
 
 /** The JSON a status poll (or a queued JSON client) gets. */
 export interface StatusBody {
@@ -27,11 +27,27 @@ export function statusBody(visit: Visit): StatusBody {
   return { room: visit.room.id, state: 'none', position: null, ahead: null, etaSeconds: null, pollAfterSeconds: null };
 }
 
-/** Reads a room's pass and ticket cookies from the request. */
-export function visitorCookies(c: Context, roomId: string) {
+function jsonNumber(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? 'null' : String(value);
+}
+
+/** `JSON.stringify(body)`, written out field by field (a few times faster on the status hot path). */
+export function statusJson(body: StatusBody): string {
+  return (
+    `{"room":${JSON.stringify(body.room)},"state":"${body.state}","position":${jsonNumber(body.position)},"ahead":${jsonNumber(body.ahead)},` +
+    `"etaSeconds":${jsonNumber(body.etaSeconds)},"pollAfterSeconds":${jsonNumber(body.pollAfterSeconds)}}`
+  );
+}
+
+/** Reads a room's pass and ticket cookies from a `Cookie` header. */
+export function cookiesFromHeader(header: string | undefined, roomId: string): VisitorCookies {
   const names = cookieNames(roomId);
-  const header = c.req.header('cookie');
   return { pass: readCookie(header, names.pass), ticket: readCookie(header, names.ticket) };
+}
+
+/** Reads a room's pass and ticket cookies from the request. */
+export function visitorCookies(c: Context, roomId: string): VisitorCookies {
+  return cookiesFromHeader(c.req.header('cookie'), roomId);
 }
 
 /** Appends the Set-Cookie headers a visit asks for. */
@@ -69,7 +85,7 @@ export function queuedResponse(c: Context<SanhEnv>, visit: Visit & { state: 'que
   applyCookies(c, headers, visit.room.id, visit.cookies);
   if (wantsJson(c)) {
     headers.set('content-type', 'application/json; charset=utf-8');
-    return new Response(JSON.stringify(statusBody(visit)), { status: 503, headers });
+    return new Response(statusJson(statusBody(visit)), { status: 503, headers });
   }
   const lang = requestLang(c);
   headers.set('content-type', 'text/html; charset=utf-8');
@@ -100,7 +116,8 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
       return;
     }
     c.set('sanhRoom', room.id);
-    const visit = await decideVisit(deps, room, visitorCookies(c, room.id), true);
+    const brought = visitorCookies(c, room.id);
+    const visit = decideKnownVisit(deps, room, brought) ?? (await decideVisit(deps, room, brought, true));
     if (visit.state === 'queued') return queuedResponse(c, visit);
     if (visit.state !== 'admitted') throw new Error('the gate always seats a visitor it does not admit');
     await next();

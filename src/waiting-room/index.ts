@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../platform/logger.js';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
 import { waitingRoomGate, type GateDeps } from './gate.js';
 import { createRoomMatcher } from './rooms.js';
-import { waitingRoomRoutes } from './routes.js';
+import { statusFromMemory, waitingRoomRoutes } from './routes.js';
 import { createSnapshotLoop, type SnapshotLoop } from './snapshots.js';
 import type { WaitingRoomStore } from './store.js';
 import { createWaitingRoomTokens } from './tokens.js';
@@ -32,6 +32,11 @@ export interface WaitingRoom {
   gate: MiddlewareHandler<SanhEnv>;
   /** Mount at `/_sanh`: status, health and readiness. */
   routes: Hono<SanhEnv>;
+  /**
+   * A status poll answered from memory ahead of routing, or `undefined` (the routes answer it):
+   * see `statusFromMemory`. `appHeaders` are the headers the app's middleware would add.
+   */
+  statusFromMemory(request: Request, appHeaders: (request: Request) => Record<string, string>): Response | undefined;
   snapshots: SnapshotLoop;
   activity: ActivityTracker;
   /** Starts the snapshot loop and the activity flush. */
@@ -59,6 +64,7 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   return {
     gate: waitingRoomGate(deps),
     routes: waitingRoomRoutes(deps),
+    statusFromMemory: (request, appHeaders) => statusFromMemory(deps, request, appHeaders),
     snapshots,
     activity,
     async start() {

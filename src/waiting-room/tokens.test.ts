@@ -45,6 +45,27 @@ describe.each([
     expect(await tokens.readPass(pass, 'main')).toBeUndefined();
   });
 
+  it('knows tokens it has read before, for their room and kind, until they expire', async () => {
+    const tokens = createWaitingRoomTokens(parseKeyRing(`k1:${SECRET_A}`), clock, mac);
+    const pass = await tokens.signPass({ room: 'main', visitor: 'v1', expiresAt: now() + 60 });
+    const ticket = await tokens.signTicket({ room: 'main', visitor: 'v2', number: 3, epoch: 'ep', expiresAt: now() + 30 });
+    expect(tokens.knownPass(pass, 'main')).toBeUndefined();
+    expect(tokens.knownTicket(ticket, 'main')).toBeUndefined();
+    expect(tokens.knownPass(undefined, 'main')).toBeUndefined();
+    await tokens.readPass(pass, 'main');
+    await tokens.readTicket(ticket, 'main');
+    expect(tokens.knownPass(pass, 'main')).toMatchObject({ kind: 'pass', visitor: 'v1' });
+    expect(tokens.knownPass(pass, 'other')).toBeUndefined();
+    expect(tokens.knownTicket(pass, 'main')).toBeUndefined();
+    expect(tokens.knownTicket(ticket, 'main')).toMatchObject({ kind: 'ticket', number: 3 });
+    expect(tokens.knownPass(ticket, 'main')).toBeUndefined();
+    clock.advance(31_000);
+    expect(tokens.knownTicket(ticket, 'main')).toBeUndefined();
+    expect(tokens.knownPass(pass, 'main')).toMatchObject({ visitor: 'v1' });
+    clock.advance(30_000);
+    expect(tokens.knownPass(pass, 'main')).toBeUndefined();
+  });
+
   it('verifies with every key of the ring and signs with the first', async () => {
     const old = createWaitingRoomTokens(parseKeyRing(`old:${SECRET_A}`), clock, mac);
     const rotated = createWaitingRoomTokens(parseKeyRing(`new:${SECRET_B},old:${SECRET_A}`), clock, mac);

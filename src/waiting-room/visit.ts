@@ -63,6 +63,7 @@ function storeFault(error: unknown): SanhError {
  * or ticket joins the line (the gate); without, they are reported as `none` (the status API).
  * A valid pass costs no store round trip; a ticket far from the front is answered from the
  * snapshot; only a ticket whose turn may have come, or a new arrival, reaches the store.
+ * Callers on a hot path try `decideKnownVisit` first.
  */
 export async function decideVisit(deps: VisitDeps, room: RoomConfig, cookies: VisitorCookies, join: boolean): Promise<Visit> {
   const { tokens, activity } = deps;
@@ -82,10 +83,29 @@ export async function decideVisit(deps: VisitDeps, room: RoomConfig, cookies: Vi
   return { ...visit, cookies: { ...dropPass, ...dropTicket, ...visit.cookies } };
 }
 
+/**
+ * The visits that need no MAC, no signing and no store, decided synchronously from memory: a
+ * pass read before, not revoked and not yet due for renewal (admitted, no cookie change), or,
+ * with no pass cookie at all, a ticket read before whose place the snapshot answers (queued).
+ * Exactly what `decideVisit` would decide; `undefined` when only `decideVisit` can tell.
+ */
+export function decideKnownVisit(deps: VisitDeps, room: RoomConfig, cookies: VisitorCookies): Visit | undefined {
+  const pass = deps.tokens.knownPass(cookies.pass, room.id);
+  if (pass && !deps.activity.isRevoked(room.id, pass.visitor)) {
+    return passNeedsRenewal(deps, room, pass) ? undefined : { state: 'admitted', room, visitor: pass.visitor, cookies: {} };
+  }
+  if (cookies.pass !== undefined) return undefined;
+  const ticket = deps.tokens.knownTicket(cookies.ticket, room.id);
+  const status = ticket && statusFromSnapshot(deps, room, ticket);
+  return status ? { state: 'queued', room, status, cookies: {} } : undefined;
+}
+
+function passNeedsRenewal(deps: VisitDeps, room: RoomConfig, pass: Pass): boolean {
+  return !((pass.expiresAt * 1000 - deps.clock()) / 1000 > room.sessionIdleSeconds / 2);
+}
+
 async function renewedPass(deps: VisitDeps, room: RoomConfig, pass: Pass): Promise<CookieChanges> {
-  const now = deps.clock();
-  if ((pass.expiresAt * 1000 - now) / 1000 > room.sessionIdleSeconds / 2) return {};
-  return { pass: await signPass(deps, room, pass.visitor) };
+  return passNeedsRenewal(deps, room, pass) ? { pass: await signPass(deps, room, pass.visitor) } : {};
 }
 
 async function signPass(deps: VisitDeps, room: RoomConfig, visitor: string): Promise<{ value: string; maxAgeSeconds: number }> {
@@ -105,11 +125,18 @@ function queueStatus(deps: VisitDeps, room: RoomConfig, position: number): Queue
   };
 }
 
-async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Promise<Visit | undefined> {
+/** The ticket's place from this instance's snapshot, when the snapshot shows it still waiting. */
+function statusFromSnapshot(deps: VisitDeps, room: RoomConfig, ticket: Ticket): QueueStatus | undefined {
   const view = deps.snapshots.view(room.id);
   if (view && view.snapshot.epoch === ticket.epoch && ticket.number > view.snapshot.frontier && ticket.number < view.snapshot.nextTicket) {
-    return { state: 'queued', room, status: queueStatus(deps, room, ticket.number - view.snapshot.frontier), cookies: {} };
+    return queueStatus(deps, room, ticket.number - view.snapshot.frontier);
   }
+  return undefined;
+}
+
+async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Promise<Visit | undefined> {
+  const known = statusFromSnapshot(deps, room, ticket);
+  if (known) return { state: 'queued', room, status: known, cookies: {} };
   let outcome;
   try {
     outcome = await deps.store.claim(room.id, limitsOf(room), { number: ticket.number, epoch: ticket.epoch }, ticket.visitor);
