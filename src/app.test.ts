@@ -3,6 +3,7 @@ import { Visitor, inProcess } from '../tests/helpers/visitor.js';
 import { createApp } from './app.js';
 import { parseConfig } from './config/load.js';
 import { manualClock } from './platform/clock.js';
+import { SanhError } from './platform/errors.js';
 import { parseKeyRing } from './platform/keyring.js';
 import { silentLogger } from './platform/logger.js';
 import type { OriginClient } from './proxy/port.js';
@@ -117,3 +118,47 @@ function visitorId(v: Visitor): string {
   const body = v.jar.get('sanh_pass_main')!.split('.')[1]!;
   return (JSON.parse(Buffer.from(body, 'base64url').toString()) as { v: string }).v;
 }
+
+describe('createApp: request ids', () => {
+  const failing: OriginClient = {
+    forward: async (request) => {
+      if (request.pathAndQuery.endsWith('/down')) throw new SanhError('origin_unreachable', 'The portal could not be reached.', { retryAfterSeconds: 10 });
+      return new Response('from the origin');
+    },
+    close: async () => undefined,
+  };
+
+  async function app() {
+    const config = parseConfig({ rooms: [{ id: 'main', match: ['/apply'], maxActive: 10, admitPerMinute: 60 }] });
+    const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore(), keyRing: KEYS });
+    await waitingRoom.snapshots.refresh();
+    return createApp({ waitingRoom, origin: failing, logger: silentLogger });
+  }
+
+  it("marks Sảnh's own answers and every error, keeping a caller's id", async () => {
+    const sanh = await app();
+    for (const path of ['/_sanh/health', '/_sanh/ready', '/_sanh/status?room=main', '/_sanh', '/_sanh/nope']) {
+      const answer = await sanh.request(path, { headers: { accept: 'application/json' } });
+      expect(answer.headers.get('sanh-request-id'), path).toMatch(UUID);
+      expect((await sanh.request(path, { headers: { 'sanh-request-id': 'trace-1' } })).headers.get('sanh-request-id'), path).toBe('trace-1');
+    }
+    for (const path of ['/down', '/apply/down']) {
+      const failed = await sanh.request(path, { headers: { accept: 'application/json', 'sanh-request-id': 'trace-2' } });
+      expect(failed.status).toBe(502);
+      expect(failed.headers.get('sanh-request-id')).toBe('trace-2');
+      expect(await failed.json()).toMatchObject({ error: { code: 'origin_unreachable', requestId: 'trace-2' } });
+      const page = await sanh.request(path);
+      expect(page.headers.get('sanh-request-id')).toMatch(UUID);
+      expect(await page.text()).toContain(page.headers.get('sanh-request-id'));
+    }
+  });
+
+  it("leaves the origin's answers and the gate's own as they are", async () => {
+    const sanh = await app();
+    for (const path of ['/elsewhere', '/apply']) {
+      const answer = await sanh.request(path);
+      expect(await answer.text()).toBe('from the origin');
+      expect(answer.headers.has('sanh-request-id')).toBe(false);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { SanhError } from './platform/errors.js';
-import { errorMapper, REQUEST_ID_HEADER, requestIdFor, requestIds, type SanhEnv } from './platform/http.js';
+import { ensureRequestId, errorMapper, REQUEST_ID_HEADER, requestIdFor, requestIds, type SanhEnv } from './platform/http.js';
 import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
 import type { OriginClient } from './proxy/port.js';
@@ -22,13 +22,21 @@ function requestIdHeaders(request: Request): Record<string, string> {
 /**
  * The public app: Sảnh's own endpoints under `/_sanh/`, then the waiting room gate in front of
  * the proxy to the origin. Built from its dependencies only; the runtime entries wire them.
+ *
+ * Sảnh's own answers and every error carry a request id (`Sanh-Request-Id`); the gate's and the
+ * origin's answers do not, so requests on their way to the origin get an id only if one fails.
  * The most frequent request, a queued visitor's status poll, is answered from memory ahead of
- * routing whenever the waiting room can (`WaitingRoom.statusFromMemory`); the same answer.
+ * routing whenever the waiting room can (`WaitingRoom.statusFromMemory`), with the same answer.
  */
 export function createApp(deps: AppDeps): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
-  app.use(requestIds());
-  app.onError(errorMapper(deps.logger));
+  const mapError = errorMapper(deps.logger);
+  app.onError((error, c) => {
+    ensureRequestId(c);
+    return mapError(error, c);
+  });
+  app.use('/_sanh', requestIds());
+  app.use('/_sanh/*', requestIds());
   app.route('/_sanh', deps.waitingRoom.routes);
   app.all('/_sanh', () => {
     throw new SanhError('not_found', 'No such Sảnh endpoint.');

@@ -27,12 +27,18 @@ export function requestIdFor(callerId: string | null | undefined): string {
   return callerId && callerId.length <= 255 && !/[^\w\-=]/.test(callerId) ? callerId : crypto.randomUUID();
 }
 
-/** Middleware giving each request its id (`c.get('requestId')`) and the answer a `Sanh-Request-Id` header. */
+/** Gives the request its id (`c.get('requestId')`) and its answer the header, unless it has one already. */
+export function ensureRequestId(c: Context<SanhEnv>): void {
+  if (c.get('requestId') !== undefined) return;
+  const id = requestIdFor(c.req.header(REQUEST_ID_HEADER));
+  c.set('requestId', id);
+  c.header(REQUEST_ID_HEADER, id);
+}
+
+/** Middleware giving each request its id and the answer a `Sanh-Request-Id` header (see `ensureRequestId`). */
 export function requestIds(): MiddlewareHandler<SanhEnv> {
   return async function requestId(c, next) {
-    const id = requestIdFor(c.req.header(REQUEST_ID_HEADER));
-    c.set('requestId', id);
-    c.header(REQUEST_ID_HEADER, id);
+    ensureRequestId(c);
     await next();
   };
 }

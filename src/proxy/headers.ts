@@ -12,15 +12,20 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Names listed in a `Connection` header are hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionTokens(connection: string | undefined): Set<string> {
-  return new Set((connection ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+/** Names listed in a `Connection` header are hop-by-hop too (RFC 9110 §7.6.1); none without one. */
+function connectionTokens(connection: string | undefined): ReadonlySet<string> | undefined {
+  if (!connection) return undefined;
+  return new Set(connection.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+}
+
+/** `isHopByHop` for a lower-case name and the `Connection` header's tokens, read once per message. */
+function hopByHop(lowerName: string, listed: ReadonlySet<string> | undefined): boolean {
+  return HOP_BY_HOP.has(lowerName) || (listed !== undefined && listed.has(lowerName));
 }
 
 /** True for headers that must not cross the proxy. */
 export function isHopByHop(name: string, connection: string | undefined): boolean {
-  const lower = name.toLowerCase();
-  return HOP_BY_HOP.has(lower) || connectionTokens(connection).has(lower);
+  return hopByHop(name.toLowerCase(), connectionTokens(connection));
 }
 
 /** Removes Sảnh's own cookies (passes, tickets) so the origin never sees them. */
@@ -46,10 +51,10 @@ export interface ForwardingContext {
  * `X-Forwarded-For` appended to, `X-Forwarded-Proto` and `X-Forwarded-Host` set.
  */
 export function originRequestHeaders(incoming: Headers, ctx: ForwardingContext): Record<string, string> {
-  const connection = incoming.get('connection') ?? undefined;
+  const listed = connectionTokens(incoming.get('connection') ?? undefined);
   const out: Record<string, string> = {};
   incoming.forEach((value, name) => {
-    if (name === 'host' || isHopByHop(name, connection)) return;
+    if (name === 'host' || hopByHop(name, listed)) return;
     if (name === 'cookie') {
       const kept = stripSanhCookies(value);
       if (kept) out.cookie = kept;
@@ -68,10 +73,11 @@ export function originRequestHeaders(incoming: Headers, ctx: ForwardingContext):
 /** Response headers for the visitor: hop-by-hop removed, repeated headers (Set-Cookie) kept. */
 export function visitorResponseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
   const connection = raw.connection;
-  const connectionValue = Array.isArray(connection) ? connection.join(',') : connection;
+  const listed = connectionTokens(Array.isArray(connection) ? connection.join(',') : connection);
   const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || isHopByHop(name, connectionValue)) continue;
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined || hopByHop(name.toLowerCase(), listed)) continue;
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     else headers.set(name, value);
   }
