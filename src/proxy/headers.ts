@@ -12,9 +12,12 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Names listed in a `Connection` header are hop-by-hop too (RFC 9110 §7.6.1); none without one. */
+/**
+ * Names listed in a `Connection` header are hop-by-hop too (RFC 9110 §7.6.1). `undefined` when it
+ * lists nothing new: no header, or the usual single `keep-alive`.
+ */
 function connectionTokens(connection: string | undefined): ReadonlySet<string> | undefined {
-  if (!connection) return undefined;
+  if (!connection || HOP_BY_HOP.has(connection.toLowerCase())) return undefined;
   return new Set(connection.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
 }
 
