@@ -41,12 +41,12 @@ export function createTokenSigner<P>(options: {
   /** Authentic tokens by signature text: a short key hashes faster than the whole token. */
   const verified = new Map<string, { token: string; payload: P }>();
 
-  function signatureText(token: string): string {
+  function signatureOf(token: string): string {
     return token.slice(token.lastIndexOf('.') + 1);
   }
 
   function known(token: string): P | undefined {
-    const entry = verified.get(signatureText(token));
+    const entry = verified.get(signatureOf(token));
     return entry?.token === token ? entry.payload : undefined;
   }
 
@@ -55,7 +55,7 @@ export function createTokenSigner<P>(options: {
       const oldest = verified.keys().next();
       if (!oldest.done) verified.delete(oldest.value);
     }
-    verified.set(signatureText(token), { token, payload });
+    verified.set(signatureOf(token), { token, payload });
   }
 
   return {
