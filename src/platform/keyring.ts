@@ -65,27 +65,19 @@ export function generateKeyRing(): KeyRing {
   return { current: key, keys: new Map([[key.id, key]]), generated: true };
 }
 
-const derived = new WeakMap<RingKey, Map<KeyPurpose, Promise<CryptoKey>>>();
-
-/** The HMAC-SHA256 key derived from `key` for `purpose` (HKDF-SHA256), cached per key. */
-export function hmacKey(key: RingKey, purpose: KeyPurpose): Promise<CryptoKey> {
-  let perKey = derived.get(key);
-  if (!perKey) {
-    perKey = new Map();
-    derived.set(key, perKey);
-  }
-  let cached = perKey.get(purpose);
-  if (!cached) {
-    cached = deriveHmacKey(key.secret, purpose);
-    perKey.set(purpose, cached);
-  }
-  return cached;
+/** The HKDF `info` that derives a ring key's key for one purpose (the same on every runtime). */
+export function hkdfInfo(purpose: KeyPurpose): string {
+  return `sanh/${purpose}`;
 }
 
-async function deriveHmacKey(secret: Uint8Array<ArrayBuffer>, purpose: KeyPurpose): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', secret, 'HKDF', false, ['deriveKey']);
+/**
+ * The HMAC-SHA256 key derived from `key` for `purpose` (HKDF-SHA256, empty salt), by Web Crypto.
+ * Not cached here: callers keep one per key and purpose (`cachedMacs` in `mac.ts`).
+ */
+export async function hmacKey(key: RingKey, purpose: KeyPurpose): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey('raw', key.secret, 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(`sanh/${purpose}`) },
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(hkdfInfo(purpose)) },
     base,
     { name: 'HMAC', hash: 'SHA-256', length: 256 },
     false,

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { hkdfInfo } from './keyring.js';
 import type { MacFactory } from './mac.js';
 
 /**
@@ -7,7 +8,7 @@ import type { MacFactory } from './mac.js';
  * Web Crypto's per-call promise and job dispatch. Node only.
  */
 export const nodeMac: MacFactory = async (key, purpose) => {
-  const derived = Buffer.from(hkdfSync('sha256', key.secret, new Uint8Array(0), `sanh/${purpose}`, 32));
+  const derived = Buffer.from(hkdfSync('sha256', key.secret, new Uint8Array(0), hkdfInfo(purpose), 32));
   const mac = (data: string) => createHmac('sha256', derived).update(data).digest();
   return {
     sign: (data) => mac(data),
