@@ -5,7 +5,7 @@
  */
 import { compare, type Compared, type Target } from '../lib/load.js';
 import { CORES, NGINX, startNginx, startNodeServer, startRedis } from '../lib/processes.js';
-import { figure, type Chart, type Figure, type Scenario, type ScenarioContext } from '../lib/scenario.js';
+import { figure, type Chart, type Figure, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
 import { barChart } from '../lib/svg.js';
 
@@ -28,6 +28,32 @@ function targetFigures(prefix: string, c: Compared): Record<string, Figure> {
     [`${prefix}_p50_ms`]: figure(c.p50, 'ms'),
     [`${prefix}_p99_ms`]: figure(c.p99, 'ms'),
     [`${prefix}_errors`]: figure(c.errors, 'count'),
+  };
+}
+
+/**
+ * The outcome of a one-subject, one-baseline comparison: both targets' figures, the named ratio
+ * of their peaks with its target, no errors from the subject, and a bar chart.
+ */
+function pairOutcome(options: {
+  subject: [prefix: string, measured: Compared];
+  baseline: [prefix: string, measured: Compared];
+  ratio: [name: string, target: number];
+  chartTitle: string;
+  notes: string[];
+}): ScenarioOutcome {
+  const [subjectPrefix, subject] = options.subject;
+  const [baselinePrefix, baseline] = options.baseline;
+  const [ratioName, ratioTarget] = options.ratio;
+  return {
+    figures: {
+      ...targetFigures(subjectPrefix, subject),
+      ...targetFigures(baselinePrefix, baseline),
+      [ratioName]: figure(round(subject.peakRps / baseline.peakRps), 'ratio'),
+    },
+    targets: { [ratioName]: { op: '>=', value: ratioTarget }, [`${subjectPrefix}_errors`]: { op: '<=', value: 0, invariant: true } },
+    charts: [throughputChart(`${subjectPrefix}.svg`, options.chartTitle, [baseline, subject])],
+    notes: options.notes,
   };
 }
 
@@ -57,16 +83,13 @@ export const statusScenario: Scenario = {
       secondsFor(context),
       context.progress,
     );
-    return {
-      figures: {
-        ...targetFigures('status', status!),
-        ...targetFigures('hono_ok', base!),
-        status_vs_hono_ratio: figure(round(status!.peakRps / base!.peakRps), 'ratio'),
-      },
-      targets: { status_vs_hono_ratio: { op: '>=', value: 0.8 }, status_errors: { op: '<=', value: 0, invariant: true } },
-      charts: [throughputChart('status.svg', 'status: peak requests per second, same core', [base!, status!])],
+    return pairOutcome({
+      subject: ['status', status!],
+      baseline: ['hono_ok', base!],
+      ratio: ['status_vs_hono_ratio', 0.8],
+      chartTitle: 'status: peak requests per second, same core',
       notes: [`Latency measured in open-model runs at ${status!.latencyRate} req/s (half the slower target's peak).`],
-    };
+    });
   },
 };
 
@@ -134,15 +157,12 @@ export const joinScenario: Scenario = {
       secondsFor(context),
       context.progress,
     );
-    return {
-      figures: {
-        ...targetFigures('join', join!),
-        ...targetFigures('redis_roundtrip', base!),
-        join_vs_redis_roundtrip_ratio: figure(round(join!.peakRps / base!.peakRps), 'ratio'),
-      },
-      targets: { join_vs_redis_roundtrip_ratio: { op: '>=', value: 0.5 }, join_errors: { op: '<=', value: 0, invariant: true } },
-      charts: [throughputChart('join.svg', 'join: peak requests per second, same core, same Redis', [base!, join!])],
+    return pairOutcome({
+      subject: ['join', join!],
+      baseline: ['redis_roundtrip', base!],
+      ratio: ['join_vs_redis_roundtrip_ratio', 0.5],
+      chartTitle: 'join: peak requests per second, same core, same Redis',
       notes: ['Every join request carries no cookie, so each one is a new visitor: one Lua script on Redis, a signed ticket, a 503 with the status JSON.'],
-    };
+    });
   },
 };
