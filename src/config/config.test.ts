@@ -20,7 +20,20 @@ describe('configuration', () => {
   it('defaults to one room covering /', () => {
     const config = parseConfig({});
     expect(config.rooms).toEqual([
-      { id: 'main', match: ['/'], maxActive: 200, admitPerMinute: 600, admitBurst: 60, sessionIdleSeconds: 600, noShowSeconds: 60 },
+      {
+        id: 'main',
+        match: ['/'],
+        maxActive: 200,
+        admitPerMinute: 600,
+        admitBurst: 60,
+        sessionIdleSeconds: 600,
+        noShowSeconds: 60,
+        abandonAfterSeconds: 180,
+        mode: 'open',
+        events: [],
+        onStoreFailure: 'open',
+        fallbackShare: 0.25,
+      },
     ]);
     expect(config.snapshotIntervalMs).toBe(250);
     expect(config.origin.timeoutSeconds).toBe(30);

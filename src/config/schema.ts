@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from '../platform/cidr.js';
 
 /** Room ids appear in Redis hash tags, cookie names and URLs, so they are kept plain. */
 const roomId = z
@@ -11,6 +12,82 @@ const pathPrefix = z
 
 const localizedText = z
   .object({ vi: z.string().min(1).max(200).optional(), en: z.string().min(1).max(200).optional() })
+  .strict();
+
+/** A longer operator message shown to visitors (paused and closed pages), per language. */
+const localizedMessage = z
+  .object({ vi: z.string().min(1).max(1000).optional(), en: z.string().min(1).max(1000).optional() })
+  .strict();
+
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. "2026-12-01T08:00:00+07:00"' });
+
+const hostName = z
+  .string()
+  .regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lowercase host name, optionally starting with "*." (no port, no scheme)');
+
+const cidr = z.string().refine((value) => parseCidr(value) !== undefined, 'must be an IPv4 or IPv6 address or CIDR block, e.g. "203.0.113.0/24"');
+
+/** The room modes an operator can set. */
+export const ROOM_MODES = ['open', 'queue-all', 'paused', 'passthrough', 'closed'] as const;
+/** How a room admits visitors: see the README's configuration reference. */
+export type RoomMode = (typeof ROOM_MODES)[number];
+
+const limitOverrides = {
+  maxActive: z.number().int().min(1).max(10_000_000).optional().describe('maxActive while the event is open (default: the room\'s).'),
+  admitPerMinute: z.number().positive().max(6_000_000).optional().describe('admitPerMinute while the event is open (default: the room\'s).'),
+  admitBurst: z.number().int().min(1).optional().describe('admitBurst while the event is open (default: the room\'s, or derived).'),
+};
+
+/** A scheduled opening: a pre-queue with a fair lottery at `opensAt`, then FIFO, until `closesAt`. */
+export const eventSchema = z
+  .object({
+    id: roomId.describe('Unique id of the event within its room (used in store keys and the lottery record).'),
+    preQueueFrom: instant.optional().describe('From when arrivals get the countdown page and an entry in the lottery. Default: no pre-queue.'),
+    opensAt: instant.describe('When the lottery is drawn and admission starts.'),
+    closesAt: instant.optional().describe('When the event ends and the room returns to its own settings.'),
+    ...limitOverrides,
+  })
+  .strict();
+
+/** Requests that never queue. */
+export const bypassSchema = z
+  .object({
+    paths: z.array(pathPrefix).default([]).describe('Path prefixes that never queue (matched on whole segments).'),
+    extensions: z
+      .array(z.string().regex(/^[a-z0-9]{1,10}$/, 'must be a file extension without the dot, e.g. "css"'))
+      .default([])
+      .describe('File extensions that never queue (static assets).'),
+    cidrs: z.array(cidr).default([]).describe('Client addresses that never queue (offices, support desks).'),
+    secrets: z
+      .array(z.string().min(24, 'must be at least 24 characters').max(200))
+      .default([])
+      .describe('Secrets that let a request skip the line when sent in the Sanh-Bypass header or the sanh_bypass cookie.'),
+  })
+  .strict();
+
+/** Per-client limits on joining and polling. */
+export const clientLimitsSchema = z
+  .object({
+    joinPerMinute: z.number().int().min(1).max(100_000).default(120).describe('Joins (new places in line) per client address per minute.'),
+    statusPerMinute: z.number().int().min(1).max(100_000).default(120).describe('Status polls per visitor (or address, without a ticket) per minute.'),
+    requestsPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(1200)
+      .describe('Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do.'),
+  })
+  .strict();
+
+/** The proof-of-work challenge on join. */
+export const challengeSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Ask new arrivals to solve a small puzzle before they get a place in line.'),
+    difficultyBits: z.number().int().min(4).max(28).default(16).describe('Leading zero bits the puzzle\'s SHA-256 must have (each bit doubles the work).'),
+    noScriptWaitSeconds: z.number().int().min(0).max(600).default(20).describe('Without JavaScript, how long the visitor waits instead.'),
+    ttlSeconds: z.number().int().min(30).max(3_600).default(300).describe('How long a puzzle and a solved proof stay valid.'),
+  })
   .strict();
 
 /** One waiting room: which paths it protects and how many visitors it lets in. */
@@ -44,8 +121,59 @@ export const roomSchema = z
       .max(3_600)
       .default(60)
       .describe('How long a slot is held for a queued visitor whose turn came, before they count as a no-show.'),
+    abandonAfterSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(86_400)
+      .default(180)
+      .describe('A queued visitor whose page has not asked for news this long is skipped when their turn comes (they keep priority if they come back).'),
+    hosts: z
+      .array(hostName)
+      .min(1)
+      .optional()
+      .describe('Host names this room serves ("*.example.vn" for subdomains). Default: any host. A room naming the host wins over one that does not.'),
+    mode: z.enum(ROOM_MODES).default('open').describe('open, queue-all, paused, passthrough or closed.'),
+    message: localizedMessage.optional().describe('Operator text shown on the paused and closed pages, per language.'),
+    reopensAt: instant.optional().describe('Shown on the closed page: when the service is expected back.'),
+    events: z.array(eventSchema).default([]).describe('Scheduled openings with a pre-queue and a fair lottery.'),
+    bypass: bypassSchema.optional().describe('Requests that never queue.'),
+    clientLimits: clientLimitsSchema.optional().describe('Per-client limits on joining and polling.'),
+    challenge: challengeSchema.optional().describe('Proof-of-work challenge on join, for when bots attack.'),
+    onStoreFailure: z
+      .enum(['open', 'closed'])
+      .default('open')
+      .describe('When the store is unreachable: "open" admits new visitors at this instance\'s fallback share of the rate; "closed" seats them on the waiting page.'),
+    fallbackShare: z
+      .number()
+      .positive()
+      .max(1)
+      .default(0.25)
+      .describe('Share of admitPerMinute and maxActive each instance may admit on its own while the store is unreachable.'),
+    template: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Path of an HTML template replacing the waiting page (placeholders such as {{position}}); relative paths are read from the config file\'s folder.'),
   })
-  .strict();
+  .strict()
+  .superRefine((room, ctx) => {
+    const eventIds = new Set<string>();
+    const windows: { from: number; to: number; index: number }[] = [];
+    room.events.forEach((event, index) => {
+      const path = ['events', index];
+      if (eventIds.has(event.id)) ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `duplicate event id "${event.id}"` });
+      eventIds.add(event.id);
+      const opens = Date.parse(event.opensAt);
+      const from = event.preQueueFrom ? Date.parse(event.preQueueFrom) : opens;
+      const to = event.closesAt ? Date.parse(event.closesAt) : Number.POSITIVE_INFINITY;
+      if (from > opens) ctx.addIssue({ code: 'custom', path: [...path, 'preQueueFrom'], message: 'must be before opensAt' });
+      if (to <= opens) ctx.addIssue({ code: 'custom', path: [...path, 'closesAt'], message: 'must be after opensAt' });
+      const overlap = windows.find((w) => from < w.to && w.from < to);
+      if (overlap) ctx.addIssue({ code: 'custom', path, message: `overlaps events[${overlap.index}]` });
+      windows.push({ from, to, index });
+    });
+  });
 
 /** The whole configuration file. */
 export const configSchema = z
@@ -53,7 +181,7 @@ export const configSchema = z
     $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors.'),
     rooms: z
       .array(roomSchema)
-      .default([{ id: 'main', match: ['/'], maxActive: 200, admitPerMinute: 600, sessionIdleSeconds: 600, noShowSeconds: 60 }])
+      .default(() => [roomSchema.parse({ id: 'main', match: ['/'], maxActive: 200, admitPerMinute: 600 })])
       .describe('Waiting rooms. A request matching no room passes straight through.'),
     origin: z
       .object({
@@ -73,6 +201,13 @@ export const configSchema = z
       .max(5_000)
       .default(250)
       .describe('How often each instance advances the line and refreshes its status snapshot.'),
+    trustProxyHops: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(0)
+      .describe('Proxies in front of Sảnh whose X-Forwarded-For entries are trusted for the client address (bypass CIDRs, per-client limits). 0: the socket address.'),
     redis: z
       .object({ keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/).default('sanh').describe('Prefix of every Redis key.') })
       .strict()
@@ -83,6 +218,7 @@ export const configSchema = z
     const ids = new Map<string, number>();
     const prefixes = new Map<string, number>();
     config.rooms.forEach((room, index) => {
+      const hostsKey = room.hosts ? [...room.hosts].sort().join(',') : '*';
       const seen = ids.get(room.id);
       if (seen !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['rooms', index, 'id'], message: `duplicate room id "${room.id}" (also rooms[${seen}])` });
@@ -90,7 +226,7 @@ export const configSchema = z
         ids.set(room.id, index);
       }
       room.match.forEach((prefix, matchIndex) => {
-        const owner = prefixes.get(prefix);
+        const owner = prefixes.get(`${hostsKey} ${prefix}`);
         if (owner !== undefined) {
           ctx.addIssue({
             code: 'custom',
@@ -98,7 +234,7 @@ export const configSchema = z
             message: `prefix "${prefix}" is already matched by rooms[${owner}]`,
           });
         } else {
-          prefixes.set(prefix, index);
+          prefixes.set(`${hostsKey} ${prefix}`, index);
         }
         if (prefix.startsWith('/_sanh/') || prefix === '/_sanh') {
           ctx.addIssue({ code: 'custom', path: ['rooms', index, 'match', matchIndex], message: 'the /_sanh/ prefix is reserved for Sảnh itself' });
