@@ -96,9 +96,9 @@ export function renderWaitingPage(props: WaitingPageProps): string {
         <h1>{t.title}</h1>
         <div>{t.position}</div>
         <div class="big" id="sanh-pos">
-          {status.position}
+          {status.position ?? '—'}
         </div>
-        <p id="sanh-ahead">{t.ahead(status.ahead)}</p>
+        <p id="sanh-ahead">{status.ahead === null ? '' : t.ahead(status.ahead)}</p>
         <dl>
           <dt>{t.wait}</dt>
           <dd id="sanh-eta">{status.etaSeconds === null ? t.unknown : formatWait(status.etaSeconds, lang)}</dd>

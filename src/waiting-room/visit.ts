@@ -22,8 +22,9 @@ export function cookieNames(roomId: string): { pass: string; ticket: string } {
 
 /** What the visitor's waiting page or status shows. */
 export interface QueueStatus {
-  position: number;
-  ahead: number;
+  /** Place in line (1 = next), or `null` while it cannot be known (the store is unreachable). */
+  position: number | null;
+  ahead: number | null;
   etaSeconds: number | null;
   pollAfterSeconds: number;
   /** This instance's clock when the figures were read (ms). */
