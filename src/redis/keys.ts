@@ -9,10 +9,14 @@ export interface RoomKeys {
   active: string;
   /** Sorted set: lapsed reservations by lapse time. */
   lapsed: string;
+  /** String used as a BITFIELD: a u32 last-seen time (s) per ticket number. */
+  seen: string;
+  /** Sorted set: skipped or lapsed tickets whose holders came back, by return time. */
+  returned: string;
 }
 
 /** Builds the keys of one waiting room. */
 export function roomKeys(prefix: string, roomId: string): RoomKeys {
   const base = `${prefix}:{${roomId}}`;
-  return { state: `${base}:state`, active: `${base}:active`, lapsed: `${base}:lapsed` };
+  return { state: `${base}:state`, active: `${base}:active`, lapsed: `${base}:lapsed`, seen: `${base}:seen`, returned: `${base}:returned` };
 }

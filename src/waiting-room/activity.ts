@@ -11,6 +11,8 @@ import type { WaitingRoomStore } from './store.js';
 export interface ActivityTracker {
   /** Records that a visitor was active now. O(1), no I/O. */
   note(roomId: string, visitorId: string): void;
+  /** Records that the holder of a waiting ticket asked for news now (not abandoned). O(1), no I/O. */
+  noteWaiting(roomId: string, ticket: number): void;
   /** Ends a visitor's session: frees the slot in the store and revokes the pass here at once. */
   end(roomId: string, visitorId: string): Promise<void>;
   isRevoked(roomId: string, visitorId: string): boolean;
@@ -32,9 +34,10 @@ export function createActivityTracker(options: {
   flushIntervalMs?: number;
 }): ActivityTracker {
   const { rooms, store, clock, logger } = options;
-  const shortestIdle = Math.min(...rooms.all().map((room) => room.sessionIdleSeconds), 3600);
+  const shortestIdle = Math.min(...rooms.all().map((room) => Math.min(room.sessionIdleSeconds, room.abandonAfterSeconds)), 3600);
   const flushIntervalMs = options.flushIntervalMs ?? Math.min(15_000, Math.max(1_000, (shortestIdle * 1000) / 4));
   let pending = new Map<string, Set<string>>();
+  let waiting = new Map<string, Set<number>>();
   const revoked = new Map<string, number>();
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -45,7 +48,30 @@ export function createActivityTracker(options: {
     revoked.set(key(roomId, visitorId), clock() + (room?.sessionIdleSeconds ?? 3600) * 1000);
   }
 
+  async function flushWaiting(): Promise<void> {
+    const batch = waiting;
+    waiting = new Map();
+    await Promise.all(
+      [...batch].map(async ([roomId, tickets]) => {
+        const room = rooms.byId(roomId);
+        if (!room) return;
+        const numbers = [...tickets];
+        try {
+          for (let start = 0; start < numbers.length; start += TOUCH_BATCH) {
+            await store.markSeen(roomId, limitsOf(room, clock()), numbers.slice(start, start + TOUCH_BATCH));
+          }
+        } catch (error) {
+          logger.warn('could not record that queued visitors are still there; will retry', { room: roomId, error: String(error) });
+          const again = waiting.get(roomId) ?? new Set<number>();
+          for (const ticket of numbers) again.add(ticket);
+          waiting.set(roomId, again);
+        }
+      }),
+    );
+  }
+
   async function flush(): Promise<void> {
+    await flushWaiting();
     const batch = pending;
     pending = new Map();
     const now = clock();
@@ -57,7 +83,7 @@ export function createActivityTracker(options: {
         try {
           const ids = [...visitors];
           for (let start = 0; start < ids.length; start += TOUCH_BATCH) {
-            const gone = await store.touch(roomId, limitsOf(room), ids.slice(start, start + TOUCH_BATCH));
+            const gone = await store.touch(roomId, limitsOf(room, clock()), ids.slice(start, start + TOUCH_BATCH));
             for (const visitorId of gone) revoke(roomId, visitorId);
           }
         } catch (error) {
@@ -79,11 +105,19 @@ export function createActivityTracker(options: {
       }
       visitors.add(visitorId);
     },
+    noteWaiting(roomId, ticket) {
+      let tickets = waiting.get(roomId);
+      if (!tickets) {
+        tickets = new Set();
+        waiting.set(roomId, tickets);
+      }
+      tickets.add(ticket);
+    },
     async end(roomId, visitorId) {
       revoke(roomId, visitorId);
       pending.get(roomId)?.delete(visitorId);
       const room = rooms.byId(roomId);
-      if (room) await store.release(roomId, limitsOf(room), visitorId);
+      if (room) await store.release(roomId, limitsOf(room, clock()), visitorId);
     },
     isRevoked: (roomId, visitorId) => revoked.size > 0 && revoked.has(key(roomId, visitorId)),
     flush,

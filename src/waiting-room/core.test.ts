@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claim, join, newRoomState, release, tick, touch, type RoomLimits, type RoomState } from './core.js';
+import { claim, join, markSeen, newRoomState, release, tick, touch, type RoomLimits, type RoomState } from './core.js';
 
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
 const limits = (overrides: Partial<RoomLimits> = {}): RoomLimits => ({
@@ -8,6 +8,9 @@ const limits = (overrides: Partial<RoomLimits> = {}): RoomLimits => ({
   admitBurst: 2,
   sessionIdleSeconds: 600,
   noShowSeconds: 30,
+  abandonAfterSeconds: 600,
+  admitting: true,
+  queueAll: false,
   ...overrides,
 });
 
@@ -100,6 +103,7 @@ describe('admission core', () => {
           else waiting.set(id, { number: outcome.ticket, epoch: outcome.epoch });
         }
       }
+      if (second % 20 === 0) markSeen(state, now, [...waiting.values()].map((ticket) => ticket.number));
       for (const [id, ticket] of waiting) {
         if (ticket.number > state.frontier) break;
         if (ticket.number % 7 === 0) continue;
@@ -139,3 +143,62 @@ describe('admission core', () => {
 });
 
 export type { RoomState };
+
+describe('abandonment and modes', () => {
+  it('with half the line gone silent, fills every free slot with people still there within one idle period', () => {
+    const l = limits({ maxActive: 100, admitPerMinute: 60_000, admitBurst: 1_000, abandonAfterSeconds: 180, noShowSeconds: 60 });
+    const state = newRoomState(l, T0, 'e');
+    for (let i = 0; i < 100; i++) join(state, l, T0, `inside${i}`);
+    const tickets: { id: string; number: number; present: boolean }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const outcome = join(state, l, T0, `w${i}`);
+      if (outcome.kind !== 'queued') throw new Error('expected a ticket');
+      tickets.push({ id: `w${i}`, number: outcome.ticket, present: i % 2 === 0 });
+    }
+    for (let second = 15; second <= 180; second += 15) {
+      markSeen(state, T0 + second * 1000, tickets.filter((t) => t.present).map((t) => t.number));
+    }
+    const idlePeriodLater = T0 + 181_000;
+    for (let i = 0; i < 100; i++) release(state, l, idlePeriodLater, `inside${i}`);
+    const snapshot = tick(state, l, idlePeriodLater);
+    expect(snapshot.active).toBe(100);
+    let admitted = 0;
+    for (const ticket of tickets) {
+      if (ticket.number > state.frontier) break;
+      if (!ticket.present) continue;
+      expect(claim(state, l, idlePeriodLater, { number: ticket.number, epoch: 'e' }, ticket.id)).toEqual({ kind: 'admitted' });
+      admitted += 1;
+    }
+    expect(admitted).toBe(100);
+    expect(tick(state, l, idlePeriodLater).active).toBe(100);
+    expect(state.abandonedTotal).toBe(99);
+  });
+
+  it('never reorders the line when the mode changes', () => {
+    const open = limits({ maxActive: 2, admitPerMinute: 60_000, admitBurst: 100 });
+    const paused = { ...open, admitting: false };
+    const queueAll = { ...open, queueAll: true };
+    const state = newRoomState(open, T0, 'e');
+    join(state, open, T0, 'in1');
+    join(state, open, T0, 'in2');
+    const order: number[] = [];
+    const modes = [open, paused, queueAll, paused, open];
+    modes.forEach((mode, index) => {
+      for (let k = 0; k < 3; k++) {
+        const outcome = join(state, mode, T0 + index * 1000, `m${index}-${k}`);
+        if (outcome.kind === 'queued') order.push(outcome.ticket);
+      }
+      tick(state, mode, T0 + index * 1000);
+    });
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    const called: number[] = [];
+    for (let second = 10; state.frontier < state.nextTicket - 1; second++) {
+      const before = state.frontier;
+      release(state, open, T0 + second * 1000, `in${second % 2 === 0 ? 1 : 2}`);
+      tick(state, open, T0 + second * 1000);
+      for (let n = before + 1; n <= state.frontier; n++) called.push(n);
+      for (const member of [...state.active.keys()]) state.active.delete(member);
+    }
+    expect(called).toEqual(order);
+  });
+});

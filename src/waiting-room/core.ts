@@ -11,7 +11,24 @@
  * ticket keeps priority for `sessionIdleSeconds` if its holder comes back late. Admissions, direct
  * or from the line, take one token from a bucket that refills at `admitPerMinute / 60` per second
  * and holds at most `admitBurst`.
+ *
+ * Abandonment: every waiting ticket has a last-seen time (`seen`, seconds), set when it is issued
+ * and renewed in batches as its holder's page asks for news. When its turn comes, a ticket unseen
+ * for `abandonAfterSeconds` is skipped without taking a slot or a token and marked `SKIPPED`; a
+ * skipped or lapsed ticket whose holder comes back is admitted at once if a slot and a token are
+ * free, and otherwise joins the `returned` list, which the line serves before the next new ticket.
+ *
+ * Modes reach the core as two switches: `admitting` (false while paused: nobody is called or let
+ * in, places are kept) and `queueAll` (nobody is admitted on arrival; everyone takes a ticket).
+ * Neither touches the line's order.
  */
+
+/** `seen` value of a ticket skipped as abandoned: its holder may still come back. */
+export const SKIPPED = 1;
+/** `seen` value of a skipped ticket whose holder came back and was served. */
+export const USED = 2;
+/** Most abandoned tickets one advance skips, so one call never runs long. */
+export const MAX_SKIPS_PER_ADVANCE = 1000;
 
 /** The limits of one room, as the store needs them. */
 export interface RoomLimits {
@@ -20,6 +37,11 @@ export interface RoomLimits {
   admitBurst: number;
   sessionIdleSeconds: number;
   noShowSeconds: number;
+  abandonAfterSeconds: number;
+  /** False while the room is paused: nobody is called or admitted; places are kept. */
+  admitting: boolean;
+  /** True in `queue-all` mode: arrivals always take a ticket, even when slots are free. */
+  queueAll: boolean;
 }
 
 /** Everything the store keeps for one room. */
@@ -37,6 +59,11 @@ export interface RoomState {
   lapsed: Map<string, number>;
   /** A lower bound of the earliest expiry in `active`, so pruning can skip the scan. */
   earliestExpiry: number;
+  /** Ticket number → last seen (seconds), or `SKIPPED` / `USED`. */
+  seen: Map<number, number>;
+  /** `t:<n>` → when a skipped or lapsed ticket's holder came back and found no free slot (ms). */
+  returned: Map<string, number>;
+  abandonedTotal: number;
 }
 
 /** What every instance's status snapshot is built from. */
@@ -51,6 +78,10 @@ export interface RoomSnapshot {
   tokens: number;
   /** Admissions since the line began (called tickets, direct and late admissions). */
   admittedTotal: number;
+  /** Tickets skipped because their holders had stopped asking for news. */
+  abandonedTotal: number;
+  /** Holders of skipped or lapsed tickets who came back and wait for a slot. */
+  returned: number;
   /** The store's clock when the snapshot was taken (ms). */
   at: number;
 }
@@ -79,6 +110,9 @@ export function newRoomState(limits: RoomLimits, now: number, epoch: string): Ro
     active: new Map(),
     lapsed: new Map(),
     earliestExpiry: Number.POSITIVE_INFINITY,
+    seen: new Map(),
+    returned: new Map(),
+    abandonedTotal: 0,
   };
 }
 
@@ -117,16 +151,41 @@ function refill(state: RoomState, limits: RoomLimits, now: number): void {
   state.refilledAt = now;
 }
 
+function isAbandoned(seen: number | undefined, limits: RoomLimits, now: number): boolean {
+  return seen !== undefined && seen > USED && seen * 1000 <= now - limits.abandonAfterSeconds * 1000;
+}
+
 function advance(state: RoomState, limits: RoomLimits, now: number): void {
-  const waiting = state.nextTicket - 1 - state.frontier;
-  const free = limits.maxActive - state.active.size;
-  const count = Math.min(Math.floor(state.tokens), free, waiting);
-  if (count <= 0) return;
+  if (!limits.admitting) return;
+  let budget = Math.min(Math.floor(state.tokens), limits.maxActive - state.active.size);
+  if (budget <= 0) return;
   const reservedUntil = now + limits.noShowSeconds * 1000;
-  for (let i = 1; i <= count; i++) putActive(state, reservationMember(state.frontier + i), reservedUntil);
-  state.frontier += count;
-  state.tokens -= count;
-  state.admittedTotal += count;
+  const returning = [...state.returned].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [member] of returning) {
+    if (budget <= 0) break;
+    state.returned.delete(member);
+    putActive(state, member, reservedUntil);
+    state.tokens -= 1;
+    state.admittedTotal += 1;
+    budget -= 1;
+  }
+  let skips = 0;
+  while (budget > 0 && state.frontier < state.nextTicket - 1 && skips < MAX_SKIPS_PER_ADVANCE) {
+    const ticket = state.frontier + 1;
+    state.frontier = ticket;
+    const seen = state.seen.get(ticket);
+    if (isAbandoned(seen, limits, now)) {
+      state.seen.set(ticket, SKIPPED);
+      state.abandonedTotal += 1;
+      skips += 1;
+      continue;
+    }
+    state.seen.delete(ticket);
+    putActive(state, reservationMember(ticket), reservedUntil);
+    state.tokens -= 1;
+    state.admittedTotal += 1;
+    budget -= 1;
+  }
 }
 
 /** Brings the room up to `now`: frees idle sessions and no-shows, refills tokens, calls tickets. */
@@ -146,6 +205,8 @@ export function snapshotOf(state: RoomState, now: number): RoomSnapshot {
     active: state.active.size,
     tokens: state.tokens,
     admittedTotal: state.admittedTotal,
+    abandonedTotal: state.abandonedTotal,
+    returned: state.returned.size,
     at: now,
   };
 }
@@ -163,7 +224,14 @@ function admit(state: RoomState, limits: RoomLimits, now: number, visitorId: str
 }
 
 function canAdmitNow(state: RoomState, limits: RoomLimits): boolean {
-  return state.active.size < limits.maxActive && state.tokens >= 1;
+  return limits.admitting && state.active.size < limits.maxActive && state.tokens >= 1;
+}
+
+function takeTicket(state: RoomState, now: number): number {
+  const ticket = state.nextTicket;
+  state.nextTicket += 1;
+  state.seen.set(ticket, Math.floor(now / 1000));
+  return ticket;
 }
 
 /**
@@ -173,10 +241,9 @@ function canAdmitNow(state: RoomState, limits: RoomLimits): boolean {
  * advances on every tick and claim); that keeps a join during a surge to two store commands.
  */
 export function join(state: RoomState, limits: RoomLimits, now: number, visitorId: string): JoinOutcome {
-  if (state.nextTicket - 1 - state.frontier > 0) {
-    const ticket = state.nextTicket;
-    state.nextTicket += 1;
-    return { kind: 'queued', epoch: state.epoch, ticket, position: ticket - state.frontier };
+  if (limits.queueAll || state.nextTicket - 1 - state.frontier > 0) {
+    const ticket = takeTicket(state, now);
+    return { kind: 'queued', epoch: state.epoch, ticket, position: Math.max(1, ticket - state.frontier) };
   }
   settle(state, limits, now);
   const waiting = state.nextTicket - 1 - state.frontier;
@@ -184,8 +251,7 @@ export function join(state: RoomState, limits: RoomLimits, now: number, visitorI
     admit(state, limits, now, visitorId);
     return { kind: 'admitted', epoch: state.epoch };
   }
-  const ticket = state.nextTicket;
-  state.nextTicket += 1;
+  const ticket = takeTicket(state, now);
   advance(state, limits, now);
   if (ticket <= state.frontier) return { kind: 'queued', epoch: state.epoch, ticket, position: 0 };
   return { kind: 'queued', epoch: state.epoch, ticket, position: ticket - state.frontier };
@@ -215,13 +281,35 @@ export function claim(
     putActive(state, visitorId, now + limits.sessionIdleSeconds * 1000);
     return { kind: 'admitted' };
   }
-  if (state.lapsed.has(member)) {
-    if (!canAdmitNow(state, limits)) return { kind: 'queued', position: 1 };
+  const skipped = state.seen.get(ticket.number) === SKIPPED;
+  if (!skipped && !state.lapsed.has(member) && !state.returned.has(member)) return { kind: 'unknown' };
+  if (!state.returned.has(member) && canAdmitNow(state, limits)) {
     state.lapsed.delete(member);
+    if (skipped) state.seen.set(ticket.number, USED);
     admit(state, limits, now, visitorId);
     return { kind: 'admitted' };
   }
-  return { kind: 'unknown' };
+  if (!state.returned.has(member)) {
+    state.lapsed.delete(member);
+    if (skipped) state.seen.set(ticket.number, USED);
+    state.returned.set(member, now);
+  }
+  return { kind: 'queued', position: returnedPosition(state, member) };
+}
+
+function returnedPosition(state: RoomState, member: string): number {
+  const at = state.returned.get(member) ?? 0;
+  let position = 1;
+  for (const [other, otherAt] of state.returned) if (otherAt < at || (otherAt === at && other < member)) position += 1;
+  return position;
+}
+
+/** Records that the holders of these waiting tickets asked for news now (abandonment detection). */
+export function markSeen(state: RoomState, now: number, tickets: readonly number[]): void {
+  const seconds = Math.floor(now / 1000);
+  for (const ticket of tickets) {
+    if (ticket > state.frontier && ticket < state.nextTicket) state.seen.set(ticket, seconds);
+  }
 }
 
 /** Renews the sessions of visitors seen recently; returns the ids that no longer hold a slot. */

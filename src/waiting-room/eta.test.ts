@@ -8,6 +8,8 @@ const snap = (at: number, admittedTotal: number, waiting: number, epoch = 'e'): 
   nextTicket: admittedTotal + waiting + 1,
   waiting,
   active: 0,
+  abandonedTotal: 0,
+  returned: 0,
   tokens: 0,
   admittedTotal,
   at,

@@ -1,16 +1,17 @@
 import type { RoomSnapshot } from './core.js';
 
 /**
- * Measures a room's admission rate from successive snapshots: an exponentially weighted average
- * of admissions per second, counted only while people were waiting (when the line is empty, the
+ * Measures how fast a room's line moves from successive snapshots: an exponentially weighted
+ * average of tickets passed per second (called, or skipped as abandoned: both bring everyone
+ * behind them closer), counted only while people were waiting (when the line is empty, the
  * rate says how many came, not how many could be let in). Pure: state in, state out.
  */
 export interface RateMeter {
   epoch: string | undefined;
   lastAt: number | undefined;
-  lastTotal: number;
+  lastFrontier: number;
   lastWaiting: number;
-  /** Decayed admissions counted while the line was non-empty. */
+  /** Decayed tickets passed while the line was non-empty. */
   admitted: number;
   /** Decayed milliseconds observed while the line was non-empty. */
   observedMs: number;
@@ -23,30 +24,30 @@ export const MIN_OBSERVATION_MS = 10_000;
 
 /** A meter that has seen nothing. */
 export function newRateMeter(): RateMeter {
-  return { epoch: undefined, lastAt: undefined, lastTotal: 0, lastWaiting: 0, admitted: 0, observedMs: 0 };
+  return { epoch: undefined, lastAt: undefined, lastFrontier: 0, lastWaiting: 0, admitted: 0, observedMs: 0 };
 }
 
 /** Folds one snapshot into the meter. A new line lifetime (epoch) starts the meter afresh. */
 export function observe(meter: RateMeter, snapshot: RoomSnapshot): RateMeter {
   if (meter.epoch !== snapshot.epoch || meter.lastAt === undefined) {
-    return { ...newRateMeter(), epoch: snapshot.epoch, lastAt: snapshot.at, lastTotal: snapshot.admittedTotal, lastWaiting: snapshot.waiting };
+    return { ...newRateMeter(), epoch: snapshot.epoch, lastAt: snapshot.at, lastFrontier: snapshot.frontier, lastWaiting: snapshot.waiting };
   }
   const elapsed = snapshot.at - meter.lastAt;
   if (elapsed <= 0) return meter;
-  const delta = Math.max(0, snapshot.admittedTotal - meter.lastTotal);
+  const delta = Math.max(0, snapshot.frontier - meter.lastFrontier);
   const busy = meter.lastWaiting > 0 || snapshot.waiting > 0;
   const decay = Math.exp(-elapsed / RATE_TIME_CONSTANT_MS);
   return {
     epoch: snapshot.epoch,
     lastAt: snapshot.at,
-    lastTotal: snapshot.admittedTotal,
+    lastFrontier: snapshot.frontier,
     lastWaiting: snapshot.waiting,
     admitted: busy ? meter.admitted * decay + delta : meter.admitted,
     observedMs: busy ? meter.observedMs * decay + elapsed : meter.observedMs,
   };
 }
 
-/** Admissions per second, or undefined while it cannot be known honestly. */
+/** Tickets passed per second, or undefined while it cannot be known honestly. */
 export function admissionRate(meter: RateMeter): number | undefined {
   if (meter.observedMs < MIN_OBSERVATION_MS || meter.admitted <= 0) return undefined;
   return meter.admitted / (meter.observedMs / 1000);

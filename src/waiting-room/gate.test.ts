@@ -102,7 +102,7 @@ describe('waiting room gate (in-process, memory store)', () => {
 
     const pass = a.jar.get('sanh_pass_main') as string;
     const visitorId = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(pass.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)))).v as string;
-    await store.release('main', { maxActive: 2, admitPerMinute: 600, admitBurst: 60, sessionIdleSeconds: 600, noShowSeconds: 60 }, visitorId);
+    await store.release('main', { maxActive: 2, admitPerMinute: 600, admitBurst: 60, sessionIdleSeconds: 600, noShowSeconds: 60, abandonAfterSeconds: 180, admitting: true, queueAll: false }, visitorId);
     expect((await a.page('/after-release')).headers.get('sanh-state')).toBe('admitted');
     expect((await visitor('c').page('/')).headers.get('sanh-state')).toBe('admitted');
     await waitingRoom.activity.flush();

@@ -39,6 +39,10 @@ export function createMemoryWaitingRoomStore(options: { clock?: Clock } = {}): W
       const now = clock();
       return core.touch(room(roomId, limits, now), limits, now, visitorIds);
     },
+    async markSeen(roomId, limits, tickets) {
+      const now = clock();
+      core.markSeen(room(roomId, limits, now), now, tickets);
+    },
     async release(roomId, limits, visitorId) {
       const now = clock();
       core.release(room(roomId, limits, now), limits, now, visitorId);

@@ -12,6 +12,7 @@ const scripts = {
   claim: loadScript(LUA_DIR, 'claim'),
   touch: loadScript(LUA_DIR, 'touch'),
   release: loadScript(LUA_DIR, 'release'),
+  seen: loadScript(LUA_DIR, 'seen'),
 };
 
 function limitArgs(limits: RoomLimits): (string | number)[] {
@@ -22,6 +23,9 @@ function limitArgs(limits: RoomLimits): (string | number)[] {
     Math.round(limits.sessionIdleSeconds * 1000),
     Math.round(limits.noShowSeconds * 1000),
     randomId(9),
+    Math.round(limits.abandonAfterSeconds * 1000),
+    limits.admitting ? 1 : 0,
+    limits.queueAll ? 1 : 0,
   ];
 }
 
@@ -41,12 +45,12 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
   const prefix = options.keyPrefix ?? 'sanh';
   const keysOf = (roomId: string) => {
     const keys = roomKeys(prefix, roomId);
-    return [keys.state, keys.active, keys.lapsed];
+    return [keys.state, keys.active, keys.lapsed, keys.seen, keys.returned];
   };
 
   return {
     async tick(roomId, limits): Promise<RoomSnapshot> {
-      const [epoch, frontier, nextTicket, active, tokens, admittedTotal, at] = asArray(
+      const [epoch, frontier, nextTicket, active, tokens, admittedTotal, at, abandonedTotal, returned] = asArray(
         await scripts.tick.run(client, keysOf(roomId), limitArgs(limits)),
         'tick',
       );
@@ -57,6 +61,8 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
         active: Number(active),
         tokens: Number(tokens),
         admittedTotal: Number(admittedTotal),
+        abandonedTotal: Number(abandonedTotal),
+        returned: Number(returned),
         at: Number(at),
       };
       return { ...snapshot, waiting: snapshot.nextTicket - 1 - snapshot.frontier };
@@ -85,6 +91,11 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
       if (visitorIds.length === 0) return [];
       const gone = asArray(await scripts.touch.run(client, keysOf(roomId), [...limitArgs(limits), ...visitorIds]), 'touch');
       return gone.map(String);
+    },
+
+    async markSeen(roomId, limits, tickets) {
+      if (tickets.length === 0) return;
+      await scripts.seen.run(client, keysOf(roomId), [...limitArgs(limits), ...tickets]);
     },
 
     async release(roomId, limits, visitorId) {

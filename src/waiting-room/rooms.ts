@@ -1,5 +1,6 @@
 import type { RoomConfig } from '../config/schema.js';
 import type { RoomLimits } from './core.js';
+import { roomAt } from './schedule.js';
 
 /** Finds the room of a request path: the longest matching prefix over all rooms wins. */
 export interface RoomMatcher {
@@ -26,13 +27,7 @@ export function createRoomMatcher(rooms: readonly RoomConfig[]): RoomMatcher {
   };
 }
 
-/** The limits the store needs, from a room's configuration. */
-export function limitsOf(room: RoomConfig): RoomLimits {
-  return {
-    maxActive: room.maxActive,
-    admitPerMinute: room.admitPerMinute,
-    admitBurst: room.admitBurst,
-    sessionIdleSeconds: room.sessionIdleSeconds,
-    noShowSeconds: room.noShowSeconds,
-  };
+/** The limits the store applies to a room at `now` (mode, and an open event's own limits). */
+export function limitsOf(room: RoomConfig, now: number): RoomLimits {
+  return roomAt(room, now).limits;
 }

@@ -44,7 +44,7 @@ export function createSnapshotLoop(options: {
   async function refreshRoom(roomId: string): Promise<void> {
     const room = rooms.byId(roomId);
     if (!room) return;
-    const snapshot = await store.tick(roomId, limitsOf(room));
+    const snapshot = await store.tick(roomId, limitsOf(room, clock()));
     const meter = observe(meters.get(roomId) ?? newRateMeter(), snapshot);
     meters.set(roomId, meter);
     views.set(roomId, { snapshot, ratePerSecond: admissionRate(meter), receivedAt: clock() });

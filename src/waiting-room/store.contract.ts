@@ -17,6 +17,9 @@ export function waitingRoomStoreContract(adapter: string, open: () => Promise<Wa
       admitBurst: 10,
       sessionIdleSeconds: 60,
       noShowSeconds: 60,
+      abandonAfterSeconds: 600,
+      admitting: true,
+      queueAll: false,
       ...overrides,
     });
 
@@ -145,6 +148,64 @@ export function waitingRoomStoreContract(adapter: string, open: () => Promise<Wa
       expect(snapshot.admittedTotal).toBeGreaterThanOrEqual(2 + Math.floor(10 * 0.6) - 1);
       await sleep(600);
       expect((await store.tick(room, l)).tokens).toBeLessThanOrEqual(2);
+    });
+
+    it('while paused, seats every arrival and calls nobody; on resume the line moves in its old order', async () => {
+      const paused = limits({ maxActive: 2, admitting: false });
+      const a = await store.join(room, paused, 'a');
+      const b = await store.join(room, paused, 'b');
+      expect(a).toMatchObject({ kind: 'queued', ticket: 1, position: 1 });
+      expect(b).toMatchObject({ kind: 'queued', ticket: 2, position: 2 });
+      expect(await store.tick(room, paused)).toMatchObject({ frontier: 0, waiting: 2, active: 0 });
+      if (a.kind !== 'queued' || b.kind !== 'queued') throw new Error('expected tickets');
+      expect(await store.claim(room, paused, { number: a.ticket, epoch: a.epoch }, 'a')).toEqual({ kind: 'queued', position: 1 });
+      const open = limits({ maxActive: 1 });
+      expect(await store.tick(room, open)).toMatchObject({ frontier: 1, active: 1 });
+      expect(await store.claim(room, open, { number: b.ticket, epoch: b.epoch }, 'b')).toEqual({ kind: 'queued', position: 1 });
+      expect(await store.claim(room, open, { number: a.ticket, epoch: a.epoch }, 'a')).toEqual({ kind: 'admitted' });
+    });
+
+    it('in queue-all, gives every arrival a ticket even with free slots; the tick calls them in order', async () => {
+      const l = limits({ maxActive: 5, queueAll: true });
+      const a = await store.join(room, l, 'a');
+      const b = await store.join(room, l, 'b');
+      expect(a).toMatchObject({ kind: 'queued', ticket: 1, position: 1 });
+      expect(b).toMatchObject({ kind: 'queued', ticket: 2, position: 2 });
+      expect(await store.tick(room, l)).toMatchObject({ frontier: 2, active: 2 });
+      if (a.kind !== 'queued') throw new Error('expected a ticket');
+      expect(await store.claim(room, l, { number: a.ticket, epoch: a.epoch }, 'a')).toEqual({ kind: 'admitted' });
+    });
+
+    it('skips tickets whose holders stopped asking, without spending slots; a skipped holder who comes back goes first', async () => {
+      const l = limits({ maxActive: 2, abandonAfterSeconds: 2 });
+      await store.join(room, l, 'a');
+      await store.join(room, l, 'b');
+      const tickets = [];
+      for (const id of ['c', 'd', 'e', 'f', 'g']) {
+        const outcome = await store.join(room, l, id);
+        if (outcome.kind !== 'queued') throw new Error('expected a ticket');
+        tickets.push({ number: outcome.ticket, epoch: outcome.epoch });
+      }
+      const [c, d, e, f, g] = tickets as [typeof tickets[0], typeof tickets[0], typeof tickets[0], typeof tickets[0], typeof tickets[0]];
+      await sleep(3_100);
+      await store.markSeen(room, l, [d.number, f.number, g.number, 999]);
+      await store.release(room, l, 'a');
+      await store.release(room, l, 'b');
+      const snapshot = await store.tick(room, l);
+      expect(snapshot).toMatchObject({ frontier: 4, active: 2, abandonedTotal: 2 });
+      expect(await store.claim(room, l, d, 'd')).toEqual({ kind: 'admitted' });
+      expect(await store.claim(room, l, f, 'f')).toEqual({ kind: 'admitted' });
+      expect(await store.claim(room, l, c, 'c')).toEqual({ kind: 'queued', position: 1 });
+      expect(await store.claim(room, l, e, 'e')).toEqual({ kind: 'queued', position: 2 });
+      expect(await store.claim(room, l, g, 'g')).toEqual({ kind: 'queued', position: 1 });
+      expect((await store.tick(room, l)).returned).toBe(2);
+      await store.release(room, l, 'd');
+      expect(await store.claim(room, l, g, 'g')).toEqual({ kind: 'queued', position: 1 });
+      expect(await store.claim(room, l, c, 'c')).toEqual({ kind: 'admitted' });
+      expect(await store.claim(room, l, c, 'c')).toEqual({ kind: 'admitted' });
+      await store.release(room, l, 'c');
+      expect(await store.claim(room, l, e, 'e')).toEqual({ kind: 'admitted' });
+      expect((await store.tick(room, l)).returned).toBe(0);
     });
 
     it('keeps rooms apart', async () => {

@@ -21,6 +21,8 @@ export interface WaitingRoomStore {
   claim(roomId: string, limits: RoomLimits, ticket: TicketRef, visitorId: string): Promise<ClaimOutcome>;
   /** Renews the sessions of recently active visitors; returns the ids that no longer hold a slot. */
   touch(roomId: string, limits: RoomLimits, visitorIds: readonly string[]): Promise<string[]>;
+  /** The holders of these waiting tickets asked for news now, so they are not skipped as abandoned. */
+  markSeen(roomId: string, limits: RoomLimits, tickets: readonly number[]): Promise<void>;
   /** Frees a visitor's slot at once. */
   release(roomId: string, limits: RoomLimits, visitorId: string): Promise<void>;
   /** Resolves when the store answers; throws otherwise. */

@@ -130,6 +130,7 @@ function queueStatus(deps: VisitDeps, room: RoomConfig, position: number): Queue
 function statusFromSnapshot(deps: VisitDeps, room: RoomConfig, ticket: Ticket): QueueStatus | undefined {
   const view = deps.snapshots.view(room.id);
   if (view && view.snapshot.epoch === ticket.epoch && ticket.number > view.snapshot.frontier && ticket.number < view.snapshot.nextTicket) {
+    deps.activity.noteWaiting(room.id, ticket.number);
     return queueStatus(deps, room, ticket.number - view.snapshot.frontier);
   }
   return undefined;
@@ -140,7 +141,7 @@ async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket
   if (known) return { state: 'queued', room, status: known, cookies: {} };
   let outcome;
   try {
-    outcome = await deps.store.claim(room.id, limitsOf(room), { number: ticket.number, epoch: ticket.epoch }, ticket.visitor);
+    outcome = await deps.store.claim(room.id, limitsOf(room, deps.clock()), { number: ticket.number, epoch: ticket.epoch }, ticket.visitor);
   } catch (error) {
     throw storeFault(error);
   }
@@ -153,7 +154,7 @@ async function joinLine(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
   const visitor = randomId();
   let outcome;
   try {
-    outcome = await deps.store.join(room.id, limitsOf(room), visitor);
+    outcome = await deps.store.join(room.id, limitsOf(room, deps.clock()), visitor);
   } catch (error) {
     throw storeFault(error);
   }

@@ -2,11 +2,12 @@
   tick: advances the line (frees idle slots and no-shows, refills tokens, calls tickets) and reads
   the room for the status snapshot.
   KEYS/ARGV: as in includes/room.lua.
-  Returns: { epoch, frontier, nextTicket, active, tokens (string), admittedTotal, nowMs }
+  Returns: { epoch, frontier, nextTicket, active, tokens (string), admittedTotal, nowMs, abandonedTotal, returned }
 ]]
 -- @include room
 local limits = readLimits()
 local now = nowMs()
 local room = settle(limits, now)
 saveRoom(room)
-return { room.epoch, room.frontier, room.nextTicket, room.active, string.format('%.17g', room.tokens), room.admittedTotal, now }
+return { room.epoch, room.frontier, room.nextTicket, room.active, string.format('%.17g', room.tokens), room.admittedTotal, now, room.abandonedTotal,
+  redis.call('ZCARD', KEYS[5]) }

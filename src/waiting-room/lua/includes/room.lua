@@ -5,9 +5,12 @@
   KEYS[1] state hash   {epoch, nextTicket, frontier, tokens, refilledAt, admittedTotal}
   KEYS[2] active zset  member -> expiry ms (visitor ids = sessions, "t:<n>" = reserved slots)
   KEYS[3] lapsed zset  "t:<n>" -> when the reservation lapsed (ms)
+  KEYS[4] seen string  BITFIELD of u32 per ticket number: last seen (s), 1 = skipped, 2 = used
+  KEYS[5] returned zset "t:<n>" -> when a skipped or lapsed ticket's holder came back (ms)
   ARGV[1] maxActive  ARGV[2] admitPerMinute  ARGV[3] admitBurst
   ARGV[4] sessionIdleMs  ARGV[5] noShowMs  ARGV[6] epoch to use if the room is new
-  The clock is Redis TIME, never the caller's.
+  ARGV[7] abandonAfterMs  ARGV[8] admitting (1/0)  ARGV[9] queueAll (1/0)
+  Script arguments start at ARGV[10]. The clock is Redis TIME, never the caller's.
 ]]
 local function nowMs()
   local t = redis.call('TIME')
@@ -21,7 +24,22 @@ local function readLimits()
     burst = tonumber(ARGV[3]),
     idleMs = tonumber(ARGV[4]),
     noShowMs = tonumber(ARGV[5]),
+    abandonMs = tonumber(ARGV[7]),
+    admitting = ARGV[8] == '1',
+    queueAll = ARGV[9] == '1',
   }
+end
+
+local SKIPPED = 1
+local USED = 2
+local MAX_SKIPS = 1000
+
+local function getSeen(ticket)
+  return redis.call('BITFIELD', KEYS[4], 'GET', 'u32', '#' .. ticket)[1]
+end
+
+local function setSeen(ticket, value)
+  redis.call('BITFIELD', KEYS[4], 'SET', 'u32', '#' .. ticket, value)
 end
 
 local function int(n)
@@ -29,9 +47,11 @@ local function int(n)
 end
 
 local function loadRoom(limits, now)
-  local s = redis.call('HMGET', KEYS[1], 'epoch', 'nextTicket', 'frontier', 'tokens', 'refilledAt', 'admittedTotal')
+  local s = redis.call('HMGET', KEYS[1], 'epoch', 'nextTicket', 'frontier', 'tokens', 'refilledAt', 'admittedTotal',
+    'abandonedTotal')
   if not s[1] then
-    return { epoch = ARGV[6], nextTicket = 1, frontier = 0, tokens = limits.burst, refilledAt = now, admittedTotal = 0 }
+    return { epoch = ARGV[6], nextTicket = 1, frontier = 0, tokens = limits.burst, refilledAt = now, admittedTotal = 0,
+      abandonedTotal = 0 }
   end
   return {
     epoch = s[1],
@@ -40,27 +60,57 @@ local function loadRoom(limits, now)
     tokens = tonumber(s[4]),
     refilledAt = tonumber(s[5]),
     admittedTotal = tonumber(s[6]),
+    abandonedTotal = tonumber(s[7] or '0'),
   }
 end
 
 local function saveRoom(room)
   redis.call('HSET', KEYS[1], 'epoch', room.epoch, 'nextTicket', int(room.nextTicket), 'frontier', int(room.frontier),
     'tokens', string.format('%.17g', room.tokens), 'refilledAt', int(room.refilledAt),
-    'admittedTotal', int(room.admittedTotal))
+    'admittedTotal', int(room.admittedTotal), 'abandonedTotal', int(room.abandonedTotal))
+end
+
+local function reserve(room, member, reservedUntil)
+  redis.call('ZADD', KEYS[2], reservedUntil, member)
+  room.tokens = room.tokens - 1
+  room.admittedTotal = room.admittedTotal + 1
+  room.active = room.active + 1
 end
 
 local function advance(room, limits, now)
-  local waiting = room.nextTicket - 1 - room.frontier
-  local count = math.min(math.floor(room.tokens), limits.maxActive - room.active, waiting)
-  if count <= 0 then return end
+  if not limits.admitting then return end
+  local budget = math.min(math.floor(room.tokens), limits.maxActive - room.active)
+  if budget <= 0 then return end
   local reservedUntil = int(now + limits.noShowMs)
-  for i = 1, count do
-    redis.call('ZADD', KEYS[2], reservedUntil, 't:' .. int(room.frontier + i))
+  local returning = redis.call('ZRANGE', KEYS[5], 0, budget - 1)
+  for _, member in ipairs(returning) do
+    redis.call('ZREM', KEYS[5], member)
+    reserve(room, member, reservedUntil)
+    budget = budget - 1
   end
-  room.frontier = room.frontier + count
-  room.tokens = room.tokens - count
-  room.admittedTotal = room.admittedTotal + count
-  room.active = room.active + count
+  local abandonedBefore = (now - limits.abandonMs) / 1000
+  local skips = 0
+  while budget > 0 and room.frontier < room.nextTicket - 1 and skips < MAX_SKIPS do
+    local ticket = room.frontier + 1
+    room.frontier = ticket
+    local seen = getSeen(ticket)
+    if seen > USED and seen <= abandonedBefore then
+      setSeen(ticket, SKIPPED)
+      room.abandonedTotal = room.abandonedTotal + 1
+      skips = skips + 1
+    else
+      if seen > USED then setSeen(ticket, 0) end
+      reserve(room, 't:' .. int(ticket), reservedUntil)
+      budget = budget - 1
+    end
+  end
+end
+
+local function takeTicket(room, now)
+  local ticket = room.nextTicket
+  room.nextTicket = ticket + 1
+  setSeen(ticket, math.floor(now / 1000))
+  return ticket
 end
 
 local function settle(limits, now)
@@ -89,5 +139,5 @@ local function admit(room, limits, now, visitorId)
 end
 
 local function canAdmitNow(room, limits)
-  return room.active < limits.maxActive and room.tokens >= 1
+  return limits.admitting and room.active < limits.maxActive and room.tokens >= 1
 end
