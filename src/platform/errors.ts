@@ -7,6 +7,9 @@
 export type ErrorCode =
   | 'bad_request'
   | 'not_found'
+  | 'challenge_required'
+  | 'rate_limited'
+  | 'room_closed'
   | 'origin_unreachable'
   | 'origin_timeout'
   | 'store_unavailable'
@@ -15,6 +18,9 @@ export type ErrorCode =
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   not_found: 404,
+  challenge_required: 403,
+  rate_limited: 429,
+  room_closed: 503,
   origin_unreachable: 502,
   origin_timeout: 504,
   store_unavailable: 503,

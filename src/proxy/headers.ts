@@ -10,6 +10,8 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // Sảnh's own bypass secret (rooms[].bypass.secrets) never travels on to the origin.
+  'sanh-bypass',
 ]);
 
 /**
