@@ -252,6 +252,12 @@ type ParsedRoom = z.output<typeof roomSchema>;
 /** A room with every default applied. */
 export interface RoomConfig extends Omit<ParsedRoom, 'admitBurst'> {
   admitBurst: number;
+  /**
+   * The waiting-page template's HTML, which replaces Sảnh's own waiting page. `loadConfigFile`
+   * reads it from `template` and checks it; a library user may set it on a parsed room, after
+   * checking it with `roomTemplateProblems` (see `waiting-room/template.ts` for placeholders).
+   */
+  templateHtml?: string;
 }
 
 /** The validated configuration with every default applied. */

@@ -1,66 +1,75 @@
 import { raw } from 'hono/html';
 import type { RoomConfig } from '../config/schema.js';
-import { formatClockTime, formatWait, type Lang } from '../platform/i18n.js';
-import { Layout, renderDocument } from '../platform/layout.js';
+import { formatClockTime, formatWait, LANG_NAMES, otherLang, WAIT_WORDS, type Lang } from '../platform/i18n.js';
+import { LanguageSwitch, Layout, renderDocument, ScriptData } from '../platform/layout.js';
+import { NoScriptRefresh, roomDisplayName, statusUrlOf } from './pages/common.js';
+import { cachedTemplate, fillTemplate, type TemplateValues } from './template.js';
 import type { QueueStatus } from './visit.js';
 
 const TEXT = {
   vi: {
     title: 'Bạn đang trong hàng chờ',
-    portal: 'Cổng dịch vụ công',
-    position: 'Vị trí của bạn',
-    ahead: (n: number) => (n === 0 ? 'Bạn là người tiếp theo.' : `Có ${n} người trước bạn.`),
-    aheadTemplate: 'Có {n} người trước bạn.',
+    position: 'Số thứ tự của bạn',
+    aheadMany: 'Có {n} người trước bạn.',
     aheadOne: 'Có 1 người trước bạn.',
     next: 'Bạn là người tiếp theo.',
-    wait: 'Thời gian chờ ước tính',
+    wait: 'Thời gian chờ',
     unknown: 'chưa xác định được',
     updated: 'Cập nhật lúc',
-    keep: 'Hệ thống đang đông người truy cập nên bạn được xếp hàng theo thứ tự đến trước. Hãy giữ trang này mở: trang tự cập nhật và khi đến lượt, bạn sẽ được chuyển tới trang đã yêu cầu.',
+    why: 'Lúc này có nhiều người cùng dùng dịch vụ. Mọi người được vào lần lượt, ai đến trước vào trước.',
+    keep: 'Hãy để trang này mở. Trang tự cập nhật. Khi đến lượt, trang sẽ tự đưa bạn vào.',
     reload: 'Tải lại trang không làm mất chỗ của bạn.',
-    other: 'English',
-    lt1: 'dưới 1 phút',
-    min: 'khoảng {n} phút',
-    hours: 'khoảng {h} giờ {m} phút',
+    paused: ['Dịch vụ đang tạm dừng.', 'Lúc này chưa ai được vào.', 'Bạn vẫn giữ chỗ trong hàng.'],
+    queueAll: ['Lúc này mọi người đều vào qua hàng chờ.', 'Như vậy dịch vụ chạy ổn định hơn.'],
+    noStore: ['Lúc này chưa xem được số liệu của hàng chờ.', 'Hãy để trang này mở.', 'Chỗ của bạn vẫn được giữ.'],
   },
   en: {
     title: 'You are in line',
-    portal: 'E-services portal',
     position: 'Your place in line',
-    ahead: (n: number) => (n === 0 ? 'You are next.' : `${n} ${n === 1 ? 'person is' : 'people are'} ahead of you.`),
-    aheadTemplate: '{n} people are ahead of you.',
+    aheadMany: '{n} people are ahead of you.',
     aheadOne: '1 person is ahead of you.',
     next: 'You are next.',
-    wait: 'Estimated wait',
+    wait: 'Wait',
     unknown: 'not yet known',
     updated: 'Updated at',
-    keep: 'Many people are using the service right now, so visitors are let in in the order they arrived. Keep this page open: it updates by itself and takes you to the page you asked for when it is your turn.',
-    reload: 'Reloading the page does not lose your place.',
-    other: 'Tiếng Việt',
-    lt1: 'under a minute',
-    min: 'about {n} minutes',
-    hours: 'about {h} h {m} min',
+    why: 'Many people are using this service right now. We let people in one by one, in the order they arrived.',
+    keep: 'Keep this page open. It updates by itself. When it is your turn, it takes you in.',
+    reload: 'Reloading this page does not lose your place.',
+    paused: ['The service is paused.', 'Nobody is being let in right now.', 'You keep your place in line.'],
+    queueAll: ['Right now everyone comes in through this line.', 'This keeps the service running smoothly.'],
+    noStore: ['We cannot read the figures of the line right now.', 'Keep this page open.', 'Your place is kept.'],
   },
 } as const;
 
 /**
  * The poller: asks `/_sanh/status` after the server's suggested delay (with jitter), backs off
  * on errors, pauses while the tab is hidden, and goes to the requested page once admitted.
- * Plain ES5 for old phones; no dependencies.
+ * Copes with unknown figures (`position: null`): a dash, no "ahead" sentence, and the
+ * "figures cannot be read" notice (`#sanh-nostore`) shown until they are back. Updates only the
+ * elements a page has (operator templates may leave some out). Plain ES5 for old phones.
  */
 const POLLER = `(function(){var c=JSON.parse(document.getElementById('sanh-cfg').textContent),t,f=0;
 function $(i){return document.getElementById(i)}
-function w(s){if(s===null)return c.t.unknown;if(s<60)return c.t.lt1;var m=Math.round(s/60);if(m<90)return c.t.min.replace('{n}',m);return c.t.hours.replace('{h}',Math.floor(m/60)).replace('{m}',m%60)}
+function put(i,v){var e=$(i);if(e)e.textContent=v}
+function w(s){var x=c.w;if(s==null)return c.t.unknown;if(s<60)return x.lt1;var m=Math.round(s/60);if(m<90)return(m===1?x.m1:x.m).replace('{m}',m);
+var h=Math.floor(m/60),r=m%60;return(h===1?(r?x.h1m:x.h1):(r?x.hm:x.h)).replace('{h}',h).replace('{m}',r)}
 function p2(n){return(n<10?'0':'')+n}
 function later(s){clearTimeout(t);if(document.hidden)return;t=setTimeout(poll,s*1000*(0.8+Math.random()*0.4))}
 function fail(){f++;later(Math.min(60,c.poll*Math.pow(2,f)))}
 function poll(){var x=new XMLHttpRequest();x.open('GET',c.status,true);x.setRequestHeader('Accept','application/json');
 x.onload=function(){if(x.status!==200)return fail();var s;try{s=JSON.parse(x.responseText)}catch(e){return fail()}f=0;
 if(s.state!=='queued'){location.replace(c.back);return}
-$('sanh-pos').textContent=s.position;$('sanh-ahead').textContent=s.ahead===0?c.t.next:s.ahead===1?c.t.one:c.t.ahead.replace('{n}',s.ahead);
-$('sanh-eta').textContent=w(s.etaSeconds);var d=new Date();$('sanh-time').textContent=p2(d.getHours())+':'+p2(d.getMinutes())+':'+p2(d.getSeconds());
-later(s.pollAfterSeconds)};x.onerror=fail;x.send()}
+var u=s.position==null,n=$('sanh-nostore');put('sanh-pos',u?'\\u2014':s.position);if(n)n.hidden=!u;
+put('sanh-ahead',s.ahead==null?'':s.ahead===0?c.t.next:s.ahead===1?c.t.one:c.t.ahead.replace('{n}',s.ahead));
+put('sanh-eta',w(s.etaSeconds));var d=new Date();put('sanh-time',p2(d.getHours())+':'+p2(d.getMinutes())+':'+p2(d.getSeconds()));
+later(s.pollAfterSeconds||c.poll)};x.onerror=fail;x.send()}
 document.addEventListener('visibilitychange',function(){if(document.hidden)clearTimeout(t);else poll()});later(c.poll)})();`;
+
+/**
+ * A notice above the figures: the room is paused (with the operator's message in the page
+ * language, if any), everyone is being queued, or the line's figures cannot be read right now.
+ */
+export type WaitingNotice = { kind: 'paused'; message?: string } | { kind: 'queue-all' } | { kind: 'store-unavailable' };
 
 /** Everything the waiting page shows. */
 export interface WaitingPageProps {
@@ -71,52 +80,138 @@ export interface WaitingPageProps {
   returnTo: string;
   /** The same page in the other language. */
   otherLangUrl: string;
+  /** Why the line is as it is, when it is not simply busy. */
+  notice?: WaitingNotice;
 }
 
-/** The server-rendered waiting page: complete without JavaScript, live with it. */
-export function renderWaitingPage(props: WaitingPageProps): string {
-  const { lang, room, status } = props;
+function aheadSentence(ahead: number | null, lang: Lang): string {
   const t = TEXT[lang];
-  const config = {
-    status: `/_sanh/status?room=${encodeURIComponent(room.id)}`,
-    back: props.returnTo,
-    poll: status.pollAfterSeconds,
-    t: { ahead: t.aheadTemplate, one: t.aheadOne, next: t.next, unknown: t.unknown, lt1: t.lt1, min: t.min, hours: t.hours },
+  if (ahead === null) return '';
+  if (ahead === 0) return t.next;
+  return ahead === 1 ? t.aheadOne : t.aheadMany.replace('{n}', String(ahead));
+}
+
+function noticeLines(notice: WaitingNotice | undefined, lang: Lang): string[] {
+  const t = TEXT[lang];
+  switch (notice?.kind) {
+    case 'paused':
+      return notice.message ? [...t.paused, notice.message] : [...t.paused];
+    case 'queue-all':
+      return [...t.queueAll];
+    default:
+      return [];
+  }
+}
+
+/** The figures as words, shared by the default page and templates. */
+function figures(props: WaitingPageProps) {
+  const { lang, status, notice } = props;
+  const t = TEXT[lang];
+  const eta = status.etaSeconds === null || notice?.kind === 'paused' ? t.unknown : formatWait(status.etaSeconds, lang);
+  return {
+    position: status.position === null ? '—' : String(status.position),
+    ahead: aheadSentence(status.ahead, lang),
+    aheadCount: status.ahead === null ? '—' : String(status.ahead),
+    eta,
+    updated: formatClockTime(status.updatedAt),
   };
-  const json = JSON.stringify(config).replace(/</g, '\\u003c');
-  const head = (
-    <noscript>
-      <meta http-equiv="refresh" content={String(status.pollAfterSeconds)} />
-    </noscript>
-  );
+}
+
+function scriptConfig(props: WaitingPageProps) {
+  const t = TEXT[props.lang];
+  return {
+    status: statusUrlOf(props.room.id),
+    back: props.returnTo,
+    poll: props.status.pollAfterSeconds,
+    t: { ahead: t.aheadMany, one: t.aheadOne, next: t.next, unknown: t.unknown },
+    w: WAIT_WORDS[props.lang],
+  };
+}
+
+/**
+ * The server-rendered waiting page: complete without JavaScript, live with it. A room with an
+ * operator template (`templateHtml`, see `template.ts`) gets that template, filled in.
+ * Throws when `templateHtml` was set without being checked and is not a valid template.
+ */
+export function renderWaitingPage(props: WaitingPageProps): string {
+  return props.room.templateHtml === undefined ? defaultWaitingPage(props) : templateWaitingPage(props, props.room.templateHtml);
+}
+
+function defaultWaitingPage(props: WaitingPageProps): string {
+  const { lang, room, status, notice } = props;
+  const t = TEXT[lang];
+  const shown = figures(props);
+  const name = roomDisplayName(room, lang);
+  const lines = noticeLines(notice, lang);
+  const storeDown = notice?.kind === 'store-unavailable' || status.position === null;
   return renderDocument(
-    <Layout lang={lang} title={`${t.title} · ${room.name?.[lang] ?? t.portal}`} head={head}>
-      <div class="card" role="status" aria-live="polite">
-        <p class="brand">{room.name?.[lang] ?? t.portal}</p>
+    <Layout lang={lang} title={`${t.title} · ${name}`} head={<NoScriptRefresh seconds={status.pollAfterSeconds} />}>
+      <div class="card">
+        <p class="brand">{name}</p>
         <h1>{t.title}</h1>
+        {lines.length > 0 ? (
+          <div class="notice" id="sanh-notice">
+            {lines.map((line, index) => (
+              <p>{index === 0 ? <strong>{line}</strong> : line}</p>
+            ))}
+          </div>
+        ) : null}
+        <div role="status">
+          <div class="notice" id="sanh-nostore" hidden={!storeDown}>
+            {t.noStore.map((line, index) => (
+              <p>{index === 0 ? <strong>{line}</strong> : line}</p>
+            ))}
+          </div>
+        </div>
         <div>{t.position}</div>
         <div class="big" id="sanh-pos">
-          {status.position ?? '—'}
+          {shown.position}
         </div>
-        <p id="sanh-ahead">{status.ahead === null ? '' : t.ahead(status.ahead)}</p>
+        <p id="sanh-ahead" aria-live="polite">
+          {shown.ahead}
+        </p>
         <dl>
           <dt>{t.wait}</dt>
-          <dd id="sanh-eta">{status.etaSeconds === null ? t.unknown : formatWait(status.etaSeconds, lang)}</dd>
+          <dd id="sanh-eta">{shown.eta}</dd>
           <dt>{t.updated}</dt>
-          <dd id="sanh-time">{formatClockTime(status.updatedAt)}</dd>
+          <dd id="sanh-time">{shown.updated}</dd>
         </dl>
+        {notice === undefined || notice.kind === 'store-unavailable' ? <p class="note">{t.why}</p> : null}
         <p class="note">{t.keep}</p>
         <p class="muted">{t.reload}</p>
       </div>
-      <nav>
-        <a href={props.otherLangUrl} hreflang={lang === 'vi' ? 'en' : 'vi'}>
-          {t.other}
-        </a>
-      </nav>
-      <script type="application/json" id="sanh-cfg">
-        {raw(json)}
-      </script>
+      <LanguageSwitch lang={lang} url={props.otherLangUrl} />
+      <ScriptData id="sanh-cfg" value={scriptConfig(props)} />
       <script>{raw(POLLER)}</script>
     </Layout>,
   );
+}
+
+function templateWaitingPage(props: WaitingPageProps, html: string): string {
+  const { lang, room, status, notice } = props;
+  const template = cachedTemplate(html);
+  const shown = figures(props);
+  const lines = notice?.kind === 'store-unavailable' ? [...TEXT[lang].noStore] : noticeLines(notice, lang);
+  const other = otherLang(lang);
+  const values: TemplateValues = {
+    ...shown,
+    lang,
+    title: TEXT[lang].title,
+    roomName: roomDisplayName(room, lang),
+    notice: lines.join(' '),
+    pollAfterSeconds: String(status.pollAfterSeconds),
+    returnTo: props.returnTo,
+    otherLang: other,
+    otherLangUrl: props.otherLangUrl,
+    otherLangLabel: LANG_NAMES[other],
+    statusUrl: statusUrlOf(room.id),
+  };
+  const script = String(
+    <>
+      <NoScriptRefresh seconds={status.pollAfterSeconds} />
+      <ScriptData id="sanh-cfg" value={scriptConfig(props)} />
+      <script>{raw(POLLER)}</script>
+    </>,
+  );
+  return fillTemplate(template, values, script);
 }
