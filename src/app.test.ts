@@ -57,7 +57,7 @@ describe('createApp: status polls answered from memory', () => {
       fromMemory.mockClear();
       const routed = await poll(v);
       const remembered = await poll(v);
-      expect(fromMemory.mock.results.map((r) => r.value instanceof Response)).toEqual([false, true]);
+      expect(fromMemory.mock.results.map((r) => r.value !== undefined)).toEqual([false, true]);
       expect(await shape(remembered)).toEqual(await shape(routed));
       expect(remembered.headers.get('sanh-request-id')).toMatch(UUID);
     }
@@ -71,7 +71,7 @@ describe('createApp: status polls answered from memory', () => {
     fromMemory.mockClear();
     expect((await poll(queued, undefined, { 'sanh-request-id': 'trace-42' })).headers.get('sanh-request-id')).toBe('trace-42');
     expect((await poll(queued, undefined, { 'sanh-request-id': 'not ok!' })).headers.get('sanh-request-id')).toMatch(UUID);
-    expect(fromMemory.mock.results.every((r) => r.value instanceof Response)).toBe(true);
+    expect(fromMemory.mock.results.every((r) => r.value !== undefined)).toBe(true);
     expect((await app.request('/_sanh/health', { headers: { 'sanh-request-id': 'trace-43' } })).headers.get('sanh-request-id')).toBe('trace-43');
   });
 

@@ -47,6 +47,10 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   app.use('*', deps.waitingRoom.gate);
   app.all('*', proxyHandler(deps.origin, deps.connection ?? { clientIp: () => undefined }));
   const route = app.fetch;
-  app.fetch = (request, env, executionCtx) => deps.waitingRoom.statusFromMemory(request, requestIdHeaders) ?? route(request, env, executionCtx);
+  app.fetch = (request, env, executionCtx) => {
+    const fromMemory = deps.waitingRoom.statusFromMemory(request, requestIdHeaders);
+    if (fromMemory === undefined) return route(request, env, executionCtx);
+    return fromMemory.then((response) => response ?? route(request, env, executionCtx));
+  };
   return app;
 }

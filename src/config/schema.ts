@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from '../platform/cidr.js';
+import { templateProblems } from '../waiting-room/template.js';
 
 /** Room ids appear in Redis hash tags, cookie names and URLs, so they are kept plain. */
 const roomId = z
@@ -155,6 +156,14 @@ export const roomSchema = z
       .min(1)
       .optional()
       .describe('Path of an HTML template replacing the waiting page (placeholders such as {{position}}); relative paths are read from the config file\'s folder.'),
+    templateHtml: z
+      .string()
+      .optional()
+      .superRefine((html, ctx) => {
+        if (html === undefined) return;
+        for (const problem of templateProblems(html)) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('The waiting page template itself, for library use and runtimes without files (the loader fills it from `template`).'),
   })
   .strict()
   .superRefine((room, ctx) => {

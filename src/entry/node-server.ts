@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
+import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
+import { clientAddress } from '../waiting-room/bypass.js';
+import { createClientLimiter } from '../waiting-room/client-limits.js';
 import { createApp } from '../app.js';
 import type { SanhConfig } from '../config/schema.js';
 import type { KeyRing } from '../platform/keyring.js';
@@ -52,6 +55,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   } else {
     store = createMemoryWaitingRoomStore();
   }
+  const socketAddress = (c: Context) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined);
   const waitingRoom = createWaitingRoom({
     rooms: config.rooms,
     store,
@@ -59,6 +63,8 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     logger,
     snapshotIntervalMs: config.snapshotIntervalMs,
     mac: nodeMac,
+    clientAddress: (c) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops),
+    limiter: createClientLimiter({ ...(redis ? { redis } : {}), keyPrefix: config.redis.keyPrefix, logger }),
   });
   await waitingRoom.start().catch((error: Error) => logger.warn('first waiting room snapshot failed', { error: error.message }));
   const origin = createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds });
@@ -67,7 +73,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     origin,
     logger,
     connection: {
-      clientIp: (c) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined),
+      clientIp: socketAddress,
       rawBody: (c) => (hasIncoming(c.env) ? c.env.incoming : undefined),
     },
   });

@@ -34,6 +34,7 @@ function build(env: WorkerBindings): Hono<SanhEnv> {
     keyRing: parseKeyRing(env.SANH_SECRETS),
     logger,
     snapshotIntervalMs: config.snapshotIntervalMs,
+    clientAddress: (c) => c.req.header('cf-connecting-ip'),
   });
   return createApp({
     waitingRoom,

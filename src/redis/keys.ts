@@ -20,3 +20,19 @@ export function roomKeys(prefix: string, roomId: string): RoomKeys {
   const base = `${prefix}:{${roomId}}`;
   return { state: `${base}:state`, active: `${base}:active`, lapsed: `${base}:lapsed`, seen: `${base}:seen`, returned: `${base}:returned` };
 }
+
+/** Keys of one event's pre-queue lottery (same hash tag as the room, so its scripts see both). */
+export interface LotteryKeys {
+  /** Hash: seed, drawn. */
+  meta: string;
+  /** List: entries in arrival order. */
+  entries: string;
+  /** Hash: entry -> ticket number, once drawn. */
+  tickets: string;
+}
+
+/** Builds the keys of one event's lottery. */
+export function lotteryKeys(prefix: string, roomId: string, eventId: string): LotteryKeys {
+  const base = `${prefix}:{${roomId}}:lottery:${eventId}`;
+  return { meta: `${base}:meta`, entries: `${base}:entries`, tickets: `${base}:tickets` };
+}

@@ -11,6 +11,8 @@ import type { WaitingRoomStore } from './store.js';
 export interface ActivityTracker {
   /** Records that a visitor was active now. O(1), no I/O. */
   note(roomId: string, visitorId: string): void;
+  /** Records a visitor this instance admitted on its own while the store was unreachable. */
+  adopt(roomId: string, visitorId: string): void;
   /** Records that the holder of a waiting ticket asked for news now (not abandoned). O(1), no I/O. */
   noteWaiting(roomId: string, ticket: number): void;
   /** Ends a visitor's session: frees the slot in the store and revokes the pass here at once. */
@@ -38,6 +40,7 @@ export function createActivityTracker(options: {
   const flushIntervalMs = options.flushIntervalMs ?? Math.min(15_000, Math.max(1_000, (shortestIdle * 1000) / 4));
   let pending = new Map<string, Set<string>>();
   let waiting = new Map<string, Set<number>>();
+  let adopted = new Map<string, Set<string>>();
   const revoked = new Map<string, number>();
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -70,7 +73,26 @@ export function createActivityTracker(options: {
     );
   }
 
+  async function flushAdopted(): Promise<void> {
+    const batch = adopted;
+    adopted = new Map();
+    await Promise.all(
+      [...batch].map(async ([roomId, visitors]) => {
+        const room = rooms.byId(roomId);
+        if (!room) return;
+        try {
+          await store.adopt(roomId, limitsOf(room, clock()), [...visitors]);
+        } catch {
+          const again = adopted.get(roomId) ?? new Set<string>();
+          for (const visitorId of visitors) again.add(visitorId);
+          adopted.set(roomId, again);
+        }
+      }),
+    );
+  }
+
   async function flush(): Promise<void> {
+    await flushAdopted();
     await flushWaiting();
     const batch = pending;
     pending = new Map();
@@ -81,7 +103,8 @@ export function createActivityTracker(options: {
         const room = rooms.byId(roomId);
         if (!room) return;
         try {
-          const ids = [...visitors];
+          const waitingAdoption = adopted.get(roomId);
+          const ids = waitingAdoption ? [...visitors].filter((id) => !waitingAdoption.has(id)) : [...visitors];
           for (let start = 0; start < ids.length; start += TOUCH_BATCH) {
             const gone = await store.touch(roomId, limitsOf(room, clock()), ids.slice(start, start + TOUCH_BATCH));
             for (const visitorId of gone) revoke(roomId, visitorId);
@@ -102,6 +125,14 @@ export function createActivityTracker(options: {
       if (!visitors) {
         visitors = new Set();
         pending.set(roomId, visitors);
+      }
+      visitors.add(visitorId);
+    },
+    adopt(roomId, visitorId) {
+      let visitors = adopted.get(roomId);
+      if (!visitors) {
+        visitors = new Set();
+        adopted.set(roomId, visitors);
       }
       visitors.add(visitorId);
     },

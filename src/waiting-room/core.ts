@@ -64,7 +64,19 @@ export interface RoomState {
   /** `t:<n>` → when a skipped or lapsed ticket's holder came back and found no free slot (ms). */
   returned: Map<string, number>;
   abandonedTotal: number;
+  /** Pre-queue lotteries by event id. */
+  lotteries: Map<string, Lottery>;
 }
+
+/** One event's pre-queue: the seed (first writer wins), entries in arrival order, and once drawn, each entry's ticket. */
+export interface Lottery {
+  seed: string;
+  entries: string[];
+  tickets: Map<string, number> | undefined;
+}
+
+/** What a lottery entry holder learns of their place. */
+export type LotteryPlace = { kind: 'ticket'; number: number; epoch: string } | { kind: 'pending' } | { kind: 'unknown' };
 
 /** What every instance's status snapshot is built from. */
 export interface RoomSnapshot {
@@ -113,6 +125,7 @@ export function newRoomState(limits: RoomLimits, now: number, epoch: string): Ro
     seen: new Map(),
     returned: new Map(),
     abandonedTotal: 0,
+    lotteries: new Map(),
   };
 }
 
@@ -322,6 +335,50 @@ export function touch(state: RoomState, limits: RoomLimits, now: number, visitor
     else gone.push(id);
   }
   return gone;
+}
+
+/** Records a pre-queue entry; the first seed offered for an event is kept. Returns the event's seed. */
+export function enterLottery(state: RoomState, eventId: string, entry: string, seedCandidate: string): string {
+  let lottery = state.lotteries.get(eventId);
+  if (!lottery) {
+    lottery = { seed: seedCandidate, entries: [], tickets: undefined };
+    state.lotteries.set(eventId, lottery);
+  }
+  if (!lottery.tickets) lottery.entries.push(entry);
+  return lottery.seed;
+}
+
+/**
+ * Draws an event's lottery once: gives the entries tickets in `order` (computed from the seed by
+ * `lotteryOrder`), behind everyone already in line. A second draw changes nothing.
+ */
+export function drawLottery(state: RoomState, now: number, eventId: string, order: readonly string[]): void {
+  const lottery = state.lotteries.get(eventId);
+  if (!lottery || lottery.tickets) return;
+  const entries = new Set(lottery.entries);
+  lottery.tickets = new Map();
+  for (const entry of order) {
+    if (entries.has(entry) && !lottery.tickets.has(entry)) lottery.tickets.set(entry, takeTicket(state, now));
+  }
+}
+
+/** The place a lottery entry was given, `pending` before the draw, `unknown` for no such entry. */
+export function lotteryPlace(state: RoomState, eventId: string, entry: string): LotteryPlace {
+  const lottery = state.lotteries.get(eventId);
+  if (!lottery) return { kind: 'unknown' };
+  if (!lottery.tickets) return lottery.entries.includes(entry) ? { kind: 'pending' } : { kind: 'unknown' };
+  const number = lottery.tickets.get(entry);
+  return number === undefined ? { kind: 'unknown' } : { kind: 'ticket', number, epoch: state.epoch };
+}
+
+/**
+ * Takes in sessions an instance admitted on its own while the store was unreachable, so their
+ * passes keep working; they count against `maxActive` from now on (the line waits for room).
+ */
+export function adopt(state: RoomState, limits: RoomLimits, now: number, visitorIds: readonly string[]): void {
+  settle(state, limits, now);
+  const expiresAt = now + limits.sessionIdleSeconds * 1000;
+  for (const id of visitorIds) if (!state.active.has(id)) putActive(state, id, expiresAt);
 }
 
 /** Frees a visitor's slot at once (the origin ended the session). True when a slot was freed. */

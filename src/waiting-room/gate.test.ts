@@ -237,20 +237,32 @@ describe('waiting room gate (in-process, memory store)', () => {
     expect(await notReady.json()).toMatchObject({ error: { code: 'store_unavailable' } });
   });
 
-  it('answers a clear 503 when the store fails, and keeps admitted visitors going', async () => {
+  it('when the store fails: admitted visitors carry on, newcomers get this instance\'s fallback share, then the waiting page', async () => {
     const a = visitor('a');
     await a.page('/');
+    const join = store.join.bind(store);
     store.join = async () => {
       throw new Error('connection refused');
     };
-    const json = await visitor('b').request('/', { headers: { accept: 'application/json' } });
+    const b = visitor('b');
+    const admittedInOutage = await b.page('/');
+    expect(admittedInOutage.status).toBe(200);
+    expect(admittedInOutage.headers.get('sanh-state')).toBe('admitted');
+    const json = await visitor('c').request('/', { headers: { accept: 'application/json' } });
     expect(json.status).toBe(503);
-    expect(json.headers.get('retry-after')).toBe('5');
-    expect(await json.json()).toMatchObject({ error: { code: 'store_unavailable', message: expect.any(String) } });
-    const page = await visitor('c').page('/');
+    expect(await json.json()).toMatchObject({ state: 'queued', position: null, etaSeconds: null, pollAfterSeconds: 10 });
+    const page = await visitor('d').page('/');
     expect(page.status).toBe(503);
-    expect(await page.text()).toContain('Phòng chờ tạm thời gián đoạn');
+    expect(await page.text()).toContain('Lúc này chưa xem được số liệu của hàng chờ.');
     expect((await a.page('/still-here')).status).toBe(200);
+
+    store.join = join;
+    await waitingRoom.activity.flush();
+    await waitingRoom.snapshots.refresh();
+    expect(waitingRoom.snapshots.view('main')?.snapshot.active).toBe(2);
+    expect((await b.page('/after-outage')).headers.get('sanh-state')).toBe('admitted');
+    await waitingRoom.activity.flush();
+    expect((await b.page('/still-after')).headers.get('sanh-state')).toBe('admitted');
   });
 });
 

@@ -1,14 +1,22 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { cookieHeader, isHttps, mutableHeaders, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
-import { renderWaitingPage } from './page.js';
+import type { RoomConfig } from '../config/schema.js';
+import { otherLang, type Lang } from '../platform/i18n.js';
+import { SanhError } from '../platform/errors.js';
+import { bypassReason } from './bypass.js';
+import { renderWaitingPage, type WaitingNotice } from './page.js';
+import { statusUrlOf } from './pages/common.js';
+import { renderClosedPage } from './pages/closed.js';
+import { countdownBeatSeconds, renderCountdownPage } from './pages/countdown.js';
+import { phaseAt } from './schedule.js';
 import type { RoomMatcher } from './rooms.js';
-import { cookieNames, decideKnownVisit, decideVisit, type CookieChanges, type QueueStatus, type Visit, type VisitDeps, type VisitorCookies } from './visit.js';
+import { cookieNames, decideKnownVisit, decideVisit, enterPrequeue, joinVisit, type CookieChanges, type QueueStatus, type Visit, type VisitDeps, type VisitorCookies } from './visit.js';
 
 /** The JSON a status poll (or a queued JSON client) gets. */
 export interface StatusBody {
   room: string;
-  state: 'admitted' | 'queued' | 'none';
+  state: 'admitted' | 'queued' | 'prequeue' | 'none';
   position: number | null;
   ahead: number | null;
   etaSeconds: number | null;
@@ -23,6 +31,9 @@ export function statusBody(visit: Visit): StatusBody {
   }
   if (visit.state === 'admitted') {
     return { room: visit.room.id, state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, pollAfterSeconds: null };
+  }
+  if (visit.state === 'prequeue') {
+    return { room: visit.room.id, state: 'prequeue', position: null, ahead: null, etaSeconds: null, pollAfterSeconds: countdownBeatSeconds(visit.room) };
   }
   return { room: visit.room.id, state: 'none', position: null, ahead: null, etaSeconds: null, pollAfterSeconds: null };
 }
@@ -73,53 +84,192 @@ function returnTo(c: Context): string {
   return `${url.pathname}${url.search}`;
 }
 
+/** The notice a queued visitor's page carries: the visit's own (store outage), else the room's mode. */
+function noticeOf(visit: Visit & { state: 'queued' }, lang: Lang): WaitingNotice | undefined {
+  const mode = visit.room.mode;
+  if (visit.notice === 'store-unavailable') return { kind: 'store-unavailable' };
+  if (mode === 'paused' || visit.notice === 'paused') {
+    const message = visit.room.message?.[lang];
+    return message ? { kind: 'paused', message } : { kind: 'paused' };
+  }
+  if (mode === 'queue-all' || visit.notice === 'queue-all') return { kind: 'queue-all' };
+  return undefined;
+}
+
+function pageHeaders(roomId: string, state: string, retryAfterSeconds: number): Headers {
+  return new Headers({ 'cache-control': 'no-store', 'retry-after': String(retryAfterSeconds), 'sanh-room': roomId, 'sanh-state': state });
+}
+
 /** The answer to a queued visitor: the waiting page, or the status JSON for JSON clients. */
 export function queuedResponse(c: Context<SanhEnv>, visit: Visit & { state: 'queued' }): Response {
-  const status: QueueStatus = visit.status;
-  const headers = new Headers({
-    'cache-control': 'no-store',
-    'retry-after': String(status.pollAfterSeconds),
-    'sanh-room': visit.room.id,
-    'sanh-state': 'queued',
-  });
+  const status: QueueStatus = visit.room.mode === 'paused' ? { ...visit.status, etaSeconds: null } : visit.status;
+  const headers = pageHeaders(visit.room.id, visit.room.mode === 'paused' ? 'paused' : 'queued', status.pollAfterSeconds);
   applyCookies(c, headers, visit.room.id, visit.cookies);
   if (wantsJson(c)) {
     headers.set('content-type', 'application/json; charset=utf-8');
-    return new Response(statusJson(statusBody(visit)), { status: 503, headers });
+    return new Response(statusJson(statusBody({ ...visit, status })), { status: 503, headers });
   }
   const lang = requestLang(c);
   headers.set('content-type', 'text/html; charset=utf-8');
   headers.set('content-language', lang);
-  const html = renderWaitingPage({ lang, room: visit.room, status, returnTo: returnTo(c), otherLangUrl: urlWithLang(c, lang === 'vi' ? 'en' : 'vi') });
+  const notice = noticeOf(visit, lang);
+  const html = renderWaitingPage({ lang, room: visit.room, status, returnTo: returnTo(c), otherLangUrl: urlWithLang(c, otherLang(lang)), ...(notice ? { notice } : {}) });
   return new Response(html, { status: 503, headers });
+}
+
+/** The answer to a newcomer during an event's pre-queue: the countdown page, or the status JSON. */
+export function prequeueResponse(c: Context<SanhEnv>, visit: Visit & { state: 'prequeue' }, now: number): Response {
+  const body = statusBody(visit);
+  const headers = pageHeaders(visit.room.id, 'prequeue', body.pollAfterSeconds ?? 10);
+  applyCookies(c, headers, visit.room.id, visit.cookies);
+  if (wantsJson(c)) {
+    headers.set('content-type', 'application/json; charset=utf-8');
+    return new Response(JSON.stringify({ ...body, opensAt: new Date(visit.event.opensAt).toISOString(), entry: visit.entry, commitment: visit.commitment ?? null }), { status: 503, headers });
+  }
+  const lang = requestLang(c);
+  headers.set('content-type', 'text/html; charset=utf-8');
+  headers.set('content-language', lang);
+  const html = renderCountdownPage({
+    lang,
+    room: visit.room,
+    opensAt: visit.event.opensAt,
+    now,
+    entry: visit.entry,
+    ...(visit.commitment ? { commitment: visit.commitment } : {}),
+    statusUrl: statusUrlOf(visit.room.id),
+    returnTo: returnTo(c),
+    otherLangUrl: urlWithLang(c, otherLang(lang)),
+  });
+  return new Response(html, { status: 503, headers });
+}
+
+/** The answer while a room is closed: the closed page or a JSON error; nothing reaches the origin. */
+export function closedResponse(c: Context<SanhEnv>, room: RoomConfig, now: number): Response {
+  const reopensAt = room.reopensAt ? Date.parse(room.reopensAt) : undefined;
+  const retryAfter = reopensAt !== undefined && reopensAt > now ? Math.min(3600, Math.ceil((reopensAt - now) / 1000)) : 300;
+  const headers = pageHeaders(room.id, 'closed', retryAfter);
+  const lang = requestLang(c);
+  const message = room.message?.[lang];
+  if (wantsJson(c)) {
+    headers.set('content-type', 'application/json; charset=utf-8');
+    const text = message ?? (lang === 'vi' ? 'Dịch vụ đang tạm đóng.' : 'This service is closed for now.');
+    const body = { error: { code: 'room_closed', message: text }, reopensAt: reopensAt === undefined ? null : new Date(reopensAt).toISOString() };
+    return new Response(JSON.stringify(body), { status: 503, headers });
+  }
+  headers.set('content-type', 'text/html; charset=utf-8');
+  headers.set('content-language', lang);
+  const html = renderClosedPage({ lang, room, ...(message ? { message } : {}), ...(reopensAt !== undefined ? { reopensAt } : {}), otherLangUrl: urlWithLang(c, otherLang(lang)), now });
+  return new Response(html, { status: 503, headers });
+}
+/** Per-room counts of requests the gate let through without admission control. */
+export interface GateCounters {
+  passthrough: Map<string, number>;
+  bypass: Map<string, number>;
+}
+
+/** The join challenge, as the gate uses it (see `challenge/`). */
+export interface JoinChallenge {
+  redeemProof(c: Context<SanhEnv>, room: RoomConfig): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
+  challengeResponse(c: Context<SanhEnv>, room: RoomConfig): Promise<Response>;
+}
+
+/** Per-client limits, as the gate uses them (`client-limits.ts` builds them on rate-limiter-flexible). */
+export interface ClientLimiter {
+  consume(kind: 'join' | 'status' | 'request', room: RoomConfig, clientKey: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
 }
 
 /** What the gate needs. */
 export interface GateDeps extends VisitDeps {
   rooms: RoomMatcher;
   logger: Logger;
+  /** The client's address (after `trustProxyHops`), for bypass CIDRs and per-client limits. */
+  clientAddress(c: Context): string | undefined;
+  limiter: ClientLimiter;
+  challenge?: JoinChallenge;
+  counters: GateCounters;
+}
+
+function count(counter: Map<string, number>, roomId: string): void {
+  counter.set(roomId, (counter.get(roomId) ?? 0) + 1);
+}
+
+/** Throws a 429 when `key` is over the room's limit for `kind`. */
+export async function enforceLimit(deps: GateDeps, kind: 'join' | 'status' | 'request', room: RoomConfig, key: string): Promise<void> {
+  const outcome = await deps.limiter.consume(kind, room, key);
+  if (outcome.allowed) return;
+  const message =
+    kind === 'join'
+      ? 'Too many new places in line were asked for from your address. Please wait a little and try again.'
+      : 'Too many requests. Please wait a little and try again.';
+  throw new SanhError('rate_limited', message, { retryAfterSeconds: outcome.retryAfterSeconds });
+}
+
+async function letThrough(c: Context<SanhEnv>, next: Next, roomId: string, state: 'bypass' | 'passthrough'): Promise<void> {
+  await next();
+  const headers = mutableHeaders(c);
+  headers.set('sanh-room', roomId);
+  headers.set('sanh-state', state);
 }
 
 /**
- * The waiting room gate, a Hono middleware. A request in a room is let through (`next()`) only
- * for an admitted visitor; everyone else gets the waiting page. The origin ends a session with
- * the response header `Sanh-Session: end`. Requests in no room pass through. Works in front of a
- * proxy handler (Sảnh) or in front of a portal's own routes (library use).
+ * A visitor with no pass and no usable ticket: during a pre-queue, a lottery entry; otherwise,
+ * within the per-client join limit and (when the room asks) with a solved challenge, a place in
+ * line. Returns the visit, or a response the visitor must see first (the challenge).
+ */
+async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConfig, now: number): Promise<Visit | Response> {
+  await enforceLimit(deps, 'join', room, deps.clientAddress(c) ?? 'unknown');
+  let clearProof: string | undefined;
+  if (room.challenge?.enabled && deps.challenge) {
+    const proof = await deps.challenge.redeemProof(c, room);
+    if (!proof.ok) return deps.challenge.challengeResponse(c, room);
+    clearProof = proof.clearCookie;
+  }
+  if (clearProof) c.header('set-cookie', clearProof, { append: true });
+  const phase = phaseAt(room, now);
+  return phase.kind === 'prequeue' ? enterPrequeue(deps, room, phase.event) : joinVisit(deps, room);
+}
+
+/**
+ * The waiting room gate, a Hono middleware. In order: requests in no room, and Sảnh's own paths,
+ * pass through; bypass rules (paths, extensions, addresses, secrets) skip the line
+ * (`Sanh-State: bypass`); a closed room answers with its closed page and never calls the origin;
+ * a passthrough room lets everyone through, counted; otherwise a request is let through
+ * (`next()`) only for an admitted visitor, and everyone else gets the waiting page (or the
+ * countdown page during a pre-queue). The origin ends a session with the response header
+ * `Sanh-Session: end`. Works in front of a proxy handler (Sảnh) or a portal's own routes.
  */
 export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
-  const { rooms, activity, logger } = deps;
+  const { rooms, activity, logger, counters } = deps;
   return async function sanhGate(c, next) {
-    const room = rooms.match(c.req.path);
-    if (!room || c.req.path === '/_sanh' || c.req.path.startsWith('/_sanh/')) {
+    const path = c.req.path;
+    const room = rooms.match(c.req.header('host'), path);
+    if (!room || path === '/_sanh' || path.startsWith('/_sanh/')) {
       await next();
       mutableHeaders(c).set('sanh-state', 'passthrough');
       return;
     }
     c.set('sanhRoom', room.id);
+    if (room.bypass && bypassReason(room, { path, clientAddress: deps.clientAddress(c), header: (name) => c.req.header(name) })) {
+      count(counters.bypass, room.id);
+      return letThrough(c, next, room.id, 'bypass');
+    }
+    const now = deps.clock();
+    if (room.mode === 'closed') return closedResponse(c, room, now);
+    if (room.mode === 'passthrough') {
+      count(counters.passthrough, room.id);
+      return letThrough(c, next, room.id, 'passthrough');
+    }
     const brought = visitorCookies(c, room.id);
-    const visit = decideKnownVisit(deps, room, brought) ?? (await decideVisit(deps, room, brought, true));
+    let visit = decideKnownVisit(deps, room, brought) ?? (await decideVisit(deps, room, brought, false));
+    if (visit.state === 'none') {
+      const joined = await admitNewcomer(c, deps, room, now);
+      if (joined instanceof Response) return joined;
+      visit = { ...joined, cookies: { ...visit.cookies, ...joined.cookies } } as Visit;
+    }
     if (visit.state === 'queued') return queuedResponse(c, visit);
+    if (visit.state === 'prequeue') return prequeueResponse(c, visit, now);
     if (visit.state !== 'admitted') throw new Error('the gate always seats a visitor it does not admit');
+    if (room.clientLimits) await enforceLimit(deps, 'request', room, visit.visitor);
     await next();
     const headers = mutableHeaders(c);
     let cookies = visit.cookies;

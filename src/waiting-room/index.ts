@@ -1,4 +1,4 @@
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { RoomConfig } from '../config/schema.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import type { SanhEnv } from '../platform/http.js';
@@ -6,7 +6,9 @@ import type { KeyRing } from '../platform/keyring.js';
 import type { MacFactory } from '../platform/mac.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
-import { waitingRoomGate, type GateDeps } from './gate.js';
+import { waitingRoomGate, type ClientLimiter, type GateCounters, type GateDeps, type JoinChallenge } from './gate.js';
+import { createStoreFallback } from './fallback.js';
+import { createClientLimiter } from './client-limits.js';
 import { createRoomMatcher } from './rooms.js';
 import { statusFromMemory, waitingRoomRoutes } from './routes.js';
 import { createSnapshotLoop, type SnapshotLoop } from './snapshots.js';
@@ -24,6 +26,14 @@ export interface WaitingRoomOptions {
   snapshotIntervalMs?: number;
   /** How passes and tickets are MACed: default Web Crypto; on Node, `nodeMac` is cheaper. */
   mac?: MacFactory;
+  /** The client's address (after any trusted proxies); default: unknown. */
+  clientAddress?: (c: Context) => string | undefined;
+  /** Per-client limits; default: in memory on this instance. */
+  limiter?: ClientLimiter;
+  /** The join challenge, for rooms that switch it on. */
+  challenge?: JoinChallenge;
+  /** Admit on this instance's own while the store is unreachable, per each room's `onStoreFailure` (default true). */
+  storeFallback?: boolean;
 }
 
 /** A running waiting room: its gate middleware, its `/_sanh` routes and its background loops. */
@@ -36,9 +46,11 @@ export interface WaitingRoom {
    * A status poll answered from memory ahead of routing, or `undefined` (the routes answer it):
    * see `statusFromMemory`. `appHeaders` are the headers the app's middleware would add.
    */
-  statusFromMemory(request: Request, appHeaders: (request: Request) => Record<string, string>): Response | undefined;
+  statusFromMemory(request: Request, appHeaders: (request: Request) => Record<string, string>): Promise<Response | undefined> | undefined;
   snapshots: SnapshotLoop;
   activity: ActivityTracker;
+  /** Requests let through without admission control, per room (passthrough mode, bypass rules). */
+  counters: GateCounters;
   /** Starts the snapshot loop and the activity flush. */
   start(): Promise<void>;
   /** Stops the loops and flushes pending activity. */
@@ -52,6 +64,7 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const rooms = createRoomMatcher(options.rooms);
   const snapshots = createSnapshotLoop({ rooms, store: options.store, intervalMs: options.snapshotIntervalMs ?? 250, clock, logger });
   const activity = createActivityTracker({ rooms, store: options.store, clock, logger });
+  const counters: GateCounters = { passthrough: new Map(), bypass: new Map() };
   const deps: GateDeps = {
     rooms,
     store: options.store,
@@ -60,6 +73,11 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
     activity,
     clock,
     logger,
+    clientAddress: options.clientAddress ?? (() => undefined),
+    limiter: options.limiter ?? createClientLimiter({ logger }),
+    counters,
+    ...(options.challenge ? { challenge: options.challenge } : {}),
+    ...(options.storeFallback === false ? {} : { fallback: createStoreFallback() }),
   };
   return {
     gate: waitingRoomGate(deps),
@@ -67,6 +85,7 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
     statusFromMemory: (request, appHeaders) => statusFromMemory(deps, request, appHeaders),
     snapshots,
     activity,
+    counters,
     async start() {
       await snapshots.refresh();
       snapshots.start();

@@ -22,6 +22,11 @@ export function createMemoryWaitingRoomStore(options: { clock?: Clock } = {}): W
     return state;
   }
 
+  /** A room's state for operations that need no limits (a new room starts with an empty bucket). */
+  function anyRoom(roomId: string): RoomState {
+    return room(roomId, { maxActive: 1, admitPerMinute: 1, admitBurst: 0, sessionIdleSeconds: 1, noShowSeconds: 1, abandonAfterSeconds: 1, admitting: false, queueAll: false }, clock());
+  }
+
   return {
     async tick(roomId, limits) {
       const now = clock();
@@ -43,9 +48,27 @@ export function createMemoryWaitingRoomStore(options: { clock?: Clock } = {}): W
       const now = clock();
       core.markSeen(room(roomId, limits, now), now, tickets);
     },
+    async adopt(roomId, limits, visitorIds) {
+      const now = clock();
+      core.adopt(room(roomId, limits, now), limits, now, visitorIds);
+    },
     async release(roomId, limits, visitorId) {
       const now = clock();
       core.release(room(roomId, limits, now), limits, now, visitorId);
+    },
+    async enterLottery(roomId, eventId, entry, seedCandidate) {
+      return { seed: core.enterLottery(anyRoom(roomId), eventId, entry, seedCandidate) };
+    },
+    async lotteryRecord(roomId, eventId) {
+      const lottery = rooms.get(roomId)?.lotteries.get(eventId);
+      return { seed: lottery?.seed, entries: [...(lottery?.entries ?? [])], drawn: lottery?.tickets !== undefined };
+    },
+    async drawLottery(roomId, limits, eventId, order) {
+      core.drawLottery(room(roomId, limits, clock()), clock(), eventId, order);
+    },
+    async lotteryPlace(roomId, eventId, entry) {
+      const state = rooms.get(roomId);
+      return state ? core.lotteryPlace(state, eventId, entry) : { kind: 'unknown' };
     },
     async ping() {},
     async close() {

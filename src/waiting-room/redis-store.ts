@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { randomId } from '../platform/random-id.js';
-import { roomKeys } from '../redis/keys.js';
+import { lotteryKeys, roomKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import type { ClaimOutcome, JoinOutcome, RoomLimits, RoomSnapshot } from './core.js';
 import type { WaitingRoomStore } from './store.js';
@@ -13,6 +13,9 @@ const scripts = {
   touch: loadScript(LUA_DIR, 'touch'),
   release: loadScript(LUA_DIR, 'release'),
   seen: loadScript(LUA_DIR, 'seen'),
+  adopt: loadScript(LUA_DIR, 'adopt'),
+  lotteryEnter: loadScript(LUA_DIR, 'lottery-enter'),
+  lotteryDraw: loadScript(LUA_DIR, 'lottery-draw'),
 };
 
 function limitArgs(limits: RoomLimits): (string | number)[] {
@@ -28,6 +31,9 @@ function limitArgs(limits: RoomLimits): (string | number)[] {
     limits.queueAll ? 1 : 0,
   ];
 }
+
+/** How long a drawn lottery's record is kept: as long as its tickets can be used. */
+const LOTTERY_KEEP_SECONDS = 2 * 24 * 3600;
 
 function asArray(reply: unknown, script: string): unknown[] {
   if (!Array.isArray(reply)) throw new Error(`unexpected reply from ${script}.lua`);
@@ -98,8 +104,43 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
       await scripts.seen.run(client, keysOf(roomId), [...limitArgs(limits), ...tickets]);
     },
 
+    async adopt(roomId, limits, visitorIds) {
+      if (visitorIds.length === 0) return;
+      await scripts.adopt.run(client, keysOf(roomId), [...limitArgs(limits), ...visitorIds]);
+    },
+
     async release(roomId, limits, visitorId) {
       await scripts.release.run(client, keysOf(roomId), [...limitArgs(limits), visitorId]);
+    },
+
+    async enterLottery(roomId, eventId, entry, seedCandidate, keepSeconds) {
+      const keys = lotteryKeys(prefix, roomId, eventId);
+      const seed = await scripts.lotteryEnter.run(client, [keys.meta, keys.entries], [entry, seedCandidate, Math.max(60, Math.ceil(keepSeconds))]);
+      return { seed: String(seed) };
+    },
+
+    async lotteryRecord(roomId, eventId) {
+      const keys = lotteryKeys(prefix, roomId, eventId);
+      const [meta, entries] = await Promise.all([client.hmget(keys.meta, 'seed', 'drawn'), client.lrange(keys.entries, 0, -1)]);
+      return { seed: meta[0] ?? undefined, entries, drawn: meta[1] === '1' };
+    },
+
+    async drawLottery(roomId, limits, eventId, order) {
+      const keys = lotteryKeys(prefix, roomId, eventId);
+      await scripts.lotteryDraw.run(client, [...keysOf(roomId), keys.meta, keys.entries, keys.tickets], [...limitArgs(limits), LOTTERY_KEEP_SECONDS, ...order]);
+    },
+
+    async lotteryPlace(roomId, eventId, entry) {
+      const keys = lotteryKeys(prefix, roomId, eventId);
+      const [drawn, number, epoch] = await Promise.all([
+        client.hget(keys.meta, 'drawn'),
+        client.hget(keys.tickets, entry),
+        client.hget(roomKeys(prefix, roomId).state, 'epoch'),
+      ]);
+      if (number && epoch) return { kind: 'ticket', number: Number(number), epoch };
+      if (drawn === '1') return { kind: 'unknown' };
+      const entries = await client.lrange(keys.entries, 0, -1);
+      return entries.includes(entry) ? { kind: 'pending' } : { kind: 'unknown' };
     },
 
     async ping() {

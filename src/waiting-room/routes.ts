@@ -2,7 +2,9 @@ import { Hono, type Context } from 'hono';
 import type { RoomConfig } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
 import type { SanhEnv } from '../platform/http.js';
-import { applyCookies, cookiesFromHeader, statusBody, statusJson, visitorCookies, type GateDeps, type StatusBody } from './gate.js';
+import { applyCookies, cookiesFromHeader, enforceLimit, statusBody, statusJson, visitorCookies, type GateDeps, type StatusBody } from './gate.js';
+import { LOTTERY_ALGORITHM, lotteryOrder, sha256Hex } from './lottery.js';
+import { scheduledEvents } from './schedule.js';
 import { cookieNames, decideKnownVisit, decideVisit, type Visit } from './visit.js';
 
 /** The headers of every status answer, before cookies. */
@@ -40,13 +42,19 @@ function statusRoom(deps: GateDeps, requested: string | undefined, cookie: strin
 export function waitingRoomRoutes(deps: GateDeps): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
 
-  app.get('/status', (c): Response | Promise<Response> => {
+  app.get('/status', async (c) => {
     const room = statusRoom(deps, c.req.query('room'), c.req.header('cookie') ?? '');
     c.set('sanhRoom', room.id);
     const cookies = visitorCookies(c, room.id);
-    const known = decideKnownVisit(deps, room, cookies);
-    if (known) return statusResponse(c, known);
-    return decideVisit(deps, room, cookies, false).then((visit) => statusResponse(c, visit));
+    const visit = decideKnownVisit(deps, room, cookies) ?? (await decideVisit(deps, room, cookies, false));
+    await enforceLimit(deps, 'status', room, pollerKey(visit, deps.clientAddress(c)));
+    return statusResponse(c, visit);
+  });
+
+  app.get('/lottery', async (c) => {
+    const room = statusRoom(deps, c.req.query('room'), '');
+    c.set('sanhRoom', room.id);
+    return c.json(await lotteryReport(deps, room, c.req.query('event'), deps.clock()), 200, { 'cache-control': 'no-store' });
   });
 
   app.get('/health', (c) => c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' }));
@@ -78,7 +86,11 @@ function statusRoomId(url: string): string | undefined {
  * verified before). The same answer as the `/status` route, with `appHeaders` added (the headers
  * the app's middleware would add); `undefined` for anything else, which the route then answers.
  */
-export function statusFromMemory(deps: GateDeps, request: Request, appHeaders: (request: Request) => Record<string, string>): Response | undefined {
+export function statusFromMemory(
+  deps: GateDeps,
+  request: Request,
+  appHeaders: (request: Request) => Record<string, string>,
+): Promise<Response | undefined> | undefined {
   if (request.method !== 'GET') return undefined;
   const roomId = statusRoomId(request.url);
   const room = roomId === undefined ? undefined : deps.rooms.byId(roomId);
@@ -86,6 +98,42 @@ export function statusFromMemory(deps: GateDeps, request: Request, appHeaders: (
   const visit = decideKnownVisit(deps, room, cookiesFromHeader(request.headers.get('cookie') ?? undefined, room.id));
   if (!visit) return undefined;
   const body = statusBody(visit);
-  const headers = { 'content-type': 'application/json', ...statusHeaders(body), ...appHeaders(request) };
-  return new Response(statusJson(body), { status: 200, headers });
+  return deps.limiter.consume('status', room, pollerKey(visit, undefined)).then((outcome) => {
+    if (!outcome.allowed) return undefined;
+    const headers = { 'content-type': 'application/json', ...statusHeaders(body), ...appHeaders(request) };
+    return new Response(statusJson(body), { status: 200, headers });
+  });
+}
+
+/** Whose status polls count together: the visitor's own id when known, else their address. */
+function pollerKey(visit: Visit, address: string | undefined): string {
+  if (visit.state === 'admitted') return visit.visitor;
+  if (visit.state === 'queued' && visit.visitor) return visit.visitor;
+  return address ?? 'unknown';
+}
+
+/**
+ * The published record of an event's lottery: before the draw, the number of entries and the
+ * seed's SHA-256 (commitment); after it, the seed, every entry and the order, so anyone can
+ * recompute the order (`lottery.ts`). Entry codes are random and say nothing about the person.
+ */
+async function lotteryReport(deps: GateDeps, room: RoomConfig, eventId: string | undefined, now: number) {
+  const events = scheduledEvents(room).filter((event) => event.hasPreQueue);
+  const event = eventId ? events.find((e) => e.id === eventId) : [...events].reverse().find((e) => e.preQueueFrom <= now) ?? events[0];
+  if (!event) throw new SanhError('not_found', eventId ? `Room "${room.id}" has no pre-queue event "${eventId}".` : `Room "${room.id}" has no pre-queue event.`);
+  const record = await deps.store.lotteryRecord(room.id, event.id).catch((error: unknown) => {
+    throw new SanhError('store_unavailable', 'The lottery record cannot be read right now.', { cause: error, retryAfterSeconds: 5 });
+  });
+  const base = {
+    room: room.id,
+    event: event.id,
+    preQueueFrom: new Date(event.preQueueFrom).toISOString(),
+    opensAt: new Date(event.opensAt).toISOString(),
+    entryCount: record.entries.length,
+    commitment: record.seed === undefined ? null : await sha256Hex(record.seed),
+    drawn: record.drawn,
+    algorithm: LOTTERY_ALGORITHM,
+  };
+  if (!record.drawn || record.seed === undefined) return base;
+  return { ...base, seed: record.seed, entries: record.entries, order: await lotteryOrder(record.seed, record.entries) };
 }

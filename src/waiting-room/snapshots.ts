@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/logger.js';
 import type { RoomSnapshot } from './core.js';
 import { admissionRate, newRateMeter, observe, type RateMeter } from './eta.js';
+import { drawDueLotteries } from './prequeue.js';
 import { limitsOf, type RoomMatcher } from './rooms.js';
 import type { WaitingRoomStore } from './store.js';
 
@@ -37,6 +38,7 @@ export function createSnapshotLoop(options: {
   const { rooms, store, intervalMs, clock, logger } = options;
   const views = new Map<string, RoomView>();
   const meters = new Map<string, RateMeter>();
+  const drawnLotteries = new Set<string>();
   let timer: ReturnType<typeof setInterval> | undefined;
   let running: Promise<void> | undefined;
   let failing = false;
@@ -44,6 +46,7 @@ export function createSnapshotLoop(options: {
   async function refreshRoom(roomId: string): Promise<void> {
     const room = rooms.byId(roomId);
     if (!room) return;
+    await drawDueLotteries(store, room, clock(), drawnLotteries);
     const snapshot = await store.tick(roomId, limitsOf(room, clock()));
     const meter = observe(meters.get(roomId) ?? newRateMeter(), snapshot);
     meters.set(roomId, meter);

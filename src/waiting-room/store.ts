@@ -1,4 +1,11 @@
-import type { ClaimOutcome, JoinOutcome, RoomLimits, RoomSnapshot } from './core.js';
+import type { ClaimOutcome, JoinOutcome, LotteryPlace, RoomLimits, RoomSnapshot } from './core.js';
+
+/** An event's lottery as the store holds it. */
+export interface LotteryRecord {
+  seed: string | undefined;
+  entries: string[];
+  drawn: boolean;
+}
 
 /** A signed ticket's claim on a place in line. */
 export interface TicketRef {
@@ -23,8 +30,18 @@ export interface WaitingRoomStore {
   touch(roomId: string, limits: RoomLimits, visitorIds: readonly string[]): Promise<string[]>;
   /** The holders of these waiting tickets asked for news now, so they are not skipped as abandoned. */
   markSeen(roomId: string, limits: RoomLimits, tickets: readonly number[]): Promise<void>;
+  /** Takes in sessions admitted by an instance on its own during a store outage. */
+  adopt(roomId: string, limits: RoomLimits, visitorIds: readonly string[]): Promise<void>;
   /** Frees a visitor's slot at once. */
   release(roomId: string, limits: RoomLimits, visitorId: string): Promise<void>;
+  /** Records a pre-queue entry for an event; the first seed offered is kept and returned. */
+  enterLottery(roomId: string, eventId: string, entry: string, seedCandidate: string, keepSeconds: number): Promise<{ seed: string }>;
+  /** Reads an event's lottery: seed, entries in arrival order, whether it was drawn. */
+  lotteryRecord(roomId: string, eventId: string): Promise<LotteryRecord>;
+  /** Draws once: the entries take tickets in `order`, behind everyone already in line. */
+  drawLottery(roomId: string, limits: RoomLimits, eventId: string, order: readonly string[]): Promise<void>;
+  /** The place an entry was given by the draw. */
+  lotteryPlace(roomId: string, eventId: string, entry: string): Promise<LotteryPlace>;
   /** Resolves when the store answers; throws otherwise. */
   ping(): Promise<void>;
   /** Releases connections. */

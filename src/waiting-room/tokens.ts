@@ -12,7 +12,10 @@ export interface Pass {
   expiresAt: number;
 }
 
-/** A queued visitor's ticket: a place in one room's line in one line lifetime (`epoch`). */
+/**
+ * A queued visitor's ticket: a place in one room's line in one line lifetime (`epoch`). A ticket
+ * with `lottery` is a pre-queue entry (number 0, no epoch yet): its place is given by the draw.
+ */
 export interface Ticket {
   kind: 'ticket';
   room: string;
@@ -21,6 +24,7 @@ export interface Ticket {
   epoch: string;
   /** Seconds since the epoch. */
   expiresAt: number;
+  lottery?: { event: string; entry: string };
 }
 
 /** How long a ticket stays valid: a long wait on the worst day, and then some. */
@@ -40,11 +44,15 @@ function parseToken(value: unknown): WaitingRoomToken | undefined {
   if (v.k === 't' && typeof v.n === 'number' && Number.isSafeInteger(v.n) && isString(v.ep)) {
     return { kind: 'ticket', room: v.r, visitor: v.v, number: v.n, epoch: v.ep, expiresAt: v.e };
   }
+  if (v.k === 'l' && Array.isArray(v.lo) && isString(v.lo[0], 48) && isString(v.lo[1], 48)) {
+    return { kind: 'ticket', room: v.r, visitor: v.v, number: 0, epoch: '-', expiresAt: v.e, lottery: { event: v.lo[0], entry: v.lo[1] } };
+  }
   return undefined;
 }
 
 function toWire(token: WaitingRoomToken): Record<string, unknown> {
   if (token.kind === 'pass') return { k: 'p', r: token.room, v: token.visitor, e: token.expiresAt };
+  if (token.lottery) return { k: 'l', r: token.room, v: token.visitor, lo: [token.lottery.event, token.lottery.entry], e: token.expiresAt };
   return { k: 't', r: token.room, v: token.visitor, n: token.number, ep: token.epoch, e: token.expiresAt };
 }
 

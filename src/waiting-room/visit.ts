@@ -2,7 +2,11 @@ import type { RoomConfig } from '../config/schema.js';
 import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
 import { randomId } from '../platform/random-id.js';
+import type { Logger } from '../platform/logger.js';
 import type { ActivityTracker } from './activity.js';
+import type { StoreFallback } from './fallback.js';
+import { knownCommitment, newEntry } from './prequeue.js';
+import { phaseAt, type ScheduledEvent } from './schedule.js';
 import { estimateWaitSeconds, pollAfterSeconds } from './eta.js';
 import { limitsOf } from './rooms.js';
 import type { SnapshotLoop } from './snapshots.js';
@@ -37,10 +41,18 @@ export interface CookieChanges {
   ticket?: { value: string; maxAgeSeconds: number } | null;
 }
 
-/** The outcome of a visit: a value, never an exception (store faults are thrown as SanhError). */
+/** Why a queued visitor's page says more than their place: the room is paused, everyone queues, or the store is unreachable. */
+export type QueueNotice = 'paused' | 'queue-all' | 'store-unavailable';
+
+/**
+ * The outcome of a visit: a value, never an exception. While the store is unreachable the
+ * room's `onStoreFailure` policy decides (see `outageVisit`); without a fallback, store faults
+ * are thrown as SanhError.
+ */
 export type Visit =
   | { state: 'admitted'; room: RoomConfig; visitor: string; cookies: CookieChanges }
-  | { state: 'queued'; room: RoomConfig; status: QueueStatus; cookies: CookieChanges }
+  | { state: 'queued'; room: RoomConfig; status: QueueStatus; cookies: CookieChanges; notice?: QueueNotice; visitor?: string }
+  | { state: 'prequeue'; room: RoomConfig; event: ScheduledEvent; entry: string; commitment: string | undefined; cookies: CookieChanges }
   | { state: 'none'; room: RoomConfig; cookies: CookieChanges };
 
 /** Everything a visit decision needs. */
@@ -50,6 +62,9 @@ export interface VisitDeps {
   snapshots: SnapshotLoop;
   activity: ActivityTracker;
   clock: Clock;
+  /** This instance's own admissions while the store is unreachable; without it, store faults are errors. */
+  fallback?: StoreFallback;
+  logger?: Logger;
 }
 
 function storeFault(error: unknown): SanhError {
@@ -75,12 +90,12 @@ export async function decideVisit(deps: VisitDeps, room: RoomConfig, cookies: Vi
   const dropPass: CookieChanges = cookies.pass ? { pass: null } : {};
   const ticket = await tokens.readTicket(cookies.ticket, room.id);
   if (ticket) {
-    const visit = await visitWithTicket(deps, room, ticket);
+    const visit = ticket.lottery ? await visitWithEntry(deps, room, ticket) : await visitWithTicket(deps, room, ticket);
     if (visit) return { ...visit, cookies: { ...dropPass, ...visit.cookies } };
   }
   const dropTicket: CookieChanges = cookies.ticket ? { ticket: null } : {};
   if (!join) return { state: 'none', room, cookies: { ...dropPass, ...dropTicket } };
-  const visit = await joinLine(deps, room);
+  const visit = await joinVisit(deps, room);
   return { ...visit, cookies: { ...dropPass, ...dropTicket, ...visit.cookies } };
 }
 
@@ -98,7 +113,7 @@ export function decideKnownVisit(deps: VisitDeps, room: RoomConfig, cookies: Vis
   if (cookies.pass !== undefined) return undefined;
   const ticket = deps.tokens.knownTicket(cookies.ticket, room.id);
   const status = ticket && statusFromSnapshot(deps, room, ticket);
-  return status ? { state: 'queued', room, status, cookies: {} } : undefined;
+  return status && ticket ? { state: 'queued', room, status, cookies: {}, visitor: ticket.visitor } : undefined;
 }
 
 function passNeedsRenewal(deps: VisitDeps, room: RoomConfig, pass: Pass): boolean {
@@ -138,25 +153,78 @@ function statusFromSnapshot(deps: VisitDeps, room: RoomConfig, ticket: Ticket): 
 
 async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Promise<Visit | undefined> {
   const known = statusFromSnapshot(deps, room, ticket);
-  if (known) return { state: 'queued', room, status: known, cookies: {} };
+  if (known) return { state: 'queued', room, status: known, cookies: {}, visitor: ticket.visitor };
   let outcome;
   try {
     outcome = await deps.store.claim(room.id, limitsOf(room, deps.clock()), { number: ticket.number, epoch: ticket.epoch }, ticket.visitor);
   } catch (error) {
-    throw storeFault(error);
+    return outageVisit(deps, room, ticket, error);
   }
   if (outcome.kind === 'unknown') return undefined;
-  if (outcome.kind === 'queued') return { state: 'queued', room, status: queueStatus(deps, room, outcome.position), cookies: {} };
+  if (outcome.kind === 'queued') {
+    deps.activity.noteWaiting(room.id, ticket.number);
+    return { state: 'queued', room, status: queueStatus(deps, room, outcome.position), cookies: {}, visitor: ticket.visitor };
+  }
   return { state: 'admitted', room, visitor: ticket.visitor, cookies: { pass: await signPass(deps, room, ticket.visitor), ticket: null } };
 }
 
-async function joinLine(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
+/** A pre-queue entry holder: the countdown before the opening; their drawn place after it. */
+async function visitWithEntry(deps: VisitDeps, room: RoomConfig, entry: Ticket): Promise<Visit | undefined> {
+  const lottery = entry.lottery;
+  if (!lottery) return undefined;
+  const phase = phaseAt(room, deps.clock());
+  if (phase.kind === 'prequeue' && phase.event.id === lottery.event) {
+    return { state: 'prequeue', room, event: phase.event, entry: lottery.entry, commitment: knownCommitment(room.id, lottery.event), cookies: {} };
+  }
+  let place;
+  try {
+    place = await deps.store.lotteryPlace(room.id, lottery.event, lottery.entry);
+  } catch (error) {
+    return outageVisit(deps, room, undefined, error);
+  }
+  if (place.kind === 'unknown') return undefined;
+  if (place.kind === 'pending') {
+    const event = phase.kind === 'event' && phase.event.id === lottery.event ? phase.event : undefined;
+    if (!event) return undefined;
+    return { state: 'prequeue', room, event: { ...event, opensAt: deps.clock() }, entry: lottery.entry, commitment: knownCommitment(room.id, lottery.event), cookies: {} };
+  }
+  const expiresAt = Math.floor(deps.clock() / 1000) + TICKET_LIFETIME_SECONDS;
+  const ticket: Ticket = { kind: 'ticket', room: room.id, visitor: entry.visitor, number: place.number, epoch: place.epoch, expiresAt };
+  const { kind: _kind, ...unsigned } = ticket;
+  const ticketCookie = { value: await deps.tokens.signTicket(unsigned), maxAgeSeconds: TICKET_LIFETIME_SECONDS };
+  const visit = await visitWithTicket(deps, room, ticket);
+  return visit ? { ...visit, cookies: { ticket: ticketCookie, ...visit.cookies } } : undefined;
+}
+
+/** A newcomer during an event's pre-queue: a lottery entry and the countdown page. */
+export async function enterPrequeue(deps: VisitDeps, room: RoomConfig, event: ScheduledEvent): Promise<Visit> {
+  let entry;
+  try {
+    entry = await newEntry(deps, room, event);
+  } catch (error) {
+    return outageVisit(deps, room, undefined, error);
+  }
+  return {
+    state: 'prequeue',
+    room,
+    event,
+    entry: entry.ticket.lottery?.entry ?? '',
+    commitment: entry.commitment,
+    cookies: { ticket: { value: entry.token, maxAgeSeconds: Math.max(60, entry.ticket.expiresAt - Math.floor(deps.clock() / 1000)) } },
+  };
+}
+
+/**
+ * A visitor without a pass or a usable ticket takes a place in line (or is admitted at once).
+ * Callers check per-client limits and the join challenge first.
+ */
+export async function joinVisit(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
   const visitor = randomId();
   let outcome;
   try {
     outcome = await deps.store.join(room.id, limitsOf(room, deps.clock()), visitor);
   } catch (error) {
-    throw storeFault(error);
+    return outageVisit(deps, room, undefined, error);
   }
   if (outcome.kind === 'admitted') {
     return { state: 'admitted', room, visitor, cookies: { pass: await signPass(deps, room, visitor) } };
@@ -169,4 +237,38 @@ async function joinLine(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
     if (claimed) return { ...claimed, cookies: { ticket: ticketCookie, ...claimed.cookies } };
   }
   return { state: 'queued', room, status: queueStatus(deps, room, Math.max(1, outcome.position)), cookies: { ticket: ticketCookie } };
+}
+
+/** How often a visitor seated during a store outage is asked to check again (seconds). */
+const OUTAGE_POLL_SECONDS = 10;
+
+/**
+ * The store could not be reached. The policy, per room:
+ * - a ticket the last snapshot shows called (its slot was reserved before the outage) is admitted;
+ * - with `onStoreFailure: "open"`, anyone else is admitted while this instance's fallback share
+ *   allows (`StoreFallback`); those sessions are handed to the store when it returns (`adopt`);
+ * - otherwise the visitor is seated on the waiting page: a ticket holder keeps their ticket and
+ *   their last known place, a newcomer gets no ticket and joins once the store is back.
+ * Without a fallback (library use that wants faults), the fault is thrown.
+ */
+function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefined, error: unknown): Promise<Visit> | Visit {
+  if (!deps.fallback) throw storeFault(error);
+  deps.logger?.warn('store unreachable: deciding this visit by the store-failure policy', { room: room.id, policy: room.onStoreFailure, error: String(error) });
+  const now = deps.clock();
+  const view = deps.snapshots.view(room.id);
+  const called = ticket !== undefined && view !== undefined && view.snapshot.epoch === ticket.epoch && ticket.number <= view.snapshot.frontier;
+  if (called || deps.fallback.take(room, now)) {
+    const visitor = ticket?.visitor ?? randomId();
+    deps.activity.adopt(room.id, visitor);
+    return signPass(deps, room, visitor).then((pass) => ({ state: 'admitted', room, visitor, cookies: { pass, ...(ticket ? { ticket: null } : {}) } }));
+  }
+  const position = ticket && view && view.snapshot.epoch === ticket.epoch ? Math.max(1, ticket.number - view.snapshot.frontier) : null;
+  const status: QueueStatus = {
+    position,
+    ahead: position === null ? null : position - 1,
+    etaSeconds: null,
+    pollAfterSeconds: OUTAGE_POLL_SECONDS,
+    updatedAt: now,
+  };
+  return { state: 'queued', room, status, cookies: {}, notice: 'store-unavailable' };
 }

@@ -80,7 +80,7 @@ describe('three Sảnh instances sharing one Redis', () => {
     let sampling = true;
     const sampling$ = (async () => {
       while (sampling) {
-        const snapshot = await sampler.tick(room.id, limitsOf(room));
+        const snapshot = await sampler.tick(room.id, limitsOf(room, Date.now()));
         storeSamples.push({ at: snapshot.at, active: snapshot.active, admittedTotal: snapshot.admittedTotal });
         await sleep(50);
       }

@@ -1,0 +1,80 @@
+import type { RoomConfig } from '../config/schema.js';
+import { cidrMatcher } from '../platform/cidr.js';
+import { readCookie } from '../platform/http.js';
+import { prefixMatches } from './rooms.js';
+
+/** The request facts a bypass rule looks at. */
+export interface BypassRequest {
+  path: string;
+  clientAddress: string | undefined;
+  header(name: string): string | undefined;
+}
+
+/** Why a request skips the line, or `undefined` when it queues like everyone else. */
+export type BypassReason = 'path' | 'extension' | 'address' | 'secret';
+
+/** The header and cookie that carry a bypass secret. */
+export const BYPASS_HEADER = 'sanh-bypass';
+export const BYPASS_COOKIE = 'sanh_bypass';
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+
+function extensionOf(path: string): string | undefined {
+  const segment = path.slice(path.lastIndexOf('/') + 1);
+  const dot = segment.lastIndexOf('.');
+  return dot > 0 ? segment.slice(dot + 1).toLowerCase() : undefined;
+}
+
+type Rule = (request: BypassRequest) => BypassReason | undefined;
+
+const compiled = new WeakMap<RoomConfig, Rule>();
+
+function compile(room: RoomConfig): Rule {
+  const bypass = room.bypass;
+  if (!bypass) return () => undefined;
+  const extensions = new Set(bypass.extensions);
+  const inAddresses = cidrMatcher(bypass.cidrs);
+  const secrets = bypass.secrets;
+  return (request) => {
+    if (bypass.paths.some((prefix) => prefixMatches(prefix, request.path))) return 'path';
+    const extension = extensions.size > 0 ? extensionOf(request.path) : undefined;
+    if (extension !== undefined && extensions.has(extension)) return 'extension';
+    if (inAddresses(request.clientAddress)) return 'address';
+    if (secrets.length > 0) {
+      const presented = request.header(BYPASS_HEADER) ?? readCookie(request.header('cookie'), BYPASS_COOKIE);
+      if (presented !== undefined && secrets.some((secret) => constantTimeEqual(secret, presented))) return 'secret';
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Decides whether a request skips the room's line: a bypass path prefix or file extension
+ * (static assets), a client address in a bypass CIDR block (offices, support desks), or a
+ * bypass secret in the `Sanh-Bypass` header or `sanh_bypass` cookie (staff, health checks;
+ * compared in constant time). Rules are compiled once per room object.
+ */
+export function bypassReason(room: RoomConfig, request: BypassRequest): BypassReason | undefined {
+  let rule = compiled.get(room);
+  if (!rule) {
+    rule = compile(room);
+    compiled.set(room, rule);
+  }
+  return rule(request);
+}
+
+/**
+ * The client's address: the socket's, or with `trustProxyHops` proxies in front of Sảnh, the
+ * entry that many hops from the right of `X-Forwarded-For` (entries further left were written
+ * by the client and cannot be trusted).
+ */
+export function clientAddress(socketAddress: string | undefined, forwardedFor: string | undefined, trustProxyHops: number): string | undefined {
+  if (trustProxyHops <= 0 || !forwardedFor) return socketAddress;
+  const entries = forwardedFor.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return entries[entries.length - trustProxyHops] ?? entries[0] ?? socketAddress;
+}
