@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
 import { clientAddress } from '../waiting-room/bypass.js';
 import { createClientLimiter } from '../waiting-room/client-limits.js';
+import { redisJoinLimiters } from '../waiting-room/client-limits-redis.js';
 import { createApp } from '../app.js';
 import type { SanhConfig } from '../config/schema.js';
 import type { KeyRing } from '../platform/keyring.js';
@@ -64,7 +65,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     snapshotIntervalMs: config.snapshotIntervalMs,
     mac: nodeMac,
     clientAddress: (c) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops),
-    limiter: createClientLimiter({ ...(redis ? { redis } : {}), keyPrefix: config.redis.keyPrefix, logger }),
+    limiter: createClientLimiter({ ...(redis ? { shared: redisJoinLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger }),
   });
   await waitingRoom.start().catch((error: Error) => logger.warn('first waiting room snapshot failed', { error: error.message }));
   const origin = createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds });

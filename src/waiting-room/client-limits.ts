@@ -1,5 +1,6 @@
-import type { Cluster, Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import type { RoomConfig } from '../config/schema.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import type { ClientLimiter } from './gate.js';
@@ -29,12 +30,16 @@ function pointsOf(room: RoomConfig, kind: LimitKind): number {
  *   resource, and the hot paths they guard must not wait on a store. Behind a load balancer
  *   the effective limit is a little looser; a well-behaved page polls far below it anyway.
  *
- * `RateLimiterMemory` drops each key when its minute ends, so memory stays bounded by the
+ * Redis comes in through `shared` (see `client-limits-redis.ts`), so this module also runs on
+ * Workers. `RateLimiterMemory` drops each key when its minute ends, so memory stays bounded by the
  * clients seen in the last minute. Outcomes are values; a fault in the limiter itself (not a
  * refusal) is logged and the request allowed: limits protect the service, they must not take it
  * down.
  */
-export function createClientLimiter(options: { redis?: Redis | Cluster; keyPrefix?: string; logger?: Logger } = {}): ClientLimiter {
+/** Builds the shared (cross-instance) join limiter of a room around its in-memory insurance limiter. */
+export type SharedLimiterFactory = (roomId: string, points: number, insurance: RateLimiterAbstract) => RateLimiterAbstract;
+
+export function createClientLimiter(options: { shared?: SharedLimiterFactory; keyPrefix?: string; logger?: Logger } = {}): ClientLimiter {
   const logger = options.logger ?? silentLogger;
   const prefix = options.keyPrefix ?? 'sanh';
   const limiters = new Map<string, RateLimiterAbstract>();
@@ -45,17 +50,7 @@ export function createClientLimiter(options: { redis?: Redis | Cluster; keyPrefi
     let limiter = limiters.get(key);
     if (!limiter) {
       const memory = new RateLimiterMemory({ points, duration: 60, keyPrefix: `${prefix}:${kind}:${room.id}` });
-      limiter =
-        kind === 'join' && options.redis
-          ? new RateLimiterRedis({
-              storeClient: options.redis,
-              points,
-              duration: 60,
-              keyPrefix: `${prefix}:{${room.id}}:limit:join`,
-              rejectIfRedisNotReady: true,
-              insuranceLimiter: memory,
-            })
-          : memory;
+      limiter = kind === 'join' && options.shared ? options.shared(room.id, points, memory) : memory;
       limiters.set(key, limiter);
     }
     return limiter;

@@ -18,14 +18,21 @@ const scripts = {
   lotteryDraw: loadScript(LUA_DIR, 'lottery-draw'),
 };
 
-function limitArgs(limits: RoomLimits): (string | number)[] {
+/** The line an instance last saw, to resume if Redis comes back without its data. */
+interface SeenLine {
+  epoch: string;
+  frontier: number;
+  nextTicket: number;
+}
+
+function limitArgs(limits: RoomLimits, line?: SeenLine): (string | number)[] {
   return [
     limits.maxActive,
     limits.admitPerMinute,
     limits.admitBurst,
     Math.round(limits.sessionIdleSeconds * 1000),
     Math.round(limits.noShowSeconds * 1000),
-    randomId(9),
+    line ? `${line.epoch}|${line.frontier}|${line.nextTicket}` : randomId(9),
     Math.round(limits.abandonAfterSeconds * 1000),
     limits.admitting ? 1 : 0,
     limits.queueAll ? 1 : 0,
@@ -42,13 +49,17 @@ function asArray(reply: unknown, script: string): unknown[] {
 
 /**
  * The waiting room on Redis: one global line, active count and token bucket shared by every Sảnh
- * instance. Each operation is one Lua script (`lua/`), atomic, on the Redis clock. Takes any
+ * instance. Each instance remembers the line as its last tick saw it; if Redis comes back
+ * without its data, the first script to touch the room resumes that line (same epoch, frontier
+ * and end), so signed tickets keep their places and signed passes are taken back in. Each operation is one Lua script (`lua/`), atomic, on the Redis clock. Takes any
  * ioredis client; a room's keys share one hash tag, so a Cluster client works too (tested here on
  * standalone Redis only).
  */
 export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; keyPrefix?: string; ownsClient?: boolean }): WaitingRoomStore {
   const { client } = options;
   const prefix = options.keyPrefix ?? 'sanh';
+  const lines = new Map<string, SeenLine>();
+  const argsOf = (roomId: string, limits: RoomLimits) => limitArgs(limits, lines.get(roomId));
   const keysOf = (roomId: string) => {
     const keys = roomKeys(prefix, roomId);
     return [keys.state, keys.active, keys.lapsed, keys.seen, keys.returned];
@@ -57,9 +68,10 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
   return {
     async tick(roomId, limits): Promise<RoomSnapshot> {
       const [epoch, frontier, nextTicket, active, tokens, admittedTotal, at, abandonedTotal, returned] = asArray(
-        await scripts.tick.run(client, keysOf(roomId), limitArgs(limits)),
+        await scripts.tick.run(client, keysOf(roomId), argsOf(roomId, limits)),
         'tick',
       );
+      lines.set(roomId, { epoch: String(epoch), frontier: Number(frontier), nextTicket: Number(nextTicket) });
       const snapshot = {
         epoch: String(epoch),
         frontier: Number(frontier),
@@ -76,7 +88,7 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
 
     async join(roomId, limits, visitorId): Promise<JoinOutcome> {
       const [kind, epoch, ticket, position] = asArray(
-        await scripts.join.run(client, keysOf(roomId), [...limitArgs(limits), visitorId]),
+        await scripts.join.run(client, keysOf(roomId), [...argsOf(roomId, limits), visitorId]),
         'join',
       );
       if (kind === 1) return { kind: 'admitted', epoch: String(epoch) };
@@ -85,7 +97,7 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
 
     async claim(roomId, limits, ticket, visitorId): Promise<ClaimOutcome> {
       const [kind, position] = asArray(
-        await scripts.claim.run(client, keysOf(roomId), [...limitArgs(limits), ticket.number, ticket.epoch, visitorId]),
+        await scripts.claim.run(client, keysOf(roomId), [...argsOf(roomId, limits), ticket.number, ticket.epoch, visitorId]),
         'claim',
       );
       if (kind === 1) return { kind: 'admitted' };
@@ -95,22 +107,22 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
 
     async touch(roomId, limits, visitorIds) {
       if (visitorIds.length === 0) return [];
-      const gone = asArray(await scripts.touch.run(client, keysOf(roomId), [...limitArgs(limits), ...visitorIds]), 'touch');
+      const gone = asArray(await scripts.touch.run(client, keysOf(roomId), [...argsOf(roomId, limits), ...visitorIds]), 'touch');
       return gone.map(String);
     },
 
     async markSeen(roomId, limits, tickets) {
       if (tickets.length === 0) return;
-      await scripts.seen.run(client, keysOf(roomId), [...limitArgs(limits), ...tickets]);
+      await scripts.seen.run(client, keysOf(roomId), [...argsOf(roomId, limits), ...tickets]);
     },
 
     async adopt(roomId, limits, visitorIds) {
       if (visitorIds.length === 0) return;
-      await scripts.adopt.run(client, keysOf(roomId), [...limitArgs(limits), ...visitorIds]);
+      await scripts.adopt.run(client, keysOf(roomId), [...argsOf(roomId, limits), ...visitorIds]);
     },
 
     async release(roomId, limits, visitorId) {
-      await scripts.release.run(client, keysOf(roomId), [...limitArgs(limits), visitorId]);
+      await scripts.release.run(client, keysOf(roomId), [...argsOf(roomId, limits), visitorId]);
     },
 
     async enterLottery(roomId, eventId, entry, seedCandidate, keepSeconds) {
@@ -127,7 +139,7 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
 
     async drawLottery(roomId, limits, eventId, order) {
       const keys = lotteryKeys(prefix, roomId, eventId);
-      await scripts.lotteryDraw.run(client, [...keysOf(roomId), keys.meta, keys.entries, keys.tickets], [...limitArgs(limits), LOTTERY_KEEP_SECONDS, ...order]);
+      await scripts.lotteryDraw.run(client, [...keysOf(roomId), keys.meta, keys.entries, keys.tickets], [...argsOf(roomId, limits), LOTTERY_KEEP_SECONDS, ...order]);
     },
 
     async lotteryPlace(roomId, eventId, entry) {

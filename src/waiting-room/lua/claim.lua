@@ -1,7 +1,8 @@
 --[[
   claim: a ticket holder asks whether their turn has come. A called ticket's reservation becomes
   the visitor's session; a lapsed ticket is admitted if a slot and a token are free now, else it
-  stays first in line; a ticket of another epoch or long expired is unknown.
+  stays first in line; a ticket of another epoch or long expired is unknown. In a line resumed after
+  Redis lost its data, a signed ticket past the remembered end is proof it was issued: the line grows to it.
   A skipped (abandoned) or lapsed ticket whose holder is back but finds no free slot joins the
   returned list, served before the next new ticket.
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10] ticket number  ARGV[11] ticket epoch
@@ -15,6 +16,10 @@ local room = settle(limits, now)
 local ticket = tonumber(ARGV[10])
 local visitorId = ARGV[12]
 local result
+if ARGV[11] == room.epoch and ticket >= room.nextTicket and recentlyRestored(room, limits, now) then
+  room.nextTicket = ticket + 1
+  room.active = redis.call('ZCARD', KEYS[2])
+end
 if ARGV[11] ~= room.epoch or ticket < 1 or ticket >= room.nextTicket then
   result = { 3 }
 elseif ticket > room.frontier then

@@ -8,7 +8,10 @@
   KEYS[4] seen string  BITFIELD of u32 per ticket number: last seen (s), 1 = skipped, 2 = used
   KEYS[5] returned zset "t:<n>" -> when a skipped or lapsed ticket's holder came back (ms)
   ARGV[1] maxActive  ARGV[2] admitPerMinute  ARGV[3] admitBurst
-  ARGV[4] sessionIdleMs  ARGV[5] noShowMs  ARGV[6] epoch to use if the room is new
+  ARGV[4] sessionIdleMs  ARGV[5] noShowMs
+  ARGV[6] the line to start if the room is new: "<epoch>" for a fresh line, or
+          "<epoch>|<frontier>|<nextTicket>" to resume the line this instance last saw (Redis came
+          back without its data: the old tickets keep their places)
   ARGV[7] abandonAfterMs  ARGV[8] admitting (1/0)  ARGV[9] queueAll (1/0)
   Script arguments start at ARGV[10]. The clock is Redis TIME, never the caller's.
 ]]
@@ -48,8 +51,13 @@ end
 
 local function loadRoom(limits, now)
   local s = redis.call('HMGET', KEYS[1], 'epoch', 'nextTicket', 'frontier', 'tokens', 'refilledAt', 'admittedTotal',
-    'abandonedTotal')
+    'abandonedTotal', 'restoredAt')
   if not s[1] then
+    local epoch, frontier, nextTicket = string.match(ARGV[6], '^([^|]+)|(%d+)|(%d+)$')
+    if epoch then
+      return { epoch = epoch, nextTicket = tonumber(nextTicket), frontier = tonumber(frontier), tokens = limits.burst,
+        refilledAt = now, admittedTotal = 0, abandonedTotal = 0, restoredAt = now }
+    end
     return { epoch = ARGV[6], nextTicket = 1, frontier = 0, tokens = limits.burst, refilledAt = now, admittedTotal = 0,
       abandonedTotal = 0 }
   end
@@ -61,13 +69,21 @@ local function loadRoom(limits, now)
     refilledAt = tonumber(s[5]),
     admittedTotal = tonumber(s[6]),
     abandonedTotal = tonumber(s[7] or '0'),
+    restoredAt = tonumber(s[8]),
   }
+end
+
+-- True for a room resumed from an instance's memory within the last idle period: sessions and
+-- tickets it does not know may be genuine (their signed tokens say so) and are taken back in.
+local function recentlyRestored(room, limits, now)
+  return room.restoredAt ~= nil and now - room.restoredAt < limits.idleMs
 end
 
 local function saveRoom(room)
   redis.call('HSET', KEYS[1], 'epoch', room.epoch, 'nextTicket', int(room.nextTicket), 'frontier', int(room.frontier),
     'tokens', string.format('%.17g', room.tokens), 'refilledAt', int(room.refilledAt),
     'admittedTotal', int(room.admittedTotal), 'abandonedTotal', int(room.abandonedTotal))
+  if room.restoredAt then redis.call('HSET', KEYS[1], 'restoredAt', int(room.restoredAt)) end
 end
 
 local function reserve(room, member, reservedUntil)
