@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
@@ -12,16 +11,32 @@ import { createRedisWaitingRoomStore } from '../../src/waiting-room/redis-store.
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { Visitor, inProcess } from '../helpers/visitor.js';
 
-describe('when Redis dies and comes back', () => {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The store-failure policy, end to end against a real redis-server killed under load and started
+ * again empty: admitted visitors keep going, newcomers get the instance's fallback share (room
+ * "open") or the waiting page (room "shut"), nothing answers 5xx other than the waiting page's
+ * 503, and afterwards the line resumes with every queued visitor's place intact.
+ */
+describe('when Redis dies under load and comes back empty', () => {
   let redisServer: RedisServer;
   let client: Redis;
   let waitingRoom: WaitingRoom;
   const app = new Hono<SanhEnv>();
+  const limits = { maxActive: 10, admitPerMinute: 600, fallbackShare: 0.5 };
 
   beforeAll(async () => {
     redisServer = await startRedisServer();
     client = connectRedis(redisServer.url);
-    const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 50, admitPerMinute: 6000 }], snapshotIntervalMs: 100 });
+    client.on('error', () => undefined);
+    await new Promise((resolve) => client.once('ready', resolve));
+    const config = parseConfig({
+      rooms: [
+        { id: 'open', match: ['/open'], ...limits, onStoreFailure: 'open' },
+        { id: 'shut', match: ['/shut'], ...limits, onStoreFailure: 'closed' },
+      ],
+    });
     waitingRoom = createWaitingRoom({
       rooms: config.rooms,
       store: createRedisWaitingRoomStore({ client }),
@@ -29,9 +44,7 @@ describe('when Redis dies and comes back', () => {
       snapshotIntervalMs: 100,
       logger: silentLogger,
     });
-    await new Promise((r) => client.once('ready', r));
     await waitingRoom.start();
-    app.use(requestId());
     app.onError(errorMapper(silentLogger));
     app.route('/_sanh', waitingRoom.routes);
     app.use('*', waitingRoom.gate);
@@ -44,29 +57,92 @@ describe('when Redis dies and comes back', () => {
     await redisServer?.stop();
   });
 
-  it('keeps admitted visitors going, answers new ones with a clear 503 at once, and recovers', async () => {
-    const admitted = new Visitor(inProcess(app));
-    expect((await admitted.page('/')).status).toBe(200);
+  it('keeps passes working, applies each room\'s policy to newcomers, never storms 5xx, and resumes the line with places kept', async () => {
+    const people = (room: string) => ({
+      admitted: Array.from({ length: 10 }, (_, i) => new Visitor(inProcess(app), `${room}-in${i}`)),
+      queued: Array.from({ length: 12 }, (_, i) => new Visitor(inProcess(app), `${room}-q${i}`)),
+    });
+    const rooms = { open: people('open'), shut: people('shut') };
+    for (const [room, group] of Object.entries(rooms)) {
+      for (const v of group.admitted) expect((await v.page(`/${room}/start`)).headers.get('sanh-state')).toBe('admitted');
+      for (const v of group.queued) expect((await v.page(`/${room}/start`)).headers.get('sanh-state')).toBe('queued');
+    }
+    await waitingRoom.snapshots.refresh();
+    const placesBefore = new Map<Visitor, number | null>();
+    for (const [room, group] of Object.entries(rooms)) {
+      for (const v of group.queued) placesBefore.set(v, (await v.status(room)).position);
+    }
+    expect([...placesBefore.values()].slice(0, 12)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
 
+    const codes = new Map<string, number>();
+    let loading = true;
+    const load = (async () => {
+      while (loading) {
+        const batch = Object.entries(rooms).flatMap(([room, group]) => [
+          ...group.admitted.map((v) => v.page(`/${room}/page`)),
+          ...group.queued.map((v) => v.request(`/_sanh/status?room=${room}`, { headers: { accept: 'application/json' } })),
+        ]);
+        for (const response of await Promise.all(batch)) {
+          const key = `${response.status} ${response.headers.get('sanh-state') ?? '-'}`;
+          codes.set(key, (codes.get(key) ?? 0) + 1);
+        }
+        await sleep(20);
+      }
+    })();
+
+    await sleep(200);
     await redisServer.kill();
-    const started = Date.now();
-    const newcomer = await new Visitor(inProcess(app)).request('/', { headers: { accept: 'application/json' } });
-    expect(Date.now() - started).toBeLessThan(2_500);
-    expect(newcomer.status).toBe(503);
-    expect(newcomer.headers.get('retry-after')).toBe('5');
-    expect(await newcomer.json()).toMatchObject({ error: { code: 'store_unavailable' } });
-    expect((await app.request('/_sanh/ready')).status).toBe(503);
-    expect((await admitted.page('/during-outage')).status).toBe(200);
+    await sleep(300);
+    for (const [room, group] of Object.entries(rooms)) {
+      for (const v of group.admitted) expect((await v.page(`/${room}/during`)).status).toBe(200);
+      for (const v of group.queued) expect((await v.status(room)).position).toBe(placesBefore.get(v));
+    }
+    const newcomers = async (room: string) => {
+      const states = [];
+      for (let i = 0; i < 8; i++) {
+        const response = await new Visitor(inProcess(app)).page(`/${room}/new`);
+        states.push(`${response.status} ${response.headers.get('sanh-state')}`);
+      }
+      return states;
+    };
+    const openStates = await newcomers('open');
+    expect(openStates.filter((s) => s === '200 admitted')).toHaveLength(5);
+    expect(openStates.filter((s) => s === '503 queued')).toHaveLength(3);
+    expect(await newcomers('shut')).toEqual(Array(8).fill('503 queued'));
+    const seated = await new Visitor(inProcess(app)).page('/shut/new');
+    expect(await seated.text()).toContain('Lúc này chưa xem được số liệu của hàng chờ.');
 
     await redisServer.restart();
     const deadline = Date.now() + 15_000;
-    let recovered = false;
-    while (!recovered && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      recovered = (await app.request('/_sanh/ready')).status === 200;
+    while (Date.now() < deadline && (await app.request('/_sanh/ready')).status !== 200) await sleep(100);
+    expect((await app.request('/_sanh/ready')).status).toBe(200);
+    await sleep(300);
+    loading = false;
+    await load;
+
+    const fives = [...codes].filter(([key]) => key.startsWith('5') && key !== '503 queued');
+    expect(fives).toEqual([]);
+    expect(codes.get('200 admitted') ?? 0).toBeGreaterThan(100);
+
+    await waitingRoom.activity.flush();
+    await waitingRoom.snapshots.refresh();
+    for (const [room, group] of Object.entries(rooms)) {
+      for (const v of group.admitted) expect((await v.page(`/${room}/after`)).headers.get('sanh-state')).toBe('admitted');
+      const outcomes = [];
+      for (const v of group.queued) {
+        const status = await v.status(room);
+        expect(['admitted', 'queued']).toContain(status.state);
+        outcomes.push(status.state === 'admitted' ? 0 : status.position);
+      }
+      expect(outcomes.filter((p) => p === 0).length).toBeGreaterThan(0);
+      const stillWaiting = outcomes.filter((p): p is number => p !== 0);
+      expect(stillWaiting).toEqual([...stillWaiting].sort((a, b) => a - b));
+      expect(outcomes.indexOf(0)).toBe(0);
+      expect(outcomes.lastIndexOf(0)).toBe(outcomes.filter((p) => p === 0).length - 1);
     }
-    expect(recovered).toBe(true);
-    expect((await new Visitor(inProcess(app)).page('/')).status).toBe(200);
-    expect((await admitted.page('/after-outage')).status).toBe(200);
-  });
+    await waitingRoom.activity.flush();
+    for (const [room, group] of Object.entries(rooms)) {
+      for (const v of group.admitted) expect((await v.page(`/${room}/later`)).headers.get('sanh-state')).toBe('admitted');
+    }
+  }, 60_000);
 });
