@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { clientAddress } from '../waiting-room/bypass.js';
 import { createClientLimiter } from '../waiting-room/client-limits.js';
 import { redisJoinLimiters } from '../waiting-room/client-limits-redis.js';
+import { createRedisOnceStore } from '../waiting-room/challenge/once-store.js';
 import { createApp } from '../app.js';
 import type { SanhConfig } from '../config/schema.js';
 import type { KeyRing } from '../platform/keyring.js';
@@ -65,6 +66,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     snapshotIntervalMs: config.snapshotIntervalMs,
     mac: nodeMac,
     clientAddress: (c) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops),
+    ...(redis ? { once: createRedisOnceStore(redis, config.redis.keyPrefix) } : {}),
     limiter: createClientLimiter({ ...(redis ? { shared: redisJoinLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger }),
   });
   await waitingRoom.start().catch((error: Error) => logger.warn('first waiting room snapshot failed', { error: error.message }));

@@ -6,7 +6,9 @@ import type { KeyRing } from '../platform/keyring.js';
 import type { MacFactory } from '../platform/mac.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
-import { waitingRoomGate, type ClientLimiter, type GateCounters, type GateDeps, type JoinChallenge } from './gate.js';
+import { waitingRoomGate, type ClientLimiter, type GateCounters, type GateDeps } from './gate.js';
+import { createMemoryOnceStore, type OnceStore } from './challenge/once-store.js';
+import { createChallengeService } from './challenge/service.js';
 import { createStoreFallback } from './fallback.js';
 import { createClientLimiter } from './client-limits.js';
 import { createRoomMatcher } from './rooms.js';
@@ -30,8 +32,8 @@ export interface WaitingRoomOptions {
   clientAddress?: (c: Context) => string | undefined;
   /** Per-client limits; default: in memory on this instance. */
   limiter?: ClientLimiter;
-  /** The join challenge, for rooms that switch it on. */
-  challenge?: JoinChallenge;
+  /** Where spent challenge puzzles and proofs are remembered; default this process's memory. */
+  once?: OnceStore;
   /** Admit on this instance's own while the store is unreachable, per each room's `onStoreFailure` (default true). */
   storeFallback?: boolean;
 }
@@ -65,6 +67,7 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const snapshots = createSnapshotLoop({ rooms, store: options.store, intervalMs: options.snapshotIntervalMs ?? 250, clock, logger });
   const activity = createActivityTracker({ rooms, store: options.store, clock, logger });
   const counters: GateCounters = { passthrough: new Map(), bypass: new Map() };
+  const challenge = createChallengeService({ rooms, keyRing: options.keyRing, once: options.once ?? createMemoryOnceStore({ clock }), clock });
   const deps: GateDeps = {
     rooms,
     store: options.store,
@@ -76,12 +79,12 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
     clientAddress: options.clientAddress ?? (() => undefined),
     limiter: options.limiter ?? createClientLimiter({ logger }),
     counters,
-    ...(options.challenge ? { challenge: options.challenge } : {}),
+    challenge,
     ...(options.storeFallback === false ? {} : { fallback: createStoreFallback() }),
   };
   return {
     gate: waitingRoomGate(deps),
-    routes: waitingRoomRoutes(deps),
+    routes: waitingRoomRoutes(deps).route('/', challenge.routes),
     statusFromMemory: (request, appHeaders) => statusFromMemory(deps, request, appHeaders),
     snapshots,
     activity,
