@@ -5,7 +5,7 @@
  */
 import { compare, type Compared, type Target } from '../lib/load.js';
 import { CORES, NGINX, startNginx, startNodeServer, startRedis } from '../lib/processes.js';
-import { figure, type Chart, type Figure, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
+import { LOAD_FROM_ONE_ADDRESS, figure, type Chart, type Figure, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
 import { barChart } from '../lib/svg.js';
 
@@ -61,7 +61,7 @@ function throughputChart(file: string, title: string, compared: Compared[]): Cha
   return { file, title, svg: barChart({ title, unit: 'req/s', bars: compared.map((c) => ({ label: c.target.label, value: Math.round(c.peakRps) })) }) };
 }
 
-const ROOM_FULL = { id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60 };
+const ROOM_FULL = { id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60, ...LOAD_FROM_ONE_ADDRESS };
 
 /** `status`: the queued visitor's status poll against a bare Hono "ok". */
 export const statusScenario: Scenario = {
@@ -100,7 +100,7 @@ export const proxyScenario: Scenario = {
   async run(context) {
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const nodeProxy = await startNodeServer('bench/servers/node-proxy.ts', { ORIGIN_URL: origin.url });
-    const sanh = await startSanh({ rooms: [{ id: 'main', match: ['/'], maxActive: 100_000, admitPerMinute: 6_000_000 }] }, { ORIGIN_URL: origin.url });
+    const sanh = await startSanh({ rooms: [{ id: 'main', match: ['/'], maxActive: 100_000, admitPerMinute: 6_000_000, ...LOAD_FROM_ONE_ADDRESS }] }, { ORIGIN_URL: origin.url });
     const admitted = await fetch(`${sanh.url}/`);
     if (admitted.headers.get('sanh-state') !== 'admitted') throw new Error('expected to be admitted');
     const pass = cookieFrom(admitted, 'sanh_pass_main');

@@ -7,12 +7,12 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { roomKeys } from '../../src/redis/keys.js';
 import { CORES, residentMiB, startNodeServer, startRedis } from '../lib/processes.js';
-import { figure, type Scenario } from '../lib/scenario.js';
+import { LOAD_FROM_ONE_ADDRESS, figure, type Scenario } from '../lib/scenario.js';
 import { round, slope } from '../lib/stats.js';
 import { lineChart } from '../lib/svg.js';
 
-const FULL = { id: 'main', match: ['/apply'], maxActive: 1, admitPerMinute: 1 };
-const OPEN = { id: 'open', match: ['/'], maxActive: 1_000_000, admitPerMinute: 6_000_000 };
+const FULL = { id: 'main', match: ['/apply'], maxActive: 1, admitPerMinute: 1, ...LOAD_FROM_ONE_ADDRESS };
+const OPEN = { id: 'open', match: ['/'], maxActive: 1_000_000, admitPerMinute: 6_000_000, ...LOAD_FROM_ONE_ADDRESS };
 
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');

@@ -7,12 +7,12 @@
 import { Redis } from 'ioredis';
 import { roomKeys } from '../../src/redis/keys.js';
 import { CORES, startNodeServer, startRedis } from '../lib/processes.js';
-import { figure, type Scenario } from '../lib/scenario.js';
+import { LOAD_FROM_ONE_ADDRESS, figure, type Scenario } from '../lib/scenario.js';
 import { maxIncreaseInWindow, round } from '../lib/stats.js';
 import { lineChart } from '../lib/svg.js';
 import { between, CookieJar, isQueued, PeopleClient, poissonArrivals, sleep, waitInLine } from '../lib/visitors.js';
 
-const ROOM = { id: 'main', match: ['/'], maxActive: 12, admitPerMinute: 120, admitBurst: 5, sessionIdleSeconds: 10, noShowSeconds: 10 };
+const ROOM = { id: 'main', match: ['/'], maxActive: 12, admitPerMinute: 120, admitBurst: 5, sessionIdleSeconds: 10, noShowSeconds: 10, ...LOAD_FROM_ONE_ADDRESS };
 const INSTANCES = 3;
 const OFFERED_OVER_RATE = 10;
 

@@ -4,7 +4,7 @@
  * in one run: straight to the portal, behind nginx `limit_req` (when installed), behind Sảnh.
  */
 import { CORES, NGINX, startNginx, startNodeServer, type Running } from '../lib/processes.js';
-import { figure, type Chart, type Figure, type FigureTarget, type Scenario, type ScenarioContext } from '../lib/scenario.js';
+import { LOAD_FROM_ONE_ADDRESS, figure, type Chart, type Figure, type FigureTarget, type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import { quantile, round } from '../lib/stats.js';
 import { barChart, lineChart } from '../lib/svg.js';
 import { between, CookieJar, isQueued, PeopleClient, poissonArrivals, sleep, waitInLine, type Answer } from '../lib/visitors.js';
@@ -231,6 +231,7 @@ export const surgeScenario: Scenario = {
       admitBurst: PORTAL.capacity,
       noShowSeconds: 30,
       sessionIdleSeconds: 120,
+      ...LOAD_FROM_ONE_ADDRESS,
     };
     const sanh = await startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: JSON.stringify({ rooms: [room] }), ORIGIN_URL: portal.url });
     context.progress(`behind Sảnh (admitPerMinute ${room.admitPerMinute})`);

@@ -69,15 +69,15 @@ export const bypassSchema = z
 /** Per-client limits on joining and polling. */
 export const clientLimitsSchema = z
   .object({
-    joinPerMinute: z.number().int().min(1).max(100_000).default(120).describe('Joins (new places in line) per client address per minute.'),
-    statusPerMinute: z.number().int().min(1).max(100_000).default(120).describe('Status polls per visitor (or address, without a ticket) per minute.'),
+    joinPerMinute: z.number().int().min(1).max(100_000_000).default(120).describe('Joins (new places in line) per client address per minute.'),
+    statusPerMinute: z.number().int().min(1).max(100_000_000).default(120).describe('Status polls per visitor (or address, without a ticket) per minute.'),
     requestsPerMinute: z
       .number()
       .int()
       .min(1)
       .max(1_000_000)
-      .default(1200)
-      .describe('Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do.'),
+      .optional()
+      .describe('Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do. Default: not limited.'),
   })
   .strict();
 

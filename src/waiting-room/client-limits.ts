@@ -9,13 +9,13 @@ import type { ClientLimiter } from './gate.js';
 export type LimitKind = 'join' | 'status' | 'request';
 
 /** The limits a room applies when it sets no `clientLimits` of its own. */
-export const DEFAULT_CLIENT_LIMITS = { joinPerMinute: 120, statusPerMinute: 120, requestsPerMinute: 1200 } as const;
+export const DEFAULT_CLIENT_LIMITS = { joinPerMinute: 120, statusPerMinute: 120 } as const;
 
 function pointsOf(room: RoomConfig, kind: LimitKind): number {
   const limits = room.clientLimits ?? DEFAULT_CLIENT_LIMITS;
   if (kind === 'join') return limits.joinPerMinute;
   if (kind === 'status') return limits.statusPerMinute;
-  return limits.requestsPerMinute;
+  return ('requestsPerMinute' in limits ? limits.requestsPerMinute : undefined) ?? Number.MAX_SAFE_INTEGER;
 }
 
 /**

@@ -269,7 +269,7 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
     if (visit.state === 'queued') return queuedResponse(c, visit);
     if (visit.state === 'prequeue') return prequeueResponse(c, visit, now);
     if (visit.state !== 'admitted') throw new Error('the gate always seats a visitor it does not admit');
-    if (room.clientLimits) await enforceLimit(deps, 'request', room, visit.visitor);
+    if (room.clientLimits?.requestsPerMinute !== undefined) await enforceLimit(deps, 'request', room, visit.visitor);
     await next();
     const headers = mutableHeaders(c);
     let cookies = visit.cookies;
