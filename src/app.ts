@@ -50,6 +50,7 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   app.fetch = (request, env, executionCtx) => {
     const fromMemory = deps.waitingRoom.statusFromMemory(request, requestIdHeaders);
     if (fromMemory === undefined) return route(request, env, executionCtx);
+    if (fromMemory instanceof Response) return fromMemory;
     return fromMemory.then((response) => response ?? route(request, env, executionCtx));
   };
   return app;

@@ -5,6 +5,11 @@ import type { RoomConfig } from '../config/schema.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import type { ClientLimiter } from './gate.js';
 
+/** The outcome of taking one unit. */
+export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+const ALLOWED: LimitOutcome = { allowed: true };
+
 /** What a limit is counted on. */
 export type LimitKind = 'join' | 'status' | 'request';
 
@@ -43,6 +48,26 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
   const logger = options.logger ?? silentLogger;
   const prefix = options.keyPrefix ?? 'sanh';
   const limiters = new Map<string, RateLimiterAbstract>();
+  let window = -1;
+  let counts = new Map<string, number>();
+
+  /**
+   * The in-memory kinds' fast path: a plain count per key for the current minute. Until a key
+   * passes half its limit (a well-behaved page never does) the answer costs one map update and
+   * no promise; past that, the library takes over, charged with everything counted so far.
+   */
+  function countLocally(kind: LimitKind, room: RoomConfig, clientKey: string, points: number): number | undefined {
+    const now = Math.floor(Date.now() / 60_000);
+    if (now !== window) {
+      window = now;
+      counts = new Map();
+    }
+    const key = `${kind} ${room.id} ${clientKey}`;
+    const count = (counts.get(key) ?? 0) + 1;
+    counts.set(key, count);
+    if (count <= points / 2) return undefined;
+    return count === Math.floor(points / 2) + 1 ? count : 1;
+  }
 
   function limiterFor(kind: LimitKind, room: RoomConfig): RateLimiterAbstract {
     const points = pointsOf(room, kind);
@@ -56,16 +81,22 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
     return limiter;
   }
 
+  async function consumeWithLibrary(kind: LimitKind, room: RoomConfig, clientKey: string, units: number): Promise<LimitOutcome> {
+    try {
+      await limiterFor(kind, room).consume(clientKey, units);
+      return ALLOWED;
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)) };
+      logger.warn('client limit could not be checked; allowing the request', { kind, room: room.id, error: String(outcome) });
+      return ALLOWED;
+    }
+  }
+
   return {
-    async consume(kind, room, clientKey) {
-      try {
-        await limiterFor(kind, room).consume(clientKey);
-        return { allowed: true };
-      } catch (outcome) {
-        if (outcome instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)) };
-        logger.warn('client limit could not be checked; allowing the request', { kind, room: room.id, error: String(outcome) });
-        return { allowed: true };
-      }
+    consume(kind, room, clientKey) {
+      if (kind === 'join') return consumeWithLibrary(kind, room, clientKey, 1);
+      const units = countLocally(kind, room, clientKey, pointsOf(room, kind));
+      return units === undefined ? ALLOWED : consumeWithLibrary(kind, room, clientKey, units);
     },
   };
 }

@@ -175,7 +175,12 @@ export interface JoinChallenge {
 
 /** Per-client limits, as the gate uses them (`client-limits.ts` builds them on rate-limiter-flexible). */
 export interface ClientLimiter {
-  consume(kind: 'join' | 'status' | 'request', room: RoomConfig, clientKey: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  /** Takes one unit; answers at once (no promise) when the answer needs no store or library call. */
+  consume(
+    kind: 'join' | 'status' | 'request',
+    room: RoomConfig,
+    clientKey: string,
+  ): { allowed: true } | { allowed: false; retryAfterSeconds: number } | Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
 }
 
 /** What the gate needs. */

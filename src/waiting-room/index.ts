@@ -48,7 +48,7 @@ export interface WaitingRoom {
    * A status poll answered from memory ahead of routing, or `undefined` (the routes answer it):
    * see `statusFromMemory`. `appHeaders` are the headers the app's middleware would add.
    */
-  statusFromMemory(request: Request, appHeaders: (request: Request) => Record<string, string>): Promise<Response | undefined> | undefined;
+  statusFromMemory(request: Request, appHeaders: (request: Request) => Record<string, string>): Response | Promise<Response | undefined> | undefined;
   snapshots: SnapshotLoop;
   activity: ActivityTracker;
   /** Requests let through without admission control, per room (passthrough mode, bypass rules). */

@@ -90,7 +90,7 @@ export function statusFromMemory(
   deps: GateDeps,
   request: Request,
   appHeaders: (request: Request) => Record<string, string>,
-): Promise<Response | undefined> | undefined {
+): Response | Promise<Response | undefined> | undefined {
   if (request.method !== 'GET') return undefined;
   const roomId = statusRoomId(request.url);
   const room = roomId === undefined ? undefined : deps.rooms.byId(roomId);
@@ -98,11 +98,13 @@ export function statusFromMemory(
   const visit = decideKnownVisit(deps, room, cookiesFromHeader(request.headers.get('cookie') ?? undefined, room.id));
   if (!visit) return undefined;
   const body = statusBody(visit);
-  return deps.limiter.consume('status', room, pollerKey(visit, undefined)).then((outcome) => {
+  const answer = (outcome: { allowed: boolean }): Response | undefined => {
     if (!outcome.allowed) return undefined;
     const headers = { 'content-type': 'application/json', ...statusHeaders(body), ...appHeaders(request) };
     return new Response(statusJson(body), { status: 200, headers });
-  });
+  };
+  const outcome = deps.limiter.consume('status', room, pollerKey(visit, undefined));
+  return outcome instanceof Promise ? outcome.then(answer) : answer(outcome);
 }
 
 /** Whose status polls count together: the visitor's own id when known, else their address. */
