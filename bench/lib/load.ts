@@ -14,6 +14,20 @@ export interface Target {
   headers?: Record<string, string>;
   /** The status every answer should have (default 200); anything else counts as an error. */
   expectStatus?: number;
+  /**
+   * Each request carries a different `X-Forwarded-For` address, as when many people arrive at
+   * once (the server under test trusts one proxy hop); otherwise every request is from loopback.
+   */
+  distinctClients?: boolean;
+}
+
+let nextClient = 0;
+
+/** A different private address for each call (10.0.0.0/8, wrapping). */
+function distinctAddress(): string {
+  nextClient = (nextClient + 1) % 16_777_214;
+  const n = nextClient + 1;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }
 
 /** What one run measured. */
@@ -41,6 +55,9 @@ async function run(target: Target, options: { seconds: number; connections: numb
     duration: options.seconds,
     timeout: 10,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(target.distinctClients
+      ? { requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'x-forwarded-for': distinctAddress() } }) }] }
+      : {}),
   });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: errorsOf(result, target.expectStatus ?? 200) };
 }

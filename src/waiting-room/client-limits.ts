@@ -24,22 +24,32 @@ function pointsOf(room: RoomConfig, kind: LimitKind): number {
 }
 
 /**
+ * An address's first joins per minute on one instance are counted in memory only; from the next
+ * one the shared count decides. One person opening a tab or two never costs a Redis round trip
+ * for the limit; an address that keeps joining is counted across instances.
+ */
+export const LOCAL_JOIN_ALLOWANCE = 4;
+
+/**
  * Per-client limits on the `rate-limiter-flexible` library, each over one minute:
  *
  * - `join` (new places in line, per client address) is shared by every instance: counted in
  *   Redis when there is one (`RateLimiterRedis`, which fails fast while Redis is not ready),
  *   with an in-memory insurance limiter of the same size that takes over on this instance while
- *   Redis is unreachable. A join costs a store round trip anyway, so the count adds little.
+ *   Redis is unreachable. The first `LOCAL_JOIN_ALLOWANCE` joins of an address per minute on an
+ *   instance are only counted locally (then charged to the shared count all at once), so across
+ *   N instances an address gets at most `joinPerMinute + N × LOCAL_JOIN_ALLOWANCE`.
  * - `status` (polls, per visitor, or per address without a ticket) and `request` (an admitted
  *   pass's requests) are counted in this instance's memory on purpose: they cost no shared
  *   resource, and the hot paths they guard must not wait on a store. Behind a load balancer
- *   the effective limit is a little looser; a well-behaved page polls far below it anyway.
+ *   the effective limit is a little looser; a well-behaved page polls far below it anyway. Up to
+ *   half the limit the count is a plain map update; past it the library decides.
  *
  * Redis comes in through `shared` (see `client-limits-redis.ts`), so this module also runs on
- * Workers. `RateLimiterMemory` drops each key when its minute ends, so memory stays bounded by the
- * clients seen in the last minute. Outcomes are values; a fault in the limiter itself (not a
- * refusal) is logged and the request allowed: limits protect the service, they must not take it
- * down.
+ * Workers. Memory stays bounded by the clients seen in the last minute (the local counts are
+ * dropped each minute; `RateLimiterMemory` drops each key when its window ends). Outcomes are
+ * values; a fault in the limiter itself (not a refusal) is logged and the request allowed:
+ * limits protect the service, they must not take it down.
  */
 /** Builds the shared (cross-instance) join limiter of a room around its in-memory insurance limiter. */
 export type SharedLimiterFactory = (roomId: string, points: number, insurance: RateLimiterAbstract) => RateLimiterAbstract;
@@ -52,9 +62,9 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
   let counts = new Map<string, number>();
 
   /**
-   * The in-memory kinds' fast path: a plain count per key for the current minute. Until a key
-   * passes half its limit (a well-behaved page never does) the answer costs one map update and
-   * no promise; past that, the library takes over, charged with everything counted so far.
+   * The fast path: a plain count per key for the current minute. Within its allowance (half the
+   * limit; for joins at most `LOCAL_JOIN_ALLOWANCE`) the answer costs one map update and no
+   * promise; past it, the library decides, charged with everything counted so far.
    */
   function countLocally(kind: LimitKind, room: RoomConfig, clientKey: string, points: number): number | undefined {
     const now = Math.floor(Date.now() / 60_000);
@@ -65,8 +75,9 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
     const key = `${kind} ${room.id} ${clientKey}`;
     const count = (counts.get(key) ?? 0) + 1;
     counts.set(key, count);
-    if (count <= points / 2) return undefined;
-    return count === Math.floor(points / 2) + 1 ? count : 1;
+    const allowance = kind === 'join' ? Math.min(LOCAL_JOIN_ALLOWANCE, Math.floor(points / 2)) : Math.floor(points / 2);
+    if (count <= allowance) return undefined;
+    return count === allowance + 1 ? count : 1;
   }
 
   function limiterFor(kind: LimitKind, room: RoomConfig): RateLimiterAbstract {
@@ -94,7 +105,6 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
 
   return {
     consume(kind, room, clientKey) {
-      if (kind === 'join') return consumeWithLibrary(kind, room, clientKey, 1);
       const units = countLocally(kind, room, clientKey, pointsOf(room, kind));
       return units === undefined ? ALLOWED : consumeWithLibrary(kind, room, clientKey, units);
     },
