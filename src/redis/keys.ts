@@ -36,3 +36,11 @@ export function lotteryKeys(prefix: string, roomId: string, eventId: string): Lo
   const base = `${prefix}:{${roomId}}:lottery:${eventId}`;
   return { meta: `${base}:meta`, entries: `${base}:entries`, tickets: `${base}:tickets` };
 }
+
+/**
+ * Key of a single-use marker (a spent challenge puzzle or proof), kept until the token it stands
+ * for would have expired anyway. No hash tag: each marker is read and written alone.
+ */
+export function onceKey(prefix: string, key: string): string {
+  return `${prefix}:once:${key}`;
+}

@@ -1,39 +1,61 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { Clock } from '../../platform/clock.js';
+import { onceKey } from '../../redis/keys.js';
 
 /**
- * Remembers single-use ids (solved puzzles, redeemed proofs) until they expire anyway, so a
- * token cannot be replayed: `useOnce` is true the first time and false after. Memory adapter for
- * one instance; Redis adapter (`SET NX PX`) shared by all.
+ * Remembers single-use ids (solved puzzles, redeemed proofs) until the token they stand for
+ * expires anyway, so no token is accepted twice. Adapters: this process's memory (one instance)
+ * and Redis (shared by every instance). `once-store.contract.ts` is what both must do.
  */
 export interface OnceStore {
+  /**
+   * Marks `key` used for `ttlMs` (rounded up to a whole millisecond, at least 1). True the first
+   * time, false while the mark lasts; atomic, so of many concurrent calls exactly one is true.
+   */
   useOnce(key: string, ttlMs: number): Promise<boolean>;
 }
 
-/** In this process; entries are dropped when they expire, and the oldest first past `maxEntries`. */
-export function createMemoryOnceStore(options: { clock?: () => number; maxEntries?: number } = {}): OnceStore {
+function wholeMs(ttlMs: number): number {
+  return Math.max(1, Math.ceil(ttlMs));
+}
+
+/**
+ * In this process. Marks are dropped once expired, and past `maxEntries` (default 200,000) the
+ * oldest go first: under a flood bigger than that, an old mark can be forgotten before it
+ * expires, so several instances, or a flood of that size, call for the Redis adapter.
+ */
+export function createMemoryOnceStore(options: { clock?: Clock; maxEntries?: number } = {}): OnceStore {
   const clock = options.clock ?? Date.now;
   const maxEntries = options.maxEntries ?? 200_000;
-  const used = new Map<string, number>();
+  /** Expiry (ms) by key, in the order the marks were made. */
+  const marks = new Map<string, number>();
+
+  /** Drops marks from the oldest while they are expired or the map is full: amortized O(1). */
+  function sweep(now: number): void {
+    for (const [key, until] of marks) {
+      if (until > now && marks.size < maxEntries) return;
+      marks.delete(key);
+    }
+  }
+
   return {
     async useOnce(key, ttlMs) {
       const now = clock();
-      for (const [entry, until] of used) {
-        if (until > now && used.size < maxEntries) break;
-        used.delete(entry);
-      }
-      const until = used.get(key);
+      const until = marks.get(key);
       if (until !== undefined && until > now) return false;
-      used.set(key, now + ttlMs);
+      marks.delete(key);
+      sweep(now);
+      marks.set(key, now + wholeMs(ttlMs));
       return true;
     },
   };
 }
 
-/** In Redis, shared by every instance. */
+/** In Redis (`SET <prefix>:once:<key> 1 NX PX <ttl>`), shared by every instance. */
 export function createRedisOnceStore(client: Redis | Cluster, keyPrefix: string): OnceStore {
   return {
     async useOnce(key, ttlMs) {
-      return (await client.set(`${keyPrefix}:once:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+      return (await client.set(onceKey(keyPrefix, key), '1', 'PX', wholeMs(ttlMs), 'NX')) === 'OK';
     },
   };
 }
