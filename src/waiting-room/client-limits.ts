@@ -5,6 +5,8 @@ import type { RoomConfig } from '../config/schema.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import type { ClientLimiter } from './gate.js';
 
+export type { ClientLimiter } from './gate.js';
+
 /** The outcome of taking one unit. */
 export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -16,11 +18,14 @@ export type LimitKind = 'join' | 'status' | 'request';
 /** The limits a room applies when it sets no `clientLimits` of its own. */
 export const DEFAULT_CLIENT_LIMITS = { joinPerMinute: 120, statusPerMinute: 120 } as const;
 
+/** The points of a limit the room does not set (`requestsPerMinute` has no default). */
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
 function pointsOf(room: RoomConfig, kind: LimitKind): number {
   const limits = room.clientLimits ?? DEFAULT_CLIENT_LIMITS;
   if (kind === 'join') return limits.joinPerMinute;
   if (kind === 'status') return limits.statusPerMinute;
-  return ('requestsPerMinute' in limits ? limits.requestsPerMinute : undefined) ?? Number.MAX_SAFE_INTEGER;
+  return ('requestsPerMinute' in limits ? limits.requestsPerMinute : undefined) ?? UNLIMITED;
 }
 
 /**
@@ -29,6 +34,9 @@ function pointsOf(room: RoomConfig, kind: LimitKind): number {
  * for the limit; an address that keeps joining is counted across instances.
  */
 export const LOCAL_JOIN_ALLOWANCE = 4;
+
+/** Builds the shared (cross-instance) join limiter of a room around its in-memory insurance limiter. */
+export type SharedLimiterFactory = (roomId: string, points: number, insurance: RateLimiterAbstract) => RateLimiterAbstract;
 
 /**
  * Per-client limits on the `rate-limiter-flexible` library, each over one minute:
@@ -43,21 +51,25 @@ export const LOCAL_JOIN_ALLOWANCE = 4;
  *   pass's requests) are counted in this instance's memory on purpose: they cost no shared
  *   resource, and the hot paths they guard must not wait on a store. Behind a load balancer
  *   the effective limit is a little looser; a well-behaved page polls far below it anyway. Up to
- *   half the limit the count is a plain map update; past it the library decides.
+ *   half the limit the count is a plain map update; past it the library decides. A `request`
+ *   limit the room does not set is not counted at all.
  *
  * Redis comes in through `shared` (see `client-limits-redis.ts`), so this module also runs on
- * Workers. Memory stays bounded by the clients seen in the last minute (the local counts are
- * dropped each minute; `RateLimiterMemory` drops each key when its window ends). Outcomes are
- * values; a fault in the limiter itself (not a refusal) is logged and the request allowed:
- * limits protect the service, they must not take it down.
+ * Workers. Limiters are made on first use, one per room and kind, and replaced when the room's
+ * points change, so a live config reload takes effect at once (in-memory counts start again;
+ * the shared Redis count carries on). Memory stays bounded by the clients seen in the last
+ * minute: the local counts are dropped each minute, and `RateLimiterMemory` deletes each key
+ * when its window ends (an unref'd timer per key, so it never holds the process open).
+ *
+ * Outcomes are values, never exceptions. A fault in the limiter itself (a real error, not a
+ * refusal) is logged and the request allowed (fail open): limits protect the service, they must
+ * not take it down. Redis being down is not such a fault; the insurance limiter answers (at
+ * once when the connection is down; after the client's command timeout when Redis hangs).
  */
-/** Builds the shared (cross-instance) join limiter of a room around its in-memory insurance limiter. */
-export type SharedLimiterFactory = (roomId: string, points: number, insurance: RateLimiterAbstract) => RateLimiterAbstract;
-
 export function createClientLimiter(options: { shared?: SharedLimiterFactory; keyPrefix?: string; logger?: Logger } = {}): ClientLimiter {
   const logger = options.logger ?? silentLogger;
   const prefix = options.keyPrefix ?? 'sanh';
-  const limiters = new Map<string, RateLimiterAbstract>();
+  const limiters = new Map<string, { points: number; limiter: RateLimiterAbstract }>();
   let window = -1;
   let counts = new Map<string, number>();
 
@@ -80,21 +92,19 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
     return count === allowance + 1 ? count : 1;
   }
 
-  function limiterFor(kind: LimitKind, room: RoomConfig): RateLimiterAbstract {
-    const points = pointsOf(room, kind);
-    const key = `${kind} ${room.id} ${points}`;
-    let limiter = limiters.get(key);
-    if (!limiter) {
-      const memory = new RateLimiterMemory({ points, duration: 60, keyPrefix: `${prefix}:${kind}:${room.id}` });
-      limiter = kind === 'join' && options.shared ? options.shared(room.id, points, memory) : memory;
-      limiters.set(key, limiter);
-    }
+  function limiterFor(kind: LimitKind, room: RoomConfig, points: number): RateLimiterAbstract {
+    const key = `${kind} ${room.id}`;
+    const known = limiters.get(key);
+    if (known?.points === points) return known.limiter;
+    const memory = new RateLimiterMemory({ points, duration: 60, keyPrefix: `${prefix}:${kind}:${room.id}` });
+    const limiter = kind === 'join' && options.shared ? options.shared(room.id, points, memory) : memory;
+    limiters.set(key, { points, limiter });
     return limiter;
   }
 
-  async function consumeWithLibrary(kind: LimitKind, room: RoomConfig, clientKey: string, units: number): Promise<LimitOutcome> {
+  async function consumeWithLibrary(kind: LimitKind, room: RoomConfig, points: number, clientKey: string, units: number): Promise<LimitOutcome> {
     try {
-      await limiterFor(kind, room).consume(clientKey, units);
+      await limiterFor(kind, room, points).consume(clientKey, units);
       return ALLOWED;
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)) };
@@ -105,8 +115,10 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
 
   return {
     consume(kind, room, clientKey) {
-      const units = countLocally(kind, room, clientKey, pointsOf(room, kind));
-      return units === undefined ? ALLOWED : consumeWithLibrary(kind, room, clientKey, units);
+      const points = pointsOf(room, kind);
+      if (points === UNLIMITED) return ALLOWED;
+      const units = countLocally(kind, room, clientKey, points);
+      return units === undefined ? ALLOWED : consumeWithLibrary(kind, room, points, clientKey, units);
     },
   };
 }
