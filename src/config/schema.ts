@@ -125,7 +125,7 @@ export const roomSchema = z
     abandonAfterSeconds: z
       .number()
       .int()
-      .min(30)
+      .min(90, 'must be at least 90: a waiting page asks for news every 30 s at most, and its news reaches the store in batches')
       .max(86_400)
       .default(180)
       .describe('A queued visitor whose page has not asked for news this long is skipped when their turn comes (they keep priority if they come back).'),

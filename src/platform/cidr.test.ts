@@ -30,3 +30,24 @@ describe('CIDR blocks', () => {
     expect(cidrMatcher(['0.0.0.0/0'])('2001:db8::1')).toBe(false);
   });
 });
+
+describe('bypass details', () => {
+  it('never bypasses ambiguous paths, bypasses extensions for GET and HEAD only, keys IPv6 by /64', async () => {
+    const { bypassReason, clientAddress, clientKey } = await import('../waiting-room/bypass.js');
+    const { parseConfig } = await import('../config/load.js');
+    const room = parseConfig({ rooms: [{ id: 'r', match: ['/'], maxActive: 1, admitPerMinute: 1, bypass: { paths: ['/static'], extensions: ['css'] } }] }).rooms[0]!;
+    const request = (path: string, method = 'GET') => ({ method, path, clientAddress: undefined, header: () => undefined });
+    expect(bypassReason(room, request('/static/app.js'))).toBe('path');
+    expect(bypassReason(room, request('/site.css'))).toBe('extension');
+    expect(bypassReason(room, request('/site.css', 'POST'))).toBeUndefined();
+    for (const path of ['/apply;.css', '/static/..;/apply', '/static/../apply', '/static%2f..%2fapply', '/apply%2ecss', '/static\\..\\apply']) {
+      expect(bypassReason(room, request(path))).toBeUndefined();
+    }
+    expect(clientKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8::9')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(clientKey(undefined)).toBe('unknown');
+    expect(clientAddress('10.0.0.1', '198.51.100.2', 2)).toBe('10.0.0.1');
+    expect(clientAddress('10.0.0.1', '1.1.1.1, 198.51.100.2', 1)).toBe('198.51.100.2');
+  });
+});

@@ -22,3 +22,17 @@ describe('requestIdFor', () => {
     expect(requestIdFor(undefined)).not.toBe(requestIdFor(undefined));
   });
 });
+
+describe('safeLocalPath', () => {
+  it('keeps same-site paths and turns everything else into /', async () => {
+    const { safeLocalPath } = await import('./http.js');
+    expect(safeLocalPath('/apply?step=2')).toBe('/apply?step=2');
+    expect(safeLocalPath('//evil.example/x')).toBe('/evil.example/x');
+    expect(safeLocalPath('///evil.example')).toBe('/evil.example');
+    expect(safeLocalPath('/\t/evil.example')).toBe('/');
+    expect(safeLocalPath('/\\evil.example')).toBe('/');
+    expect(safeLocalPath('/a\r\nSet-Cookie: x=1')).toBe('/');
+    expect(safeLocalPath('https://evil.example/')).toBe('/');
+    expect(safeLocalPath(undefined)).toBe('/');
+  });
+});

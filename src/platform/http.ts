@@ -127,3 +127,16 @@ export function errorMapper(logger: Logger): ErrorHandler<SanhEnv> {
     return respondWithError(c, error);
   };
 }
+
+const LOCAL_BASE = 'http://sanh.invalid';
+
+/**
+ * A path (and query) that is safe to send a visitor back to: on this site only. Leading slashes
+ * are collapsed (`//evil.example/` would be another site), and anything with control characters
+ * or backslashes, or that resolves elsewhere, becomes `/`.
+ */
+export function safeLocalPath(value: string | undefined): string {
+  if (!value || !value.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(value)) return '/';
+  const url = new URL(value.replace(/^\/+/, '/'), LOCAL_BASE);
+  return url.origin === LOCAL_BASE ? `${url.pathname}${url.search}` : '/';
+}

@@ -5,6 +5,7 @@ import { prefixMatches } from './rooms.js';
 
 /** The request facts a bypass rule looks at. */
 export interface BypassRequest {
+  method: string;
   path: string;
   clientAddress: string | undefined;
   header(name: string): string | undefined;
@@ -32,6 +33,13 @@ function extensionOf(path: string): string | undefined {
 
 type Rule = (request: BypassRequest) => BypassReason | undefined;
 
+/**
+ * Paths some origins read differently from how they look (`/apply;.css` is `/apply` to Tomcat,
+ * `/static/..;/apply` escapes `/static`, encoded slashes and dots): never bypassed by path or
+ * extension.
+ */
+const AMBIGUOUS_PATH = /;|%2f|%5c|%2e|\\|\/\.\.?(\/|$)/i;
+
 const compiled = new WeakMap<RoomConfig, Rule>();
 
 function compile(room: RoomConfig): Rule {
@@ -41,9 +49,11 @@ function compile(room: RoomConfig): Rule {
   const inAddresses = cidrMatcher(bypass.cidrs);
   const secrets = bypass.secrets;
   return (request) => {
-    if (bypass.paths.some((prefix) => prefixMatches(prefix, request.path))) return 'path';
-    const extension = extensions.size > 0 ? extensionOf(request.path) : undefined;
-    if (extension !== undefined && extensions.has(extension)) return 'extension';
+    if (!AMBIGUOUS_PATH.test(request.path)) {
+      if (bypass.paths.some((prefix) => prefixMatches(prefix, request.path))) return 'path';
+      const extension = extensions.size > 0 && (request.method === 'GET' || request.method === 'HEAD') ? extensionOf(request.path) : undefined;
+      if (extension !== undefined && extensions.has(extension)) return 'extension';
+    }
     if (inAddresses(request.clientAddress)) return 'address';
     if (secrets.length > 0) {
       const presented = request.header(BYPASS_HEADER) ?? readCookie(request.header('cookie'), BYPASS_COOKIE);
@@ -55,7 +65,7 @@ function compile(room: RoomConfig): Rule {
 
 /**
  * Decides whether a request skips the room's line: a bypass path prefix or file extension
- * (static assets), a client address in a bypass CIDR block (offices, support desks), or a
+ * (static assets; extensions for GET and HEAD only, and never for ambiguous paths), a client address in a bypass CIDR block (offices, support desks), or a
  * bypass secret in the `Sanh-Bypass` header or `sanh_bypass` cookie (staff, health checks;
  * compared in constant time). Rules are compiled once per room object.
  */
@@ -76,5 +86,17 @@ export function bypassReason(room: RoomConfig, request: BypassRequest): BypassRe
 export function clientAddress(socketAddress: string | undefined, forwardedFor: string | undefined, trustProxyHops: number): string | undefined {
   if (trustProxyHops <= 0 || !forwardedFor) return socketAddress;
   const entries = forwardedFor.split(',').map((entry) => entry.trim()).filter(Boolean);
-  return entries[entries.length - trustProxyHops] ?? entries[0] ?? socketAddress;
+  return entries[entries.length - trustProxyHops] ?? socketAddress;
+}
+
+/**
+ * The key a client's joins are counted under: its address, with IPv6 addresses cut to their /64
+ * (one household or phone gets a whole /64, so a full address would be a fresh key per request).
+ */
+export function clientKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  if (!address.includes(':') || address.startsWith('::ffff:')) return address;
+  const groups = address.split('::')[0]?.split(':') ?? [];
+  const full = address.includes('::') ? [...groups, '0', '0', '0', '0'].slice(0, 4) : address.split(':').slice(0, 4);
+  return `${full.join(':')}::/64`;
 }

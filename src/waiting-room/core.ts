@@ -94,6 +94,8 @@ export interface RoomSnapshot {
   abandonedTotal: number;
   /** Holders of skipped or lapsed tickets who came back and wait for a slot. */
   returned: number;
+  /** When the store resumed this line from an instance's memory after losing its data (recently), else undefined. */
+  resumedAt?: number;
   /** The store's clock when the snapshot was taken (ms). */
   at: number;
 }
@@ -338,28 +340,35 @@ export function touch(state: RoomState, limits: RoomLimits, now: number, visitor
 }
 
 /** Records a pre-queue entry; the first seed offered for an event is kept. Returns the event's seed. */
-export function enterLottery(state: RoomState, eventId: string, entry: string, seedCandidate: string): string {
+export function enterLottery(state: RoomState, eventId: string, entry: string, seedCandidate: string): { seed: string; recorded: boolean } {
   let lottery = state.lotteries.get(eventId);
   if (!lottery) {
     lottery = { seed: seedCandidate, entries: [], tickets: undefined };
     state.lotteries.set(eventId, lottery);
   }
-  if (!lottery.tickets) lottery.entries.push(entry);
-  return lottery.seed;
+  if (lottery.tickets) return { seed: lottery.seed, recorded: false };
+  lottery.entries.push(entry);
+  return { seed: lottery.seed, recorded: true };
 }
 
 /**
  * Draws an event's lottery once: gives the entries tickets in `order` (computed from the seed by
  * `lotteryOrder`), behind everyone already in line. A second draw changes nothing.
  */
-export function drawLottery(state: RoomState, now: number, eventId: string, order: readonly string[]): void {
+export function drawLottery(state: RoomState, now: number, eventId: string, order: readonly string[]): 'drawn' | 'changed' {
   const lottery = state.lotteries.get(eventId);
-  if (!lottery || lottery.tickets) return;
+  if (!lottery) {
+    state.lotteries.set(eventId, { seed: '', entries: [], tickets: new Map() });
+    return 'drawn';
+  }
+  if (lottery.tickets) return 'drawn';
+  if (new Set(order).size !== new Set(lottery.entries).size) return 'changed';
   const entries = new Set(lottery.entries);
   lottery.tickets = new Map();
   for (const entry of order) {
     if (entries.has(entry) && !lottery.tickets.has(entry)) lottery.tickets.set(entry, takeTicket(state, now));
   }
+  return 'drawn';
 }
 
 /** The place a lottery entry was given, `pending` before the draw, `unknown` for no such entry. */

@@ -1,14 +1,15 @@
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { cookieHeader, isHttps, mutableHeaders, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
+import { cookieHeader, isHttps, mutableHeaders, safeLocalPath, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { RoomConfig } from '../config/schema.js';
 import { otherLang, type Lang } from '../platform/i18n.js';
 import { SanhError } from '../platform/errors.js';
-import { bypassReason } from './bypass.js';
+import { bypassReason, clientKey } from './bypass.js';
 import { renderWaitingPage, type WaitingNotice } from './page.js';
 import { statusUrlOf } from './pages/common.js';
 import { renderClosedPage } from './pages/closed.js';
 import { countdownBeatSeconds, renderCountdownPage } from './pages/countdown.js';
+import { drawDueLotteries, mayNeedDraw } from './prequeue.js';
 import { phaseAt } from './schedule.js';
 import type { RoomMatcher } from './rooms.js';
 import { cookieNames, decideKnownVisit, decideVisit, enterPrequeue, joinVisit, type CookieChanges, type QueueStatus, type Visit, type VisitDeps, type VisitorCookies } from './visit.js';
@@ -74,14 +75,14 @@ export function applyCookies(c: Context, headers: Headers, roomId: string, chang
 }
 
 function urlWithLang(c: Context, lang: string): string {
-  const url = new URL(c.req.url);
+  const url = new URL(safeLocalPath(returnTo(c)), 'http://sanh.invalid');
   url.searchParams.set('lang', lang);
   return `${url.pathname}${url.search}`;
 }
 
 function returnTo(c: Context): string {
   const url = new URL(c.req.url);
-  return `${url.pathname}${url.search}`;
+  return safeLocalPath(`${url.pathname}${url.search}`);
 }
 
 /** The notice a queued visitor's page carries: the visit's own (store outage), else the room's mode. */
@@ -222,7 +223,7 @@ async function letThrough(c: Context<SanhEnv>, next: Next, roomId: string, state
  * line. Returns the visit, or a response the visitor must see first (the challenge).
  */
 async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConfig, now: number): Promise<Visit | Response> {
-  await enforceLimit(deps, 'join', room, deps.clientAddress(c) ?? 'unknown');
+  await enforceLimit(deps, 'join', room, clientKey(deps.clientAddress(c)));
   let clearProof: string | undefined;
   if (room.challenge?.enabled && deps.challenge) {
     const proof = await deps.challenge.redeemProof(c, room);
@@ -231,7 +232,9 @@ async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConf
   }
   if (clearProof) c.header('set-cookie', clearProof, { append: true });
   const phase = phaseAt(room, now);
-  return phase.kind === 'prequeue' ? enterPrequeue(deps, room, phase.event) : joinVisit(deps, room);
+  if (phase.kind === 'prequeue') return enterPrequeue(deps, room, phase.event);
+  if (mayNeedDraw(room, now)) await drawDueLotteries(deps.store, room, now).catch(() => undefined);
+  return joinVisit(deps, room);
 }
 
 /**
@@ -254,7 +257,7 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
       return;
     }
     c.set('sanhRoom', room.id);
-    if (room.bypass && bypassReason(room, { path, clientAddress: deps.clientAddress(c), header: (name) => c.req.header(name) })) {
+    if (room.bypass && bypassReason(room, { method: c.req.method, path, clientAddress: deps.clientAddress(c), header: (name) => c.req.header(name) })) {
       count(counters.bypass, room.id);
       return letThrough(c, next, room.id, 'bypass');
     }

@@ -64,8 +64,15 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const rooms = createRoomMatcher(options.rooms);
-  const snapshots = createSnapshotLoop({ rooms, store: options.store, intervalMs: options.snapshotIntervalMs ?? 250, clock, logger });
   const activity = createActivityTracker({ rooms, store: options.store, clock, logger });
+  const snapshots = createSnapshotLoop({
+    rooms,
+    store: options.store,
+    intervalMs: options.snapshotIntervalMs ?? 250,
+    clock,
+    logger,
+    onResumed: () => void activity.flush(),
+  });
   const counters: GateCounters = { passthrough: new Map(), bypass: new Map() };
   const challenge = createChallengeService({ rooms, keyRing: options.keyRing, once: options.once ?? createMemoryOnceStore({ clock }), clock });
   const deps: GateDeps = {

@@ -57,14 +57,14 @@ export function createMemoryWaitingRoomStore(options: { clock?: Clock } = {}): W
       core.release(room(roomId, limits, now), limits, now, visitorId);
     },
     async enterLottery(roomId, eventId, entry, seedCandidate) {
-      return { seed: core.enterLottery(anyRoom(roomId), eventId, entry, seedCandidate) };
+      return core.enterLottery(anyRoom(roomId), eventId, entry, seedCandidate);
     },
     async lotteryRecord(roomId, eventId) {
       const lottery = rooms.get(roomId)?.lotteries.get(eventId);
-      return { seed: lottery?.seed, entries: [...(lottery?.entries ?? [])], drawn: lottery?.tickets !== undefined };
+      return { seed: lottery?.seed || undefined, entries: [...(lottery?.entries ?? [])], drawn: lottery?.tickets !== undefined };
     },
     async drawLottery(roomId, limits, eventId, order) {
-      core.drawLottery(room(roomId, limits, clock()), clock(), eventId, order);
+      return core.drawLottery(room(roomId, limits, clock()), clock(), eventId, order);
     },
     async lotteryPlace(roomId, eventId, entry) {
       const state = rooms.get(roomId);

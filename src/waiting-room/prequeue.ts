@@ -34,11 +34,12 @@ export async function newEntry(
   deps: { store: WaitingRoomStore; tokens: WaitingRoomTokens; clock: () => number },
   room: RoomConfig,
   event: ScheduledEvent,
-): Promise<{ ticket: Ticket; token: string; commitment: string }> {
+): Promise<{ ticket: Ticket; token: string; commitment: string } | undefined> {
   const visitor = randomId();
   const entry = randomId(9);
   const keepSeconds = Math.ceil((event.opensAt - deps.clock() + LOTTERY_HONOURED_MS) / 1000);
-  const { seed } = await deps.store.enterLottery(room.id, event.id, entry, randomId(24), keepSeconds);
+  const { seed, recorded } = await deps.store.enterLottery(room.id, event.id, entry, randomId(24), keepSeconds);
+  if (!recorded) return undefined;
   const expiresAt = Math.floor((event.opensAt + LOTTERY_HONOURED_MS) / 1000);
   const ticket: Ticket = { kind: 'ticket', room: room.id, visitor, number: 0, epoch: '-', expiresAt, lottery: { event: event.id, entry } };
   const { kind: _kind, ...unsigned } = ticket;
@@ -46,19 +47,36 @@ export async function newEntry(
   return { ticket, token, commitment: await commitmentOf(room.id, event.id, seed) };
 }
 
+/** Lotteries each store is known to have drawn, shared by the snapshot loop and the gate. */
+const drawnByStore = new WeakMap<WaitingRoomStore, Set<string>>();
+
 /**
  * Draws every lottery of `room` whose opening has come and that this instance has not yet seen
- * drawn. Any instance may draw; the store keeps the first draw, and every instance computes the
- * same order from the same seed and entries.
+ * drawn. Any instance may draw; the store keeps the first draw, every instance computes the same
+ * order from the same seed and entries, and a draw computed from a stale entry list is refused by
+ * the store and computed again. The gate calls it before seating anyone after an opening, so
+ * nobody who arrives at the opening gets ahead of the pre-queue.
  */
-export async function drawDueLotteries(store: WaitingRoomStore, room: RoomConfig, now: number, drawn: Set<string>): Promise<void> {
+export async function drawDueLotteries(store: WaitingRoomStore, room: RoomConfig, now: number): Promise<void> {
+  let drawn = drawnByStore.get(store);
+  if (!drawn) {
+    drawn = new Set();
+    drawnByStore.set(store, drawn);
+  }
   for (const event of scheduledEvents(room)) {
     const key = `${room.id} ${event.id}`;
     if (!event.hasPreQueue || drawn.has(key) || now < event.opensAt || now > event.opensAt + LOTTERY_HONOURED_MS) continue;
-    const record = await store.lotteryRecord(room.id, event.id);
-    if (!record.drawn && record.seed !== undefined) {
-      await store.drawLottery(room.id, limitsOf(room, now), event.id, await lotteryOrder(record.seed, record.entries));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const record = await store.lotteryRecord(room.id, event.id);
+      if (record.drawn) break;
+      const order = record.seed === undefined ? [] : await lotteryOrder(record.seed, record.entries);
+      if ((await store.drawLottery(room.id, limitsOf(room, now), event.id, order)) === 'drawn') break;
     }
     drawn.add(key);
   }
+}
+
+/** True when `room` has a pre-queue event whose opening has come and that may not be drawn yet. */
+export function mayNeedDraw(room: RoomConfig, now: number): boolean {
+  return scheduledEvents(room).some((event) => event.hasPreQueue && now >= event.opensAt && now <= event.opensAt + LOTTERY_HONOURED_MS);
 }

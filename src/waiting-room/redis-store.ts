@@ -67,7 +67,7 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
 
   return {
     async tick(roomId, limits): Promise<RoomSnapshot> {
-      const [epoch, frontier, nextTicket, active, tokens, admittedTotal, at, abandonedTotal, returned] = asArray(
+      const [epoch, frontier, nextTicket, active, tokens, admittedTotal, at, abandonedTotal, returned, resumedAt] = asArray(
         await scripts.tick.run(client, keysOf(roomId), argsOf(roomId, limits)),
         'tick',
       );
@@ -82,6 +82,7 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
         abandonedTotal: Number(abandonedTotal),
         returned: Number(returned),
         at: Number(at),
+        ...(Number(resumedAt) > 0 ? { resumedAt: Number(resumedAt) } : {}),
       };
       return { ...snapshot, waiting: snapshot.nextTicket - 1 - snapshot.frontier };
     },
@@ -92,6 +93,8 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
         'join',
       );
       if (kind === 1) return { kind: 'admitted', epoch: String(epoch) };
+      const line = lines.get(roomId);
+      if (line && line.epoch === String(epoch) && Number(ticket) >= line.nextTicket) line.nextTicket = Number(ticket) + 1;
       return { kind: 'queued', epoch: String(epoch), ticket: Number(ticket), position: Number(position) };
     },
 
@@ -127,8 +130,11 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
 
     async enterLottery(roomId, eventId, entry, seedCandidate, keepSeconds) {
       const keys = lotteryKeys(prefix, roomId, eventId);
-      const seed = await scripts.lotteryEnter.run(client, [keys.meta, keys.entries], [entry, seedCandidate, Math.max(60, Math.ceil(keepSeconds))]);
-      return { seed: String(seed) };
+      const [seed, recorded] = asArray(
+        await scripts.lotteryEnter.run(client, [keys.meta, keys.entries], [entry, seedCandidate, Math.max(60, Math.ceil(keepSeconds))]),
+        'lottery-enter',
+      );
+      return { seed: String(seed), recorded: recorded === 1 };
     },
 
     async lotteryRecord(roomId, eventId) {
@@ -139,7 +145,13 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
 
     async drawLottery(roomId, limits, eventId, order) {
       const keys = lotteryKeys(prefix, roomId, eventId);
-      await scripts.lotteryDraw.run(client, [...keysOf(roomId), keys.meta, keys.entries, keys.tickets], [...argsOf(roomId, limits), LOTTERY_KEEP_SECONDS, ...order]);
+      const distinct = [...new Set(order)];
+      const given = await scripts.lotteryDraw.run(
+        client,
+        [...keysOf(roomId), keys.meta, keys.entries, keys.tickets],
+        [...argsOf(roomId, limits), LOTTERY_KEEP_SECONDS, distinct.length, ...distinct],
+      );
+      return given === -1 ? 'changed' : 'drawn';
     },
 
     async lotteryPlace(roomId, eventId, entry) {
@@ -151,8 +163,7 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
       ]);
       if (number && epoch) return { kind: 'ticket', number: Number(number), epoch };
       if (drawn === '1') return { kind: 'unknown' };
-      const entries = await client.lrange(keys.entries, 0, -1);
-      return entries.includes(entry) ? { kind: 'pending' } : { kind: 'unknown' };
+      return (await client.lpos(keys.entries, entry)) === null ? { kind: 'unknown' } : { kind: 'pending' };
     },
 
     async ping() {

@@ -3,6 +3,7 @@ import type { RoomConfig } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
 import type { SanhEnv } from '../platform/http.js';
 import { applyCookies, cookiesFromHeader, enforceLimit, statusBody, statusJson, visitorCookies, type GateDeps, type StatusBody } from './gate.js';
+import { clientKey } from './bypass.js';
 import { LOTTERY_ALGORITHM, lotteryOrder, sha256Hex } from './lottery.js';
 import { scheduledEvents } from './schedule.js';
 import { cookieNames, decideKnownVisit, decideVisit, type Visit } from './visit.js';
@@ -46,15 +47,21 @@ export function waitingRoomRoutes(deps: GateDeps): Hono<SanhEnv> {
     const room = statusRoom(deps, c.req.query('room'), c.req.header('cookie') ?? '');
     c.set('sanhRoom', room.id);
     const cookies = visitorCookies(c, room.id);
-    const visit = decideKnownVisit(deps, room, cookies) ?? (await decideVisit(deps, room, cookies, false));
-    await enforceLimit(deps, 'status', room, pollerKey(visit, deps.clientAddress(c)));
-    return statusResponse(c, visit);
+    const known = decideKnownVisit(deps, room, cookies);
+    const unverified = cookies.ticket ?? cookies.pass;
+    await enforceLimit(deps, 'status', room, known ? pollerKey(known, undefined) : (unverified ?? clientKey(deps.clientAddress(c))));
+    return statusResponse(c, known ?? (await decideVisit(deps, room, cookies, false)));
   });
 
+  const drawnReports = new Map<string, Awaited<ReturnType<typeof lotteryReport>>>();
   app.get('/lottery', async (c) => {
     const room = statusRoom(deps, c.req.query('room'), '');
     c.set('sanhRoom', room.id);
-    return c.json(await lotteryReport(deps, room, c.req.query('event'), deps.clock()), 200, { 'cache-control': 'no-store' });
+    await enforceLimit(deps, 'status', room, clientKey(deps.clientAddress(c)));
+    const key = `${room.id} ${c.req.query('event') ?? ''}`;
+    const report = drawnReports.get(key) ?? (await lotteryReport(deps, room, c.req.query('event'), deps.clock()));
+    if (report.drawn && drawnReports.size < 1000) drawnReports.set(key, report);
+    return c.json(report, 200, { 'cache-control': report.drawn ? 'public, max-age=300' : 'no-store' });
   });
 
   app.get('/health', (c) => c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' }));

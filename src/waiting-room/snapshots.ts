@@ -34,11 +34,13 @@ export function createSnapshotLoop(options: {
   intervalMs: number;
   clock: () => number;
   logger: Logger;
+  /** Called once per resume when the store says it resumed a room's line after losing its data. */
+  onResumed?: (roomId: string) => void;
 }): SnapshotLoop {
   const { rooms, store, intervalMs, clock, logger } = options;
+  const resumesSeen = new Map<string, number>();
   const views = new Map<string, RoomView>();
   const meters = new Map<string, RateMeter>();
-  const drawnLotteries = new Set<string>();
   let timer: ReturnType<typeof setInterval> | undefined;
   let running: Promise<void> | undefined;
   let failing = false;
@@ -46,8 +48,13 @@ export function createSnapshotLoop(options: {
   async function refreshRoom(roomId: string): Promise<void> {
     const room = rooms.byId(roomId);
     if (!room) return;
-    await drawDueLotteries(store, room, clock(), drawnLotteries);
+    await drawDueLotteries(store, room, clock());
     const snapshot = await store.tick(roomId, limitsOf(room, clock()));
+    if (snapshot.resumedAt !== undefined && resumesSeen.get(roomId) !== snapshot.resumedAt) {
+      resumesSeen.set(roomId, snapshot.resumedAt);
+      logger.warn('the store lost the line and resumed it from this instance\'s last view; sending sessions back', { room: roomId });
+      options.onResumed?.(roomId);
+    }
     const meter = observe(meters.get(roomId) ?? newRateMeter(), snapshot);
     meters.set(roomId, meter);
     views.set(roomId, { snapshot, ratePerSecond: admissionRate(meter), receivedAt: clock() });

@@ -34,12 +34,16 @@ export interface WaitingRoomStore {
   adopt(roomId: string, limits: RoomLimits, visitorIds: readonly string[]): Promise<void>;
   /** Frees a visitor's slot at once. */
   release(roomId: string, limits: RoomLimits, visitorId: string): Promise<void>;
-  /** Records a pre-queue entry for an event; the first seed offered is kept and returned. */
-  enterLottery(roomId: string, eventId: string, entry: string, seedCandidate: string, keepSeconds: number): Promise<{ seed: string }>;
+  /** Records a pre-queue entry for an event (not once drawn: `recorded` false); the first seed offered is kept and returned. */
+  enterLottery(roomId: string, eventId: string, entry: string, seedCandidate: string, keepSeconds: number): Promise<{ seed: string; recorded: boolean }>;
   /** Reads an event's lottery: seed, entries in arrival order, whether it was drawn. */
   lotteryRecord(roomId: string, eventId: string): Promise<LotteryRecord>;
-  /** Draws once: the entries take tickets in `order`, behind everyone already in line. */
-  drawLottery(roomId: string, limits: RoomLimits, eventId: string, order: readonly string[]): Promise<void>;
+  /**
+   * Draws once: the entries take tickets in `order`, behind everyone already in line, and the
+   * lottery is closed to new entries. `changed` (nothing drawn) when the store holds a different
+   * number of entries than `order` was computed from: read again and retry.
+   */
+  drawLottery(roomId: string, limits: RoomLimits, eventId: string, order: readonly string[]): Promise<'drawn' | 'changed'>;
   /** The place an entry was given by the draw. */
   lotteryPlace(roomId: string, eventId: string, entry: string): Promise<LotteryPlace>;
   /** Resolves when the store answers; throws otherwise. */

@@ -204,6 +204,7 @@ export async function enterPrequeue(deps: VisitDeps, room: RoomConfig, event: Sc
   } catch (error) {
     return outageVisit(deps, room, undefined, error);
   }
+  if (!entry) return joinVisit(deps, room);
   return {
     state: 'prequeue',
     room,
@@ -244,7 +245,8 @@ const OUTAGE_POLL_SECONDS = 10;
 
 /**
  * The store could not be reached. The policy, per room:
- * - a ticket the last snapshot shows called (its slot was reserved before the outage) is admitted;
+ * - a ticket the last snapshot shows called recently (within the last `maxActive` calls, so its
+ *   slot was held before the outage) is admitted; older tickets are treated like anyone else;
  * - with `onStoreFailure: "open"`, anyone else is admitted while this instance's fallback share
  *   allows (`StoreFallback`); those sessions are handed to the store when it returns (`adopt`);
  * - otherwise the visitor is seated on the waiting page: a ticket holder keeps their ticket and
@@ -256,7 +258,12 @@ function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefin
   deps.logger?.warn('store unreachable: deciding this visit by the store-failure policy', { room: room.id, policy: room.onStoreFailure, error: String(error) });
   const now = deps.clock();
   const view = deps.snapshots.view(room.id);
-  const called = ticket !== undefined && view !== undefined && view.snapshot.epoch === ticket.epoch && ticket.number <= view.snapshot.frontier;
+  const called =
+    ticket !== undefined &&
+    view !== undefined &&
+    view.snapshot.epoch === ticket.epoch &&
+    ticket.number <= view.snapshot.frontier &&
+    ticket.number > view.snapshot.frontier - limitsOf(room, now).maxActive;
   if (called || deps.fallback.take(room, now)) {
     const visitor = ticket?.visitor ?? randomId();
     deps.activity.adopt(room.id, visitor);

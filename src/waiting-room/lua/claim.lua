@@ -2,7 +2,8 @@
   claim: a ticket holder asks whether their turn has come. A called ticket's reservation becomes
   the visitor's session; a lapsed ticket is admitted if a slot and a token are free now, else it
   stays first in line; a ticket of another epoch or long expired is unknown. In a line resumed after
-  Redis lost its data, a signed ticket past the remembered end is proof it was issued: the line grows to it.
+  Redis lost its data, a signed ticket past the remembered end is proof it was issued: the line grows to it;
+  and a called ticket whose held slot was lost with the data counts as lapsed (first in line).
   A skipped (abandoned) or lapsed ticket whose holder is back but finds no free slot joins the
   returned list, served before the next new ticket.
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10] ticket number  ARGV[11] ticket epoch
@@ -36,7 +37,8 @@ else
   else
     local skipped = getSeen(ticket) == SKIPPED
     local returned = redis.call('ZSCORE', KEYS[5], member)
-    if not skipped and not returned and not redis.call('ZSCORE', KEYS[3], member) then
+    local lapsed = redis.call('ZSCORE', KEYS[3], member) or recentlyRestored(room, limits, now)
+    if not skipped and not returned and not lapsed then
       result = { 3 }
     elseif not returned and canAdmitNow(room, limits) then
       redis.call('ZREM', KEYS[3], member)

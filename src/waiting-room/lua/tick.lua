@@ -2,7 +2,8 @@
   tick: advances the line (frees idle slots and no-shows, refills tokens, calls tickets) and reads
   the room for the status snapshot.
   KEYS/ARGV: as in includes/room.lua.
-  Returns: { epoch, frontier, nextTicket, active, tokens (string), admittedTotal, nowMs, abandonedTotal, returned }
+  Returns: { epoch, frontier, nextTicket, active, tokens (string), admittedTotal, nowMs, abandonedTotal, returned,
+    resumedAt (ms, 0 unless the line was resumed within the last idle period) }
 ]]
 -- @include room
 local limits = readLimits()
@@ -10,4 +11,4 @@ local now = nowMs()
 local room = settle(limits, now)
 saveRoom(room)
 return { room.epoch, room.frontier, room.nextTicket, room.active, string.format('%.17g', room.tokens), room.admittedTotal, now, room.abandonedTotal,
-  redis.call('ZCARD', KEYS[5]) }
+  redis.call('ZCARD', KEYS[5]), recentlyRestored(room, limits, now) and room.restoredAt or 0 }

@@ -93,8 +93,14 @@ local function reserve(room, member, reservedUntil)
   room.active = room.active + 1
 end
 
+-- After a line is resumed, nobody is called for a few seconds: each instance sends its admitted
+-- visitors' sessions back first (it flushes as soon as its tick sees the resume), so the free
+-- slots are counted right.
+local RESUME_GRACE_MS = 3000
+
 local function advance(room, limits, now)
   if not limits.admitting then return end
+  if room.restoredAt and now - room.restoredAt < RESUME_GRACE_MS then return end
   local budget = math.min(math.floor(room.tokens), limits.maxActive - room.active)
   if budget <= 0 then return end
   local reservedUntil = int(now + limits.noShowMs)
