@@ -51,11 +51,22 @@ export function createMemoryOnceStore(options: { clock?: Clock; maxEntries?: num
   };
 }
 
-/** In Redis (`SET <prefix>:once:<key> 1 NX PX <ttl>`), shared by every instance. */
-export function createRedisOnceStore(client: Redis | Cluster, keyPrefix: string): OnceStore {
+/**
+ * In Redis (`SET <prefix>:once:<key> 1 NX PX <ttl>`), shared by every instance. While Redis
+ * cannot answer, marks go to `fallback` (default: this process's memory), so a token is still
+ * spent once per instance; a mark made there is not seen by Redis when it is back.
+ */
+export function createRedisOnceStore(client: Redis | Cluster, keyPrefix: string, options: { fallback?: OnceStore } = {}): OnceStore {
+  const fallback = options.fallback ?? createMemoryOnceStore();
   return {
     async useOnce(key, ttlMs) {
-      return (await client.set(onceKey(keyPrefix, key), '1', 'PX', wholeMs(ttlMs), 'NX')) === 'OK';
+      let answer: string | null;
+      try {
+        answer = await client.set(onceKey(keyPrefix, key), '1', 'PX', wholeMs(ttlMs), 'NX');
+      } catch {
+        return fallback.useOnce(key, ttlMs);
+      }
+      return answer === 'OK';
     },
   };
 }
