@@ -3,99 +3,160 @@ import { randomId } from '../../platform/random-id.js';
 import { createTokenSigner } from '../../platform/signed-token.js';
 
 /**
- * The join challenge's tokens, pure apart from the clock passed in. A puzzle asks for a counter
- * such that SHA-256 of `<puzzle token>:<counter>` starts with `bits` zero bits (about 2^bits
- * hashes of work in the browser); without JavaScript the visitor instead waits until
- * `notBefore`. Solving it earns a proof, good for one join in one room until it expires.
+ * The join challenge's puzzle and proof, pure apart from the key ring and the randomness of ids:
+ * every check takes `now`. Runs on Web APIs alone (Web Crypto), so also on Cloudflare Workers.
+ *
+ * A puzzle is carried in a signed token. Its solution is a counter (decimal, no leading zeros)
+ * such that SHA-256 of `<puzzle token>:<counter>` starts with at least `difficultyBits` zero
+ * bits: about 2^difficultyBits hashes of work for the browser, one for the server. Without
+ * JavaScript the visitor instead waits until `notBefore` and presses a button. A solved puzzle
+ * earns a proof (also a signed token), good for one join in one room until it expires.
  */
 export interface Puzzle {
-  kind: 'puzzle';
-  room: string;
+  /** Random; spent in the OnceStore when the puzzle is solved, so it is solved once. */
   id: string;
-  bits: number;
-  /** Seconds since the epoch before which the no-JavaScript path is refused. */
+  room: string;
+  difficultyBits: number;
+  /** Times in ms since the epoch. */
+  issuedAt: number;
+  /** Before this, the no-JavaScript answer ("I waited") is refused. */
   notBefore: number;
   expiresAt: number;
 }
 
-/** A solved challenge, carried in the `sanh_proof_<room>` cookie until the visitor joins. */
+/** A solved challenge: one join in `room` before `expiresAt` (ms since the epoch). */
 export interface Proof {
-  kind: 'proof';
-  room: string;
+  /** Random; spent in the OnceStore when the proof is redeemed. */
   id: string;
+  room: string;
   expiresAt: number;
 }
 
-type ChallengeToken = Puzzle | Proof;
-
-function parse(value: unknown): ChallengeToken | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v.r !== 'string' || typeof v.i !== 'string' || typeof v.e !== 'number') return undefined;
-  if (v.k === 'q' && typeof v.b === 'number' && typeof v.n === 'number') {
-    return { kind: 'puzzle', room: v.r, id: v.i, bits: v.b, notBefore: v.n, expiresAt: v.e };
-  }
-  if (v.k === 'p') return { kind: 'proof', room: v.r, id: v.i, expiresAt: v.e };
-  return undefined;
+/** A room's challenge settings (`rooms[].challenge` in the configuration). */
+export interface PuzzleSettings {
+  difficultyBits: number;
+  noScriptWaitSeconds: number;
+  ttlSeconds: number;
 }
 
-function serialize(token: ChallengeToken): unknown {
-  if (token.kind === 'puzzle') return { k: 'q', r: token.room, i: token.id, b: token.bits, n: token.notBefore, e: token.expiresAt };
-  return { k: 'p', r: token.room, i: token.id, e: token.expiresAt };
+/** What the visitor sends back: a counter found by the page's script, or (without JavaScript) that they waited. */
+export type Answer = { counter: string } | { waited: true };
+
+/** Why an answer is refused (`too-early`: the no-JavaScript wait is not over, `remainingMs` to go). */
+export type Verdict = { ok: true } | { ok: false; reason: 'expired' | 'wrong' } | { ok: false; reason: 'too-early'; remainingMs: number };
+
+/** A new puzzle for `room`, issued at `now`. */
+export function createPuzzle(room: string, settings: PuzzleSettings, now: number): Puzzle {
+  return {
+    id: randomId(12),
+    room,
+    difficultyBits: settings.difficultyBits,
+    issuedAt: now,
+    notBefore: now + settings.noScriptWaitSeconds * 1000,
+    expiresAt: now + settings.ttlSeconds * 1000,
+  };
+}
+
+/** A new proof for `room`, valid `ttlSeconds` from `now`. */
+export function createProof(room: string, ttlSeconds: number, now: number): Proof {
+  return { id: randomId(12), room, expiresAt: now + ttlSeconds * 1000 };
+}
+
+/** True when `proof` buys a join in `room` at `now` (the OnceStore decides whether it is still unspent). */
+export function proofValid(proof: Proof, room: string, now: number): boolean {
+  return proof.room === room && now < proof.expiresAt;
 }
 
 /** Leading zero bits of a byte string. */
 export function leadingZeroBits(bytes: Uint8Array): number {
   let bits = 0;
   for (const byte of bytes) {
-    if (byte === 0) {
-      bits += 8;
-      continue;
-    }
-    return bits + Math.clz32(byte) - 24;
+    if (byte !== 0) return bits + Math.clz32(byte) - 24;
+    bits += 8;
   }
   return bits;
 }
 
-/** True when `counter` solves the puzzle carried by `token`. */
-export async function solves(token: string, counter: string, bits: number): Promise<boolean> {
-  if (!/^\d{1,15}$/.test(counter)) return false;
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${token}:${counter}`)));
-  return leadingZeroBits(digest) >= bits;
+const COUNTER = /^(0|[1-9]\d{0,14})$/;
+const encoder = new TextEncoder();
+
+/** True when `counter` (as sent) solves the puzzle in `puzzleToken` at `difficultyBits`. */
+export async function meetsDifficulty(puzzleToken: string, counter: string, difficultyBits: number): Promise<boolean> {
+  if (!COUNTER.test(counter)) return false;
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(`${puzzleToken}:${counter}`));
+  return leadingZeroBits(new Uint8Array(digest)) >= difficultyBits;
 }
 
-/** Signs and reads puzzles and proofs. */
+/**
+ * Checks an answer to `puzzle` (read from `puzzleToken`) at `now`: refused once expired; a
+ * counter must meet the difficulty; "I waited" only counts from `notBefore`. Says nothing of
+ * whether the puzzle was solved before: that is the OnceStore's part.
+ */
+export async function checkAnswer(puzzle: Puzzle, puzzleToken: string, answer: Answer, now: number): Promise<Verdict> {
+  if (now >= puzzle.expiresAt) return { ok: false, reason: 'expired' };
+  if ('waited' in answer) {
+    return now >= puzzle.notBefore ? { ok: true } : { ok: false, reason: 'too-early', remainingMs: puzzle.notBefore - now };
+  }
+  return (await meetsDifficulty(puzzleToken, answer.counter, puzzle.difficultyBits)) ? { ok: true } : { ok: false, reason: 'wrong' };
+}
+
+/** Finds the smallest counter from `from` that solves the puzzle (what the page does; for tests and measurements). */
+export async function solvePuzzle(puzzleToken: string, difficultyBits: number, from = 0): Promise<string> {
+  for (let counter = from; ; counter++) {
+    if (await meetsDifficulty(puzzleToken, String(counter), difficultyBits)) return String(counter);
+  }
+}
+
+type ChallengeToken = ({ kind: 'puzzle' } & Puzzle) | ({ kind: 'proof' } & Proof);
+
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 64;
+
+function parseToken(value: unknown): ChallengeToken | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (!isId(v.i) || !isId(v.r) || !isTime(v.e)) return undefined;
+  if (v.k === 'p') return { kind: 'proof', id: v.i, room: v.r, expiresAt: v.e };
+  if (v.k === 'q' && isTime(v.t) && isTime(v.n) && typeof v.b === 'number' && Number.isInteger(v.b) && v.b >= 0 && v.b <= 256) {
+    return { kind: 'puzzle', id: v.i, room: v.r, difficultyBits: v.b, issuedAt: v.t, notBefore: v.n, expiresAt: v.e };
+  }
+  return undefined;
+}
+
+function toWire(token: ChallengeToken): Record<string, unknown> {
+  if (token.kind === 'proof') return { k: 'p', i: token.id, r: token.room, e: token.expiresAt };
+  return { k: 'q', i: token.id, r: token.room, b: token.difficultyBits, t: token.issuedAt, n: token.notBefore, e: token.expiresAt };
+}
+
+/**
+ * Signs and reads puzzles and proofs, with a key derived for the join challenge alone. Reading
+ * checks authenticity and kind only, not time: expiry is for `checkAnswer` and `proofValid`,
+ * so an expired puzzle can be told apart from a forged one (and still names its room).
+ */
 export interface ChallengeTokens {
-  issuePuzzle(room: string, bits: number, noScriptWaitSeconds: number, ttlSeconds: number, now: number): Promise<{ puzzle: Puzzle; token: string }>;
-  readPuzzle(token: string | undefined, room: string): Promise<Puzzle | undefined>;
-  issueProof(room: string, ttlSeconds: number, now: number): Promise<string>;
-  readProof(token: string | undefined, room: string): Promise<Proof | undefined>;
+  signPuzzle(puzzle: Puzzle): Promise<string>;
+  readPuzzle(token: string | undefined): Promise<Puzzle | undefined>;
+  signProof(proof: Proof): Promise<string>;
+  readProof(token: string | undefined): Promise<Proof | undefined>;
 }
 
-/** Creates the challenge token codec on the key ring (its own derived key). */
-export function createChallengeTokens(ring: KeyRing, clock: () => number): ChallengeTokens {
-  const signer = createTokenSigner<ChallengeToken>({
-    ring,
-    purpose: 'join-challenge',
-    parse,
-    serialize,
-    accept: (token) => token.expiresAt * 1000 > clock(),
-    cacheSize: 1_000,
-  });
+/** Creates the challenge token codec on the key ring. */
+export function createChallengeTokens(ring: KeyRing): ChallengeTokens {
+  const signer = createTokenSigner<ChallengeToken>({ ring, purpose: 'join-challenge', parse: parseToken, serialize: toWire, accept: () => true, cacheSize: 2_000 });
   return {
-    async issuePuzzle(room, bits, noScriptWaitSeconds, ttlSeconds, now) {
-      const seconds = Math.floor(now / 1000);
-      const puzzle: Puzzle = { kind: 'puzzle', room, id: randomId(12), bits, notBefore: seconds + noScriptWaitSeconds, expiresAt: seconds + ttlSeconds };
-      return { puzzle, token: await signer.sign(puzzle) };
-    },
-    async readPuzzle(token, room) {
+    signPuzzle: (puzzle) => signer.sign({ kind: 'puzzle', ...puzzle }),
+    signProof: (proof) => signer.sign({ kind: 'proof', ...proof }),
+    async readPuzzle(token) {
       const read = await signer.verify(token);
-      return read?.kind === 'puzzle' && read.room === room ? read : undefined;
+      if (read?.kind !== 'puzzle') return undefined;
+      const { kind: _kind, ...puzzle } = read;
+      return puzzle;
     },
-    issueProof: (room, ttlSeconds, now) => signer.sign({ kind: 'proof', room, id: randomId(12), expiresAt: Math.floor(now / 1000) + ttlSeconds }),
-    async readProof(token, room) {
+    async readProof(token) {
       const read = await signer.verify(token);
-      return read?.kind === 'proof' && read.room === room ? read : undefined;
+      if (read?.kind !== 'proof') return undefined;
+      const { kind: _kind, ...proof } = read;
+      return proof;
     },
   };
 }
