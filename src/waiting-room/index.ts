@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../platform/logger.js';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
 import { waitingRoomGate, type ClientLimiter, type GateCounters, type GateDeps } from './gate.js';
 import { createMemoryOnceStore, type OnceStore } from './challenge/once-store.js';
-import { createChallengeService } from './challenge/service.js';
+import { createChallengeService } from './challenge/routes.js';
 import { createStoreFallback } from './fallback.js';
 import { createClientLimiter } from './client-limits.js';
 import { createRoomMatcher } from './rooms.js';
