@@ -1,3 +1,4 @@
+import type { RoomConfig } from '../config/schema.js';
 import type { Logger } from '../platform/logger.js';
 import { limitsOf, type RoomMatcher } from './rooms.js';
 import type { WaitingRoomStore } from './store.js';
@@ -27,6 +28,44 @@ export interface ActivityTracker {
 /** Visitors renewed per store call, so one script never holds Redis for long. */
 const TOUCH_BATCH = 500;
 
+/**
+ * Items noted per room between flushes. `drain` hands each room's items to the store in chunks
+ * of `TOUCH_BATCH`; when a call fails, that room's items are put back for the next flush.
+ */
+function roomBatches<T>() {
+  let byRoom = new Map<string, Set<T>>();
+  function add(roomId: string, item: T): void {
+    let items = byRoom.get(roomId);
+    if (!items) {
+      items = new Set();
+      byRoom.set(roomId, items);
+    }
+    items.add(item);
+  }
+  return {
+    add,
+    of: (roomId: string): ReadonlySet<T> | undefined => byRoom.get(roomId),
+    delete: (roomId: string, item: T): void => void byRoom.get(roomId)?.delete(item),
+    async drain(rooms: RoomMatcher, send: (room: RoomConfig, chunk: T[]) => Promise<void>, failed: (roomId: string, error: unknown) => void): Promise<void> {
+      const batch = byRoom;
+      byRoom = new Map();
+      await Promise.all(
+        [...batch].map(async ([roomId, items]) => {
+          const room = rooms.byId(roomId);
+          if (!room) return;
+          const list = [...items];
+          try {
+            for (let start = 0; start < list.length; start += TOUCH_BATCH) await send(room, list.slice(start, start + TOUCH_BATCH));
+          } catch (error) {
+            failed(roomId, error);
+            for (const item of list) add(roomId, item);
+          }
+        }),
+      );
+    },
+  };
+}
+
 /** Creates the tracker. `flushIntervalMs` bounds how stale a session's activity can get in the store. */
 export function createActivityTracker(options: {
   rooms: RoomMatcher;
@@ -38,9 +77,9 @@ export function createActivityTracker(options: {
   const { rooms, store, clock, logger } = options;
   const shortestIdle = Math.min(...rooms.all().map((room) => Math.min(room.sessionIdleSeconds, room.abandonAfterSeconds)), 3600);
   const flushIntervalMs = options.flushIntervalMs ?? Math.min(15_000, Math.max(1_000, (shortestIdle * 1000) / 4));
-  let pending = new Map<string, Set<string>>();
-  let waiting = new Map<string, Set<number>>();
-  let adopted = new Map<string, Set<string>>();
+  const active = roomBatches<string>();
+  const waiting = roomBatches<number>();
+  const adopted = roomBatches<string>();
   const revoked = new Map<string, number>();
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -51,102 +90,35 @@ export function createActivityTracker(options: {
     revoked.set(key(roomId, visitorId), clock() + (room?.sessionIdleSeconds ?? 3600) * 1000);
   }
 
-  async function flushWaiting(): Promise<void> {
-    const batch = waiting;
-    waiting = new Map();
-    await Promise.all(
-      [...batch].map(async ([roomId, tickets]) => {
-        const room = rooms.byId(roomId);
-        if (!room) return;
-        const numbers = [...tickets];
-        try {
-          for (let start = 0; start < numbers.length; start += TOUCH_BATCH) {
-            await store.markSeen(roomId, limitsOf(room, clock()), numbers.slice(start, start + TOUCH_BATCH));
-          }
-        } catch (error) {
-          logger.warn('could not record that queued visitors are still there; will retry', { room: roomId, error: String(error) });
-          const again = waiting.get(roomId) ?? new Set<number>();
-          for (const ticket of numbers) again.add(ticket);
-          waiting.set(roomId, again);
-        }
-      }),
-    );
-  }
-
-  async function flushAdopted(): Promise<void> {
-    const batch = adopted;
-    adopted = new Map();
-    await Promise.all(
-      [...batch].map(async ([roomId, visitors]) => {
-        const room = rooms.byId(roomId);
-        if (!room) return;
-        try {
-          await store.adopt(roomId, limitsOf(room, clock()), [...visitors]);
-        } catch {
-          const again = adopted.get(roomId) ?? new Set<string>();
-          for (const visitorId of visitors) again.add(visitorId);
-          adopted.set(roomId, again);
-        }
-      }),
-    );
-  }
+  const warn = (message: string) => (roomId: string, error: unknown) => logger.warn(message, { room: roomId, error: String(error) });
 
   async function flush(): Promise<void> {
-    await flushAdopted();
-    await flushWaiting();
-    const batch = pending;
-    pending = new Map();
+    await adopted.drain(rooms, (room, ids) => store.adopt(room.id, limitsOf(room, clock()), ids), () => undefined);
+    await waiting.drain(
+      rooms,
+      (room, tickets) => store.markSeen(room.id, limitsOf(room, clock()), tickets),
+      warn('could not record that queued visitors are still there; will retry'),
+    );
     const now = clock();
     for (const [entry, until] of revoked) if (until <= now) revoked.delete(entry);
-    await Promise.all(
-      [...batch].map(async ([roomId, visitors]) => {
-        const room = rooms.byId(roomId);
-        if (!room) return;
-        try {
-          const waitingAdoption = adopted.get(roomId);
-          const ids = waitingAdoption ? [...visitors].filter((id) => !waitingAdoption.has(id)) : [...visitors];
-          for (let start = 0; start < ids.length; start += TOUCH_BATCH) {
-            const gone = await store.touch(roomId, limitsOf(room, clock()), ids.slice(start, start + TOUCH_BATCH));
-            for (const visitorId of gone) revoke(roomId, visitorId);
-          }
-        } catch (error) {
-          logger.warn('could not renew active sessions; will retry', { room: roomId, error: String(error) });
-          const again = pending.get(roomId) ?? new Set<string>();
-          for (const visitorId of visitors) again.add(visitorId);
-          pending.set(roomId, again);
-        }
-      }),
+    await active.drain(
+      rooms,
+      async (room, visitors) => {
+        const awaitingAdoption = adopted.of(room.id);
+        const ids = awaitingAdoption ? visitors.filter((id) => !awaitingAdoption.has(id)) : visitors;
+        for (const visitorId of await store.touch(room.id, limitsOf(room, clock()), ids)) revoke(room.id, visitorId);
+      },
+      warn('could not renew active sessions; will retry'),
     );
   }
 
   return {
-    note(roomId, visitorId) {
-      let visitors = pending.get(roomId);
-      if (!visitors) {
-        visitors = new Set();
-        pending.set(roomId, visitors);
-      }
-      visitors.add(visitorId);
-    },
-    adopt(roomId, visitorId) {
-      let visitors = adopted.get(roomId);
-      if (!visitors) {
-        visitors = new Set();
-        adopted.set(roomId, visitors);
-      }
-      visitors.add(visitorId);
-    },
-    noteWaiting(roomId, ticket) {
-      let tickets = waiting.get(roomId);
-      if (!tickets) {
-        tickets = new Set();
-        waiting.set(roomId, tickets);
-      }
-      tickets.add(ticket);
-    },
+    note: (roomId, visitorId) => active.add(roomId, visitorId),
+    adopt: (roomId, visitorId) => adopted.add(roomId, visitorId),
+    noteWaiting: (roomId, ticket) => waiting.add(roomId, ticket),
     async end(roomId, visitorId) {
       revoke(roomId, visitorId);
-      pending.get(roomId)?.delete(visitorId);
+      active.delete(roomId, visitorId);
       const room = rooms.byId(roomId);
       if (room) await store.release(roomId, limitsOf(room, clock()), visitorId);
     },

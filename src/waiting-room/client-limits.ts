@@ -1,11 +1,8 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
 import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
-import type { RoomConfig } from '../config/schema.js';
+import { clientLimitsSchema, type RoomConfig } from '../config/schema.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
-import type { ClientLimiter } from './gate.js';
-
-export type { ClientLimiter } from './gate.js';
 
 /** The outcome of taking one unit. */
 export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -15,8 +12,14 @@ const ALLOWED: LimitOutcome = { allowed: true };
 /** What a limit is counted on. */
 export type LimitKind = 'join' | 'status' | 'request';
 
-/** The limits a room applies when it sets no `clientLimits` of its own. */
-export const DEFAULT_CLIENT_LIMITS = { joinPerMinute: 120, statusPerMinute: 120 } as const;
+/** Per-client limits, as the gate and the status routes use them. */
+export interface ClientLimiter {
+  /** Takes one unit; answers at once (no promise) when the answer needs no store or library call. */
+  consume(kind: LimitKind, room: RoomConfig, clientKey: string): LimitOutcome | Promise<LimitOutcome>;
+}
+
+/** The limits a room applies when it sets no `clientLimits` of its own: the schema's defaults. */
+export const DEFAULT_CLIENT_LIMITS = clientLimitsSchema.parse({});
 
 /** The points of a limit the room does not set (`requestsPerMinute` has no default). */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;

@@ -1,4 +1,5 @@
 import type { RoomConfig } from '../config/schema.js';
+import type { RoomLimits } from './core.js';
 import { limitsOf } from './rooms.js';
 
 /**
@@ -11,8 +12,6 @@ import { limitsOf } from './rooms.js';
 export interface StoreFallback {
   /** Takes one local admission for `room` now; false when the policy or the bounds say no. */
   take(room: RoomConfig, now: number): boolean;
-  /** Visitors this instance admitted on its own and that are not yet known to the store. */
-  admittedCount(roomId: string, now: number): number;
 }
 
 interface Bucket {
@@ -25,8 +24,7 @@ interface Bucket {
 export function createStoreFallback(): StoreFallback {
   const buckets = new Map<string, Bucket>();
 
-  function bucketOf(room: RoomConfig, now: number): Bucket {
-    const limits = limitsOf(room, now);
+  function bucketOf(room: RoomConfig, limits: RoomLimits, now: number): Bucket {
     const burst = Math.max(1, limits.admitBurst * room.fallbackShare);
     let bucket = buckets.get(room.id);
     if (!bucket) {
@@ -42,18 +40,14 @@ export function createStoreFallback(): StoreFallback {
 
   return {
     take(room, now) {
-      if (room.onStoreFailure !== 'open' || !limitsOf(room, now).admitting) return false;
-      const bucket = bucketOf(room, now);
-      const cap = Math.max(1, Math.floor(limitsOf(room, now).maxActive * room.fallbackShare));
+      const limits = limitsOf(room, now);
+      if (room.onStoreFailure !== 'open' || !limits.admitting) return false;
+      const bucket = bucketOf(room, limits, now);
+      const cap = Math.max(1, Math.floor(limits.maxActive * room.fallbackShare));
       if (bucket.tokens < 1 || bucket.admitted.length >= cap) return false;
       bucket.tokens -= 1;
       bucket.admitted.push(now);
       return true;
-    },
-    admittedCount(roomId, now) {
-      const bucket = buckets.get(roomId);
-      if (!bucket) return 0;
-      return bucket.admitted.filter((at) => at > now - 24 * 3600 * 1000).length;
     },
   };
 }

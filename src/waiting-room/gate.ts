@@ -5,6 +5,7 @@ import type { RoomConfig } from '../config/schema.js';
 import { otherLang, type Lang } from '../platform/i18n.js';
 import { SanhError } from '../platform/errors.js';
 import { bypassReason, clientKey } from './bypass.js';
+import type { ClientLimiter, LimitKind } from './client-limits.js';
 import { renderWaitingPage, type WaitingNotice } from './page.js';
 import { statusUrlOf } from './pages/common.js';
 import { renderClosedPage } from './pages/closed.js';
@@ -74,15 +75,13 @@ export function applyCookies(c: Context, headers: Headers, roomId: string, chang
   }
 }
 
-function urlWithLang(c: Context, lang: string): string {
-  const url = new URL(safeLocalPath(returnTo(c)), 'http://sanh.invalid');
-  url.searchParams.set('lang', lang);
-  return `${url.pathname}${url.search}`;
-}
-
-function returnTo(c: Context): string {
+/** The page the visitor asked for (same-site only), and the same page in the other language. */
+function pageLinks(c: Context, lang: Lang): { returnTo: string; otherLangUrl: string } {
   const url = new URL(c.req.url);
-  return safeLocalPath(`${url.pathname}${url.search}`);
+  const back = safeLocalPath(`${url.pathname}${url.search}`);
+  const other = new URL(back, 'http://sanh.invalid');
+  other.searchParams.set('lang', otherLang(lang));
+  return { returnTo: back, otherLangUrl: `${other.pathname}${other.search}` };
 }
 
 /** The notice a queued visitor's page carries: the visit's own (store outage), else the room's mode. */
@@ -97,71 +96,84 @@ function noticeOf(visit: Visit & { state: 'queued' }, lang: Lang): WaitingNotice
   return undefined;
 }
 
-function pageHeaders(roomId: string, state: string, retryAfterSeconds: number): Headers {
-  return new Headers({ 'cache-control': 'no-store', 'retry-after': String(retryAfterSeconds), 'sanh-room': roomId, 'sanh-state': state });
-}
-
-/** The answer to a queued visitor: the waiting page, or the status JSON for JSON clients. */
-export function queuedResponse(c: Context<SanhEnv>, visit: Visit & { state: 'queued' }): Response {
-  const status: QueueStatus = visit.room.mode === 'paused' ? { ...visit.status, etaSeconds: null } : visit.status;
-  const headers = pageHeaders(visit.room.id, visit.room.mode === 'paused' ? 'paused' : 'queued', status.pollAfterSeconds);
-  applyCookies(c, headers, visit.room.id, visit.cookies);
+/**
+ * A 503 the gate answers itself, with `Retry-After`, `Sanh-Room` and `Sanh-State`: `json()` for
+ * JSON clients, otherwise `page(lang)` in the visitor's language.
+ */
+function gateAnswer(
+  c: Context<SanhEnv>,
+  head: { room: string; state: string; retryAfterSeconds: number; cookies?: CookieChanges },
+  json: () => string,
+  page: (lang: Lang) => string,
+): Response {
+  const headers = new Headers({ 'cache-control': 'no-store', 'retry-after': String(head.retryAfterSeconds), 'sanh-room': head.room, 'sanh-state': head.state });
+  if (head.cookies) applyCookies(c, headers, head.room, head.cookies);
   if (wantsJson(c)) {
     headers.set('content-type', 'application/json; charset=utf-8');
-    return new Response(statusJson(statusBody({ ...visit, status })), { status: 503, headers });
+    return new Response(json(), { status: 503, headers });
   }
   const lang = requestLang(c);
   headers.set('content-type', 'text/html; charset=utf-8');
   headers.set('content-language', lang);
-  const notice = noticeOf(visit, lang);
-  const html = renderWaitingPage({ lang, room: visit.room, status, returnTo: returnTo(c), otherLangUrl: urlWithLang(c, otherLang(lang)), ...(notice ? { notice } : {}) });
-  return new Response(html, { status: 503, headers });
+  return new Response(page(lang), { status: 503, headers });
+}
+
+/** The answer to a queued visitor: the waiting page, or the status JSON for JSON clients. */
+export function queuedResponse(c: Context<SanhEnv>, visit: Visit & { state: 'queued' }): Response {
+  const paused = visit.room.mode === 'paused';
+  const status: QueueStatus = paused ? { ...visit.status, etaSeconds: null } : visit.status;
+  return gateAnswer(
+    c,
+    { room: visit.room.id, state: paused ? 'paused' : 'queued', retryAfterSeconds: status.pollAfterSeconds, cookies: visit.cookies },
+    () => statusJson(statusBody({ ...visit, status })),
+    (lang) => {
+      const notice = noticeOf(visit, lang);
+      return renderWaitingPage({ lang, room: visit.room, status, ...pageLinks(c, lang), ...(notice ? { notice } : {}) });
+    },
+  );
 }
 
 /** The answer to a newcomer during an event's pre-queue: the countdown page, or the status JSON. */
 export function prequeueResponse(c: Context<SanhEnv>, visit: Visit & { state: 'prequeue' }, now: number): Response {
   const body = statusBody(visit);
-  const headers = pageHeaders(visit.room.id, 'prequeue', body.pollAfterSeconds ?? 10);
-  applyCookies(c, headers, visit.room.id, visit.cookies);
-  if (wantsJson(c)) {
-    headers.set('content-type', 'application/json; charset=utf-8');
-    return new Response(JSON.stringify({ ...body, opensAt: new Date(visit.event.opensAt).toISOString(), entry: visit.entry, commitment: visit.commitment ?? null }), { status: 503, headers });
-  }
-  const lang = requestLang(c);
-  headers.set('content-type', 'text/html; charset=utf-8');
-  headers.set('content-language', lang);
-  const html = renderCountdownPage({
-    lang,
-    room: visit.room,
-    opensAt: visit.event.opensAt,
-    now,
-    entry: visit.entry,
-    ...(visit.commitment ? { commitment: visit.commitment } : {}),
-    statusUrl: statusUrlOf(visit.room.id),
-    returnTo: returnTo(c),
-    otherLangUrl: urlWithLang(c, otherLang(lang)),
-  });
-  return new Response(html, { status: 503, headers });
+  return gateAnswer(
+    c,
+    { room: visit.room.id, state: 'prequeue', retryAfterSeconds: body.pollAfterSeconds ?? 10, cookies: visit.cookies },
+    () => JSON.stringify({ ...body, opensAt: new Date(visit.event.opensAt).toISOString(), entry: visit.entry, commitment: visit.commitment ?? null }),
+    (lang) =>
+      renderCountdownPage({
+        lang,
+        room: visit.room,
+        opensAt: visit.event.opensAt,
+        now,
+        entry: visit.entry,
+        ...(visit.commitment ? { commitment: visit.commitment } : {}),
+        statusUrl: statusUrlOf(visit.room.id),
+        ...pageLinks(c, lang),
+      }),
+  );
 }
 
 /** The answer while a room is closed: the closed page or a JSON error; nothing reaches the origin. */
 export function closedResponse(c: Context<SanhEnv>, room: RoomConfig, now: number): Response {
   const reopensAt = room.reopensAt ? Date.parse(room.reopensAt) : undefined;
-  const retryAfter = reopensAt !== undefined && reopensAt > now ? Math.min(3600, Math.ceil((reopensAt - now) / 1000)) : 300;
-  const headers = pageHeaders(room.id, 'closed', retryAfter);
-  const lang = requestLang(c);
-  const message = room.message?.[lang];
-  if (wantsJson(c)) {
-    headers.set('content-type', 'application/json; charset=utf-8');
-    const text = message ?? (lang === 'vi' ? 'Dịch vụ đang tạm đóng.' : 'This service is closed for now.');
-    const body = { error: { code: 'room_closed', message: text }, reopensAt: reopensAt === undefined ? null : new Date(reopensAt).toISOString() };
-    return new Response(JSON.stringify(body), { status: 503, headers });
-  }
-  headers.set('content-type', 'text/html; charset=utf-8');
-  headers.set('content-language', lang);
-  const html = renderClosedPage({ lang, room, ...(message ? { message } : {}), ...(reopensAt !== undefined ? { reopensAt } : {}), otherLangUrl: urlWithLang(c, otherLang(lang)), now });
-  return new Response(html, { status: 503, headers });
+  const retryAfterSeconds = reopensAt !== undefined && reopensAt > now ? Math.min(3600, Math.ceil((reopensAt - now) / 1000)) : 300;
+  return gateAnswer(
+    c,
+    { room: room.id, state: 'closed', retryAfterSeconds },
+    () => {
+      const lang = requestLang(c);
+      const message = room.message?.[lang] ?? (lang === 'vi' ? 'Dịch vụ đang tạm đóng.' : 'This service is closed for now.');
+      return JSON.stringify({ error: { code: 'room_closed', message }, reopensAt: reopensAt === undefined ? null : new Date(reopensAt).toISOString() });
+    },
+    (lang) => {
+      const message = room.message?.[lang];
+      const { otherLangUrl } = pageLinks(c, lang);
+      return renderClosedPage({ lang, room, ...(message ? { message } : {}), ...(reopensAt !== undefined ? { reopensAt } : {}), otherLangUrl, now });
+    },
+  );
 }
+
 /** Per-room counts of requests the gate let through without admission control. */
 export interface GateCounters {
   passthrough: Map<string, number>;
@@ -172,16 +184,6 @@ export interface GateCounters {
 export interface JoinChallenge {
   redeemProof(c: Context<SanhEnv>, room: RoomConfig): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
   challengeResponse(c: Context<SanhEnv>, room: RoomConfig): Promise<Response>;
-}
-
-/** Per-client limits, as the gate uses them (`client-limits.ts` builds them on rate-limiter-flexible). */
-export interface ClientLimiter {
-  /** Takes one unit; answers at once (no promise) when the answer needs no store or library call. */
-  consume(
-    kind: 'join' | 'status' | 'request',
-    room: RoomConfig,
-    clientKey: string,
-  ): { allowed: true } | { allowed: false; retryAfterSeconds: number } | Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
 }
 
 /** What the gate needs. */
@@ -200,7 +202,7 @@ function count(counter: Map<string, number>, roomId: string): void {
 }
 
 /** Throws a 429 when `key` is over the room's limit for `kind`. */
-export async function enforceLimit(deps: GateDeps, kind: 'join' | 'status' | 'request', room: RoomConfig, key: string): Promise<void> {
+export async function enforceLimit(deps: GateDeps, kind: LimitKind, room: RoomConfig, key: string): Promise<void> {
   const outcome = await deps.limiter.consume(kind, room, key);
   if (outcome.allowed) return;
   const message =
@@ -261,8 +263,7 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
       count(counters.bypass, room.id);
       return letThrough(c, next, room.id, 'bypass');
     }
-    const now = deps.clock();
-    if (room.mode === 'closed') return closedResponse(c, room, now);
+    if (room.mode === 'closed') return closedResponse(c, room, deps.clock());
     if (room.mode === 'passthrough') {
       count(counters.passthrough, room.id);
       return letThrough(c, next, room.id, 'passthrough');
@@ -270,12 +271,12 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
     const brought = visitorCookies(c, room.id);
     let visit = decideKnownVisit(deps, room, brought) ?? (await decideVisit(deps, room, brought, false));
     if (visit.state === 'none') {
-      const joined = await admitNewcomer(c, deps, room, now);
+      const joined = await admitNewcomer(c, deps, room, deps.clock());
       if (joined instanceof Response) return joined;
       visit = { ...joined, cookies: { ...visit.cookies, ...joined.cookies } } as Visit;
     }
     if (visit.state === 'queued') return queuedResponse(c, visit);
-    if (visit.state === 'prequeue') return prequeueResponse(c, visit, now);
+    if (visit.state === 'prequeue') return prequeueResponse(c, visit, deps.clock());
     if (visit.state !== 'admitted') throw new Error('the gate always seats a visitor it does not admit');
     if (room.clientLimits?.requestsPerMinute !== undefined) await enforceLimit(deps, 'request', room, visit.visitor);
     await next();

@@ -42,8 +42,7 @@ export async function newEntry(
   if (!recorded) return undefined;
   const expiresAt = Math.floor((event.opensAt + LOTTERY_HONOURED_MS) / 1000);
   const ticket: Ticket = { kind: 'ticket', room: room.id, visitor, number: 0, epoch: '-', expiresAt, lottery: { event: event.id, entry } };
-  const { kind: _kind, ...unsigned } = ticket;
-  const token = await deps.tokens.signTicket(unsigned);
+  const token = await deps.tokens.signTicket(ticket);
   return { ticket, token, commitment: await commitmentOf(room.id, event.id, seed) };
 }
 

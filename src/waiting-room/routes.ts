@@ -49,7 +49,7 @@ export function waitingRoomRoutes(deps: GateDeps): Hono<SanhEnv> {
     const cookies = visitorCookies(c, room.id);
     const known = decideKnownVisit(deps, room, cookies);
     const unverified = cookies.ticket ?? cookies.pass;
-    await enforceLimit(deps, 'status', room, known ? pollerKey(known, undefined) : (unverified ?? clientKey(deps.clientAddress(c))));
+    await enforceLimit(deps, 'status', room, known ? pollerKey(known) : (unverified ?? clientKey(deps.clientAddress(c))));
     return statusResponse(c, known ?? (await decideVisit(deps, room, cookies, false)));
   });
 
@@ -110,15 +110,14 @@ export function statusFromMemory(
     const headers = { 'content-type': 'application/json', ...statusHeaders(body), ...appHeaders(request) };
     return new Response(statusJson(body), { status: 200, headers });
   };
-  const outcome = deps.limiter.consume('status', room, pollerKey(visit, undefined));
+  const outcome = deps.limiter.consume('status', room, pollerKey(visit));
   return outcome instanceof Promise ? outcome.then(answer) : answer(outcome);
 }
 
-/** Whose status polls count together: the visitor's own id when known, else their address. */
-function pollerKey(visit: Visit, address: string | undefined): string {
+/** Whose status polls count together: the visitor's own id (a visit this instance already knows has one). */
+function pollerKey(visit: Visit): string {
   if (visit.state === 'admitted') return visit.visitor;
-  if (visit.state === 'queued' && visit.visitor) return visit.visitor;
-  return address ?? 'unknown';
+  return (visit.state === 'queued' && visit.visitor) || 'unknown';
 }
 
 /**

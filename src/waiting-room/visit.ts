@@ -190,8 +190,7 @@ async function visitWithEntry(deps: VisitDeps, room: RoomConfig, entry: Ticket):
   }
   const expiresAt = Math.floor(deps.clock() / 1000) + TICKET_LIFETIME_SECONDS;
   const ticket: Ticket = { kind: 'ticket', room: room.id, visitor: entry.visitor, number: place.number, epoch: place.epoch, expiresAt };
-  const { kind: _kind, ...unsigned } = ticket;
-  const ticketCookie = { value: await deps.tokens.signTicket(unsigned), maxAgeSeconds: TICKET_LIFETIME_SECONDS };
+  const ticketCookie = { value: await deps.tokens.signTicket(ticket), maxAgeSeconds: TICKET_LIFETIME_SECONDS };
   const visit = await visitWithTicket(deps, room, ticket);
   return visit ? { ...visit, cookies: { ticket: ticketCookie, ...visit.cookies } } : undefined;
 }
