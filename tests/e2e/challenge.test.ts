@@ -272,7 +272,7 @@ describe('join challenge in Chromium', () => {
     const fallback: number[] = [];
     for (let run = 0; run < 5; run++) fallback.push(await timeToPortal({ noWebCrypto: true }));
     console.info(`16 bits, no Web Crypto (ES5 SHA-256 only): ${summary(fallback)}`);
-  });
+  }, 120_000);
 
   it('measures the hash rates the solver chooses between', async () => {
     const { context, page } = await open({ javaScriptEnabled: true });
