@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCidr } from '../platform/cidr.js';
 import { templateProblems } from '../waiting-room/template.js';
+import { draftsSchema } from './drafts.js';
 
 /** Room ids appear in Redis hash tags, cookie names and URLs, so they are kept plain. */
 const roomId = z
@@ -217,6 +218,7 @@ export const configSchema = z
       .max(10)
       .default(0)
       .describe('Proxies in front of Sảnh whose X-Forwarded-For entries are trusted for the client address (bypass CIDRs, per-client limits). 0: the socket address.'),
+    drafts: draftsSchema.default(() => draftsSchema.parse({})).describe('The draft-resume store: autosave, resume codes and attachments.'),
     redis: z
       .object({ keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/).default('sanh').describe('Prefix of every Redis key.') })
       .strict()

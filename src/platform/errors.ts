@@ -7,7 +7,23 @@
 export type ErrorCode =
   | 'bad_request'
   | 'not_found'
+  | 'forbidden'
   | 'challenge_required'
+  | 'draft_not_found'
+  | 'draft_stale'
+  | 'precondition_required'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'invalid_draft'
+  | 'resume_code_invalid'
+  | 'resume_failed'
+  | 'resume_locked'
+  | 'upload_not_found'
+  | 'upload_offset_mismatch'
+  | 'upload_expired'
+  | 'checksum_mismatch'
+  | 'unsupported_checksum'
+  | 'unsupported_tus_version'
   | 'rate_limited'
   | 'room_closed'
   | 'origin_unreachable'
@@ -18,7 +34,23 @@ export type ErrorCode =
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   not_found: 404,
+  forbidden: 403,
   challenge_required: 403,
+  draft_not_found: 404,
+  draft_stale: 412,
+  precondition_required: 428,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_draft: 422,
+  resume_code_invalid: 422,
+  resume_failed: 403,
+  resume_locked: 423,
+  upload_not_found: 404,
+  upload_offset_mismatch: 409,
+  upload_expired: 410,
+  checksum_mismatch: 460,
+  unsupported_checksum: 400,
+  unsupported_tus_version: 412,
   rate_limited: 429,
   room_closed: 503,
   origin_unreachable: 502,
@@ -32,13 +64,23 @@ export class SanhError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly retryAfterSeconds: number | undefined;
+  /** Extra top-level fields of the JSON body (e.g. the current `revision` of a stale draft). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  /** Extra response headers (e.g. `ETag`, `Tus-Resumable`). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number; details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'SanhError';
     this.code = code;
     this.status = STATUS[code];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details;
+    this.headers = options.headers;
   }
 }
 
@@ -51,9 +93,10 @@ export function toSanhError(error: unknown): SanhError {
 /** The uniform JSON error body. */
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; requestId?: string };
+  [detail: string]: unknown;
 }
 
-/** Builds the uniform JSON error body for an error. */
+/** Builds the uniform JSON error body for an error (with its `details` beside `error`). */
 export function errorBody(error: SanhError, requestId?: string): ErrorBody {
-  return { error: { code: error.code, message: error.message, ...(requestId ? { requestId } : {}) } };
+  return { ...error.details, error: { code: error.code, message: error.message, ...(requestId ? { requestId } : {}) } };
 }

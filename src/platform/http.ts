@@ -100,7 +100,7 @@ export function mutableHeaders(c: Context): Headers {
 /** Renders a fault as JSON `{ error: { code, message, requestId } }` or a friendly page. */
 export function respondWithError(c: Context<SanhEnv>, error: SanhError): Response {
   const requestId = c.get('requestId');
-  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...error.headers };
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   const room = c.get('sanhRoom');
   if (room) {

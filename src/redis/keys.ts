@@ -44,3 +44,31 @@ export function lotteryKeys(prefix: string, roomId: string, eventId: string): Lo
 export function onceKey(prefix: string, key: string): string {
   return `${prefix}:once:${key}`;
 }
+
+/**
+ * Keys of one draft. They share the hash tag `{d:<draft id>}`, so one script sees them all, and
+ * every write gives them the same expiry: when the draft expires, everything of it goes at once.
+ */
+export interface DraftKeys {
+  /** Hash: form, revision, times, size, resume code hashes, failures. */
+  meta: string;
+  /** Hash: field name -> sealed value (AES-GCM ciphertext). */
+  fields: string;
+  /** Hash: field name -> plaintext bytes (the size limit counts these). */
+  sizes: string;
+  /** Sorted set: owner hashes by the time they were bound. */
+  owners: string;
+  /** Hash: upload id -> upload record (JSON) of the draft's attachments. */
+  uploads: string;
+}
+
+/** Builds the keys of one draft. */
+export function draftKeys(prefix: string, draftId: string): DraftKeys {
+  const base = `${prefix}:draft:{d:${draftId}}`;
+  return { meta: `${base}:meta`, fields: `${base}:fields`, sizes: `${base}:sizes`, owners: `${base}:owners`, uploads: `${base}:uploads` };
+}
+
+/** Key of a resume code's locator, pointing at its draft id (alone on its slot; written once, with NX). */
+export function resumeLocatorKey(prefix: string, locator: string): string {
+  return `${prefix}:draftcode:${locator}`;
+}

@@ -1,0 +1,198 @@
+import type { Cluster, Redis } from 'ioredis';
+import { draftKeys, resumeLocatorKey } from '../redis/keys.js';
+import { loadScript } from '../redis/scripts.js';
+import type { DraftMeta, DraftStore, SealedField } from './store.js';
+
+const LUA_DIR = new URL('./lua/', import.meta.url);
+const scripts = {
+  create: loadScript(LUA_DIR, 'create'),
+  read: loadScript(LUA_DIR, 'read'),
+  write: loadScript(LUA_DIR, 'write'),
+  reseal: loadScript(LUA_DIR, 'reseal'),
+  remove: loadScript(LUA_DIR, 'remove'),
+  resume: loadScript(LUA_DIR, 'resume'),
+  setAnswer: loadScript(LUA_DIR, 'set-answer'),
+};
+
+function asArray(reply: unknown, script: string): unknown[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected reply from ${script}.lua`);
+  return reply;
+}
+
+const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+
+/** The meta from `metaReply` (see `lua/includes/draft.lua`), starting at `from`. */
+function metaFrom(id: string, reply: readonly unknown[], from: number): DraftMeta {
+  const at = (i: number) => reply[from + i];
+  return {
+    id,
+    revision: Number(at(0)),
+    createdAt: Number(at(1)),
+    updatedAt: Number(at(2)),
+    expiresAt: Number(at(3)),
+    bytes: Number(at(4)),
+    fieldCount: Number(at(5)),
+    formId: text(at(6)),
+    returnTo: text(at(7)) || undefined,
+    sealedCode: text(at(8)),
+    answerSet: Number(at(9)) === 1,
+    locator: text(at(10)),
+  };
+}
+
+function fieldArgs(fields: Record<string, SealedField | null>): (string | number)[] {
+  const entries = Object.entries(fields);
+  const args: (string | number)[] = [entries.length];
+  for (const [name, field] of entries) args.push(name, field?.sealed ?? '', field?.bytes ?? 0);
+  return args;
+}
+
+/**
+ * Drafts in Redis, shared by every instance. Each operation is one Lua script (`lua/`) on the
+ * draft's keys, which share the hash tag `{d:<id>}` and one expiry, refreshed on every write, so
+ * Redis itself deletes a draft when it expires. The resume-code locator lives on its own key
+ * (another slot), set with `SET NX` at creation and given the draft's life again now and then.
+ */
+export function createRedisDraftStore(options: { client: Redis | Cluster; keyPrefix?: string }): DraftStore {
+  const { client } = options;
+  const prefix = options.keyPrefix ?? 'sanh';
+  const keysOf = (id: string) => draftKeys(prefix, id);
+  const all = (id: string) => {
+    const k = keysOf(id);
+    return [k.meta, k.fields, k.sizes, k.owners, k.uploads];
+  };
+
+  return {
+    async create(draft) {
+      const locatorKey = resumeLocatorKey(prefix, draft.locator);
+      const reserved = await client.set(locatorKey, draft.id, 'PX', draft.ttlMs, 'NX');
+      if (reserved !== 'OK') return { created: false, reason: 'locator-taken' };
+      const fields = fieldArgs(draft.fields);
+      const reply = asArray(
+        await scripts.create.run(client, all(draft.id), [
+          draft.formId,
+          draft.ttlMs,
+          draft.returnTo ?? '',
+          draft.locator,
+          draft.codeHash,
+          draft.sealedCode,
+          draft.ownerHash,
+          draft.limits.maxBytes,
+          draft.limits.maxFields,
+          ...fields,
+        ]),
+        'create',
+      );
+      if (reply[0] !== 'created') {
+        await client.del(locatorKey);
+        return { created: false, reason: reply[0] === 'too-large' ? 'too-large' : 'too-many-fields' };
+      }
+      return { created: true, meta: metaFrom(draft.id, reply, 1) };
+    },
+
+    async read(id, ownerHash) {
+      const k = keysOf(id);
+      const reply = await scripts.read.run(client, [k.meta, k.fields, k.owners], [ownerHash, 1]);
+      if (!Array.isArray(reply)) return undefined;
+      const flat = asArray(reply[11], 'read');
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
+      return { meta: metaFrom(id, reply, 0), fields };
+    },
+
+    async readMeta(id, ownerHash) {
+      const k = keysOf(id);
+      const reply = await scripts.read.run(client, [k.meta, k.fields, k.owners], [ownerHash, 0]);
+      return Array.isArray(reply) ? metaFrom(id, reply, 0) : undefined;
+    },
+
+    async write(id, ownerHash, change) {
+      const reply = asArray(
+        await scripts.write.run(client, all(id), [
+          ownerHash,
+          change.baseRevision,
+          change.replace ? 1 : 0,
+          change.ttlMs,
+          change.limits.maxBytes,
+          change.limits.maxFields,
+          ...fieldArgs(change.fields),
+        ]),
+        'write',
+      );
+      switch (reply[0]) {
+        case 'ok':
+          return { ok: true, refreshLocator: Number(reply[1]) === 1, meta: metaFrom(id, reply, 2) };
+        case 'stale':
+          return { ok: false, reason: 'stale', revision: Number(reply[1]) };
+        case 'too-large':
+          return { ok: false, reason: 'too-large', bytes: Number(reply[1]) };
+        case 'too-many-fields':
+          return { ok: false, reason: 'too-many-fields', fieldCount: Number(reply[1]) };
+        default:
+          return { ok: false, reason: 'missing' };
+      }
+    },
+
+    async reseal(id, values) {
+      const entries = Object.entries(values);
+      if (entries.length === 0) return 0;
+      const args: (string | number)[] = [entries.length];
+      for (const [name, { from, to }] of entries) args.push(name, from, to);
+      return Number(await scripts.reseal.run(client, [keysOf(id).fields], args));
+    },
+
+    async remove(id, ownerHash, baseRevision) {
+      const reply = asArray(await scripts.remove.run(client, all(id), [ownerHash, baseRevision ?? '']), 'remove');
+      if (reply[0] === 'removed') {
+        const locator = text(reply[1]);
+        const locatorKey = resumeLocatorKey(prefix, locator);
+        if ((await client.get(locatorKey)) === id) await client.del(locatorKey);
+        return { removed: true, locator };
+      }
+      if (reply[0] === 'stale') return { removed: false, reason: 'stale', revision: Number(reply[1]) };
+      return { removed: false, reason: 'missing' };
+    },
+
+    async locate(locator) {
+      return (await client.get(resumeLocatorKey(prefix, locator))) ?? undefined;
+    },
+
+    async refreshLocator(locator, draftId, ttlMs) {
+      const locatorKey = resumeLocatorKey(prefix, locator);
+      if ((await client.get(locatorKey)) === draftId) await client.pexpire(locatorKey, ttlMs);
+    },
+
+    async resume(id, attempt) {
+      const k = keysOf(id);
+      const reply = asArray(
+        await scripts.resume.run(client, [k.meta, k.fields, k.owners], [
+          attempt.ownerHash,
+          attempt.answerPolicy,
+          attempt.maxFailures,
+          attempt.maxOwners,
+          attempt.codeHashes.length,
+          ...attempt.codeHashes,
+          attempt.answerHashes.length,
+          ...attempt.answerHashes,
+        ]),
+        'resume',
+      );
+      const reason = reply[0];
+      if (reason === 'ok') return { ok: true, meta: metaFrom(id, reply, 1) };
+      if (reason === 'missing' || reason === 'locked') return { ok: false, reason };
+      if (reason === 'wrong-code' || reason === 'wrong-answer' || reason === 'answer-not-set') return { ok: false, reason, failures: Number(reply[1]) };
+      throw new Error(`unexpected reply from resume.lua: ${String(reason)}`);
+    },
+
+    async setAnswer(id, ownerHash, answerHash) {
+      const k = keysOf(id);
+      return Number(await scripts.setAnswer.run(client, [k.meta, k.owners], [ownerHash, answerHash])) === 1;
+    },
+
+    async ping() {
+      await client.ping();
+    },
+
+    async close() {},
+  };
+}
