@@ -12,12 +12,13 @@ import { cpus, totalmem } from 'node:os';
 import { misses, readResults, writeReport, writeResult, type Machine } from './lib/report.js';
 import { HAS_TASKSET, NGINX, pinSelf, stopAll } from './lib/processes.js';
 import type { Scenario } from './lib/scenario.js';
+import { draftsScenario } from './scenarios/drafts.js';
 import { joinScenario, proxyScenario, statusScenario } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { precisionScenario } from './scenarios/precision.js';
 import { surgeScenario } from './scenarios/surge.js';
 
-const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, precisionScenario, surgeScenario, memoryScenario];
+const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, draftsScenario, precisionScenario, surgeScenario, memoryScenario];
 
 function usage(): string {
   return [

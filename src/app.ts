@@ -4,11 +4,14 @@ import { ensureRequestId, errorMapper, REQUEST_ID_HEADER, requestIdFor, requestI
 import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
 import type { OriginClient } from './proxy/port.js';
+import type { Drafts } from './drafts/index.js';
 import type { WaitingRoom } from './waiting-room/index.js';
 
 /** Everything the public app is built from. */
 export interface AppDeps {
   waitingRoom: WaitingRoom;
+  /** The draft-resume store; absent: no `/_sanh/drafts`. */
+  drafts?: Drafts;
   origin: OriginClient;
   logger: Logger;
   connection?: ConnectionInfo;
@@ -20,8 +23,9 @@ function requestIdHeaders(request: Request): Record<string, string> {
 }
 
 /**
- * The public app: Sảnh's own endpoints under `/_sanh/`, then the waiting room gate in front of
- * the proxy to the origin. Built from its dependencies only; the runtime entries wire them.
+ * The public app: Sảnh's own endpoints under `/_sanh/` (waiting room, drafts), then the waiting
+ * room gate in front of the proxy to the origin. Drafts are served ahead of the gate, so a
+ * visitor waiting in line can still save a draft: saving is not a portal visit. Built from its dependencies only; the runtime entries wire them.
  *
  * Sảnh's own answers and every error carry a request id (`Sanh-Request-Id`); the gate's and the
  * origin's answers do not, so requests on their way to the origin get an id only if one fails.
@@ -38,12 +42,14 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   app.use('/_sanh', requestIds());
   app.use('/_sanh/*', requestIds());
   app.route('/_sanh', deps.waitingRoom.routes);
+  if (deps.drafts) app.route('/_sanh', deps.drafts.routes);
   app.all('/_sanh', () => {
     throw new SanhError('not_found', 'No such Sảnh endpoint.');
   });
   app.all('/_sanh/*', () => {
     throw new SanhError('not_found', 'No such Sảnh endpoint.');
   });
+  if (deps.drafts?.injector) app.use('*', deps.drafts.injector);
   app.use('*', deps.waitingRoom.gate);
   app.all('*', proxyHandler(deps.origin, deps.connection ?? { clientIp: () => undefined }));
   const route = app.fetch;

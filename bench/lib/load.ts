@@ -19,6 +19,13 @@ export interface Target {
    * once (the server under test trusts one proxy hop); otherwise every request is from loopback.
    */
   distinctClients?: boolean;
+  /**
+   * Builds each run's request sequence (method, body, per-connection state through autocannon's
+   * `setupRequest`/`onResponse` context), for targets whose requests depend on earlier answers.
+   */
+  requests?: () => autocannon.Request[];
+  /** Runs before each run (not timed): e.g. re-reading state the last run's unanswered requests changed. */
+  before?: () => Promise<void>;
 }
 
 let nextClient = 0;
@@ -47,6 +54,7 @@ function errorsOf(result: autocannon.Result, expectStatus: number): number {
 }
 
 async function run(target: Target, options: { seconds: number; connections: number; overallRate?: number }): Promise<Load> {
+  await target.before?.();
   const result = await autocannon({
     url: target.url,
     headers: target.headers ?? {},
@@ -55,7 +63,8 @@ async function run(target: Target, options: { seconds: number; connections: numb
     duration: options.seconds,
     timeout: 10,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
-    ...(target.distinctClients
+    ...(target.requests ? { requests: target.requests() } : {}),
+    ...(target.distinctClients && !target.requests
       ? { requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'x-forwarded-for': distinctAddress() } }) }] }
       : {}),
   });

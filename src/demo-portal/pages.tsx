@@ -13,7 +13,10 @@ button{margin-top:1rem;padding:.625rem 1.25rem;font:inherit;font-weight:600;colo
 .error{color:#a4161a;font-size:.9375rem}.steps{color:#57606a;font-size:.875rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}
 dt{color:#57606a}dd{margin:0;white-space:pre-line}.number{font-size:1.5rem;font-weight:700}`;
 
-function Page(props: { title: string; children: Child }) {
+/** Where Sảnh serves the draft autosave script (the portal runs behind Sảnh, which owns `/_sanh/`). */
+export const DRAFT_SCRIPT_SRC = '/_sanh/draft.js';
+
+function Page(props: { title: string; children: Child; drafts?: boolean }) {
   return (
     <html lang="vi">
       <head>
@@ -21,6 +24,7 @@ function Page(props: { title: string; children: Child }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Cổng dịch vụ công (bản trình diễn)`}</title>
         <style>{raw(STYLE)}</style>
+        {props.drafts ? <script src={DRAFT_SCRIPT_SRC} defer></script> : null}
       </head>
       <body>
         <header>
@@ -80,7 +84,7 @@ export function homePage(): string {
 export function stepPage(step: number, values: Record<string, string>, errors: Record<string, string>): string {
   const spec = STEPS[step - 1]!;
   return doc(
-    <Page title="Đăng ký thường trú">
+    <Page title="Đăng ký thường trú" drafts>
       <p class="steps">{`${spec.title} (bước ${step}/${STEPS.length})`}</p>
       <form method="post" action={`/apply/step/${step}`} data-sanh-draft={FORM_ID}>
         {spec.fields.map((f) => (
@@ -95,7 +99,7 @@ export function stepPage(step: number, values: Record<string, string>, errors: R
 /** The review page: everything entered, and the final submit button. */
 export function reviewPage(values: Record<string, string>): string {
   return doc(
-    <Page title="Xem lại hồ sơ">
+    <Page title="Xem lại hồ sơ" drafts>
       <dl>
         {STEPS.flatMap((spec) => spec.fields).map((f) => (
           <>
@@ -114,11 +118,11 @@ export function reviewPage(values: Record<string, string>): string {
   );
 }
 
-/** The confirmation page after submission. */
+/** The confirmation page after submission; its `data-sanh-draft-done` marker makes the draft script delete the draft. */
 export function submittedPage(applicationNumber: string): string {
   return doc(
-    <Page title="Nộp hồ sơ thành công">
-      <p>Hồ sơ của bạn đã được tiếp nhận. Số hồ sơ:</p>
+    <Page title="Nộp hồ sơ thành công" drafts>
+      <p data-sanh-draft-done={FORM_ID}>Hồ sơ của bạn đã được tiếp nhận. Số hồ sơ:</p>
       <p class="number" id="application-number">
         {applicationNumber}
       </p>

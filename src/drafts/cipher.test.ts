@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { webCryptoAead } from '../platform/aead.js';
 import { parseKeyRing } from '../platform/keyring.js';
+import { nodeAead } from '../platform/node-aead.js';
 import { createDraftCipher, DraftCipherError } from './cipher.js';
 
 const OLD = `old:${'o'.repeat(40)}`;
@@ -34,5 +36,15 @@ describe('draft cipher', () => {
     expect((await rotated.seal('d1', 'f', '"x"')).startsWith('new.')).toBe(true);
     const dropped = createDraftCipher(parseKeyRing(NEW));
     await expect(dropped.open('d1', 'f', sealed)).rejects.toThrow(/key "old"/);
+  });
+
+  it('seals the same way with node:crypto and Web Crypto: each opens what the other sealed', async () => {
+    const ring = parseKeyRing(NEW);
+    const web = createDraftCipher(ring, webCryptoAead);
+    const node = createDraftCipher(ring, nodeAead);
+    expect(await node.open('d1', 'f', await web.seal('d1', 'f', '"Hoà"'))).toBe('"Hoà"');
+    expect(await web.open('d1', 'f', await node.seal('d1', 'f', '"Hoà"'))).toBe('"Hoà"');
+    const sealed = await node.seal('d1', 'f', '"x"');
+    await expect(node.open('d1', 'g', sealed)).rejects.toBeInstanceOf(DraftCipherError);
   });
 });

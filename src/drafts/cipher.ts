@@ -1,5 +1,7 @@
 import { decodeBase64Url, encodeBase64Url } from '../platform/base64url.js';
-import { hkdfInfo, type KeyPurpose, type KeyRing, type RingKey } from '../platform/keyring.js';
+import { webCryptoAead, type Aead, type AeadFactory } from '../platform/aead.js';
+import type { KeyRing, RingKey } from '../platform/keyring.js';
+import { randomBytes } from '../platform/random-id.js';
 
 /**
  * Draft values at rest: AES-256-GCM by Web Crypto (so it runs on Node and Workers), with a key
@@ -31,31 +33,17 @@ const IV_BYTES = 12;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function aesKey(key: RingKey, purpose: KeyPurpose): Promise<CryptoKey> {
-  return crypto.subtle
-    .importKey('raw', key.secret, 'HKDF', false, ['deriveKey'])
-    .then((base) =>
-      crypto.subtle.deriveKey(
-        { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode(hkdfInfo(purpose)) },
-        base,
-        { name: 'AES-GCM', length: 256 },
-        false,
-        ['encrypt', 'decrypt'],
-      ),
-    );
-}
-
 function associatedData(draftId: string, name: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(`sanh/draft/v1\u0000${draftId}\u0000${name}`);
 }
 
-/** The draft cipher over a key ring (keys derived once per ring key). */
-export function createDraftCipher(ring: KeyRing): DraftCipher {
-  const keys = new Map<string, Promise<CryptoKey>>();
-  const keyFor = (key: RingKey) => {
+/** The draft cipher over a key ring (one AEAD per ring key; default Web Crypto, `nodeAead` on Node). */
+export function createDraftCipher(ring: KeyRing, aead: AeadFactory = webCryptoAead): DraftCipher {
+  const keys = new Map<string, Promise<Aead>>();
+  const aeadFor = (key: RingKey) => {
     let derived = keys.get(key.id);
     if (!derived) {
-      derived = aesKey(key, 'draft-encryption');
+      derived = aead(key, 'draft-encryption');
       keys.set(key.id, derived);
     }
     return derived;
@@ -65,11 +53,9 @@ export function createDraftCipher(ring: KeyRing): DraftCipher {
     currentKeyId: ring.current.id,
     keyIdOf: (sealed) => sealed.slice(0, Math.max(0, sealed.indexOf('.'))),
     async seal(draftId, name, plaintext) {
-      const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-      const key = await keyFor(ring.current);
-      const ciphertext = new Uint8Array(
-        await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: associatedData(draftId, name) }, key, encoder.encode(plaintext)),
-      );
+      const iv = randomBytes(IV_BYTES);
+      const key = await aeadFor(ring.current);
+      const ciphertext = await key.seal(iv, associatedData(draftId, name), encoder.encode(plaintext));
       const packed = new Uint8Array(IV_BYTES + ciphertext.byteLength);
       packed.set(iv, 0);
       packed.set(ciphertext, IV_BYTES);
@@ -82,12 +68,8 @@ export function createDraftCipher(ring: KeyRing): DraftCipher {
       const packed = decodeBase64Url(sealed.slice(dot + 1));
       if (!packed || packed.byteLength < IV_BYTES + 16) throw new DraftCipherError('draft value is not a sealed value');
       try {
-        const plain = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: packed.subarray(0, IV_BYTES), additionalData: associatedData(draftId, name) },
-          await keyFor(ringKey),
-          packed.subarray(IV_BYTES),
-        );
-        return decoder.decode(plain);
+        const key = await aeadFor(ringKey);
+        return decoder.decode(await key.open(packed.subarray(0, IV_BYTES), associatedData(draftId, name), packed.subarray(IV_BYTES)));
       } catch {
         throw new DraftCipherError('draft value failed authentication (altered, or moved from another draft or field)');
       }

@@ -3,7 +3,7 @@
  * runs it as is; the Redis store runs the same steps in Lua (`lua/*.lua`); the contract suite
  * holds both to one behaviour.
  */
-import type { DraftChange, DraftMeta, NewDraft, RemoveOutcome, ResumeAttempt, ResumeOutcome, SealedField, WriteOutcome } from './store.js';
+import type { DraftChange, DraftMeta, NewCode, NewDraft, RemoveOutcome, ResumeAttempt, ResumeOutcome, SealedField, WriteOutcome } from './store.js';
 
 /** A draft's whole state, as the memory store keeps it. */
 export interface DraftState {
@@ -128,4 +128,13 @@ export function attemptResume(state: DraftState, attempt: ResumeAttempt, now: nu
     state.owners.delete(earliest);
   }
   return { ok: true, meta: metaOf(state) };
+}
+
+/** Gives the state a new resume code: the old one stops working and the failures start again. */
+export function renewCodeOf(state: DraftState, code: NewCode, now: number): void {
+  state.locator = code.locator;
+  state.codeHash = code.codeHash;
+  state.sealedCode = code.sealedCode;
+  state.failures = 0;
+  state.locatorRefreshedAt = now;
 }

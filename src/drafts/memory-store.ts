@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../platform/clock.js';
-import { applyChange, attemptResume, createState, metaOf, removalOf, type DraftState } from './core.js';
+import { applyChange, attemptResume, createState, metaOf, removalOf, renewCodeOf, type DraftState } from './core.js';
 import type { DraftStore } from './store.js';
 
 /**
@@ -93,6 +93,20 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
     async locate(locator) {
       const entry = locators.get(locator);
       return entry && entry.until > clock() ? entry.id : undefined;
+    },
+    async formOf(id) {
+      return live(id)?.formId;
+    },
+    async renewCode(id, ownerHash, code) {
+      const state = owned(id, ownerHash);
+      if (!state) return { renewed: false, reason: 'missing' };
+      const now = clock();
+      const taken = locators.get(code.locator);
+      if (taken && taken.until > now) return { renewed: false, reason: 'locator-taken' };
+      locators.delete(state.locator);
+      locators.set(code.locator, { id, until: state.expiresAt });
+      renewCodeOf(state, code, now);
+      return { renewed: true, meta: metaOf(state) };
     },
     async refreshLocator(locator, draftId, ttlMs) {
       const entry = locators.get(locator);

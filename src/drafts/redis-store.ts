@@ -12,6 +12,7 @@ const scripts = {
   remove: loadScript(LUA_DIR, 'remove'),
   resume: loadScript(LUA_DIR, 'resume'),
   setAnswer: loadScript(LUA_DIR, 'set-answer'),
+  renewCode: loadScript(LUA_DIR, 'renew-code'),
 };
 
 function asArray(reply: unknown, script: string): unknown[] {
@@ -155,6 +156,27 @@ export function createRedisDraftStore(options: { client: Redis | Cluster; keyPre
 
     async locate(locator) {
       return (await client.get(resumeLocatorKey(prefix, locator))) ?? undefined;
+    },
+
+    async formOf(id) {
+      return (await client.hget(keysOf(id).meta, 'form')) ?? undefined;
+    },
+
+    async renewCode(id, ownerHash, code) {
+      const k = keysOf(id);
+      const meta = await this.readMeta(id, ownerHash);
+      if (!meta) return { renewed: false, reason: 'missing' };
+      const locatorKey = resumeLocatorKey(prefix, code.locator);
+      const ttl = Math.max(1, meta.expiresAt - Date.now());
+      if ((await client.set(locatorKey, id, 'PX', ttl, 'NX')) !== 'OK') return { renewed: false, reason: 'locator-taken' };
+      const reply = await scripts.renewCode.run(client, [k.meta, k.fields, k.owners], [ownerHash, code.locator, code.codeHash, code.sealedCode]);
+      if (!Array.isArray(reply)) {
+        await client.del(locatorKey);
+        return { renewed: false, reason: 'missing' };
+      }
+      const old = text(reply[0]);
+      if ((await client.get(resumeLocatorKey(prefix, old))) === id) await client.del(resumeLocatorKey(prefix, old));
+      return { renewed: true, meta: metaFrom(id, reply, 1) };
     },
 
     async refreshLocator(locator, draftId, ttlMs) {

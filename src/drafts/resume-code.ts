@@ -57,12 +57,15 @@ function randomSymbols(count: number): string {
   return out;
 }
 
-/** A fresh random resume code. */
-export function generateResumeCode(): ResumeCode {
-  const locator = randomSymbols(LOCATOR_LENGTH);
-  const secret = randomSymbols(SECRET_LENGTH);
+/** The code of a locator and a secret (6 and 8 symbols of `CODE_ALPHABET`), with its check character. */
+export function resumeCodeOf(locator: string, secret: string): ResumeCode {
   const body = locator + secret;
   return { locator, secret, display: display(body + checkCharacter(body)) };
+}
+
+/** A fresh random resume code. */
+export function generateResumeCode(): ResumeCode {
+  return resumeCodeOf(randomSymbols(LOCATOR_LENGTH), randomSymbols(SECRET_LENGTH));
 }
 
 /**

@@ -180,6 +180,30 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       expect(await store.read(draft.id, 'owner-c')).toBeDefined();
     });
 
+    it('tells the form of a draft to anyone, and nothing of a missing one', async () => {
+      const draft = newDraft();
+      await store.create(draft);
+      expect(await store.formOf(draft.id)).toBe('residence');
+      expect(await store.formOf(`${run}-none`)).toBeUndefined();
+    });
+
+    it('renews the code for an owner: the old code stops working, failures start again', async () => {
+      const draft = newDraft();
+      await store.create(draft);
+      await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'] }));
+      const code = { locator: `${run}NEW`, codeHash: 'k1.new', sealedCode: 'k1.sealed-new' };
+      expect(await store.renewCode(draft.id, 'owner-x', code)).toEqual({ renewed: false, reason: 'missing' });
+      const other = newDraft();
+      await store.create(other);
+      expect(await store.renewCode(draft.id, 'owner-a', { ...code, locator: other.locator })).toEqual({ renewed: false, reason: 'locator-taken' });
+      const renewed = await store.renewCode(draft.id, 'owner-a', code);
+      expect(renewed).toMatchObject({ renewed: true, meta: { locator: code.locator, sealedCode: 'k1.sealed-new' } });
+      expect(await store.locate(draft.locator)).toBeUndefined();
+      expect(await store.locate(code.locator)).toBe(draft.id);
+      expect(await store.resume(draft.id, attempt())).toEqual({ ok: false, reason: 'wrong-code', failures: 1 });
+      expect(await store.resume(draft.id, attempt({ codeHashes: ['k1.new'] }))).toMatchObject({ ok: true });
+    });
+
     it('keeps at most maxOwners, letting the earliest bound go first', async () => {
       const draft = newDraft();
       await store.create(draft);

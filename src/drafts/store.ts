@@ -61,6 +61,13 @@ export interface NewDraft {
   limits: DraftLimits;
 }
 
+/** A resume code as the store keeps it. */
+export interface NewCode {
+  locator: string;
+  codeHash: string;
+  sealedCode: string;
+}
+
 /** A change to a draft's fields, based on a revision. */
 export interface DraftChange {
   baseRevision: number;
@@ -127,6 +134,13 @@ export interface DraftStore {
   remove(id: string, ownerHash: string, baseRevision?: number): Promise<RemoveOutcome>;
   /** The draft id a code locator points at. */
   locate(locator: string): Promise<string | undefined>;
+  /** The form of a draft, whoever owns it (form ids are not secret); undefined when it is gone. */
+  formOf(id: string): Promise<string | undefined>;
+  /**
+   * Gives an owner's draft a new resume code (the old one stops working, failures start again).
+   * The new locator must be reserved by this call like at creation: `locator-taken` otherwise.
+   */
+  renewCode(id: string, ownerHash: string, code: NewCode): Promise<{ renewed: true; meta: DraftMeta } | { renewed: false; reason: 'missing' | 'locator-taken' }>;
   /** Extends a locator's life to the draft's (the locator lives apart from the draft's keys). */
   refreshLocator(locator: string, draftId: string, ttlMs: number): Promise<void>;
   /** Checks a resume attempt and, when it is right, binds the device as an owner. */

@@ -11,9 +11,21 @@ import { createApp } from '../app.js';
 import type { SanhConfig } from '../config/schema.js';
 import type { KeyRing } from '../platform/keyring.js';
 import type { Logger } from '../platform/logger.js';
+import { nodeAead } from '../platform/node-aead.js';
 import { nodeMac } from '../platform/node-mac.js';
 import { createUndiciOriginClient } from '../proxy/origin.js';
 import { connectRedis, whenReady } from '../redis/connection.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDraftAttachments, createMemoryUploadRecords } from '../drafts/attachments/index.js';
+import { createDirectoryUploadBytes } from '../drafts/attachments/directory-bytes.js';
+import { createRedisUploadRecords } from '../drafts/attachments/redis-records.js';
+import { createDrafts, type Drafts } from '../drafts/index.js';
+import { createDraftLimiter } from '../drafts/limits.js';
+import { redisDraftLimiters } from '../drafts/limits-redis.js';
+import { createMemoryDraftStore } from '../drafts/memory-store.js';
+import { createRedisDraftStore } from '../drafts/redis-store.js';
+import type { DraftStore } from '../drafts/store.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
 import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
 import { createRedisWaitingRoomStore } from '../waiting-room/redis-store.js';
@@ -48,16 +60,20 @@ function hasIncoming(env: unknown): env is NodeBindings {
 export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh> {
   const { config, logger } = options;
   let store: WaitingRoomStore;
+  let draftStore: DraftStore;
   let redis: Redis | undefined;
   if (options.redisUrl) {
     redis = connectRedis(options.redisUrl);
     redis.on('error', (error: Error) => logger.warn('redis connection problem', { error: error.message }));
     await whenReady(redis).catch((error: Error) => logger.warn('redis is not ready yet; /_sanh/ready will say so', { error: error.message }));
     store = createRedisWaitingRoomStore({ client: redis, keyPrefix: config.redis.keyPrefix });
+    draftStore = createRedisDraftStore({ client: redis, keyPrefix: config.redis.keyPrefix });
   } else {
     store = createMemoryWaitingRoomStore();
+    draftStore = createMemoryDraftStore();
   }
   const socketAddress = (c: Context) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined);
+  const clientIp = (c: Context) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops);
   const waitingRoom = createWaitingRoom({
     rooms: config.rooms,
     store,
@@ -65,19 +81,48 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     logger,
     snapshotIntervalMs: config.snapshotIntervalMs,
     mac: nodeMac,
-    clientAddress: (c) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops),
+    clientAddress: clientIp,
     ...(redis ? { once: createRedisOnceStore(redis, config.redis.keyPrefix) } : {}),
     limiter: createClientLimiter({ ...(redis ? { shared: redisJoinLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger }),
   });
   await waitingRoom.start().catch((error: Error) => logger.warn('first waiting room snapshot failed', { error: error.message }));
+  const rawBody = (c: Context) => (hasIncoming(c.env) ? c.env.incoming : undefined);
+  const uploadsDirectory = config.drafts.uploads.directory ?? join(tmpdir(), 'sanh-uploads');
+  if (config.drafts.enabled && !config.drafts.uploads.directory) {
+    logger.warn('drafts.uploads.directory is not set: attachments are kept in a temporary folder of this machine (not shared between instances, lost on reboot)', { directory: uploadsDirectory });
+  }
+  const drafts: Drafts | undefined = config.drafts.enabled
+    ? createDrafts({
+        config: config.drafts,
+        store: draftStore,
+        keyRing: options.keyRing,
+        logger,
+        mac: nodeMac,
+        aead: nodeAead,
+        clientAddress: clientIp,
+        rawBody,
+        attachments: (access) =>
+          createDraftAttachments({
+            access,
+            records: redis ? createRedisUploadRecords(redis, config.redis.keyPrefix) : createMemoryUploadRecords(),
+            bytes: createDirectoryUploadBytes({ directory: uploadsDirectory, keyRing: options.keyRing }),
+            config: config.drafts,
+            logger,
+            rawBody,
+            ...(redis ? {} : { draftExists: async (id: string) => (await draftStore.formOf(id)) !== undefined }),
+          }),
+        limiter: createDraftLimiter(config.drafts, { ...(redis ? { shared: redisDraftLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger }),
+      })
+    : undefined;
   const origin = createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds });
   const app = createApp({
     waitingRoom,
+    ...(drafts ? { drafts } : {}),
     origin,
     logger,
     connection: {
       clientIp: socketAddress,
-      rawBody: (c) => (hasIncoming(c.env) ? c.env.incoming : undefined),
+      rawBody,
     },
   });
 
@@ -95,6 +140,8 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
       await waitingRoom.stop().catch(() => undefined);
+      await drafts?.close().catch(() => undefined);
+      await draftStore.close();
       await origin.close();
       await store.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());

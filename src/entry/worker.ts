@@ -2,17 +2,20 @@
  * The Cloudflare Workers entry (`wrangler.toml`). Bindings: ORIGIN_URL, SANH_SECRETS and
  * optionally SANH_CONFIG (the JSON configuration as a string).
  *
- * Preview: this entry keeps the line in the isolate's memory, so each isolate has its own line.
+ * Preview: this entry keeps the line and the drafts in the isolate's memory, so each isolate has
+ * its own line and drafts (no attachments: there is no file storage here).
  * A globally consistent edge line needs the Durable Objects store, which is not built yet; until
  * then run Sảnh on Node with Redis for production.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { createApp } from '../app.js';
 import { parseConfig } from '../config/load.js';
 import type { SanhEnv } from '../platform/http.js';
 import { parseKeyRing } from '../platform/keyring.js';
 import { jsonLogger } from '../platform/logger.js';
 import { createFetchOriginClient } from '../proxy/fetch-origin.js';
+import { createDrafts } from '../drafts/index.js';
+import { createMemoryDraftStore } from '../drafts/memory-store.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
 import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
 
@@ -28,16 +31,20 @@ let app: Hono<SanhEnv> | undefined;
 function build(env: WorkerBindings): Hono<SanhEnv> {
   const config = parseConfig(env.SANH_CONFIG ? JSON.parse(env.SANH_CONFIG) : {}, 'SANH_CONFIG');
   const logger = jsonLogger({ service: 'sanh', runtime: 'workers' });
+  const keyRing = parseKeyRing(env.SANH_SECRETS);
+  const clientAddress = (c: Context) => c.req.header('cf-connecting-ip');
   const waitingRoom = createWaitingRoom({
     rooms: config.rooms,
     store: createMemoryWaitingRoomStore(),
-    keyRing: parseKeyRing(env.SANH_SECRETS),
+    keyRing,
     logger,
     snapshotIntervalMs: config.snapshotIntervalMs,
-    clientAddress: (c) => c.req.header('cf-connecting-ip'),
+    clientAddress,
   });
+  const drafts = config.drafts.enabled ? createDrafts({ config: config.drafts, store: createMemoryDraftStore(), keyRing, logger, clientAddress }) : undefined;
   return createApp({
     waitingRoom,
+    ...(drafts ? { drafts } : {}),
     origin: createFetchOriginClient({ url: env.ORIGIN_URL, timeoutSeconds: config.origin.timeoutSeconds }),
     logger,
     connection: { clientIp: (c) => c.req.header('cf-connecting-ip') },

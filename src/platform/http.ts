@@ -9,6 +9,8 @@ export interface SanhVariables {
   requestId: string;
   /** The room whose gate handled this request, for the error mapper. */
   sanhRoom?: string;
+  /** Errors of this request are answered as JSON whatever it accepts (API routes such as drafts). */
+  errorsAsJson?: boolean;
 }
 
 /** The Hono environment of Sảnh's apps. */
@@ -107,7 +109,7 @@ export function respondWithError(c: Context<SanhEnv>, error: SanhError): Respons
     headers['sanh-room'] = room;
     headers['sanh-state'] = 'unavailable';
   }
-  if (wantsJson(c)) return c.json(errorBody(error, requestId), error.status as 500, headers);
+  if (c.get('errorsAsJson') || wantsJson(c)) return c.json(errorBody(error, requestId), error.status as 500, headers);
   return c.html(renderErrorPage(requestLang(c), error.code, requestId), error.status as 500, headers);
 }
 
@@ -139,4 +141,72 @@ export function safeLocalPath(value: string | undefined): string {
   if (!value || !value.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(value)) return '/';
   const url = new URL(value.replace(/^\/+/, '/'), LOCAL_BASE);
   return url.origin === LOCAL_BASE ? `${url.pathname}${url.search}` : '/';
+}
+
+/** A request body as the runtime hands it over: the raw Node stream on Node, where it exists. */
+export type RawBody = (c: Context) => AsyncIterable<Uint8Array> | undefined;
+
+/** The event interface of a Node readable stream (read by events: cheaper than async iteration). */
+interface EventedStream {
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  destroy?(): unknown;
+}
+
+function isEvented(stream: unknown): stream is EventedStream {
+  return typeof (stream as { on?: unknown }).on === 'function';
+}
+
+const decoder = new TextDecoder();
+
+function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const whole = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
+}
+
+function readEvented(stream: EventedStream, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    stream.on('data', (chunk) => {
+      length += chunk.byteLength;
+      if (length > maxBytes) {
+        reject(tooLarge());
+        stream.destroy?.();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => resolve(joined(chunks, length)));
+    stream.on('error', reject);
+  });
+}
+
+/**
+ * A request body as text, at most `maxBytes` (else SanhError `payload_too_large`, checked against
+ * `Content-Length` first and then while reading). On Node, `raw` gives the incoming stream, read
+ * directly: going through `c.req` makes the adapter build a whole web `Request` and stream.
+ */
+export async function readBodyText(c: Context, maxBytes: number, raw?: RawBody): Promise<string> {
+  const tooLarge = () => new SanhError('payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge();
+  const stream = raw?.(c) ?? c.req.raw.body;
+  if (!stream) return '';
+  if (isEvented(stream)) return decoder.decode(await readEvented(stream, maxBytes, tooLarge));
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+    length += chunk.byteLength;
+    if (length > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return decoder.decode(joined(chunks, length));
 }

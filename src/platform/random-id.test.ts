@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBase64Url } from './base64url.js';
-import { randomId } from './random-id.js';
+import { randomBytes, randomId } from './random-id.js';
 
 describe('random identifiers', () => {
   it('are base64url of the asked length and never repeat across pool refills', () => {
@@ -14,5 +14,15 @@ describe('random identifiers', () => {
     expect(seen.size).toBe(2_000);
     expect(decodeBase64Url(randomId(32))).toHaveLength(32);
     expect(decodeBase64Url(randomId(5000))).toHaveLength(5000);
+  });
+
+  it('hands out nonces of their own that never repeat across pool refills', () => {
+    const first = randomBytes(12);
+    const copy = Uint8Array.from(first);
+    const seen = new Set<string>();
+    for (let i = 0; i < 1_000; i++) seen.add(Buffer.from(randomBytes(12)).toString('hex'));
+    expect(seen.size).toBe(1_000);
+    expect(first).toEqual(copy);
+    expect(randomBytes(12).buffer.byteLength).toBe(12);
   });
 });

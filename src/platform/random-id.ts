@@ -10,12 +10,25 @@ let offset = 0;
  * of one each, which matters when thousands of visitors join a second.
  */
 export function randomId(bytes = 16): string {
-  if (bytes > POOL_BYTES) return encodeBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+  return encodeBase64Url(pooledRandom(bytes));
+}
+
+/** `bytes` fresh random bytes from the same pooled CSPRNG page (a view: copy it to keep it past the next call). */
+function pooledRandom(bytes: number): Uint8Array {
+  if (bytes > POOL_BYTES) return crypto.getRandomValues(new Uint8Array(bytes));
   if (offset + bytes > pool.length) {
     pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
     offset = 0;
   }
-  const id = pool.subarray(offset, offset + bytes);
+  const out = pool.subarray(offset, offset + bytes);
   offset += bytes;
-  return encodeBase64Url(id);
+  return out;
+}
+
+/**
+ * `bytes` random bytes of their own (a copy), drawn from the pooled CSPRNG page: for nonces such
+ * as AES-GCM IVs, of which a draft save needs several.
+ */
+export function randomBytes(bytes: number): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(pooledRandom(bytes));
 }

@@ -1,0 +1,429 @@
+import { defaultFormConfig, type DraftFormConfig, type DraftsConfig } from '../config/drafts.js';
+import type { AeadFactory } from '../platform/aead.js';
+import { encodeBase64Url } from '../platform/base64url.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { SanhError } from '../platform/errors.js';
+import type { KeyRing } from '../platform/keyring.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
+import { cachedMacs, webCryptoMac, type MacFactory } from '../platform/mac.js';
+import { randomId } from '../platform/random-id.js';
+import type { AttachmentSummary, DraftAttachments, OwnedDraft } from './access.js';
+import { createDraftCipher, DraftCipherError } from './cipher.js';
+import { checkFields, tooLarge, tooManyFields, type FieldText } from './fields.js';
+import { createDraftLimiter, type DraftLimiter } from './limits.js';
+import { generateResumeCode, parseResumeCode, type ResumeCode } from './resume-code.js';
+import type { DraftMeta, DraftStore, NewCode, SealedField, WriteOutcome } from './store.js';
+
+/** The device asking: the hash of its owner cookie, and a new cookie to set when it had none. */
+export interface Owner {
+  hash: string;
+  /** Set when the device had no owner cookie: the value to give it. */
+  newCookie?: string;
+}
+
+/** A draft as its owner sees it (`GET /_sanh/drafts/:id`). */
+export interface DraftView {
+  id: string;
+  formId: string;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  resumeCode: string;
+  resumeAnswer: DraftFormConfig['resumeAnswer'];
+  resumeAnswerSet: boolean;
+  returnTo: string | null;
+  fields: Record<string, unknown>;
+  attachments: AttachmentSummary[];
+  /** Fields that could not be opened (their key left SANH_SECRETS); absent when none. */
+  unreadableFields?: string[];
+}
+
+/** What a save answers. */
+export interface SavedView {
+  id: string;
+  revision: number;
+  updatedAt: string;
+  expiresAt: string;
+}
+
+/** What the drafts service is built from. */
+export interface DraftServiceOptions {
+  config: DraftsConfig;
+  store: DraftStore;
+  keyRing: KeyRing;
+  clock?: Clock;
+  logger?: Logger;
+  mac?: MacFactory;
+  /** How values are sealed: default Web Crypto; on Node, `nodeAead` is cheaper. */
+  aead?: AeadFactory;
+  limiter?: DraftLimiter;
+  /** The attachments, when built (they need this service's owner checks, so they come later). */
+  attachments?: () => DraftAttachments | undefined;
+}
+
+/** The drafts domain's operations, called by the HTTP edge. */
+export interface DraftService {
+  /** The settings of a form; undefined when drafts of it are refused. */
+  formSettings(formId: string): DraftFormConfig | undefined;
+  /** The owner identity of a cookie value (a fresh one when there is none or it is malformed). */
+  owner(cookie: string | undefined): Promise<Owner>;
+  create(owner: Owner, input: { formId: unknown; fields: unknown; returnTo: string | undefined }, clientKey: string): Promise<DraftView>;
+  read(owner: Owner, id: string): Promise<DraftView>;
+  write(owner: Owner, id: string, change: { baseRevision: number; replace: boolean; body: unknown }): Promise<SavedView>;
+  remove(owner: Owner, id: string, baseRevision: number | undefined): Promise<void>;
+  setAnswer(owner: Owner, id: string, answer: unknown): Promise<void>;
+  renewCode(owner: Owner, id: string): Promise<DraftView>;
+  resume(owner: Owner, attempt: { code: unknown; answer: unknown }, clientKey: string): Promise<DraftView>;
+  /** The draft when `owner` owns it; throws `draft_not_found`. */
+  ownedDraft(owner: Owner, id: string): Promise<OwnedDraft>;
+}
+
+/** Owners a draft keeps at once (the creator and the devices it was resumed on). */
+export const MAX_OWNERS = 10;
+const OWNER_COOKIE_BYTES = 32;
+const OWNER_COOKIE = /^[A-Za-z0-9_-]{43}$/;
+const MAX_ANSWER_LENGTH = 100;
+const FORM_CACHE_SIZE = 50_000;
+const CODE_FIELD = '\u0000resume-code';
+const encoder = new TextEncoder();
+
+/**
+ * The resume answer as compared: case, spacing and Vietnamese accents do not matter (a citizen
+ * may type it on another phone's keyboard without them).
+ */
+export function normalizeAnswer(answer: string): string {
+  return answer
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function notFound(): SanhError {
+  return new SanhError('draft_not_found', 'No such draft here: it was deleted, it expired, or it was started on another device (resume it with its code).');
+}
+
+function storeFault(error: unknown): SanhError {
+  if (error instanceof SanhError) return error;
+  return new SanhError('store_unavailable', 'Drafts cannot be saved on the server right now; your device keeps your draft. Please try again shortly.', {
+    cause: error,
+    retryAfterSeconds: 5,
+  });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Builds the drafts service: field checks, sealing, resume codes, limits and the store, around
+ * one rule: a draft is only ever read or changed by a device that owns it.
+ */
+export function createDraftService(options: DraftServiceOptions): DraftService {
+  const { config, store } = options;
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const cipher = createDraftCipher(options.keyRing, options.aead);
+  const macOf = cachedMacs(options.mac ?? webCryptoMac);
+  const limiter = options.limiter ?? createDraftLimiter(config, { logger });
+  const listed = new Map(config.forms.map((form) => [form.id, form]));
+  const defaults = new Map<string, DraftFormConfig>();
+  /** Draft id → form id, so a save needs no extra read (a draft never changes form). */
+  const formOfDraft = new Map<string, string>();
+  /** Owner cookie → its hash, so a device's saves do not hash its cookie each time. */
+  const ownerHashes = new Map<string, string>();
+
+  async function guarded<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw storeFault(error);
+    }
+  }
+
+  function settingsOf(formId: string): DraftFormConfig {
+    const known = listed.get(formId);
+    if (known) return known;
+    let fallback = defaults.get(formId);
+    if (!fallback) {
+      fallback = defaultFormConfig(formId);
+      if (defaults.size < 1_000) defaults.set(formId, fallback);
+    }
+    return fallback;
+  }
+
+  function rememberForm(id: string, formId: string): void {
+    if (formOfDraft.size >= FORM_CACHE_SIZE) formOfDraft.delete(formOfDraft.keys().next().value as string);
+    formOfDraft.set(id, formId);
+  }
+
+  /** `<key id>.<HMAC>` of `text` under every ring key, the current key first. */
+  async function keyedHashes(text: string): Promise<string[]> {
+    const keys = [options.keyRing.current, ...[...options.keyRing.keys.values()].filter((k) => k !== options.keyRing.current)];
+    return Promise.all(
+      keys.map(async (key) => {
+        const mac = await macOf(key, 'draft-resume');
+        return `${key.id}.${encodeBase64Url(await mac.sign(text))}`;
+      }),
+    );
+  }
+  const codeText = (code: ResumeCode) => `code\u0000${code.locator}\u0000${code.secret}`;
+  const answerText = (id: string, answer: string) => `answer\u0000${id}\u0000${normalizeAnswer(answer)}`;
+
+  async function newCode(id: string): Promise<{ code: ResumeCode; stored: NewCode }> {
+    const code = generateResumeCode();
+    const [codeHash] = await keyedHashes(codeText(code));
+    return { code, stored: { locator: code.locator, codeHash: codeHash as string, sealedCode: await cipher.seal(id, CODE_FIELD, code.display) } };
+  }
+
+  async function seal(id: string, fields: Record<string, FieldText | null>): Promise<Record<string, SealedField | null>> {
+    const entries = await Promise.all(
+      Object.entries(fields).map(async ([name, field]) => [name, field === null ? null : { sealed: await cipher.seal(id, name, field.json), bytes: field.bytes }] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  /** Opens every field; seals again, in the background, those still under a retired key. */
+  async function openFields(id: string, sealed: Record<string, string>): Promise<{ fields: Record<string, unknown>; unreadable: string[] }> {
+    const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    const unreadable: string[] = [];
+    const stale: Record<string, { from: string; to: string }> = {};
+    await Promise.all(
+      Object.entries(sealed).map(async ([name, text]) => {
+        try {
+          const json = await cipher.open(id, name, text);
+          fields[name] = JSON.parse(json);
+          if (cipher.keyIdOf(text) !== cipher.currentKeyId) stale[name] = { from: text, to: await cipher.seal(id, name, json) };
+        } catch (error) {
+          if (!(error instanceof DraftCipherError)) throw error;
+          unreadable.push(name);
+        }
+      }),
+    );
+    if (unreadable.length > 0) logger.error('draft fields could not be opened', { draft: id, count: unreadable.length, reason: 'key not in SANH_SECRETS, or altered' });
+    if (Object.keys(stale).length > 0) {
+      store.reseal(id, stale).catch((error: Error) => logger.warn('draft fields could not be sealed again under the current key', { draft: id, error: error.message }));
+    }
+    return { fields: { ...fields }, unreadable: unreadable.sort() };
+  }
+
+  async function attachmentsOf(id: string): Promise<AttachmentSummary[]> {
+    const attachments = options.attachments?.();
+    return attachments ? guarded(attachments.list(id)) : [];
+  }
+
+  async function viewOf(meta: DraftMeta, sealed: Record<string, string>): Promise<DraftView> {
+    const form = settingsOf(meta.formId);
+    const [{ fields, unreadable }, attachments, resumeCode] = await Promise.all([
+      openFields(meta.id, sealed),
+      attachmentsOf(meta.id),
+      cipher.open(meta.id, CODE_FIELD, meta.sealedCode).catch(() => ''),
+    ]);
+    return {
+      id: meta.id,
+      formId: meta.formId,
+      revision: meta.revision,
+      createdAt: iso(meta.createdAt),
+      updatedAt: iso(meta.updatedAt),
+      expiresAt: iso(meta.expiresAt),
+      resumeCode,
+      resumeAnswer: form.resumeAnswer,
+      resumeAnswerSet: meta.answerSet,
+      returnTo: meta.returnTo ?? null,
+      fields,
+      attachments,
+      ...(unreadable.length > 0 ? { unreadableFields: unreadable } : {}),
+    };
+  }
+
+  async function readView(owner: Owner, id: string): Promise<DraftView> {
+    const stored = await guarded(store.read(id, owner.hash));
+    if (!stored) throw notFound();
+    rememberForm(id, stored.meta.formId);
+    return viewOf(stored.meta, stored.fields);
+  }
+
+  async function formForWrite(owner: Owner, id: string): Promise<DraftFormConfig> {
+    const known = formOfDraft.get(id);
+    if (known !== undefined) return settingsOf(known);
+    const meta = await guarded(store.readMeta(id, owner.hash));
+    if (!meta) throw notFound();
+    rememberForm(id, meta.formId);
+    return settingsOf(meta.formId);
+  }
+
+  function savedOutcome(id: string, form: DraftFormConfig, outcome: WriteOutcome): SavedView {
+    if (outcome.ok) {
+      if (outcome.refreshLocator) {
+        store.refreshLocator(outcome.meta.locator, id, form.expireAfter * 1000).catch((error: Error) => logger.warn('resume code could not be given the draft\'s new life', { draft: id, error: error.message }));
+      }
+      return { id, revision: outcome.meta.revision, updatedAt: iso(outcome.meta.updatedAt), expiresAt: iso(outcome.meta.expiresAt) };
+    }
+    switch (outcome.reason) {
+      case 'stale':
+        throw new SanhError('draft_stale', `This draft was saved elsewhere in the meantime (now at revision ${outcome.revision}); read it, merge, and save again.`, {
+          details: { revision: outcome.revision },
+          headers: { etag: `"${outcome.revision}"` },
+        });
+      case 'too-large':
+        throw tooLarge(form, outcome.bytes);
+      case 'too-many-fields':
+        throw tooManyFields(form, outcome.fieldCount);
+      default:
+        formOfDraft.delete(id);
+        throw notFound();
+    }
+  }
+
+  const service: DraftService = {
+    formSettings(formId) {
+      return listed.get(formId) ?? (config.acceptUnlistedForms ? settingsOf(formId) : undefined);
+    },
+
+    async owner(cookie) {
+      if (cookie !== undefined && OWNER_COOKIE.test(cookie)) {
+        let hash = ownerHashes.get(cookie);
+        if (hash === undefined) {
+          hash = await ownerHash(cookie);
+          if (ownerHashes.size >= FORM_CACHE_SIZE) ownerHashes.delete(ownerHashes.keys().next().value as string);
+          ownerHashes.set(cookie, hash);
+        }
+        return { hash };
+      }
+      const fresh = randomId(OWNER_COOKIE_BYTES);
+      return { hash: await ownerHash(fresh), newCookie: fresh };
+    },
+
+    async create(owner, input, clientKey) {
+      if (typeof input.formId !== 'string' || input.formId.length === 0) throw new SanhError('bad_request', 'Say which form this draft is for: "formId".');
+      const form = service.formSettings(input.formId);
+      if (!form || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(input.formId)) throw new SanhError('not_found', `Drafts are not kept for the form "${input.formId.slice(0, 64)}".`);
+      await limiter.take('create', clientKey);
+      const checked = checkFields(input.fields ?? {}, form, 'replace');
+      const limits = { maxBytes: form.maxBytes, maxFields: form.maxFields };
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const id = randomId(16);
+        const [{ code, stored }, fields] = await Promise.all([newCode(id), seal(id, checked)]);
+        const outcome = await guarded(
+          store.create({
+            id,
+            formId: form.id,
+            ...stored,
+            ownerHash: owner.hash,
+            returnTo: input.returnTo,
+            fields: fields as Record<string, SealedField>,
+            ttlMs: form.expireAfter * 1000,
+            limits,
+          }),
+        );
+        if (outcome.created) {
+          rememberForm(id, form.id);
+          const sealedFields = Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, (field as SealedField).sealed]));
+          const view = await viewOf(outcome.meta, sealedFields);
+          return { ...view, resumeCode: code.display };
+        }
+        if (outcome.reason === 'too-large') throw tooLarge(form, 0);
+        if (outcome.reason === 'too-many-fields') throw tooManyFields(form, Object.keys(checked).length);
+      }
+      throw new SanhError('internal', 'No free resume code was found; please try again.');
+    },
+
+    read: readView,
+
+    async write(owner, id, change) {
+      const form = await formForWrite(owner, id);
+      await limiter.take('write', id);
+      const checked = checkFields(change.body, form, change.replace ? 'replace' : 'merge');
+      const fields = await seal(id, checked);
+      const outcome = await guarded(
+        store.write(id, owner.hash, {
+          baseRevision: change.baseRevision,
+          replace: change.replace,
+          fields,
+          ttlMs: form.expireAfter * 1000,
+          limits: { maxBytes: form.maxBytes, maxFields: form.maxFields },
+        }),
+      );
+      return savedOutcome(id, form, outcome);
+    },
+
+    async remove(owner, id, baseRevision) {
+      const outcome = await guarded(store.remove(id, owner.hash, baseRevision));
+      if (outcome.removed) {
+        formOfDraft.delete(id);
+        await options.attachments?.()?.removeAll(id).catch((error: Error) => logger.warn('attachments of a deleted draft could not be removed now; the sweep will', { draft: id, error: error.message }));
+        return;
+      }
+      if (outcome.reason === 'stale') {
+        throw new SanhError('draft_stale', `This draft was saved elsewhere in the meantime (now at revision ${outcome.revision}).`, {
+          details: { revision: outcome.revision },
+          headers: { etag: `"${outcome.revision}"` },
+        });
+      }
+      throw notFound();
+    },
+
+    async setAnswer(owner, id, answer) {
+      if (typeof answer !== 'string' || normalizeAnswer(answer).length === 0 || answer.length > MAX_ANSWER_LENGTH) {
+        throw new SanhError('invalid_draft', `The answer must be 1-${MAX_ANSWER_LENGTH} characters.`, { details: { field: 'answer' } });
+      }
+      const [hash] = await keyedHashes(answerText(id, answer));
+      if (!(await guarded(store.setAnswer(id, owner.hash, hash as string)))) throw notFound();
+    },
+
+    async renewCode(owner, id) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const { stored } = await newCode(id);
+        const outcome = await guarded(store.renewCode(id, owner.hash, stored));
+        if (outcome.renewed) return readView(owner, id);
+        if (outcome.reason === 'missing') throw notFound();
+      }
+      throw new SanhError('internal', 'No free resume code was found; please try again.');
+    },
+
+    async resume(owner, attempt, clientKey) {
+      await limiter.take('resume', clientKey);
+      const code = typeof attempt.code === 'string' ? parseResumeCode(attempt.code) : undefined;
+      if (!code) {
+        throw new SanhError('resume_code_invalid', 'That is not a resume code: it has 15 letters and digits, like 7KQ2M-9XD4T-RAWH3. Please check it and type it again.');
+      }
+      const failed = (details: Record<string, unknown> = {}) =>
+        new SanhError('resume_failed', 'That code, or the answer, does not match a draft. Please check and try again.', { details });
+      const id = await guarded(store.locate(code.locator));
+      const formId = id === undefined ? undefined : await guarded(store.formOf(id));
+      if (id === undefined || formId === undefined) throw failed();
+      const form = settingsOf(formId);
+      const answer = typeof attempt.answer === 'string' && attempt.answer.length <= MAX_ANSWER_LENGTH ? attempt.answer : '';
+      const [codeHashes, answerHashes] = await Promise.all([keyedHashes(codeText(code)), normalizeAnswer(answer) ? keyedHashes(answerText(id, answer)) : Promise.resolve([])]);
+      const outcome = await guarded(
+        store.resume(id, { codeHashes, answerHashes, answerPolicy: form.resumeAnswer, ownerHash: owner.hash, maxFailures: config.resume.maxFailures, maxOwners: MAX_OWNERS }),
+      );
+      if (outcome.ok) return readView(owner, id);
+      if (outcome.reason === 'missing') throw failed();
+      if (outcome.reason === 'locked') {
+        throw new SanhError('resume_locked', 'This code has stopped working after too many wrong tries. On the device where you started, open the form again to get a new code.');
+      }
+      const attemptsLeft = Math.max(0, config.resume.maxFailures - outcome.failures);
+      if (outcome.reason === 'answer-not-set') {
+        throw new SanhError('resume_failed', 'This draft can only be continued elsewhere once an answer is chosen for it on the device where it was started.', {
+          details: { reason: 'answer-not-set', attemptsLeft },
+        });
+      }
+      throw failed({ attemptsLeft });
+    },
+
+    async ownedDraft(owner, id) {
+      const meta = await guarded(store.readMeta(id, owner.hash));
+      if (!meta) throw notFound();
+      rememberForm(id, meta.formId);
+      return { id, formId: meta.formId, form: settingsOf(meta.formId), expiresAt: meta.expiresAt };
+    },
+  };
+  return service;
+}
+
+/** The stored identity of an owner cookie: its SHA-256 (the cookie itself is never stored). */
+async function ownerHash(cookie: string): Promise<string> {
+  return encodeBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(`sanh-draft-owner\u0000${cookie}`))));
+}
