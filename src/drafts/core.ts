@@ -96,7 +96,8 @@ export function applyChange(state: DraftState, change: DraftChange, now: number)
   state.expiresAt = now + change.ttlMs;
   const refreshLocator = now - state.locatorRefreshedAt >= change.ttlMs / 4;
   if (refreshLocator) state.locatorRefreshedAt = now;
-  return { ok: true, meta: metaOf(state), refreshLocator };
+  const { revision, updatedAt, expiresAt, bytes: total, locator } = state;
+  return { ok: true, saved: { revision, updatedAt, expiresAt, bytes: total, fieldCount: fields.size, locator }, refreshLocator };
 }
 
 /** Deletes at `baseRevision` (any revision when unset). */

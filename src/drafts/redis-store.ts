@@ -122,7 +122,11 @@ export function createRedisDraftStore(options: { client: Redis | Cluster; keyPre
       );
       switch (reply[0]) {
         case 'ok':
-          return { ok: true, refreshLocator: Number(reply[1]) === 1, meta: metaFrom(id, reply, 2) };
+          return {
+            ok: true,
+            refreshLocator: Number(reply[1]) === 1,
+            saved: { revision: Number(reply[2]), updatedAt: Number(reply[3]), expiresAt: Number(reply[4]), bytes: Number(reply[5]), fieldCount: Number(reply[6]), locator: text(reply[7]) },
+          };
         case 'stale':
           return { ok: false, reason: 'stale', revision: Number(reply[1]) };
         case 'too-large':

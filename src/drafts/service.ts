@@ -256,9 +256,9 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
   function savedOutcome(id: string, form: DraftFormConfig, outcome: WriteOutcome): SavedView {
     if (outcome.ok) {
       if (outcome.refreshLocator) {
-        store.refreshLocator(outcome.meta.locator, id, form.expireAfter * 1000).catch((error: Error) => logger.warn('resume code could not be given the draft\'s new life', { draft: id, error: error.message }));
+        store.refreshLocator(outcome.saved.locator, id, form.expireAfter * 1000).catch((error: Error) => logger.warn('resume code could not be given the draft\'s new life', { draft: id, error: error.message }));
       }
-      return { id, revision: outcome.meta.revision, updatedAt: iso(outcome.meta.updatedAt), expiresAt: iso(outcome.meta.expiresAt) };
+      return { id, revision: outcome.saved.revision, updatedAt: iso(outcome.saved.updatedAt), expiresAt: iso(outcome.saved.expiresAt) };
     }
     switch (outcome.reason) {
       case 'stale':

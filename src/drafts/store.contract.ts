@@ -95,10 +95,10 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       const draft = newDraft();
       await store.create(draft);
       const merged = await store.write(draft.id, 'owner-a', { baseRevision: 1, replace: false, fields: { phone: null, district: sealed('Đống Đa', 10) }, ttlMs: DAY, limits: LIMITS });
-      expect(merged).toMatchObject({ ok: true, meta: { revision: 2, bytes: 13, fieldCount: 2 } });
+      expect(merged).toMatchObject({ ok: true, saved: { revision: 2, bytes: 13, fieldCount: 2 } });
       expect((await store.read(draft.id, 'owner-a'))?.fields).toEqual({ fullName: 'k.Hoa', district: 'k.Đống Đa' });
       const replaced = await store.write(draft.id, 'owner-a', { baseRevision: 2, replace: true, fields: { only: sealed('1') }, ttlMs: DAY, limits: LIMITS });
-      expect(replaced).toMatchObject({ ok: true, meta: { revision: 3, bytes: 1, fieldCount: 1 } });
+      expect(replaced).toMatchObject({ ok: true, saved: { revision: 3, bytes: 1, fieldCount: 1 } });
       expect((await store.read(draft.id, 'owner-a'))?.fields).toEqual({ only: 'k.1' });
     });
 
@@ -109,6 +109,17 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       expect((await store.write(draft.id, 'owner-a', change)).ok).toBe(true);
       expect(await store.write(draft.id, 'owner-a', change)).toEqual({ ok: false, reason: 'stale', revision: 2 });
       expect((await store.read(draft.id, 'owner-a'))?.meta.revision).toBe(2);
+    });
+
+    it('writes and deletes thousands of fields in one change', async () => {
+      const draft = newDraft();
+      await store.create(draft);
+      const wide = { maxBytes: 1_000_000, maxFields: 5_000 };
+      const fields = Object.fromEntries(Array.from({ length: 4_998 }, (_, i) => [`f${i}`, sealed('v')]));
+      expect(await store.write(draft.id, 'owner-a', { baseRevision: 1, replace: false, fields, ttlMs: DAY, limits: wide })).toMatchObject({ ok: true, saved: { fieldCount: 5_000, bytes: 4_998 + 7 } });
+      const removals = Object.fromEntries(Object.keys(fields).map((name) => [name, null]));
+      expect(await store.write(draft.id, 'owner-a', { baseRevision: 2, replace: false, fields: removals, ttlMs: DAY, limits: wide })).toMatchObject({ ok: true, saved: { fieldCount: 2, bytes: 7 } });
+      expect(await store.write(draft.id, 'owner-a', { baseRevision: 3, replace: true, fields, ttlMs: DAY, limits: wide })).toMatchObject({ ok: true, saved: { fieldCount: 4_998 } });
     });
 
     it('lets exactly one of two writes on the same revision win', async () => {
@@ -127,9 +138,9 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       const write = (fields: Record<string, SealedField | null>, baseRevision: number) =>
         store.write(draft.id, 'owner-a', { baseRevision, replace: false, fields, ttlMs: DAY, limits: LIMITS });
       expect(await write({ big: sealed('x'.repeat(94)) }, 1)).toEqual({ ok: false, reason: 'too-large', bytes: 101 });
-      expect(await write({ fullName: sealed('x'.repeat(96)) }, 1)).toMatchObject({ ok: true, meta: { bytes: 100 } });
+      expect(await write({ fullName: sealed('x'.repeat(96)) }, 1)).toMatchObject({ ok: true, saved: { bytes: 100 } });
       expect(await write({ a: sealed(''), b: sealed(''), c: sealed('') }, 2)).toEqual({ ok: false, reason: 'too-many-fields', fieldCount: 5 });
-      expect(await write({ a: sealed(''), b: sealed(''), phone: null }, 2)).toMatchObject({ ok: true, meta: { fieldCount: 3, revision: 3 } });
+      expect(await write({ a: sealed(''), b: sealed(''), phone: null }, 2)).toMatchObject({ ok: true, saved: { fieldCount: 3, revision: 3 } });
     });
 
     it('does not let a non-owner write, delete or set an answer', async () => {

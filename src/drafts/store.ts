@@ -81,9 +81,12 @@ export interface DraftChange {
 /** Why a create did not happen. */
 export type CreateOutcome = { created: true; meta: DraftMeta } | { created: false; reason: 'locator-taken' | 'too-large' | 'too-many-fields' };
 
+/** What a write made of a draft. */
+export type SavedDraft = Pick<DraftMeta, 'revision' | 'updatedAt' | 'expiresAt' | 'bytes' | 'fieldCount' | 'locator'>;
+
 /** The outcome of a write. `missing` also covers a draft the caller does not own. */
 export type WriteOutcome =
-  | { ok: true; meta: DraftMeta; refreshLocator: boolean }
+  | { ok: true; saved: SavedDraft; refreshLocator: boolean }
   | { ok: false; reason: 'missing' }
   | { ok: false; reason: 'stale'; revision: number }
   | { ok: false; reason: 'too-large'; bytes: number }

@@ -34,3 +34,11 @@ end
 local function expireAll(keys, expiresAt)
   for i = 1, #keys do redis.call('PEXPIREAT', keys[i], expiresAt) end
 end
+
+-- Runs `command key ...list` in slices of `step` (a multiple of the pair size for HSET), so a
+-- big list never passes Lua's limit on unpacked values.
+local function inSlices(command, key, list, step)
+  for from = 1, #list, step do
+    redis.call(command, key, unpack(list, from, math.min(from + step - 1, #list)))
+  end
+end
