@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'resume_locked'
   | 'upload_not_found'
   | 'upload_offset_mismatch'
+  | 'upload_incomplete'
   | 'upload_expired'
   | 'checksum_mismatch'
   | 'unsupported_checksum'
@@ -47,6 +48,7 @@ const STATUS: Record<ErrorCode, number> = {
   resume_locked: 423,
   upload_not_found: 404,
   upload_offset_mismatch: 409,
+  upload_incomplete: 409,
   upload_expired: 410,
   checksum_mismatch: 460,
   unsupported_checksum: 400,

@@ -355,12 +355,29 @@ describe('tus routes', () => {
     });
   });
 
+  describe('when the store fails', () => {
+    it('answers 503 with Retry-After, so tus clients retry, and never 500', async () => {
+      const url = await create();
+      const broken = new Error('connection lost');
+      for (const method of ['get', 'list', 'create', 'advance', 'remove'] as const) {
+        (records as unknown as Record<string, () => Promise<never>>)[method] = () => Promise.reject(broken);
+      }
+      const probe = await head(url);
+      expect([probe.status, probe.headers.get('retry-after')]).toEqual([503, '5']);
+      for (const response of [await patch(url, 0, content(10), json), await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { ...json, 'upload-length': '10', 'upload-metadata': metadata('a.pdf', 'application/pdf') } })]) {
+        expect(await errorOf(response)).toMatchObject({ status: 503, body: { error: { code: 'store_unavailable' } } });
+        expect(response.headers.get('retry-after')).toBe('5');
+        expect(response.headers.get('tus-resumable')).toBe('1.0.0');
+      }
+    });
+  });
+
   describe('download and termination', () => {
     it('downloads a finished file to its owner as an attachment, with its digest', async () => {
       const data = content(5_000);
       const url = await create('d1', data.byteLength);
       const early = await send(url, { headers: json });
-      expect(await errorOf(early)).toMatchObject({ status: 409, body: { error: { message: 'This upload is not finished (0 of 5000 bytes); it can be downloaded once it is.' } } });
+      expect(await errorOf(early)).toMatchObject({ status: 409, body: { error: { code: 'upload_incomplete', message: 'This upload is not finished (0 of 5000 bytes); it can be downloaded once it is.' } } });
       await patch(url, 0, data);
       const response = await send(url, { headers: { 'tus-resumable': '' } });
       expect(response.status).toBe(200);

@@ -79,18 +79,36 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   app.use('/:draftId/uploads', tusHeaders);
   app.use('/:draftId/uploads/*', tusHeaders);
 
+  /**
+   * A fault below the routes (Redis, the disk) is a 503 the client retries, not a 500: tus
+   * clients resume from the offset once the store answers again.
+   */
+  const faultsAsUnavailable =
+    (handler: (c: Context<SanhEnv>) => Response | Promise<Response>) =>
+    async (c: Context<SanhEnv>): Promise<Response> => {
+      try {
+        return await handler(c);
+      } catch (error) {
+        if (error instanceof SanhError) throw error;
+        throw tusError('store_unavailable', 'Uploads cannot be stored right now; please try again shortly.', { cause: error, retryAfterSeconds: 5 });
+      }
+    };
+
   app.options('/:draftId/uploads', (c) => options(c));
   app.options('/:draftId/uploads/:uploadId', (c) => options(c));
-  app.post('/:draftId/uploads', (c) => create(c));
-  app.get('/:draftId/uploads/:uploadId', (c) => (c.req.method === 'HEAD' ? head(c) : download(c)));
-  app.patch('/:draftId/uploads/:uploadId', (c) => patch(c));
-  app.delete('/:draftId/uploads/:uploadId', (c) => terminate(c));
-  app.post('/:draftId/uploads/:uploadId', (c) => {
-    const override = c.req.header('x-http-method-override')?.trim().toUpperCase();
-    if (override === 'PATCH') return patch(c);
-    if (override === 'DELETE') return terminate(c);
-    throw tusError('bad_request', 'POST an upload only with X-HTTP-Method-Override: PATCH or DELETE.');
-  });
+  app.post('/:draftId/uploads', faultsAsUnavailable(create));
+  app.get('/:draftId/uploads/:uploadId', faultsAsUnavailable((c) => (c.req.method === 'HEAD' ? head(c) : download(c))));
+  app.patch('/:draftId/uploads/:uploadId', faultsAsUnavailable(patch));
+  app.delete('/:draftId/uploads/:uploadId', faultsAsUnavailable(terminate));
+  app.post(
+    '/:draftId/uploads/:uploadId',
+    faultsAsUnavailable((c) => {
+      const override = c.req.header('x-http-method-override')?.trim().toUpperCase();
+      if (override === 'PATCH') return patch(c);
+      if (override === 'DELETE') return terminate(c);
+      throw tusError('bad_request', 'POST an upload only with X-HTTP-Method-Override: PATCH or DELETE.');
+    }),
+  );
 
   async function tusHeaders(c: Context<SanhEnv>, next: () => Promise<void>): Promise<void> {
     c.header('tus-resumable', TUS_VERSION);
@@ -284,7 +302,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   async function download(c: Context<SanhEnv>): Promise<Response> {
     const record = await upload(c, await owned(c));
     if (record.completedAt === undefined || record.sha256 === undefined) {
-      throw tusError('upload_offset_mismatch', `This upload is not finished (${record.offset} of ${record.size} bytes); it can be downloaded once it is.`, {
+      throw tusError('upload_incomplete', `This upload is not finished (${record.offset} of ${record.size} bytes); it can be downloaded once it is.`, {
         details: { offset: record.offset, size: record.size },
         headers: { 'upload-offset': String(record.offset) },
       });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AxeResults } from 'axe-core';
 import { transformSync } from 'esbuild';
@@ -41,6 +41,29 @@ describe('the draft script as served', () => {
     expect((await app.request('/_sanh/draft.js', { headers: { 'If-None-Match': '"old"' } })).status).toBe(200);
     const head = await app.request('/_sanh/draft.js', { method: 'HEAD' });
     expect(head.status).toBe(200);
+  });
+
+  it('is sent gzip-compressed to clients that accept it, as its own representation', async () => {
+    const app = new Hono<SanhEnv>();
+    app.get('/_sanh/draft.js', draftScriptHandler);
+    let zipped = await app.request('/_sanh/draft.js', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    for (let i = 0; i < 50 && zipped.headers.get('content-encoding') !== 'gzip'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      zipped = await app.request('/_sanh/draft.js', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    }
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toBe('Accept-Encoding');
+    const body = Buffer.from(await zipped.arrayBuffer());
+    expect(body.length).toBeLessThan(7 * 1024);
+    expect(gunzipSync(body).toString('utf8')).toBe(DRAFT_SCRIPT);
+    const etag = zipped.headers.get('etag') ?? '';
+    expect(etag).not.toBe(DRAFT_SCRIPT_ETAG);
+    expect((await app.request('/_sanh/draft.js', { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag } })).status).toBe(304);
+    expect((await app.request('/_sanh/draft.js', { headers: { 'If-None-Match': etag } })).status).toBe(200);
+    for (const refused of ['identity', 'gzip;q=0', 'br']) {
+      const plain = await app.request('/_sanh/draft.js', { headers: { 'Accept-Encoding': refused } });
+      expect(plain.headers.get('content-encoding')).toBeNull();
+    }
   });
 });
 
