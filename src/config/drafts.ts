@@ -57,11 +57,14 @@ export const draftsSchema = z
       .describe('Path prefixes of portal pages whose HTML answers get <script src="/_sanh/draft.js" defer> added before </body>.'),
     resume: z
       .object({
-        maxFailures: z.number().int().min(1).max(100).default(10).describe('Wrong answers for one draft\'s resume code before the code stops working.'),
+        maxFailures: z.number().int().min(1).max(100).default(10).describe('Wrong answers for one draft\'s resume code before the code stops working for lockFor.'),
+        lockFor: durationField(60, 30 * 86_400)
+          .prefault('1h')
+          .describe('How long a code stays locked after its last wrong answer ("1h"); its owner can also get a new code at once.'),
         attemptsPerHour: z.number().int().min(1).max(10_000).default(20).describe('Resume attempts per client address per hour.'),
       })
       .strict()
-      .default({ maxFailures: 10, attemptsPerHour: 20 }),
+      .default({ maxFailures: 10, lockFor: 3_600, attemptsPerHour: 20 }),
     limits: z
       .object({
         createPerMinute: z.number().int().min(1).max(1_000_000).default(30).describe('Drafts created per client address per minute.'),

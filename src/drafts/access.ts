@@ -55,3 +55,13 @@ export interface DraftAttachments {
   /** Stops background work (sweeps). */
   close(): Promise<void>;
 }
+
+/**
+ * Seals short texts of a draft (an attachment's file name and metadata) the way its fields are
+ * sealed: AES-GCM under the ring's current key, bound to the draft and to `label`.
+ */
+export interface DraftSealer {
+  seal(draftId: string, label: string, text: string): Promise<string>;
+  /** The text; throws when it cannot be opened (key gone, altered, other draft or label). */
+  open(draftId: string, label: string, sealed: string): Promise<string>;
+}

@@ -5,6 +5,15 @@
  */
 import type { DraftChange, DraftMeta, NewCode, NewDraft, RemoveOutcome, ResumeAttempt, ResumeOutcome, SealedField, WriteOutcome } from './store.js';
 
+/**
+ * How long a resume-code locator lives, given the draft's ttl: twice it, from creation, renewal
+ * and every refresh (one a quarter-ttl at most), so the locator outlives the draft even when a
+ * refresh or three fail. A locator left over after its draft is harmless: it finds nothing.
+ */
+export function locatorTtl(ttlMs: number): number {
+  return ttlMs * 2;
+}
+
 /** A draft's whole state, as the memory store keeps it. */
 export interface DraftState {
   id: string;
@@ -19,6 +28,8 @@ export interface DraftState {
   sealedCode: string;
   answerHash: string | undefined;
   failures: number;
+  /** When the last wrong attempt was made (ms); a locked code opens again `lockMs` after it. */
+  lastFailureAt: number;
   /** When the locator's life was last extended. */
   locatorRefreshedAt: number;
   fields: Map<string, SealedField>;
@@ -65,6 +76,7 @@ export function createState(draft: NewDraft, now: number): DraftState | 'too-lar
     sealedCode: draft.sealedCode,
     answerHash: undefined,
     failures: 0,
+    lastFailureAt: 0,
     locatorRefreshedAt: now,
     fields,
     bytes,
@@ -107,14 +119,20 @@ export function removalOf(state: DraftState, baseRevision: number | undefined): 
 }
 
 /**
- * Checks a resume attempt: a locked code (too many failures) refuses everything; a wrong secret,
- * or a wrong or missing answer where one is asked for, counts a failure; a right one binds the
- * device (keeping at most `maxOwners`, the earliest bound let go first) and clears the failures.
+ * Checks a resume attempt: a locked code (`maxFailures` wrong attempts, the last less than
+ * `lockMs` ago) refuses everything; once `lockMs` has passed since the last wrong attempt the
+ * count starts again. A wrong secret, or a wrong or missing answer where one is asked for,
+ * counts a failure; a right one binds the device (keeping at most `maxOwners`, the earliest
+ * bound let go first) and clears the failures.
  */
 export function attemptResume(state: DraftState, attempt: ResumeAttempt, now: number): ResumeOutcome {
-  if (state.failures >= attempt.maxFailures) return { ok: false, reason: 'locked' };
+  if (state.failures >= attempt.maxFailures) {
+    if (now - state.lastFailureAt < attempt.lockMs) return { ok: false, reason: 'locked' };
+    state.failures = 0;
+  }
   const fail = (reason: 'wrong-code' | 'wrong-answer' | 'answer-not-set'): ResumeOutcome => {
     state.failures += 1;
+    state.lastFailureAt = now;
     return { ok: false, reason, failures: state.failures };
   };
   if (!attempt.codeHashes.includes(state.codeHash)) return fail('wrong-code');

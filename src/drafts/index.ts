@@ -6,7 +6,7 @@ import { readCookie, type RawBody, type SanhEnv } from '../platform/http.js';
 import type { KeyRing } from '../platform/keyring.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import type { MacFactory } from '../platform/mac.js';
-import { OWNER_COOKIE, type DraftAccess, type DraftAttachments } from './access.js';
+import { OWNER_COOKIE, type DraftAccess, type DraftAttachments, type DraftSealer } from './access.js';
 import { draftScriptHandler } from './client/script.js';
 import { draftScriptInjector } from './inject.js';
 import { createDraftLimiter, type DraftLimiter } from './limits.js';
@@ -31,8 +31,8 @@ export interface DraftsOptions {
   rawBody?: RawBody;
   /** Per-client limits; default in this instance's memory. */
   limiter?: DraftLimiter;
-  /** Builds the attachments (tus) from the drafts' owner checks; default: no attachments. */
-  attachments?: (access: DraftAccess) => DraftAttachments;
+  /** Builds the attachments (tus) from the drafts' owner checks and sealer; default: no attachments. */
+  attachments?: (access: DraftAccess, sealer: DraftSealer) => DraftAttachments;
 }
 
 /** The drafts domain, ready to mount. */
@@ -67,7 +67,7 @@ export function createDrafts(options: DraftsOptions): Drafts {
       return service.ownedDraft(await service.owner(readCookie(c.req.header('cookie'), OWNER_COOKIE)), draftId);
     },
   };
-  attachments = options.attachments?.(access);
+  attachments = options.attachments?.(access, service.sealer);
   const drafts = draftRoutes({
     service,
     config: options.config,

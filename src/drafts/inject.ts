@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { SanhError } from '../platform/errors.js';
 import { mutableHeaders, type SanhEnv } from '../platform/http.js';
 import { prefixMatches } from '../waiting-room/rooms.js';
 
@@ -15,12 +16,50 @@ export function withDraftScript(html: string): string {
   return at < 0 ? `${html}${DRAFT_SCRIPT_TAG}` : `${html.slice(0, at)}${DRAFT_SCRIPT_TAG}${html.slice(at)}`;
 }
 
+/** The first `limit` bytes of a stream, whole, or the stream put back together when it is longer. */
+async function readUpTo(body: ReadableStream<Uint8Array>, limit: number): Promise<{ whole: Uint8Array } | { stream: ReadableStream<Uint8Array> }> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.byteLength;
+    if (length > limit) {
+      return {
+        stream: new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(chunk);
+          },
+          async pull(controller) {
+            const next = await reader.read();
+            if (next.done) controller.close();
+            else controller.enqueue(next.value);
+          },
+          cancel: (reason) => reader.cancel(reason),
+        }),
+      };
+    }
+  }
+  const whole = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { whole };
+}
+
+const decoder = new TextDecoder();
+
 /**
  * Adds `<script src="/_sanh/draft.js" defer>` to the portal's HTML answers under the listed path
  * prefixes, so a portal's forms get autosave without changing the portal (its forms still opt in
  * with `data-sanh-draft`). The visitor's `Accept-Encoding` is not passed on for those pages, so
  * the portal answers uncompressed; an answer that is compressed anyway, not HTML, or over 2 MiB
- * passes through untouched.
+ * (by its length, or as it is read) passes through untouched. A portal that fails mid-answer is
+ * a 502, as anywhere else.
  */
 export function draftScriptInjector(prefixes: readonly string[]): MiddlewareHandler<SanhEnv> {
   return async function injectDraftScript(c, next) {
@@ -37,9 +76,20 @@ export function draftScriptInjector(prefixes: readonly string[]): MiddlewareHand
     const length = Number(res.headers.get('content-length') ?? 0);
     if (!type.toLowerCase().startsWith('text/html') || res.headers.has('content-encoding') || length > MAX_INJECT_BYTES || res.body === null) return;
     const headers = mutableHeaders(c);
-    const html = withDraftScript(await c.res.text());
+    const { status, statusText, body } = c.res;
+    if (!body) return;
+    let read: Awaited<ReturnType<typeof readUpTo>>;
+    try {
+      read = await readUpTo(body, MAX_INJECT_BYTES);
+    } catch (error) {
+      throw new SanhError('origin_unreachable', 'The portal stopped in the middle of its answer.', { cause: error, retryAfterSeconds: 10 });
+    }
+    if ('stream' in read) {
+      c.res = new Response(read.stream, { status, statusText, headers });
+      return;
+    }
     headers.delete('content-length');
     headers.delete('etag');
-    c.res = new Response(html, { status: c.res.status, statusText: c.res.statusText, headers });
+    c.res = new Response(withDraftScript(decoder.decode(read.whole)), { status, statusText, headers });
   };
 }

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../platform/clock.js';
-import { applyChange, attemptResume, createState, metaOf, removalOf, renewCodeOf, type DraftState } from './core.js';
+import { applyChange, attemptResume, createState, locatorTtl, metaOf, removalOf, renewCodeOf, type DraftState } from './core.js';
 import type { DraftStore } from './store.js';
 
 /**
@@ -42,7 +42,7 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
       if (taken && taken.until > now) return { created: false, reason: 'locator-taken' };
       const state = createState(draft, now);
       if (typeof state === 'string') return { created: false, reason: state };
-      locators.set(draft.locator, { id: draft.id, until: now + draft.ttlMs });
+      locators.set(draft.locator, { id: draft.id, until: now + locatorTtl(draft.ttlMs) });
       drafts.set(draft.id, state);
       while (drafts.size > maxDrafts) drafts.delete(drafts.keys().next().value as string);
       return { created: true, meta: metaOf(state) };
@@ -97,20 +97,20 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
     async formOf(id) {
       return live(id)?.formId;
     },
-    async renewCode(id, ownerHash, code) {
+    async renewCode(id, ownerHash, code, ttlMs) {
       const state = owned(id, ownerHash);
       if (!state) return { renewed: false, reason: 'missing' };
       const now = clock();
       const taken = locators.get(code.locator);
       if (taken && taken.until > now) return { renewed: false, reason: 'locator-taken' };
       locators.delete(state.locator);
-      locators.set(code.locator, { id, until: state.expiresAt });
+      locators.set(code.locator, { id, until: now + locatorTtl(ttlMs) });
       renewCodeOf(state, code, now);
       return { renewed: true, meta: metaOf(state) };
     },
     async refreshLocator(locator, draftId, ttlMs) {
       const entry = locators.get(locator);
-      if (entry?.id === draftId) entry.until = Math.max(entry.until, clock() + ttlMs);
+      if (entry?.id === draftId) entry.until = Math.max(entry.until, clock() + locatorTtl(ttlMs));
     },
     async resume(id, attempt) {
       const state = live(id);

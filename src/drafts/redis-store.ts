@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { draftKeys, resumeLocatorKey } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
+import { locatorTtl } from './core.js';
 import type { DraftMeta, DraftStore, SealedField } from './store.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
@@ -66,7 +67,7 @@ export function createRedisDraftStore(options: { client: Redis | Cluster; keyPre
   return {
     async create(draft) {
       const locatorKey = resumeLocatorKey(prefix, draft.locator);
-      const reserved = await client.set(locatorKey, draft.id, 'PX', draft.ttlMs, 'NX');
+      const reserved = await client.set(locatorKey, draft.id, 'PX', locatorTtl(draft.ttlMs), 'NX');
       if (reserved !== 'OK') return { created: false, reason: 'locator-taken' };
       const fields = fieldArgs(draft.fields);
       const reply = asArray(
@@ -166,13 +167,10 @@ export function createRedisDraftStore(options: { client: Redis | Cluster; keyPre
       return (await client.hget(keysOf(id).meta, 'form')) ?? undefined;
     },
 
-    async renewCode(id, ownerHash, code) {
+    async renewCode(id, ownerHash, code, ttlMs) {
       const k = keysOf(id);
-      const meta = await this.readMeta(id, ownerHash);
-      if (!meta) return { renewed: false, reason: 'missing' };
       const locatorKey = resumeLocatorKey(prefix, code.locator);
-      const ttl = Math.max(1, meta.expiresAt - Date.now());
-      if ((await client.set(locatorKey, id, 'PX', ttl, 'NX')) !== 'OK') return { renewed: false, reason: 'locator-taken' };
+      if ((await client.set(locatorKey, id, 'PX', locatorTtl(ttlMs), 'NX')) !== 'OK') return { renewed: false, reason: 'locator-taken' };
       const reply = await scripts.renewCode.run(client, [k.meta, k.fields, k.owners], [ownerHash, code.locator, code.codeHash, code.sealedCode]);
       if (!Array.isArray(reply)) {
         await client.del(locatorKey);
@@ -185,7 +183,7 @@ export function createRedisDraftStore(options: { client: Redis | Cluster; keyPre
 
     async refreshLocator(locator, draftId, ttlMs) {
       const locatorKey = resumeLocatorKey(prefix, locator);
-      if ((await client.get(locatorKey)) === draftId) await client.pexpire(locatorKey, ttlMs);
+      if ((await client.get(locatorKey)) === draftId) await client.pexpire(locatorKey, locatorTtl(ttlMs));
     },
 
     async resume(id, attempt) {
@@ -196,6 +194,7 @@ export function createRedisDraftStore(options: { client: Redis | Cluster; keyPre
           attempt.answerPolicy,
           attempt.maxFailures,
           attempt.maxOwners,
+          attempt.lockMs,
           attempt.codeHashes.length,
           ...attempt.codeHashes,
           attempt.answerHashes.length,

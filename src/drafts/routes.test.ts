@@ -16,9 +16,27 @@ import type { DraftStore } from './store.js';
 const KEYS = parseKeyRing(`k1:${'a'.repeat(40)}`);
 const FORM = 'residence-application';
 
+/** A streamed HTML page of `bytes` bytes, with no Content-Length (chunked). */
+function streamedPage(bytes: number): Response {
+  const chunk = new TextEncoder().encode('<p>'.padEnd(64 * 1024, 'x'));
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= bytes) return controller.close();
+      controller.enqueue(chunk);
+      sent += chunk.byteLength;
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/html' } });
+}
+
 const origin: OriginClient = {
   forward: async (request) =>
-    request.pathAndQuery.startsWith('/apply')
+    request.pathAndQuery === '/apply/big'
+      ? streamedPage(3 * 1024 * 1024)
+      : request.pathAndQuery === '/apply/small-stream'
+        ? streamedPage(128 * 1024)
+        : request.pathAndQuery.startsWith('/apply')
       ? new Response('<!doctype html><html><body><form data-sanh-draft="residence-application"></form></body></html>', { headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': '95', etag: '"x"' } })
       : new Response(`origin ${request.pathAndQuery}`, { headers: { 'content-type': 'text/plain' } }),
   close: async () => undefined,
@@ -182,7 +200,9 @@ describe('drafts over HTTP', () => {
     const wrongSecret = (i: number) => resumeCodeOf(locator, String(i).padStart(8, '0')).display;
     const wrong = await resume({ code: wrongSecret(1) });
     expect(wrong.status).toBe(403);
-    expect(await wrong.json()).toMatchObject({ error: { code: 'resume_failed' }, attemptsLeft: 9 });
+    const nowhere = await resume({ code: resumeCodeOf(locator === '000000' ? '000001' : '000000', '00000000').display });
+    const withoutId = (body: { error: Record<string, unknown> }) => ({ ...body, error: { ...body.error, requestId: undefined } });
+    expect(withoutId(await wrong.json())).toEqual(withoutId(await nowhere.json()));
 
     const right = await resume({ code: draft.resumeCode.toLowerCase().replace(/-/g, ' ') });
     expect(right.status).toBe(200);
@@ -199,6 +219,7 @@ describe('drafts over HTTP', () => {
     }
     const locked = await attacker.request('/_sanh/drafts/resume', json({ code: draft.resumeCode }, { 'x-test-ip': '198.51.100.99' }));
     expect([locked.status, ((await locked.json()) as { error: { code: string } }).error.code]).toEqual([423, 'resume_locked']);
+    expect(locked.headers.get('retry-after')).toBe('3600');
 
     const renewed = await citizen.request(`/_sanh/drafts/${draft.id}/resume-code`, { method: 'POST' });
     expect(renewed.status).toBe(200);
@@ -258,14 +279,50 @@ describe('drafts over HTTP', () => {
     expect((await phone.request(`/_sanh/drafts/${draft.id}`)).status).toBe(200);
   });
 
-  it('refuses changes made from other sites', async () => {
+  it('refuses changes made from other sites, on every kind of write', async () => {
     const draft = await start();
+    const url = `/_sanh/drafts/${draft.id}`;
     const foreign: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }];
+    const writes = (headers: Record<string, string>): [string, RequestInit][] => [
+      [url, { method: 'DELETE', headers }],
+      [url, { ...patch(1, { a: 1 }), headers: { ...(patch(1, { a: 1 }).headers as Record<string, string>), ...headers } }],
+      ['/_sanh/drafts', json({ formId: FORM }, headers)],
+      ['/_sanh/drafts/resume', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: `code=${draft.resumeCode}` }],
+      [`${url}/uploads`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', ...headers } }],
+    ];
     for (const headers of foreign) {
-      const response = await citizen.request(`/_sanh/drafts/${draft.id}`, { method: 'DELETE', headers });
-      expect(response.status).toBe(403);
+      for (const [path, init] of writes(headers)) expect([path, init.method, (await citizen.request(path, init)).status]).toEqual([path, init.method, 403]);
     }
-    expect((await citizen.request(`/_sanh/drafts/${draft.id}`, { method: 'DELETE', headers: { origin: 'http://localhost', host: 'localhost', 'sec-fetch-site': 'same-origin' } })).status).toBe(204);
+    expect(((await (await citizen.request(url)).json()) as View).revision).toBe(1);
+    const behindProxy = { origin: 'https://dichvucong.example', host: '10.0.0.7:8080', 'sec-fetch-site': 'same-origin' };
+    expect((await citizen.request(url, { ...patch(1, { a: 1 }), headers: { ...(patch(1, { a: 1 }).headers as Record<string, string>), ...behindProxy } })).status).toBe(200);
+    expect((await citizen.request(url, { method: 'DELETE', headers: { origin: 'http://localhost', host: 'localhost' } })).status).toBe(204);
+  });
+
+  it('shows a stranger nothing of someone else\'s draft, whatever they send, and spends none of its limits', async () => {
+    app = await build({ drafts: { limits: { writesPerMinute: 3 } } });
+    citizen = visitor();
+    const draft = await start();
+    const url = `/_sanh/drafts/${draft.id}`;
+    const stranger = visitor();
+    await stranger.request('/_sanh/drafts', json({ formId: FORM }));
+    const attempts: [string, RequestInit][] = [
+      [url, patch(1, { a: 1 })],
+      [url, patch(1, { essay: 'x'.repeat(40_000) })],
+      [url, patch(1, ['not', 'fields'])],
+      [`${url}/resume-answer`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer: 'x' }) }],
+      [`${url}/resume-code`, { method: 'POST' }],
+      [url, { method: 'DELETE' }],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [path, init] of attempts) {
+        const response = await stranger.request(path, init);
+        expect([path, response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([path, 404, 'draft_not_found']);
+      }
+    }
+    for (let i = 1; i <= 3; i++) expect((await citizen.request(url, patch(i, { a: i }))).status).toBe(200);
+    const code = ((await (await citizen.request(url)).json()) as View).resumeCode;
+    expect(code).toBe(draft.resumeCode);
   });
 
   it('limits new drafts per client address', async () => {
@@ -315,5 +372,15 @@ describe('draft script injection', () => {
     expect(page.headers.get('etag')).toBeNull();
     const other = await app.request('/other', { headers: { accept: 'text/html' } });
     expect(await other.text()).toBe('origin /other');
+  });
+
+  it('passes a streamed page over 2 MiB through whole and untouched, and adds the script to a smaller one', async () => {
+    const app = await build({ rooms: [{ id: 'main', match: ['/'], maxActive: 100, admitPerMinute: 600 }], drafts: { inject: ['/apply'] } });
+    const big = await (await app.request('/apply/big', { headers: { accept: 'text/html' } })).text();
+    expect(big.length).toBe(3 * 1024 * 1024);
+    expect(big).not.toContain('draft.js');
+    const small = await (await app.request('/apply/small-stream', { headers: { accept: 'text/html' } })).text();
+    expect(small.length).toBe(128 * 1024 + '<script src="/_sanh/draft.js" defer></script>'.length);
+    expect(small.endsWith('<script src="/_sanh/draft.js" defer></script>')).toBe(true);
   });
 });

@@ -24,26 +24,30 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const NO_STORE = { 'cache-control': 'no-store' } as const;
 
 /**
- * Refuses state-changing requests made by other sites (`Sec-Fetch-Site: cross-site`, or an
- * `Origin` whose host is not this one): the owner cookie must not act on another site's behalf.
+ * Refuses state-changing requests made by other sites: the owner cookie must not act on another
+ * site's behalf. Browsers that send `Sec-Fetch-Site` are taken at their word (only `cross-site`
+ * is refused), so a proxy that rewrites `Host` does not matter; for older ones, an `Origin`
+ * whose host is neither `Host` nor `X-Forwarded-Host` is refused.
  */
 export function sameSiteWrites(): MiddlewareHandler<SanhEnv> {
   return async function sameSiteOnly(c, next) {
-    if (UNSAFE.has(c.req.method)) {
-      const fetchSite = c.req.header('sec-fetch-site');
-      const origin = c.req.header('origin');
-      let foreign = fetchSite === 'cross-site';
-      if (!foreign && origin !== undefined && origin !== 'null') {
-        try {
-          foreign = new URL(origin).host !== (c.req.header('x-forwarded-host') ?? c.req.header('host'));
-        } catch {
-          foreign = true;
-        }
-      }
-      if (foreign || origin === 'null') throw new SanhError('forbidden', 'Drafts can only be changed from this site\'s own pages.');
-    }
+    if (UNSAFE.has(c.req.method) && isForeign(c)) throw new SanhError('forbidden', 'Drafts can only be changed from this site\'s own pages.');
     await next();
   };
+}
+
+function isForeign(c: Context): boolean {
+  const fetchSite = c.req.header('sec-fetch-site');
+  if (fetchSite !== undefined) return fetchSite === 'cross-site';
+  const origin = c.req.header('origin');
+  if (origin === undefined) return false;
+  if (origin === 'null') return true;
+  try {
+    const host = new URL(origin).host;
+    return host !== c.req.header('host') && host !== c.req.header('x-forwarded-host');
+  } catch {
+    return true;
+  }
 }
 
 /** The revision an `If-Match` header names (`"3"`, `W/"3"` or `3`); undefined when absent or not one. */
@@ -139,10 +143,9 @@ export function draftRoutes(deps: DraftRoutesDeps): Hono<SanhEnv> {
       const problems = RESUME_PROBLEMS[lang];
       const reason = error.details?.reason;
       const problem = (typeof reason === 'string' ? problems[reason] : undefined) ?? problems[error.code] ?? problems.fallback!;
-      const attemptsLeft = typeof error.details?.attemptsLeft === 'number' ? error.details.attemptsLeft : undefined;
       const headers: Record<string, string> = { ...NO_STORE, ...(error.retryAfterSeconds ? { 'retry-after': String(error.retryAfterSeconds) } : {}) };
       return c.html(
-        renderResumePage({ lang, code: code.slice(0, 64), problem, ...(attemptsLeft !== undefined ? { attemptsLeft } : {}), otherLangUrl: `/_sanh/drafts/resume?lang=${lang === 'vi' ? 'en' : 'vi'}` }),
+        renderResumePage({ lang, code: code.slice(0, 64), problem, otherLangUrl: `/_sanh/drafts/resume?lang=${lang === 'vi' ? 'en' : 'vi'}` }),
         error.status as 403,
         headers,
       );
@@ -156,7 +159,7 @@ export function draftRoutes(deps: DraftRoutesDeps): Hono<SanhEnv> {
     const returnTo = field(input, 'returnTo');
     const view = await service.create(
       owner,
-      { formId: field(input, 'formId'), fields: field(input, 'fields'), returnTo: typeof returnTo === 'string' && returnTo.startsWith('/') ? safeLocalPath(returnTo) : undefined },
+      { formId: field(input, 'formId'), fields: field(input, 'fields'), returnTo: typeof returnTo === 'string' && returnTo.startsWith('/') && returnTo.length <= 2_048 ? safeLocalPath(returnTo) : undefined },
       address(c),
     );
     giveCookie(c, owner);

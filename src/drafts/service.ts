@@ -7,7 +7,7 @@ import type { KeyRing } from '../platform/keyring.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { cachedMacs, webCryptoMac, type MacFactory } from '../platform/mac.js';
 import { randomId } from '../platform/random-id.js';
-import type { AttachmentSummary, DraftAttachments, OwnedDraft } from './access.js';
+import type { AttachmentSummary, DraftAttachments, DraftSealer, OwnedDraft } from './access.js';
 import { createDraftCipher, DraftCipherError } from './cipher.js';
 import { checkFields, tooLarge, tooManyFields, type FieldText } from './fields.js';
 import { createDraftLimiter, type DraftLimiter } from './limits.js';
@@ -77,6 +77,8 @@ export interface DraftService {
   resume(owner: Owner, attempt: { code: unknown; answer: unknown }, clientKey: string): Promise<DraftView>;
   /** The draft when `owner` owns it; throws `draft_not_found`. */
   ownedDraft(owner: Owner, id: string): Promise<OwnedDraft>;
+  /** Seals a draft's other texts (attachment names) as its fields are sealed. */
+  sealer: DraftSealer;
 }
 
 /** Owners a draft keeps at once (the creator and the devices it was resumed on). */
@@ -86,6 +88,7 @@ const OWNER_COOKIE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_ANSWER_LENGTH = 100;
 const FORM_CACHE_SIZE = 50_000;
 const CODE_FIELD = '\u0000resume-code';
+const RETURN_FIELD = '\u0000return-to';
 const encoder = new TextEncoder();
 
 /**
@@ -215,10 +218,11 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
 
   async function viewOf(meta: DraftMeta, sealed: Record<string, string>): Promise<DraftView> {
     const form = settingsOf(meta.formId);
-    const [{ fields, unreadable }, attachments, resumeCode] = await Promise.all([
+    const [{ fields, unreadable }, attachments, resumeCode, returnTo] = await Promise.all([
       openFields(meta.id, sealed),
       attachmentsOf(meta.id),
       cipher.open(meta.id, CODE_FIELD, meta.sealedCode).catch(() => ''),
+      meta.returnTo === undefined ? undefined : cipher.open(meta.id, RETURN_FIELD, meta.returnTo).catch(() => undefined),
     ]);
     return {
       id: meta.id,
@@ -230,7 +234,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       resumeCode,
       resumeAnswer: form.resumeAnswer,
       resumeAnswerSet: meta.answerSet,
-      returnTo: meta.returnTo ?? null,
+      returnTo: returnTo ?? null,
       fields,
       attachments,
       ...(unreadable.length > 0 ? { unreadableFields: unreadable } : {}),
@@ -277,6 +281,11 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
   }
 
   const service: DraftService = {
+    sealer: {
+      seal: (draftId, label, text) => cipher.seal(draftId, `\u0000${label}`, text),
+      open: (draftId, label, sealed) => cipher.open(draftId, `\u0000${label}`, sealed),
+    },
+
     formSettings(formId) {
       return listed.get(formId) ?? (config.acceptUnlistedForms ? settingsOf(formId) : undefined);
     },
@@ -304,14 +313,18 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       const limits = { maxBytes: form.maxBytes, maxFields: form.maxFields };
       for (let attempt = 0; attempt < 5; attempt++) {
         const id = randomId(16);
-        const [{ code, stored }, fields] = await Promise.all([newCode(id), seal(id, checked)]);
+        const [{ code, stored }, fields, returnTo] = await Promise.all([
+          newCode(id),
+          seal(id, checked),
+          input.returnTo === undefined ? undefined : cipher.seal(id, RETURN_FIELD, input.returnTo),
+        ]);
         const outcome = await guarded(
           store.create({
             id,
             formId: form.id,
             ...stored,
             ownerHash: owner.hash,
-            returnTo: input.returnTo,
+            returnTo,
             fields: fields as Record<string, SealedField>,
             ttlMs: form.expireAfter * 1000,
             limits,
@@ -332,9 +345,16 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     read: readView,
 
     async write(owner, id, change) {
+      const cached = formOfDraft.has(id);
       const form = await formForWrite(owner, id);
-      await limiter.take('write', id);
-      const checked = checkFields(change.body, form, change.replace ? 'replace' : 'merge');
+      let checked: Record<string, FieldText | null>;
+      try {
+        await limiter.take('write', `${id} ${owner.hash}`);
+        checked = checkFields(change.body, form, change.replace ? 'replace' : 'merge');
+      } catch (error) {
+        if (cached && !(await guarded(store.readMeta(id, owner.hash)))) throw notFound();
+        throw error;
+      }
       const fields = await seal(id, checked);
       const outcome = await guarded(
         store.write(id, owner.hash, {
@@ -375,7 +395,8 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     async renewCode(owner, id) {
       for (let attempt = 0; attempt < 5; attempt++) {
         const { stored } = await newCode(id);
-        const outcome = await guarded(store.renewCode(id, owner.hash, stored));
+        const form = await formForWrite(owner, id);
+        const outcome = await guarded(store.renewCode(id, owner.hash, stored, form.expireAfter * 1000));
         if (outcome.renewed) return readView(owner, id);
         if (outcome.reason === 'missing') throw notFound();
       }
@@ -388,8 +409,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       if (!code) {
         throw new SanhError('resume_code_invalid', 'That is not a resume code: it has 15 letters and digits, like 7KQ2M-9XD4T-RAWH3. Please check it and type it again.');
       }
-      const failed = (details: Record<string, unknown> = {}) =>
-        new SanhError('resume_failed', 'That code, or the answer, does not match a draft. Please check and try again.', { details });
+      const failed = () => new SanhError('resume_failed', 'That code, or the answer, does not match a draft. Please check and try again.');
       const id = await guarded(store.locate(code.locator));
       const formId = id === undefined ? undefined : await guarded(store.formOf(id));
       if (id === undefined || formId === undefined) throw failed();
@@ -397,20 +417,29 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       const answer = typeof attempt.answer === 'string' && attempt.answer.length <= MAX_ANSWER_LENGTH ? attempt.answer : '';
       const [codeHashes, answerHashes] = await Promise.all([keyedHashes(codeText(code)), normalizeAnswer(answer) ? keyedHashes(answerText(id, answer)) : Promise.resolve([])]);
       const outcome = await guarded(
-        store.resume(id, { codeHashes, answerHashes, answerPolicy: form.resumeAnswer, ownerHash: owner.hash, maxFailures: config.resume.maxFailures, maxOwners: MAX_OWNERS }),
+        store.resume(id, {
+          codeHashes,
+          answerHashes,
+          answerPolicy: form.resumeAnswer,
+          ownerHash: owner.hash,
+          maxFailures: config.resume.maxFailures,
+          lockMs: config.resume.lockFor * 1000,
+          maxOwners: MAX_OWNERS,
+        }),
       );
       if (outcome.ok) return readView(owner, id);
       if (outcome.reason === 'missing') throw failed();
       if (outcome.reason === 'locked') {
-        throw new SanhError('resume_locked', 'This code has stopped working after too many wrong tries. On the device where you started, open the form again to get a new code.');
-      }
-      const attemptsLeft = Math.max(0, config.resume.maxFailures - outcome.failures);
-      if (outcome.reason === 'answer-not-set') {
-        throw new SanhError('resume_failed', 'This draft can only be continued elsewhere once an answer is chosen for it on the device where it was started.', {
-          details: { reason: 'answer-not-set', attemptsLeft },
+        throw new SanhError('resume_locked', 'This code is locked for a while after too many wrong tries. Try again later, or get a new code on the device where you started.', {
+          retryAfterSeconds: config.resume.lockFor,
         });
       }
-      throw failed({ attemptsLeft });
+      if (outcome.reason === 'answer-not-set') {
+        throw new SanhError('resume_failed', 'This draft can only be continued elsewhere once an answer is chosen for it on the device where it was started.', {
+          details: { reason: 'answer-not-set' },
+        });
+      }
+      throw failed();
     },
 
     async ownedDraft(owner, id) {

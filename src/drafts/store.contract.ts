@@ -46,6 +46,7 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       ownerHash: 'owner-b',
       maxFailures: 3,
       maxOwners: 3,
+      lockMs: DAY,
       ...overrides,
     });
 
@@ -177,6 +178,17 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       expect(await store.resume(`${run}-gone`, attempt())).toEqual({ ok: false, reason: 'missing' });
     });
 
+    it('opens a locked code again once lockMs has passed since the last wrong attempt', async () => {
+      const draft = newDraft();
+      await store.create(draft);
+      const lockMs = 300;
+      for (let i = 1; i <= 3; i++) expect(await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'], lockMs }))).toMatchObject({ reason: 'wrong-code', failures: i });
+      expect(await store.resume(draft.id, attempt({ lockMs }))).toEqual({ ok: false, reason: 'locked' });
+      await sleep(350);
+      expect(await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'], lockMs }))).toEqual({ ok: false, reason: 'wrong-code', failures: 1 });
+      expect(await store.resume(draft.id, attempt({ lockMs }))).toMatchObject({ ok: true });
+    });
+
     it('asks for the answer the citizen chose, as the form says', async () => {
       const draft = newDraft();
       await store.create(draft);
@@ -203,11 +215,11 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       await store.create(draft);
       await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'] }));
       const code = { locator: `${run}NEW`, codeHash: 'k1.new', sealedCode: 'k1.sealed-new' };
-      expect(await store.renewCode(draft.id, 'owner-x', code)).toEqual({ renewed: false, reason: 'missing' });
+      expect(await store.renewCode(draft.id, 'owner-x', code, DAY)).toEqual({ renewed: false, reason: 'missing' });
       const other = newDraft();
       await store.create(other);
-      expect(await store.renewCode(draft.id, 'owner-a', { ...code, locator: other.locator })).toEqual({ renewed: false, reason: 'locator-taken' });
-      const renewed = await store.renewCode(draft.id, 'owner-a', code);
+      expect(await store.renewCode(draft.id, 'owner-a', { ...code, locator: other.locator }, DAY)).toEqual({ renewed: false, reason: 'locator-taken' });
+      const renewed = await store.renewCode(draft.id, 'owner-a', code, DAY);
       expect(renewed).toMatchObject({ renewed: true, meta: { locator: code.locator, sealedCode: 'k1.sealed-new' } });
       expect(await store.locate(draft.locator)).toBeUndefined();
       expect(await store.locate(code.locator)).toBe(draft.id);
@@ -248,6 +260,16 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       expect(again).toMatchObject({ ok: true, refreshLocator: false });
       await store.refreshLocator(draft.locator, draft.id, 400);
       await sleep(300);
+      expect(await store.locate(draft.locator)).toBe(draft.id);
+    });
+
+    it('keeps the resume code working as long as the draft lives, however its saves fall', async () => {
+      const draft = newDraft({ ttlMs: 500 });
+      await store.create(draft);
+      await sleep(100);
+      expect((await store.write(draft.id, 'owner-a', { baseRevision: 1, replace: false, fields: {}, ttlMs: 500, limits: LIMITS })).ok).toBe(true);
+      await sleep(450);
+      expect(await store.readMeta(draft.id, 'owner-a')).toBeDefined();
       expect(await store.locate(draft.locator)).toBe(draft.id);
     });
 

@@ -28,7 +28,7 @@ export interface DraftMeta {
   /** Plaintext bytes of every field together. */
   bytes: number;
   fieldCount: number;
-  /** The page the draft was started on (same-site path), for resuming on another device. */
+  /** The page the draft was started on (a same-site path, sealed: a query may hold personal data). */
   returnTo: string | undefined;
   /** The resume code, sealed (shown again to owners). */
   sealedCode: string;
@@ -105,8 +105,10 @@ export interface ResumeAttempt {
   answerPolicy: 'off' | 'optional' | 'required';
   /** The device to bind as an owner. */
   ownerHash: string;
-  /** Failures after which the code stops working. */
+  /** Failures after which the code stops working... */
   maxFailures: number;
+  /** ...until this long after the last of them. */
+  lockMs: number;
   /** Most owners a draft keeps (the longest-bound ones are let go first). */
   maxOwners: number;
 }
@@ -143,8 +145,11 @@ export interface DraftStore {
    * Gives an owner's draft a new resume code (the old one stops working, failures start again).
    * The new locator must be reserved by this call like at creation: `locator-taken` otherwise.
    */
-  renewCode(id: string, ownerHash: string, code: NewCode): Promise<{ renewed: true; meta: DraftMeta } | { renewed: false; reason: 'missing' | 'locator-taken' }>;
-  /** Extends a locator's life to the draft's (the locator lives apart from the draft's keys). */
+  renewCode(id: string, ownerHash: string, code: NewCode, ttlMs: number): Promise<{ renewed: true; meta: DraftMeta } | { renewed: false; reason: 'missing' | 'locator-taken' }>;
+  /**
+   * Extends a locator's life to `locatorTtl(ttlMs)` from now (the locator lives apart from the
+   * draft's keys). Locators are created and renewed with that life too.
+   */
   refreshLocator(locator: string, draftId: string, ttlMs: number): Promise<void>;
   /** Checks a resume attempt and, when it is right, binds the device as an owner. */
   resume(id: string, attempt: ResumeAttempt): Promise<ResumeOutcome>;

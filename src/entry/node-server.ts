@@ -101,9 +101,10 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         aead: nodeAead,
         clientAddress: clientIp,
         rawBody,
-        attachments: (access) =>
+        attachments: (access, sealer) =>
           createDraftAttachments({
             access,
+            sealer,
             records: redis ? createRedisUploadRecords(redis, config.redis.keyPrefix) : createMemoryUploadRecords(),
             bytes: createDirectoryUploadBytes({ directory: uploadsDirectory, keyRing: options.keyRing }),
             config: config.drafts,

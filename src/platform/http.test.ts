@@ -34,5 +34,9 @@ describe('safeLocalPath', () => {
     expect(safeLocalPath('/a\r\nSet-Cookie: x=1')).toBe('/');
     expect(safeLocalPath('https://evil.example/')).toBe('/');
     expect(safeLocalPath(undefined)).toBe('/');
+    for (const sneaky of ['/.//evil.example/x', '/a/..//evil.example', '/%2e//evil.example', '/./%2e/..//evil.example']) {
+      expect(safeLocalPath(sneaky).startsWith('//')).toBe(false);
+    }
+    expect(safeLocalPath(`/${'a'.repeat(3_000)}`)).toBe('/');
   });
 });

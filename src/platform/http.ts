@@ -131,16 +131,21 @@ export function errorMapper(logger: Logger): ErrorHandler<SanhEnv> {
 }
 
 const LOCAL_BASE = 'http://sanh.invalid';
+/** The longest path (with query) a visitor is sent back to. */
+const MAX_LOCAL_PATH = 2_048;
 
 /**
  * A path (and query) that is safe to send a visitor back to: on this site only. Leading slashes
- * are collapsed (`//evil.example/` would be another site), and anything with control characters
- * or backslashes, or that resolves elsewhere, becomes `/`.
+ * are collapsed, before and after dot segments are resolved (`//evil.example/` would be another
+ * site), and anything with control characters or backslashes, longer than 2,048 characters, or
+ * that resolves elsewhere, becomes `/`.
  */
 export function safeLocalPath(value: string | undefined): string {
-  if (!value || !value.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(value)) return '/';
+  if (!value || value.length > MAX_LOCAL_PATH || !value.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(value)) return '/';
   const url = new URL(value.replace(/^\/+/, '/'), LOCAL_BASE);
-  return url.origin === LOCAL_BASE ? `${url.pathname}${url.search}` : '/';
+  if (url.origin !== LOCAL_BASE) return '/';
+  const path = `${url.pathname.replace(/^\/+/, '/')}${url.search}`;
+  return path.length > MAX_LOCAL_PATH ? '/' : path;
 }
 
 /** A request body as the runtime hands it over: the raw Node stream on Node, where it exists. */

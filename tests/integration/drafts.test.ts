@@ -42,9 +42,10 @@ describe('drafts on Redis, over HTTP', () => {
   it('keeps nothing readable in Redis: no field value, no resume code, no owner cookie', async () => {
     const a = await sanh(parseKeyRing(NEW));
     const citizen = new Visitor(overHttp(a.url));
-    const created = await citizen.request('/_sanh/drafts', json('POST', { formId: 'residence-application', fields: FIELDS }));
+    const created = await citizen.request('/_sanh/drafts', json('POST', { formId: 'residence-application', fields: FIELDS, returnTo: '/apply/step/1?cccd=079148000111' }));
     expect(created.status).toBe(201);
-    const view = (await created.json()) as { id: string; resumeCode: string };
+    const view = (await created.json()) as { id: string; resumeCode: string; returnTo: string };
+    expect(view.returnTo).toBe('/apply/step/1?cccd=079148000111');
     const owner = citizen.jar.get('sanh_draft_owner') ?? '';
     expect(owner).toHaveLength(43);
 
@@ -59,7 +60,7 @@ describe('drafts on Redis, over HTTP', () => {
         else if (type === 'zset') everything += JSON.stringify(await redis.zrange(key, 0, -1));
         else if (type === 'string') everything += (await redis.get(key)) ?? '';
       }
-      for (const secret of [FIELDS.nationalId, FIELDS.fullName, 'Nguy', FIELDS.address, view.resumeCode, view.resumeCode.replace(/-/g, '').slice(6, 14), owner]) {
+      for (const secret of [FIELDS.nationalId, FIELDS.fullName, 'Nguy', FIELDS.address, view.resumeCode, view.resumeCode.replace(/-/g, '').slice(6, 14), owner, '079148000111', 'apply']) {
         expect(everything).not.toContain(secret);
       }
       const meta = keys.find((k) => k.endsWith(':meta')) as string;
@@ -67,6 +68,32 @@ describe('drafts on Redis, over HTTP', () => {
       expect(ttl).toBeGreaterThan(30 * 86_400_000 - 60_000);
       expect(ttl).toBeLessThanOrEqual(30 * 86_400_000);
       for (const key of keys.filter((k) => k.includes(`{d:${view.id}}`))) expect(Math.abs((await redis.pttl(key)) - ttl)).toBeLessThan(5_000);
+      const locator = keys.find((k) => k.includes(':draftcode:')) as string;
+      expect(await redis.get(locator)).toBe(view.id);
+      expect(Math.abs((await redis.pttl(locator)) - 2 * ttl)).toBeLessThan(5_000);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('keeps attachment file names sealed in Redis, and shows them to the owner', async () => {
+    const a = await sanh(parseKeyRing(NEW));
+    const citizen = new Visitor(overHttp(a.url));
+    const view = (await (await citizen.request('/_sanh/drafts', json('POST', { formId: 'residence-application' }))).json()) as { id: string };
+    const name = 'CCCD_Nguyen_Thi_Hoa_001148012345.pdf';
+    const metadata = `filename ${Buffer.from(name).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}`;
+    const created = await citizen.request(`/_sanh/drafts/${view.id}/uploads`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'upload-metadata': metadata } });
+    expect(created.status).toBe(201);
+    const url = created.headers.get('location') as string;
+    const head = await citizen.request(url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
+    expect(head.headers.get('upload-metadata')).toBe(metadata);
+    const listed = (await (await citizen.request(`/_sanh/drafts/${view.id}`)).json()) as { attachments: { name: string; url: string }[] };
+    expect(listed.attachments.map((x) => [x.name, x.url])).toEqual([[name, url]]);
+    const redis = await testRedisClient();
+    try {
+      const stored = JSON.stringify(await redis.hgetall(`${keyPrefix}:draft:{d:${view.id}}:uploads`));
+      expect(stored.length).toBeGreaterThan(20);
+      for (const secret of ['Nguyen', '001148012345', Buffer.from(name).toString('base64').slice(0, 12)]) expect(stored).not.toContain(secret);
     } finally {
       await redis.quit();
     }

@@ -8,11 +8,11 @@ import type { DraftsConfig } from '../../config/drafts.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
 import type { SanhEnv } from '../../platform/http.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
-import type { AttachmentSummary, DraftAccess, DraftAttachments } from '../access.js';
+import type { AttachmentSummary, DraftAccess, DraftAttachments, DraftSealer } from '../access.js';
 import type { UploadBytes } from './bytes.js';
 import { isExpired, type UploadRecord, type UploadRecords } from './records.js';
 import { sweepUploads, type SweepReport } from './sweep.js';
-import { tusRoutes, uploadUrl } from './tus.js';
+import { openUploadText, tusRoutes, uploadUrl } from './tus.js';
 
 export { createMemoryUploadBytes, type UploadBytes } from './bytes.js';
 export { createMemoryUploadRecords, type UploadRecord, type UploadRecords } from './records.js';
@@ -39,6 +39,8 @@ export interface DraftAttachmentsOptions {
    * records do not expire with their draft; Redis records need none.
    */
   draftExists?: (draftId: string) => Promise<boolean>;
+  /** Seals file names and metadata in the records (they often name the citizen). */
+  sealer?: DraftSealer;
 }
 
 /** The attachments, with their sweep exposed (tests, operators). */
@@ -54,7 +56,17 @@ export function createDraftAttachments(options: DraftAttachmentsOptions): DraftA
   const logger = options.logger ?? silentLogger;
   const basePath = options.basePath ?? '/_sanh/drafts';
   const graceMs = options.orphanGraceMs ?? 300_000;
-  const routes = tusRoutes({ access: options.access, records, bytes, config: options.config, clock, logger, basePath, ...(options.rawBody ? { rawBody: options.rawBody } : {}) });
+  const routes = tusRoutes({
+    access: options.access,
+    records,
+    bytes,
+    config: options.config,
+    clock,
+    logger,
+    basePath,
+    ...(options.rawBody ? { rawBody: options.rawBody } : {}),
+    ...(options.sealer ? { sealer: options.sealer } : {}),
+  });
 
   let running: Promise<SweepReport> | undefined;
   function sweep(): Promise<SweepReport> {
@@ -77,9 +89,9 @@ export function createDraftAttachments(options: DraftAttachmentsOptions): DraftA
       : undefined;
   (timer as { unref?: () => void } | undefined)?.unref?.();
 
-  const summary = (record: UploadRecord): AttachmentSummary => ({
+  const summary = async (record: UploadRecord): Promise<AttachmentSummary> => ({
     id: record.id,
-    name: record.name,
+    name: await openUploadText(options.sealer, record, 'name', record.name),
     type: record.type,
     size: record.size,
     offset: record.offset,
@@ -93,7 +105,7 @@ export function createDraftAttachments(options: DraftAttachmentsOptions): DraftA
     sweep,
     async list(draftId) {
       const now = clock();
-      return (await records.list(draftId)).filter((record) => !isExpired(record, now)).map(summary);
+      return Promise.all((await records.list(draftId)).filter((record) => !isExpired(record, now)).map(summary));
     },
     async removeAll(draftId) {
       await records.removeAll(draftId);

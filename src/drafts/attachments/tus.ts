@@ -5,7 +5,7 @@ import { SanhError, type ErrorCode } from '../../platform/errors.js';
 import type { SanhEnv } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { randomId } from '../../platform/random-id.js';
-import type { DraftAccess, OwnedDraft } from '../access.js';
+import type { DraftAccess, DraftSealer, OwnedDraft } from '../access.js';
 import { UPLOAD_ID_PATTERN, type ExpectedChecksum, type UploadBytes } from './bytes.js';
 import {
   CHECKSUM_ALGORITHMS,
@@ -36,11 +36,26 @@ export interface TusRoutesDeps {
   basePath: string;
   /** The raw Node request stream, when there is one (faster than the web stream). */
   rawBody?: (c: Context<SanhEnv>) => AsyncIterable<Uint8Array> | undefined;
+  /** Seals file names and metadata in the records (they often name the citizen); default: kept as sent. */
+  sealer?: DraftSealer;
 }
 
 const TUS_HEADERS = { 'tus-resumable': TUS_VERSION } as const;
 /** Types a download may be labelled with; anything else is sent as application/octet-stream. */
 const SAFE_DOWNLOAD_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/tiff', 'text/plain']);
+
+/**
+ * A record's sealed file name or metadata, opened; the text as stored when there is no sealer
+ * (or it was stored before sealing), and a neutral name when it cannot be opened.
+ */
+export async function openUploadText(sealer: DraftSealer | undefined, record: UploadRecord, what: string, text: string): Promise<string> {
+  if (!sealer) return text;
+  try {
+    return await sealer.open(record.draftId, `upload:${record.id}:${what}`, text);
+  } catch {
+    return what === 'name' ? 'attachment' : '';
+  }
+}
 
 /** A SanhError that carries `Tus-Resumable` (and any other headers). */
 export function tusError(
@@ -75,6 +90,9 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   const { access, records, bytes, config, clock, logger, basePath } = deps;
   const expireAfterMs = config.uploads.incompleteExpireAfter * 1_000;
   const app = new Hono<SanhEnv>();
+  const sealText = (draftId: string, uploadId: string, what: string, text: string) =>
+    deps.sealer ? deps.sealer.seal(draftId, `upload:${uploadId}:${what}`, text) : Promise.resolve(text);
+  const openText = (record: UploadRecord, what: string, text: string) => openUploadText(deps.sealer, record, what, text);
 
   app.use('/:draftId/uploads', tusHeaders);
   app.use('/:draftId/uploads/*', tusHeaders);
@@ -202,11 +220,11 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     const record: UploadRecord = {
       id,
       draftId: draft.id,
-      name: cleanFileName(metadata.get('filename')),
+      name: await sealText(draft.id, id, 'name', cleanFileName(metadata.get('filename'))),
       type,
       size,
       offset: 0,
-      metadata: rawMetadata,
+      metadata: rawMetadata === '' ? '' : await sealText(draft.id, id, 'metadata', rawMetadata),
       createdAt: now,
       updatedAt: now,
       expiresAt: now + expireAfterMs,
@@ -241,7 +259,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     const record = await upload(c, await owned(c));
     progressHeaders(c, record);
     c.header('upload-length', String(record.size));
-    if (record.metadata !== '') c.header('upload-metadata', record.metadata);
+    if (record.metadata !== '') c.header('upload-metadata', await openText(record, 'metadata', record.metadata));
     return c.body(null, 200);
   }
 
@@ -312,7 +330,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     );
     c.header('content-type', SAFE_DOWNLOAD_TYPES.has(record.type) ? record.type : 'application/octet-stream');
     c.header('content-length', String(record.size));
-    c.header('content-disposition', contentDisposition(record.name));
+    c.header('content-disposition', contentDisposition(await openText(record, 'name', record.name)));
     c.header('content-security-policy', "default-src 'none'; sandbox");
     c.header('etag', `"${record.sha256}"`);
     c.header('repr-digest', `sha-256=:${record.sha256}:`);

@@ -11,7 +11,6 @@ const TEXT = {
     submit: 'Tiếp tục khai',
     privacy: 'Đừng đưa mã này cho người lạ: ai có mã đều xem được hồ sơ đang khai của bạn.',
     problem: 'Chưa tiếp tục được',
-    attemptsLeft: (n: number) => `Bạn còn ${n} lần thử cho mã này.`,
   },
   en: {
     title: 'Continue a saved application',
@@ -22,7 +21,6 @@ const TEXT = {
     submit: 'Continue',
     privacy: 'Do not give this code to strangers: whoever has it can see your unfinished application.',
     problem: 'Could not continue',
-    attemptsLeft: (n: number) => `You have ${n} more tries for this code.`,
   },
 } as const;
 
@@ -33,7 +31,6 @@ export interface ResumePageProps {
   code?: string;
   /** What went wrong with the last attempt, in the page language. */
   problem?: string;
-  attemptsLeft?: number;
   otherLangUrl: string;
 }
 
@@ -53,7 +50,6 @@ export function renderResumePage(props: ResumePageProps): string {
             <p>
               <strong>{t.problem}:</strong> {props.problem}
             </p>
-            {props.attemptsLeft !== undefined ? <p>{t.attemptsLeft(props.attemptsLeft)}</p> : null}
           </div>
         ) : null}
         <p>{t.intro}</p>
@@ -104,7 +100,7 @@ export const RESUME_PROBLEMS: Readonly<Record<Lang, Record<string, string>>> = {
     resume_code_invalid: 'Mã chưa đúng dạng: mã có 15 chữ và số. Vui lòng kiểm tra và nhập lại.',
     resume_failed: 'Mã hoặc câu trả lời không khớp với hồ sơ nào. Vui lòng kiểm tra và thử lại.',
     'answer-not-set': 'Hồ sơ này cần bạn chọn một câu trả lời trên thiết bị đã bắt đầu khai, rồi mới tiếp tục được ở nơi khác.',
-    resume_locked: 'Mã này đã bị khoá vì nhập sai quá nhiều lần. Hãy mở lại hồ sơ trên thiết bị đã bắt đầu khai để nhận mã mới.',
+    resume_locked: 'Mã này tạm bị khoá vì nhập sai quá nhiều lần. Vui lòng thử lại sau, hoặc mở hồ sơ trên thiết bị đã bắt đầu khai để nhận mã mới.',
     rate_limited: 'Bạn đã thử quá nhiều lần. Vui lòng đợi một lúc rồi thử lại.',
     store_unavailable: 'Hệ thống lưu hồ sơ tạm thời gián đoạn. Vui lòng thử lại sau ít phút.',
     fallback: 'Đã có lỗi xảy ra. Vui lòng thử lại sau.',
@@ -113,7 +109,7 @@ export const RESUME_PROBLEMS: Readonly<Record<Lang, Record<string, string>>> = {
     resume_code_invalid: 'That is not a resume code: it has 15 letters and digits. Please check it and type it again.',
     resume_failed: 'The code or the answer does not match a saved application. Please check and try again.',
     'answer-not-set': 'This application can only be continued elsewhere once an answer is chosen for it on the device where it was started.',
-    resume_locked: 'This code was locked after too many wrong tries. Open the application on the device where you started it to get a new code.',
+    resume_locked: 'This code is locked for a while after too many wrong tries. Try again later, or open the application on the device where you started it to get a new code.',
     rate_limited: 'Too many tries. Please wait a while and try again.',
     store_unavailable: 'Saved applications cannot be reached right now. Please try again in a few minutes.',
     fallback: 'Something went wrong. Please try again later.',
