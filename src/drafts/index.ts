@@ -1,36 +1,19 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { DraftsConfig } from '../config/drafts.js';
-import type { AeadFactory } from '../platform/aead.js';
-import type { Clock } from '../platform/clock.js';
 import { readCookie, type RawBody, type SanhEnv } from '../platform/http.js';
-import type { KeyRing } from '../platform/keyring.js';
-import { silentLogger, type Logger } from '../platform/logger.js';
-import type { MacFactory } from '../platform/mac.js';
+import { silentLogger } from '../platform/logger.js';
 import { OWNER_COOKIE, type DraftAccess, type DraftAttachments, type DraftSealer } from './access.js';
 import { draftScriptHandler } from './client/script.js';
 import { draftScriptInjector } from './inject.js';
-import { createDraftLimiter, type DraftLimiter } from './limits.js';
+import { createDraftLimiter } from './limits.js';
 import { draftRoutes } from './routes.js';
-import { createDraftService, type DraftService } from './service.js';
-import type { DraftStore } from './store.js';
+import { createDraftService, type DraftService, type DraftServiceOptions } from './service.js';
 
-/** What the drafts domain is built from. */
-export interface DraftsOptions {
-  config: DraftsConfig;
-  store: DraftStore;
-  keyRing: KeyRing;
-  clock?: Clock;
-  logger?: Logger;
-  /** How resume codes and answers are MACed: default Web Crypto; on Node, `nodeMac` is cheaper. */
-  mac?: MacFactory;
-  /** How draft values are sealed: default Web Crypto; on Node, `nodeAead` is cheaper. */
-  aead?: AeadFactory;
+/** What the drafts domain is built from: the service's parts, and the HTTP edge's. */
+export interface DraftsOptions extends Omit<DraftServiceOptions, 'attachments'> {
   /** The client's address (after trusted proxies); default unknown. */
   clientAddress?: (c: Context) => string | undefined;
   /** The raw request body where the runtime has one (Node), read without building a web Request. */
   rawBody?: RawBody;
-  /** Per-client limits; default in this instance's memory. */
-  limiter?: DraftLimiter;
   /** Builds the attachments (tus) from the drafts' owner checks and sealer; default: no attachments. */
   attachments?: (access: DraftAccess, sealer: DraftSealer) => DraftAttachments;
 }
@@ -51,23 +34,19 @@ export interface Drafts {
 export function createDrafts(options: DraftsOptions): Drafts {
   const logger = options.logger ?? silentLogger;
   let attachments: DraftAttachments | undefined;
+  const { clientAddress: _address, rawBody: _raw, attachments: buildAttachments, ...parts } = options;
   const service = createDraftService({
-    config: options.config,
-    store: options.store,
-    keyRing: options.keyRing,
+    ...parts,
     logger,
     limiter: options.limiter ?? createDraftLimiter(options.config, { logger }),
     attachments: () => attachments,
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.mac ? { mac: options.mac } : {}),
-    ...(options.aead ? { aead: options.aead } : {}),
   });
   const access: DraftAccess = {
     async ownedDraft(c, draftId) {
       return service.ownedDraft(await service.owner(readCookie(c.req.header('cookie'), OWNER_COOKIE)), draftId);
     },
   };
-  attachments = options.attachments?.(access, service.sealer);
+  attachments = buildAttachments?.(access, service.sealer);
   const drafts = draftRoutes({
     service,
     config: options.config,

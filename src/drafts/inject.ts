@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { concatBytes } from '../platform/bytes.js';
 import { SanhError } from '../platform/errors.js';
 import { mutableHeaders, type SanhEnv } from '../platform/http.js';
 import { prefixMatches } from '../waiting-room/rooms.js';
@@ -42,13 +43,7 @@ async function readUpTo(body: ReadableStream<Uint8Array>, limit: number): Promis
       };
     }
   }
-  const whole = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { whole };
+  return { whole: concatBytes(chunks, length) };
 }
 
 const decoder = new TextDecoder();

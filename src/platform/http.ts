@@ -1,4 +1,5 @@
 import type { Context, ErrorHandler, Env, MiddlewareHandler } from 'hono';
+import { concatBytes } from './bytes.js';
 import { errorBody, SanhError, toSanhError } from './errors.js';
 import { renderErrorPage } from './error-page.js';
 import { pickLang } from './i18n.js';
@@ -165,16 +166,6 @@ function isEvented(stream: unknown): stream is EventedStream {
 
 const decoder = new TextDecoder();
 
-function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const whole = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
-}
 
 function readEvented(stream: EventedStream, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -189,7 +180,7 @@ function readEvented(stream: EventedStream, maxBytes: number, tooLarge: () => Er
       }
       chunks.push(chunk);
     });
-    stream.on('end', () => resolve(joined(chunks, length)));
+    stream.on('end', () => resolve(concatBytes(chunks, length)));
     stream.on('error', reject);
   });
 }
@@ -213,5 +204,5 @@ export async function readBodyText(c: Context, maxBytes: number, raw?: RawBody):
     if (length > maxBytes) throw tooLarge();
     chunks.push(chunk);
   }
-  return decoder.decode(joined(chunks, length));
+  return decoder.decode(concatBytes(chunks, length));
 }

@@ -1,22 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { concatBytes } from '../platform/bytes.js';
 import { visitorResponseHeaders } from './headers.js';
 
 /** Answers up to this size with a known length are read whole: one write instead of a stream. */
 const SMALL_BODY_BYTES = 64 * 1024;
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
-
-/** One buffer from the chunks of a small answer. */
-function concat(chunks: readonly Buffer[], length: number): Uint8Array<ArrayBuffer> {
-  const whole = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
-}
 
 /**
  * An undici dispatch handler that turns the origin's answer into the visitor's `Response`,
@@ -92,7 +82,7 @@ export class OriginAnswer implements Dispatcher.DispatchHandler {
     const small = this.#small;
     if (small) {
       this.#small = undefined;
-      this.#settle(new Response(concat(small.chunks, small.length), { status: small.status, headers: small.headers }));
+      this.#settle(new Response(concatBytes(small.chunks, small.length), { status: small.status, headers: small.headers }));
       return;
     }
     this.#stream?.close();
