@@ -45,7 +45,7 @@ async function fill(page: Page, values: Record<string, string>) {
   for (const [name, text] of Object.entries(values)) await page.fill(`#f-${name}`, text);
 }
 
-describe('drafts end to end in Chromium: autosave, offline, restart, resume on another device, stale tabs', () => {
+describe('drafts end to end in Chromium: autosave, offline, restart, resume on another device, stale tabs, forgetting on a device', () => {
   let browser: Browser;
   let portal: RunningDemoPortal;
   let sanh: NodeSanh;
@@ -228,5 +228,34 @@ describe('drafts end to end in Chromium: autosave, offline, restart, resume on a
     expect(await localCopy(tabA)).toBeNull();
     await tabA.goto('/apply/step/1');
     expect(await value(tabA, 'fullName')).toBe('');
+  });
+
+  it('forgets the draft on a device from the status area (after a confirm), leaving the server\'s copy for the resume code', async () => {
+    const page = await (await newDevice()).newPage();
+    await page.goto('/apply');
+    await page.waitForSelector(`form[data-sanh-draft="${FORM}"]`);
+    await fill(page, STEP1);
+    await expect.poll(() => status(page).textContent(), { timeout: 8_000 }).toMatch(SAVED);
+    const id = (await localCopy(page))!.id;
+    const forget = page.getByRole('button', { name: 'Xoá bản nháp trên thiết bị này' });
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await forget.click();
+    expect(asked).toEqual(['Xoá bản nháp trên thiết bị này?']);
+    await expect.poll(() => status(page).textContent()).toBe('Đã xoá khỏi thiết bị này');
+    expect(await localCopy(page)).toBeNull();
+    for (const name of Object.keys(STEP1)) expect(await value(page, name)).toBe('');
+    expect(await forget.isVisible()).toBe(false);
+    const kept = await serverCopy(page, id);
+    expect(kept.status).toBe(200);
+    expect(kept.view!.fields).toEqual(STEP1);
+    await page.reload();
+    await page.waitForSelector('.sanh-st', { state: 'attached' });
+    expect(await value(page, 'fullName')).toBe('');
+    expect(await localCopy(page)).toBeNull();
+    await page.close();
   });
 });

@@ -17,7 +17,7 @@ describe('the draft script as served', () => {
     expect(() => transformSync(DRAFT_SCRIPT, { loader: 'js', target: 'es5' })).not.toThrow();
     expect(() => transformSync('let a = () => `x`;', { loader: 'js', target: 'es5' })).toThrow(/not supported/);
     expect(DRAFT_SCRIPT).not.toMatch(/\.catch\(|=>|`/);
-    // Both languages' texts, the styles and the resume view included; about 6.4 KB gzipped.
+    // Both languages' texts, the styles, the resume view and the forget button included; about 6.5 KB gzipped.
     expect(Buffer.byteLength(DRAFT_SCRIPT)).toBeLessThanOrEqual(15 * 1024);
     expect(gzipSync(DRAFT_SCRIPT).length).toBeLessThanOrEqual(6.5 * 1024);
   });
@@ -70,8 +70,14 @@ describe('the draft script as served', () => {
 const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const FORM = 'all-kinds';
 const KEY = `sanh-draft:${FORM}`;
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A form with every kind of field the script handles, and the ones it must never save. */
+/**
+ * A form with every kind of field the script handles, and the ones it must never save (read-only
+ * and disabled ones too). One checkbox is named "disabled": `form.disabled` is then that element,
+ * which must not read as a disabled ancestor.
+ */
 function formPage(lang: string, extra = ''): string {
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Form</title><script src="/_sanh/draft.js" defer></script></head><body><main><h1>Form</h1>
@@ -82,7 +88,11 @@ function formPage(lang: string, extra = ''): string {
 <label for="langs">Languages</label><select id="langs" name="langs" multiple><option>vi</option><option>en</option><option>fr</option></select>
 <fieldset><legend>Documents</legend><label><input type="checkbox" name="docs" value="id"> ID card</label><label><input type="checkbox" name="docs" value="house"> House book</label></fieldset>
 <label><input type="checkbox" name="agree" id="agree"> I agree</label>
+<label><input type="checkbox" name="disabled" id="disability"> I live with a disability</label>
 <fieldset><legend>Contact</legend><label><input type="radio" name="contact" value="phone"> Phone</label><label><input type="radio" name="contact" value="mail"> Mail</label></fieldset>
+<label for="ro">Case number</label><input id="ro" name="ro" readonly value="RO-7">
+<label for="off">Old number</label><input id="off" name="off" disabled value="OFF-8">
+<fieldset disabled><legend>Locked</legend><label for="locked">Locked number</label><input id="locked" name="locked" value="LOCK-9"></fieldset>
 <label for="pw">Password</label><input id="pw" type="password" name="pw">
 <label for="scan">Scan</label><input id="scan" type="file" name="scan">
 <input type="hidden" name="csrf" value="token-123">
@@ -103,6 +113,19 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     fake = await startFakeDrafts();
     fake.pages.set('/form', formPage('vi'));
     fake.pages.set('/en/form', formPage('en-GB'));
+    // The same form with values the page itself fills in (what "forget" puts back).
+    fake.pages.set(
+      '/prefilled',
+      formPage('vi')
+        .replace('<input id="name" name="name">', '<input id="name" name="name" value="Tên in sẵn">')
+        .replace('name="note"></textarea>', 'name="note">Ghi chú in sẵn</textarea>')
+        .replace('<option value="a">', '<option value="a" selected>')
+        .replace('<option>en</option>', '<option selected>en</option>')
+        .replace('value="id">', 'value="id" checked>')
+        .replace('value="phone">', 'value="phone" checked>'),
+    );
+    // Same origin, no script: where a test writes a device copy before the form page loads.
+    fake.pages.set('/blank', '<!doctype html><html lang="vi"><head><title>Blank</title></head><body></body></html>');
     fake.pages.set('/sent', `<!doctype html><html lang="vi"><head><script src="/_sanh/draft.js" defer></script></head><body><p data-sanh-draft-done="${FORM}">Đã nộp</p></body></html>`);
     browser = await launchChromium();
   });
@@ -118,12 +141,18 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     page = await context.newPage();
     fake.seen.length = 0;
     fake.faults.length = 0;
+    fake.delays.length = 0;
     fake.resumeAnswer = 'off';
   });
 
   const status = (p: Page = page) => p.locator('.sanh-st');
   const local = async (p: Page = page) => JSON.parse((await p.evaluate((k) => localStorage.getItem(k), KEY)) ?? 'null') as Record<string, any> | null;
   const writes = () => fake.seen.filter((r) => r.method !== 'GET');
+  /** Puts `copy` on the device as the script's copy of the form, before the form page is opened. */
+  async function seed(copy: Record<string, unknown>, p: Page = page) {
+    await p.goto('/blank');
+    await p.evaluate(([k, v]) => localStorage.setItem(k, v), [KEY, JSON.stringify(copy)] as const);
+  }
 
   async function fillAll(p: Page = page) {
     await p.fill('#name', 'Nguyễn Thị Hoa');
@@ -152,7 +181,7 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     expect(posts.map((r) => r.method)).toEqual(['POST']);
     expect(posts[0]!.body).toEqual({ formId: FORM, fields: ALL, returnTo: '/form' });
     const json = JSON.stringify(fake.seen) + JSON.stringify(saved);
-    for (const secret of ['hunter2', 'scan.pdf', 'token-123', 'no name', 'inside skip', '123456']) expect(json).not.toContain(secret);
+    for (const secret of ['hunter2', 'scan.pdf', 'token-123', 'no name', 'inside skip', '123456', 'RO-7', 'OFF-8', 'LOCK-9']) expect(json).not.toContain(secret);
 
     // The status time is Vietnam's (UTC+7), from the server's updatedAt.
     const updatedAt = fake.drafts.get(saved!.id)!.updatedAt;
@@ -278,6 +307,189 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     expect(writes().map((r) => `${r.method} ${r.status}`)).toEqual(['POST 201', 'PUT 404', 'POST 201']);
   });
 
+  it('when the server no longer has the draft (404) and nothing on the device is unsaved, drops the device copy and leaves the form as the page rendered it', async () => {
+    await page.goto('/form');
+    await page.fill('#name', 'Đã hết hạn');
+    await page.check('#agree');
+    await expect.poll(async () => (await local())?.dirty, { timeout: 5_000 }).toEqual([]);
+    const id = (await local())!.id as string;
+    fake.drafts.delete(id);
+    fake.seen.length = 0;
+    const drafts = fake.drafts.size;
+    await page.reload();
+    await expect.poll(() => fake.seen.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404']);
+    await expect.poll(() => page.inputValue('#name')).toBe('');
+    expect(await page.isChecked('#agree')).toBe(false);
+    expect(await local()).toBeNull();
+    expect(await status().textContent()).toBe('');
+    expect(await page.locator('.sanh-cont').isVisible()).toBe(false);
+    expect(await page.locator('.sanh-fg').isVisible()).toBe(false);
+    // Nothing goes back to the server: its expiry stands.
+    await page.waitForTimeout(2_500);
+    expect(fake.seen.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404']);
+    expect(fake.drafts.size).toBe(drafts);
+    await page.reload();
+    expect(await page.inputValue('#name')).toBe('');
+  });
+
+  it('when the server no longer has the draft (404) but the device has changes it never saved there, starts a new draft from them', async () => {
+    const gone = 'draft-gone-unsaved';
+    await seed({ id: gone, rev: 2, base: { name: 'Lê H' }, values: { name: 'Lê H', note: 'gõ khi mất mạng' }, cf: {}, dirty: ['note'], exp: iso(Date.now() + DAY), savedAt: iso(Date.now() - 60_000), code: '7KQ2M-9XD4T-RAW98', touched: Date.now() - 30_000 });
+    fake.seen.length = 0;
+    const before = new Set(fake.drafts.keys());
+    await page.goto('/form');
+    expect(await page.inputValue('#note')).toBe('gõ khi mất mạng');
+    await expect.poll(() => fake.seen.map((r) => `${r.method} ${r.status}`), { timeout: 5_000 }).toEqual(['GET 404', 'POST 201']);
+    expect(writes()[0]!.body).toMatchObject({ formId: FORM, fields: { name: 'Lê H', note: 'gõ khi mất mạng' } });
+    const created = [...fake.drafts.keys()].filter((k) => !before.has(k));
+    expect(created).toHaveLength(1);
+    await expect.poll(async () => (await local())?.id).toBe(created[0]);
+    expect(await local()).toMatchObject({ values: { name: 'Lê H', note: 'gõ khi mất mạng' }, dirty: [], code: expect.stringMatching(/^7KQ2M-/) });
+  });
+
+  it('drops a device copy whose draft has expired on load, without restoring or sending it; the server\'s expiry, not the last change, decides', async () => {
+    const earlier = { name: 'Người trước', note: 'CCCD 079190001234' };
+    await seed({ id: 'draft-expired', rev: 4, base: earlier, values: earlier, cf: {}, dirty: [], exp: iso(Date.now() - 60_000), savedAt: iso(Date.now() - 30 * DAY), code: '7KQ2M-9XD4T-RAW97', touched: Date.now() - 30 * DAY });
+    fake.seen.length = 0;
+    await page.goto('/form');
+    expect(await page.inputValue('#name')).toBe('');
+    expect(await page.inputValue('#note')).toBe('');
+    expect(await local()).toBeNull();
+    expect(await status().textContent()).toBe('');
+    expect(await page.locator('.sanh-cont').isVisible()).toBe(false);
+    await page.waitForTimeout(2_000);
+    expect(fake.seen).toEqual([]);
+
+    // A copy whose draft is still live on the server is restored, however long ago it was changed.
+    const live = (await (await fetch(`${fake.url}/_sanh/drafts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: FORM, fields: { name: 'Còn hạn' } }) })).json()) as { id: string };
+    await seed({ id: live.id, rev: 1, base: { name: 'Còn hạn' }, values: { name: 'Còn hạn' }, cf: {}, dirty: [], exp: iso(Date.now() + DAY), savedAt: iso(Date.now() - 29 * DAY), code: '7KQ2M-9XD4T-RAW96', touched: Date.now() - 40 * DAY });
+    fake.seen.length = 0;
+    await page.goto('/form');
+    expect(await page.inputValue('#name')).toBe('Còn hạn');
+    await expect.poll(() => fake.seen.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200']);
+    expect((await local())!.id).toBe(live.id);
+  });
+
+  it('drops a device copy never saved to the server once untouched for 30 days, keeps a younger one, and records when it was last changed', async () => {
+    await seed({ values: { name: 'Chưa gửi' }, base: {}, cf: {}, dirty: ['name'], touched: Date.now() - 31 * DAY });
+    fake.seen.length = 0;
+    await page.goto('/form');
+    expect(await page.inputValue('#name')).toBe('');
+    expect(await local()).toBeNull();
+    await page.waitForTimeout(2_000);
+    expect(fake.seen).toEqual([]);
+
+    await seed({ values: { name: 'Tháng trước' }, base: {}, cf: {}, dirty: ['name'], touched: Date.now() - 29 * DAY });
+    await page.goto('/form');
+    expect(await page.inputValue('#name')).toBe('Tháng trước');
+    await expect.poll(() => writes().map((r) => `${r.method} ${r.status}`), { timeout: 5_000 }).toEqual(['POST 201']);
+
+    const before = Date.now();
+    await page.fill('#note', 'hôm nay');
+    await expect.poll(async () => (await local())?.values.note).toBe('hôm nay');
+    expect((await local())!.touched).toBeGreaterThanOrEqual(before);
+    expect((await local())!.touched).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('neither saves nor restores read-only or disabled fields', async () => {
+    await seed({ values: { name: 'Có', ro: 'đổi', off: 'đổi', locked: 'đổi' }, base: {}, cf: {}, dirty: [], touched: Date.now() });
+    await page.goto('/form');
+    expect(await page.inputValue('#name')).toBe('Có');
+    expect(await page.inputValue('#ro')).toBe('RO-7');
+    expect(await page.inputValue('#off')).toBe('OFF-8');
+    expect(await page.inputValue('#locked')).toBe('LOCK-9');
+    // Changed by the page's own script, they are still not saved.
+    await page.evaluate(() => {
+      for (const id of ['ro', 'off', 'locked']) {
+        const e = document.getElementById(id) as HTMLInputElement;
+        e.value = `${id} by the page`;
+        e.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    });
+    await page.fill('#note', 'ghi chú');
+    await expect.poll(async () => (await local())?.values.note).toBe('ghi chú');
+    expect(JSON.stringify(await local())).not.toContain('by the page');
+  });
+
+  it('forgets the draft on this device only, after a confirm: the page\'s own values come back and nothing is saved until the next change', async () => {
+    await page.goto('/prefilled');
+    await fillAll();
+    const onServer = { ...ALL, docs: ['id', 'house'] };
+    await expect.poll(async () => (await local())?.values).toEqual(onServer);
+    await expect.poll(async () => (await local())?.dirty, { timeout: 5_000 }).toEqual([]);
+    const id = (await local())!.id as string;
+    await expect.poll(() => fake.drafts.get(id)?.fields, { timeout: 5_000 }).toEqual(onServer);
+    await expect.poll(() => status().textContent(), { timeout: 5_000 }).toMatch(/^Đã lưu trên máy chủ lúc/);
+    const forget = page.locator('.sanh-fg');
+    expect(await forget.textContent()).toBe('Xoá bản nháp trên thiết bị này');
+
+    // Cancelled: nothing happens.
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(`${d.type()}: ${d.message()}`);
+      void d.dismiss();
+    });
+    await forget.click();
+    expect(asked).toEqual(['confirm: Xoá bản nháp trên thiết bị này?']);
+    expect((await local())!.id).toBe(id);
+    expect(await page.inputValue('#name')).toBe('Nguyễn Thị Hoa');
+
+    fake.seen.length = 0;
+    page.once('dialog', (d) => void d.accept());
+    await forget.click();
+    await expect.poll(() => status().textContent()).toBe('Đã xoá khỏi thiết bị này');
+    expect(await local()).toBeNull();
+    expect(await page.inputValue('#name')).toBe('Tên in sẵn');
+    expect(await page.inputValue('#note')).toBe('Ghi chú in sẵn');
+    expect(await page.inputValue('#kind')).toBe('a');
+    expect(await page.$eval('#langs', (s: HTMLSelectElement) => [...s.selectedOptions].map((o) => o.value))).toEqual(['en']);
+    expect(await page.isChecked('input[name=docs][value=id]')).toBe(true);
+    expect(await page.isChecked('input[name=docs][value=house]')).toBe(false);
+    expect(await page.isChecked('#agree')).toBe(false);
+    expect(await page.isChecked('input[name=contact][value=phone]')).toBe(true);
+    expect(await forget.isVisible()).toBe(false);
+    expect(await page.locator('.sanh-cont').isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('sanh-have');
+
+    // Coming back online, hiding or leaving the page saves nothing; the server's draft is not deleted.
+    await page.evaluate(() => {
+      window.dispatchEvent(new Event('online'));
+      window.dispatchEvent(new Event('pagehide'));
+    });
+    await page.waitForTimeout(2_500);
+    expect(fake.seen).toEqual([]);
+    expect(await local()).toBeNull();
+    expect(fake.drafts.get(id)!.fields).toEqual(onServer);
+
+    // The next change saves again, as a new draft (this device no longer knows the old one).
+    await page.fill('#note', 'lần sau');
+    await expect.poll(() => forget.isVisible()).toBe(true);
+    await expect.poll(async () => (await local())?.id, { timeout: 5_000 }).toBeTruthy();
+    const second = (await local())!.id as string;
+    expect(second).not.toBe(id);
+    expect(fake.drafts.get(second)!.fields).toEqual({ name: 'Tên in sẵn', note: 'lần sau', kind: 'a', langs: ['en'], docs: ['id'], contact: 'phone' });
+    expect(fake.drafts.get(id)!.fields).toEqual(onServer);
+    expect(fake.seen.map((r) => r.method)).toEqual(['POST']);
+  });
+
+  it('ignores the answer to a save that was under way when the draft was forgotten', async () => {
+    await page.goto('/form');
+    expect(await page.locator('.sanh-fg').isVisible()).toBe(false);
+    fake.delays.push(1_500);
+    await page.fill('#name', 'Đang gửi');
+    await expect.poll(() => page.locator('.sanh-fg').isVisible()).toBe(true);
+    await expect.poll(() => fake.seen.length, { timeout: 5_000 }).toBe(1);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('.sanh-fg');
+    expect(await page.inputValue('#name')).toBe('');
+    await expect.poll(() => fake.seen[0]!.status, { timeout: 5_000 }).toBe(201);
+    await page.waitForTimeout(2_000);
+    expect(await local()).toBeNull();
+    expect(await status().textContent()).toBe('Đã xoá khỏi thiết bị này');
+    expect(await page.locator('.sanh-cont').isVisible()).toBe(false);
+    expect(fake.seen.map((r) => r.method)).toEqual(['POST']);
+  });
+
   it('says it could not save, and why, on 413 and 422, and tries again after the next change (English page)', async () => {
     await page.goto('/en/form');
     fake.faults.push(413);
@@ -346,6 +558,20 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     await expect.poll(() => printed).toBe(true);
     await page.click('text=Close');
     expect(await page.locator('.sanh-pr').isVisible()).toBe(false);
+
+    // Forgetting it here, in English.
+    expect(await page.locator('.sanh-fg').textContent()).toBe('Forget this draft on this device');
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    await page.click('.sanh-fg');
+    expect(asked).toEqual(['Forget this draft on this device?']);
+    await expect.poll(() => status().textContent()).toBe('Removed from this device');
+    expect(await local()).toBeNull();
+    expect(await page.inputValue('#name')).toBe('');
+    expect(fake.drafts.has(id)).toBe(true);
   });
 
   it('adopts the draft named in #sanh-draft=<id> (the resume page\'s redirect) and drops the fragment', async () => {
@@ -421,6 +647,8 @@ interface FakeDrafts {
   seen: SeenRequest[];
   /** Statuses the next draft API requests get instead of their answer, first first (0: the connection is dropped). */
   faults: number[];
+  /** Milliseconds the next draft API requests are held before they are answered, first first. */
+  delays: number[];
   /** Pages served as is: path → HTML. */
   pages: Map<string, string>;
   /** `resumeAnswer` of the drafts created from now on. */
@@ -452,6 +680,7 @@ async function startFakeDrafts(): Promise<FakeDrafts> {
   const drafts = new Map<string, FakeDraft>();
   const seen: SeenRequest[] = [];
   const faults: number[] = [];
+  const delays: number[] = [];
   const pages = new Map<string, string>();
   let counter = 0;
   const app = new Hono();
@@ -488,6 +717,8 @@ async function startFakeDrafts(): Promise<FakeDrafts> {
       entry.status = fault;
       return c.json(error(`fault_${fault}`), fault as 500, fault === 429 ? { 'Retry-After': '3' } : {});
     }
+    const delay = delays.shift();
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     await next();
     entry.status = c.res.status;
   });
@@ -563,6 +794,7 @@ async function startFakeDrafts(): Promise<FakeDrafts> {
     drafts,
     seen,
     faults,
+    delays,
     pages,
     get resumeAnswer() {
       return fake.resumeAnswer;
