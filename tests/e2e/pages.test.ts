@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { RoomConfig } from '../../src/config/schema.js';
 import { LANGS, type Lang } from '../../src/platform/i18n.js';
+import { RESUME_PROBLEMS, renderResumePage } from '../../src/drafts/pages/resume.js';
 import { renderWaitingPage, type WaitingNotice } from '../../src/waiting-room/page.js';
 import { renderClosedPage } from '../../src/waiting-room/pages/closed.js';
 import { renderCountdownPage } from '../../src/waiting-room/pages/countdown.js';
@@ -58,7 +59,7 @@ function queued(position: number | null): QueueStatus {
   return { position, ahead: position === null ? null : position - 1, etaSeconds: position === null ? null : 240, pollAfterSeconds: 5, updatedAt: Date.now() };
 }
 
-type PageName = 'queued' | 'paused' | 'store' | 'closed' | 'prequeue' | 'template';
+type PageName = 'queued' | 'paused' | 'store' | 'closed' | 'prequeue' | 'template' | 'resume' | 'resume-problem';
 
 function render(name: PageName, lang: Lang, url: URL): string {
   const path = url.pathname;
@@ -77,6 +78,10 @@ function render(name: PageName, lang: Lang, url: URL): string {
       return waiting(queued(12), undefined, { ...room, templateHtml: TEMPLATE });
     case 'closed':
       return renderClosedPage({ lang, room, message: MESSAGE[lang], reopensAt: Date.parse('2026-12-01T08:00:00+07:00'), otherLangUrl, now: Date.parse('2026-11-30T21:15:00+07:00') });
+    case 'resume':
+      return renderResumePage({ lang, otherLangUrl });
+    case 'resume-problem':
+      return renderResumePage({ lang, code: '7kq2m 9xd4t rawh', problem: RESUME_PROBLEMS[lang].resume_code_invalid!, otherLangUrl });
     case 'prequeue': {
       const now = Date.now();
       const inSeconds = Number(url.searchParams.get('in') ?? 2 * 3600 + 15 * 60 + 42);
@@ -138,8 +143,10 @@ describe('every page a visitor can see, in Chromium at 320 px', () => {
     closed: 'closed',
     prequeue: 'prequeue',
     template: 'template',
+    resume: 'drafts-resume-page',
+    'resume-problem': 'drafts-resume-page-problem',
   };
-  const NAMES: PageName[] = ['queued', 'paused', 'store', 'closed', 'prequeue', 'template'];
+  const NAMES: PageName[] = ['queued', 'paused', 'store', 'closed', 'prequeue', 'template', 'resume', 'resume-problem'];
 
   for (const name of NAMES) {
     for (const lang of LANGS) {
