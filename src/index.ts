@@ -21,3 +21,8 @@ export { createMemoryWaitingRoomStore } from './waiting-room/memory-store.js';
 export { createRedisWaitingRoomStore } from './waiting-room/redis-store.js';
 export type { WaitingRoomStore } from './waiting-room/store.js';
 export { connectRedis } from './redis/connection.js';
+export { createDrafts, type Drafts, type DraftsOptions } from './drafts/index.js';
+export { createMemoryDraftStore } from './drafts/memory-store.js';
+export { createRedisDraftStore } from './drafts/redis-store.js';
+export type { DraftStore } from './drafts/store.js';
+export { nodeAead } from './platform/node-aead.js';

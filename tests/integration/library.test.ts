@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { requestId } from 'hono/request-id';
 import {
   connectRedis,
+  createDrafts,
+  createRedisDraftStore,
   createRedisWaitingRoomStore,
   createWaitingRoom,
   errorMapper,
@@ -38,6 +40,8 @@ describe('the built package, mounted in a Hono portal as README shows', () => {
     app.use(requestId());
     app.onError(errorMapper(silentLogger));
     app.route('/_sanh', waitingRoom.routes);
+    const drafts = createDrafts({ config: config.drafts, store: createRedisDraftStore({ client, keyPrefix: uniquePrefix('library') }), keyRing: parseKeyRing(`lib:${'l'.repeat(40)}`) });
+    app.route('/_sanh', drafts.routes);
     app.use('*', waitingRoom.gate);
     app.post('/apply/submit', (c) => c.text('received', 200, { 'Sanh-Session': 'end' }));
     app.get('*', (c) => c.text(`portal ${c.req.path}`));
@@ -46,6 +50,10 @@ describe('the built package, mounted in a Hono portal as README shows', () => {
     const second = new Visitor(inProcess(app));
     expect(await (await first.page('/apply')).text()).toBe('portal /apply');
     expect((await second.page('/apply')).headers.get('sanh-state')).toBe('queued');
+    const saved = await second.request('/_sanh/drafts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: 'apply', fields: { name: 'Hoa' } }) });
+    expect(saved.status).toBe(201);
+    const { id } = (await saved.json()) as { id: string };
+    expect(((await (await second.request(`/_sanh/drafts/${id}`)).json()) as { fields: unknown }).fields).toEqual({ name: 'Hoa' });
     expect((await second.page('/news')).headers.get('sanh-state')).toBe('passthrough');
     await first.request('/apply/submit', { method: 'POST' });
     await new Promise((r) => setTimeout(r, 50));
