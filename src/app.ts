@@ -25,7 +25,8 @@ function requestIdHeaders(request: Request): Record<string, string> {
 /**
  * The public app: Sảnh's own endpoints under `/_sanh/` (waiting room, drafts), then the waiting
  * room gate in front of the proxy to the origin. Drafts are served ahead of the gate, so a
- * visitor waiting in line can still save a draft: saving is not a portal visit. Built from its dependencies only; the runtime entries wire them.
+ * visitor waiting in line can still save a draft: saving is not a portal visit. Built from its
+ * dependencies only; the runtime entries wire them.
  *
  * Sảnh's own answers and every error carry a request id (`Sanh-Request-Id`); the gate's and the
  * origin's answers do not, so requests on their way to the origin get an id only if one fails.

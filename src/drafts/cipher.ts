@@ -1,6 +1,7 @@
 import { decodeBase64Url, encodeBase64Url } from '../platform/base64url.js';
-import { webCryptoAead, type Aead, type AeadFactory } from '../platform/aead.js';
+import { webCryptoAead, type AeadFactory } from '../platform/aead.js';
 import type { KeyRing, RingKey } from '../platform/keyring.js';
+import { cachedPerKey } from '../platform/mac.js';
 import { randomBytes } from '../platform/random-id.js';
 
 /**
@@ -39,15 +40,8 @@ function associatedData(draftId: string, name: string): Uint8Array<ArrayBuffer> 
 
 /** The draft cipher over a key ring (one AEAD per ring key; default Web Crypto, `nodeAead` on Node). */
 export function createDraftCipher(ring: KeyRing, aead: AeadFactory = webCryptoAead): DraftCipher {
-  const keys = new Map<string, Promise<Aead>>();
-  const aeadFor = (key: RingKey) => {
-    let derived = keys.get(key.id);
-    if (!derived) {
-      derived = aead(key, 'draft-encryption');
-      keys.set(key.id, derived);
-    }
-    return derived;
-  };
+  const derive = cachedPerKey(aead);
+  const aeadFor = (key: RingKey) => derive(key, 'draft-encryption');
 
   return {
     currentKeyId: ring.current.id,

@@ -14,18 +14,9 @@ export function locatorTtl(ttlMs: number): number {
   return ttlMs * 2;
 }
 
-/** A draft's whole state, as the memory store keeps it. */
-export interface DraftState {
-  id: string;
-  formId: string;
-  revision: number;
-  createdAt: number;
-  updatedAt: number;
-  expiresAt: number;
-  returnTo: string | undefined;
-  locator: string;
+/** A draft's whole state, as the memory store keeps it: its meta's own parts, and the rest. */
+export interface DraftState extends Pick<DraftMeta, 'id' | 'formId' | 'revision' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'returnTo' | 'locator' | 'sealedCode' | 'bytes'> {
   codeHash: string;
-  sealedCode: string;
   answerHash: string | undefined;
   failures: number;
   /** When the last wrong attempt was made (ms); a locked code opens again `lockMs` after it. */
@@ -33,7 +24,6 @@ export interface DraftState {
   /** When the locator's life was last extended. */
   locatorRefreshedAt: number;
   fields: Map<string, SealedField>;
-  bytes: number;
   /** Owner hash → when it was bound. */
   owners: Map<string, number>;
 }

@@ -6,7 +6,7 @@ import { draftScriptHandler } from './client/script.js';
 import { draftScriptInjector } from './inject.js';
 import { createDraftLimiter } from './limits.js';
 import { draftRoutes } from './routes.js';
-import { createDraftService, type DraftService, type DraftServiceOptions } from './service.js';
+import { createDraftService, draftNotFound, type DraftService, type DraftServiceOptions } from './service.js';
 
 /** What the drafts domain is built from: the service's parts, and the HTTP edge's. */
 export interface DraftsOptions extends Omit<DraftServiceOptions, 'attachments'> {
@@ -43,7 +43,9 @@ export function createDrafts(options: DraftsOptions): Drafts {
   });
   const access: DraftAccess = {
     async ownedDraft(c, draftId) {
-      return service.ownedDraft(await service.owner(readCookie(c.req.header('cookie'), OWNER_COOKIE)), draftId);
+      const owner = await service.existingOwner(readCookie(c.req.header('cookie'), OWNER_COOKIE));
+      if (!owner) throw draftNotFound();
+      return service.ownedDraft(owner, draftId);
     },
   };
   attachments = buildAttachments?.(access, service.sealer);

@@ -1,19 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { sharedRedisLimiter } from '../redis/rate-limiter.js';
 import type { SharedDraftLimiterFactory } from './limits.js';
 
 /**
- * Draft creation and resume limits shared through Redis by every instance. They fail fast while
- * Redis is not ready, and the in-memory insurance limiter counts on this instance until it is back.
+ * Draft creation and resume limits shared through Redis by every instance, with the in-memory
+ * insurance limiter while Redis is unreachable (see `sharedRedisLimiter`).
  */
 export function redisDraftLimiters(client: Redis | Cluster, keyPrefix: string): SharedDraftLimiterFactory {
-  return (kind, points, duration, insurance) =>
-    new RateLimiterRedis({
-      storeClient: client,
-      points,
-      duration,
-      keyPrefix: `${keyPrefix}:draft-limit:${kind}`,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: insurance,
-    });
+  return (kind, points, durationSeconds, insurance) => sharedRedisLimiter(client, { keyPrefix: `${keyPrefix}:draft-limit:${kind}`, points, durationSeconds, insurance });
 }

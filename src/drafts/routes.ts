@@ -1,11 +1,11 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { DraftsConfig } from '../config/drafts.js';
 import { SanhError } from '../platform/errors.js';
-import { isHttps, readBodyText, readCookie, requestLang, safeLocalPath, type RawBody, type SanhEnv } from '../platform/http.js';
+import { cookieHeader, isHttps, readBodyText, readCookie, requestLang, safeLocalPath, type RawBody, type SanhEnv } from '../platform/http.js';
 import { clientKey } from '../waiting-room/bypass.js';
 import { OWNER_COOKIE, OWNER_COOKIE_PATH } from './access.js';
 import { RESUME_PROBLEMS, renderResumePage } from './pages/resume.js';
-import type { DraftService, DraftView, Owner } from './service.js';
+import { draftNotFound, type DraftService, type DraftView, type Owner } from './service.js';
 
 /** What the drafts' HTTP edge is built from. */
 export interface DraftRoutesDeps {
@@ -97,20 +97,17 @@ export function draftRoutes(deps: DraftRoutesDeps): Hono<SanhEnv> {
     return sameSite(c, next);
   });
 
-  const ownerOf = (c: Context<SanhEnv>) => service.owner(readCookie(c.req.header('cookie'), OWNER_COOKIE));
+  const cookieOf = (c: Context<SanhEnv>) => readCookie(c.req.header('cookie'), OWNER_COOKIE);
+  const ownerOf = (c: Context<SanhEnv>) => service.owner(cookieOf(c));
   /** The owner of an existing draft: a device without an owner cookie owns nothing. */
   const existingOwner = async (c: Context<SanhEnv>): Promise<Owner> => {
-    const owner = await ownerOf(c);
-    if (owner.newCookie !== undefined) throw new SanhError('draft_not_found', 'No such draft here: this device owns no drafts.');
+    const owner = await service.existingOwner(cookieOf(c));
+    if (!owner) throw draftNotFound();
     return owner;
   };
   const giveCookie = (c: Context<SanhEnv>, owner: Owner) => {
     if (owner.newCookie === undefined) return;
-    c.header(
-      'set-cookie',
-      `${OWNER_COOKIE}=${owner.newCookie}; Path=${OWNER_COOKIE_PATH}; Max-Age=${OWNER_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax${isHttps(c) ? '; Secure' : ''}`,
-      { append: true },
-    );
+    c.header('set-cookie', cookieHeader(OWNER_COOKIE, owner.newCookie, OWNER_COOKIE_MAX_AGE, isHttps(c), OWNER_COOKIE_PATH), { append: true });
   };
   const viewHeaders = (view: DraftView) => ({ ...NO_STORE, etag: `"${view.revision}"` });
   const address = (c: Context<SanhEnv>) => clientKey(deps.clientAddress(c));

@@ -1,4 +1,4 @@
-import { defaultFormConfig, type DraftFormConfig, type DraftsConfig } from '../config/drafts.js';
+import { defaultFormConfig, formIdSchema, type DraftFormConfig, type DraftsConfig } from '../config/drafts.js';
 import type { AeadFactory } from '../platform/aead.js';
 import { encodeBase64Url } from '../platform/base64url.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -68,6 +68,8 @@ export interface DraftService {
   formSettings(formId: string): DraftFormConfig | undefined;
   /** The owner identity of a cookie value (a fresh one when there is none or it is malformed). */
   owner(cookie: string | undefined): Promise<Owner>;
+  /** The owner identity of a cookie value; undefined when there is none (such a device owns nothing). */
+  existingOwner(cookie: string | undefined): Promise<Owner | undefined>;
   create(owner: Owner, input: { formId: unknown; fields: unknown; returnTo: string | undefined }, clientKey: string): Promise<DraftView>;
   read(owner: Owner, id: string): Promise<DraftView>;
   write(owner: Owner, id: string, change: { baseRevision: number; replace: boolean; body: unknown }): Promise<SavedView>;
@@ -86,7 +88,8 @@ export const MAX_OWNERS = 10;
 const OWNER_COOKIE_BYTES = 32;
 const OWNER_COOKIE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_ANSWER_LENGTH = 100;
-const FORM_CACHE_SIZE = 50_000;
+/** Entries each of the service's caches (draft → form, cookie → owner hash) keeps. */
+const CACHE_SIZE = 50_000;
 const CODE_FIELD = '\u0000resume-code';
 const RETURN_FIELD = '\u0000return-to';
 const encoder = new TextEncoder();
@@ -105,7 +108,8 @@ export function normalizeAnswer(answer: string): string {
     .trim();
 }
 
-function notFound(): SanhError {
+/** The answer for a draft that is missing or not the caller's (the same, so ids cannot be probed). */
+export function draftNotFound(): SanhError {
   return new SanhError('draft_not_found', 'No such draft here: it was deleted, it expired, or it was started on another device (resume it with its code).');
 }
 
@@ -118,6 +122,19 @@ function storeFault(error: unknown): SanhError {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function stale(revision: number): SanhError {
+  return new SanhError('draft_stale', `This draft was saved elsewhere in the meantime (now at revision ${revision}); read it, merge, and try again.`, {
+    details: { revision },
+    headers: { etag: `"${revision}"` },
+  });
+}
+
+/** Sets `key` in a map kept to `max` entries, the oldest set first out. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (!map.has(key) && map.size >= max) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
 
 /**
  * Builds the drafts service: field checks, sealing, resume codes, limits and the store, around
@@ -151,15 +168,12 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     let fallback = defaults.get(formId);
     if (!fallback) {
       fallback = defaultFormConfig(formId);
-      if (defaults.size < 1_000) defaults.set(formId, fallback);
+      remember(defaults, formId, fallback, 1_000);
     }
     return fallback;
   }
 
-  function rememberForm(id: string, formId: string): void {
-    if (formOfDraft.size >= FORM_CACHE_SIZE) formOfDraft.delete(formOfDraft.keys().next().value as string);
-    formOfDraft.set(id, formId);
-  }
+  const rememberForm = (id: string, formId: string) => remember(formOfDraft, id, formId, CACHE_SIZE);
 
   /** `<key id>.<HMAC>` of `text` under every ring key, the current key first. */
   async function keyedHashes(text: string): Promise<string[]> {
@@ -216,14 +230,8 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     return attachments ? guarded(attachments.list(id)) : [];
   }
 
-  async function viewOf(meta: DraftMeta, sealed: Record<string, string>): Promise<DraftView> {
-    const form = settingsOf(meta.formId);
-    const [{ fields, unreadable }, attachments, resumeCode, returnTo] = await Promise.all([
-      openFields(meta.id, sealed),
-      attachmentsOf(meta.id),
-      cipher.open(meta.id, CODE_FIELD, meta.sealedCode).catch(() => ''),
-      meta.returnTo === undefined ? undefined : cipher.open(meta.id, RETURN_FIELD, meta.returnTo).catch(() => undefined),
-    ]);
+  /** The view of a draft from its meta and its opened parts. */
+  function viewFrom(meta: DraftMeta, opened: { fields: Record<string, unknown>; unreadable: string[]; attachments: AttachmentSummary[]; resumeCode: string; returnTo: string | undefined }): DraftView {
     return {
       id: meta.id,
       formId: meta.formId,
@@ -231,19 +239,30 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       createdAt: iso(meta.createdAt),
       updatedAt: iso(meta.updatedAt),
       expiresAt: iso(meta.expiresAt),
-      resumeCode,
-      resumeAnswer: form.resumeAnswer,
+      resumeCode: opened.resumeCode,
+      resumeAnswer: settingsOf(meta.formId).resumeAnswer,
       resumeAnswerSet: meta.answerSet,
-      returnTo: returnTo ?? null,
-      fields,
-      attachments,
-      ...(unreadable.length > 0 ? { unreadableFields: unreadable } : {}),
+      returnTo: opened.returnTo ?? null,
+      fields: opened.fields,
+      attachments: opened.attachments,
+      ...(opened.unreadable.length > 0 ? { unreadableFields: opened.unreadable } : {}),
     };
+  }
+
+  /** The view of a stored draft: its sealed parts opened. */
+  async function viewOf(meta: DraftMeta, sealed: Record<string, string>): Promise<DraftView> {
+    const [{ fields, unreadable }, attachments, resumeCode, returnTo] = await Promise.all([
+      openFields(meta.id, sealed),
+      attachmentsOf(meta.id),
+      cipher.open(meta.id, CODE_FIELD, meta.sealedCode).catch(() => ''),
+      meta.returnTo === undefined ? undefined : cipher.open(meta.id, RETURN_FIELD, meta.returnTo).catch(() => undefined),
+    ]);
+    return viewFrom(meta, { fields, unreadable, attachments, resumeCode, returnTo });
   }
 
   async function readView(owner: Owner, id: string): Promise<DraftView> {
     const stored = await guarded(store.read(id, owner.hash));
-    if (!stored) throw notFound();
+    if (!stored) throw draftNotFound();
     rememberForm(id, stored.meta.formId);
     return viewOf(stored.meta, stored.fields);
   }
@@ -252,7 +271,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     const known = formOfDraft.get(id);
     if (known !== undefined) return settingsOf(known);
     const meta = await guarded(store.readMeta(id, owner.hash));
-    if (!meta) throw notFound();
+    if (!meta) throw draftNotFound();
     rememberForm(id, meta.formId);
     return settingsOf(meta.formId);
   }
@@ -266,17 +285,14 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     }
     switch (outcome.reason) {
       case 'stale':
-        throw new SanhError('draft_stale', `This draft was saved elsewhere in the meantime (now at revision ${outcome.revision}); read it, merge, and save again.`, {
-          details: { revision: outcome.revision },
-          headers: { etag: `"${outcome.revision}"` },
-        });
+        throw stale(outcome.revision);
       case 'too-large':
         throw tooLarge(form, outcome.bytes);
       case 'too-many-fields':
         throw tooManyFields(form, outcome.fieldCount);
       default:
         formOfDraft.delete(id);
-        throw notFound();
+        throw draftNotFound();
     }
   }
 
@@ -290,24 +306,27 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       return listed.get(formId) ?? (config.acceptUnlistedForms ? settingsOf(formId) : undefined);
     },
 
-    async owner(cookie) {
-      if (cookie !== undefined && OWNER_COOKIE.test(cookie)) {
-        let hash = ownerHashes.get(cookie);
-        if (hash === undefined) {
-          hash = await ownerHash(cookie);
-          if (ownerHashes.size >= FORM_CACHE_SIZE) ownerHashes.delete(ownerHashes.keys().next().value as string);
-          ownerHashes.set(cookie, hash);
-        }
-        return { hash };
+    async existingOwner(cookie) {
+      if (cookie === undefined || !OWNER_COOKIE.test(cookie)) return undefined;
+      let hash = ownerHashes.get(cookie);
+      if (hash === undefined) {
+        hash = await ownerHash(cookie);
+        remember(ownerHashes, cookie, hash, CACHE_SIZE);
       }
+      return { hash };
+    },
+
+    async owner(cookie) {
+      const existing = await service.existingOwner(cookie);
+      if (existing) return existing;
       const fresh = randomId(OWNER_COOKIE_BYTES);
       return { hash: await ownerHash(fresh), newCookie: fresh };
     },
 
     async create(owner, input, clientKey) {
       if (typeof input.formId !== 'string' || input.formId.length === 0) throw new SanhError('bad_request', 'Say which form this draft is for: "formId".');
-      const form = service.formSettings(input.formId);
-      if (!form || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(input.formId)) throw new SanhError('not_found', `Drafts are not kept for the form "${input.formId.slice(0, 64)}".`);
+      const form = formIdSchema.safeParse(input.formId).success ? service.formSettings(input.formId) : undefined;
+      if (!form) throw new SanhError('not_found', `Drafts are not kept for the form "${input.formId.slice(0, 64)}".`);
       await limiter.take('create', clientKey);
       const checked = checkFields(input.fields ?? {}, form, 'replace');
       const limits = { maxBytes: form.maxBytes, maxFields: form.maxFields };
@@ -332,11 +351,10 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         );
         if (outcome.created) {
           rememberForm(id, form.id);
-          const sealedFields = Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, (field as SealedField).sealed]));
-          const view = await viewOf(outcome.meta, sealedFields);
-          return { ...view, resumeCode: code.display };
+          const plain = Object.fromEntries(Object.entries(checked).map(([name, field]) => [name, JSON.parse((field as FieldText).json) as unknown]));
+          return viewFrom(outcome.meta, { fields: plain, unreadable: [], attachments: [], resumeCode: code.display, returnTo: input.returnTo });
         }
-        if (outcome.reason === 'too-large') throw tooLarge(form, 0);
+        if (outcome.reason === 'too-large') throw tooLarge(form, Object.values(checked).reduce((sum, field) => sum + (field?.bytes ?? 0), 0));
         if (outcome.reason === 'too-many-fields') throw tooManyFields(form, Object.keys(checked).length);
       }
       throw new SanhError('internal', 'No free resume code was found; please try again.');
@@ -352,7 +370,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         await limiter.take('write', `${id} ${owner.hash}`);
         checked = checkFields(change.body, form, change.replace ? 'replace' : 'merge');
       } catch (error) {
-        if (cached && !(await guarded(store.readMeta(id, owner.hash)))) throw notFound();
+        if (cached && !(await guarded(store.readMeta(id, owner.hash)))) throw draftNotFound();
         throw error;
       }
       const fields = await seal(id, checked);
@@ -375,13 +393,8 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         await options.attachments?.()?.removeAll(id).catch((error: Error) => logger.warn('attachments of a deleted draft could not be removed now; the sweep will', { draft: id, error: error.message }));
         return;
       }
-      if (outcome.reason === 'stale') {
-        throw new SanhError('draft_stale', `This draft was saved elsewhere in the meantime (now at revision ${outcome.revision}).`, {
-          details: { revision: outcome.revision },
-          headers: { etag: `"${outcome.revision}"` },
-        });
-      }
-      throw notFound();
+      if (outcome.reason === 'stale') throw stale(outcome.revision);
+      throw draftNotFound();
     },
 
     async setAnswer(owner, id, answer) {
@@ -389,7 +402,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         throw new SanhError('invalid_draft', `The answer must be 1-${MAX_ANSWER_LENGTH} characters.`, { details: { field: 'answer' } });
       }
       const [hash] = await keyedHashes(answerText(id, answer));
-      if (!(await guarded(store.setAnswer(id, owner.hash, hash as string)))) throw notFound();
+      if (!(await guarded(store.setAnswer(id, owner.hash, hash as string)))) throw draftNotFound();
     },
 
     async renewCode(owner, id) {
@@ -398,7 +411,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         const form = await formForWrite(owner, id);
         const outcome = await guarded(store.renewCode(id, owner.hash, stored, form.expireAfter * 1000));
         if (outcome.renewed) return readView(owner, id);
-        if (outcome.reason === 'missing') throw notFound();
+        if (outcome.reason === 'missing') throw draftNotFound();
       }
       throw new SanhError('internal', 'No free resume code was found; please try again.');
     },
@@ -444,7 +457,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
 
     async ownedDraft(owner, id) {
       const meta = await guarded(store.readMeta(id, owner.hash));
-      if (!meta) throw notFound();
+      if (!meta) throw draftNotFound();
       rememberForm(id, meta.formId);
       return { id, formId: meta.formId, form: settingsOf(meta.formId), expiresAt: meta.expiresAt };
     },

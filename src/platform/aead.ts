@@ -1,4 +1,4 @@
-import { hkdfInfo, type KeyPurpose, type RingKey } from './keyring.js';
+import { derivedCryptoKey, type KeyPurpose, type RingKey } from './keyring.js';
 
 /**
  * AES-256-GCM under one purpose-derived key (HKDF-SHA256 of a ring key, empty salt). Two adapters
@@ -16,19 +16,11 @@ export interface Aead {
 /** Builds the AEAD of a ring key for a purpose. */
 export type AeadFactory = (key: RingKey, purpose: KeyPurpose) => Promise<Aead>;
 
-const encoder = new TextEncoder();
 const bytes = (view: Uint8Array) => new Uint8Array(view);
 
 /** The Web Crypto adapter: works wherever `crypto.subtle` does (Node, Workers, browsers). */
 export const webCryptoAead: AeadFactory = async (key, purpose) => {
-  const base = await crypto.subtle.importKey('raw', key.secret, 'HKDF', false, ['deriveKey']);
-  const aesKey = await crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode(hkdfInfo(purpose)) },
-    base,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
+  const aesKey = await derivedCryptoKey(key, purpose, { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt']);
   return {
     seal: async (iv, additionalData, plaintext) =>
       new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: bytes(iv), additionalData: bytes(additionalData) }, aesKey, bytes(plaintext))),

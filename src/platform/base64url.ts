@@ -18,20 +18,35 @@ type NativeBuffer = {
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const isBase64Url = (text: string) => BASE64URL.test(text) && text.length % 4 !== 1;
 
+/** Standard base64 with padding (as tus metadata and `Repr-Digest` use), on Web APIs. */
+export function encodeBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function bytesOf(binary: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Decodes standard base64, padded or not; undefined for anything else. */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!BASE64.test(text) || text.replace(/=+$/, '').length % 4 === 1) return undefined;
+  try {
+    return bytesOf(atob(text));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The Web API codec (`btoa`/`atob`). */
 export const webBase64Url: Base64UrlCodec = {
-  encode(bytes) {
-    let binary = '';
-    for (const byte of bytes) binary += String.fromCharCode(byte);
-    return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  },
-  decode(text) {
-    if (!isBase64Url(text)) return undefined;
-    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  },
+  encode: (bytes) => encodeBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+  decode: (text) => (isBase64Url(text) ? bytesOf(atob(text.replace(/-/g, '+').replace(/_/g, '/'))) : undefined),
 };
 
 function nativeCodec(buffer: NativeBuffer): Base64UrlCodec {

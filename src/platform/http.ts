@@ -84,9 +84,9 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** Serializes a Sảnh cookie: whole site, HttpOnly, SameSite=Lax, Secure over HTTPS. */
-export function cookieHeader(name: string, value: string, maxAgeSeconds: number, secure: boolean): string {
-  return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+/** Serializes a Sảnh cookie: whole site (or `path`), HttpOnly, SameSite=Lax, Secure over HTTPS. */
+export function cookieHeader(name: string, value: string, maxAgeSeconds: number, secure: boolean, path = '/'): string {
+  return `${name}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 /** Headers of `c.res` that can be changed (responses from `fetch` have immutable headers). */

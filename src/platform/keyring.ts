@@ -71,16 +71,27 @@ export function hkdfInfo(purpose: KeyPurpose): string {
 }
 
 /**
- * The HMAC-SHA256 key derived from `key` for `purpose` (HKDF-SHA256, empty salt), by Web Crypto.
- * Not cached here: callers keep one per key and purpose (`cachedMacs` in `mac.ts`).
+ * The Web Crypto key derived from `key` for `purpose` (HKDF-SHA256, empty salt) as `algorithm`:
+ * the one derivation every Web Crypto adapter uses (`node-hkdf.ts` gives the same bytes on Node).
+ * Not cached here: callers keep one per key and purpose.
  */
-export async function hmacKey(key: RingKey, purpose: KeyPurpose): Promise<CryptoKey> {
+export async function derivedCryptoKey(
+  key: RingKey,
+  purpose: KeyPurpose,
+  algorithm: HmacImportParams | AesKeyAlgorithm,
+  usages: KeyUsage[],
+): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey('raw', key.secret, 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(hkdfInfo(purpose)) },
     base,
-    { name: 'HMAC', hash: 'SHA-256', length: 256 },
+    algorithm,
     false,
-    ['sign', 'verify'],
+    usages,
   );
+}
+
+/** The HMAC-SHA256 key derived from `key` for `purpose` (see `derivedCryptoKey`). */
+export function hmacKey(key: RingKey, purpose: KeyPurpose): Promise<CryptoKey> {
+  return derivedCryptoKey(key, purpose, { name: 'HMAC', hash: 'SHA-256', length: 256 }, ['sign', 'verify']);
 }

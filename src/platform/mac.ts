@@ -25,20 +25,25 @@ export const webCryptoMac: MacFactory = async (key, purpose) => {
   };
 };
 
-/** Caches one MAC per ring key and purpose. */
-export function cachedMacs(factory: MacFactory): MacFactory {
-  const cache = new WeakMap<RingKey, Map<KeyPurpose, Promise<Mac>>>();
+/** Caches what `factory` derives, once per ring key and purpose (MACs, AEADs). */
+export function cachedPerKey<T>(factory: (key: RingKey, purpose: KeyPurpose) => Promise<T>): (key: RingKey, purpose: KeyPurpose) => Promise<T> {
+  const cache = new WeakMap<RingKey, Map<KeyPurpose, Promise<T>>>();
   return (key, purpose) => {
     let perKey = cache.get(key);
     if (!perKey) {
       perKey = new Map();
       cache.set(key, perKey);
     }
-    let mac = perKey.get(purpose);
-    if (!mac) {
-      mac = factory(key, purpose);
-      perKey.set(purpose, mac);
+    let derived = perKey.get(purpose);
+    if (!derived) {
+      derived = factory(key, purpose);
+      perKey.set(purpose, derived);
     }
-    return mac;
+    return derived;
   };
+}
+
+/** Caches one MAC per ring key and purpose. */
+export function cachedMacs(factory: MacFactory): MacFactory {
+  return cachedPerKey(factory);
 }

@@ -1,6 +1,6 @@
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { AeadFactory } from './aead.js';
-import { hkdfInfo } from './keyring.js';
+import { derivedKeyBytes } from './node-hkdf.js';
 
 const TAG_BYTES = 16;
 
@@ -9,7 +9,7 @@ const TAG_BYTES = 16;
  * Crypto adapter (values sealed by one open with the other), computed synchronously. Node only.
  */
 export const nodeAead: AeadFactory = async (key, purpose) => {
-  const derived = Buffer.from(hkdfSync('sha256', key.secret, new Uint8Array(0), hkdfInfo(purpose), 32));
+  const derived = derivedKeyBytes(key, purpose);
   return {
     seal(iv, additionalData, plaintext) {
       const cipher = createCipheriv('aes-256-gcm', derived, iv);

@@ -1,6 +1,6 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { hkdfInfo } from './keyring.js';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { MacFactory } from './mac.js';
+import { derivedKeyBytes } from './node-hkdf.js';
 
 /**
  * The `node:crypto` MAC adapter: the same HKDF-SHA256 derivation and HMAC-SHA256 as the Web
@@ -8,7 +8,7 @@ import type { MacFactory } from './mac.js';
  * Web Crypto's per-call promise and job dispatch. Node only.
  */
 export const nodeMac: MacFactory = async (key, purpose) => {
-  const derived = Buffer.from(hkdfSync('sha256', key.secret, new Uint8Array(0), hkdfInfo(purpose), 32));
+  const derived = derivedKeyBytes(key, purpose);
   const mac = (data: string) => createHmac('sha256', derived).update(data).digest();
   return {
     sign: (data) => mac(data),

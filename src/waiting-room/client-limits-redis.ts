@@ -1,20 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { sharedRedisLimiter } from '../redis/rate-limiter.js';
 import type { SharedLimiterFactory } from './client-limits.js';
 
 /**
  * Join limits shared through Redis: one count per client address per room across every
- * instance (keys carry the room's hash tag). It fails fast while Redis is not ready, and the
- * in-memory insurance limiter then counts on this instance until Redis is back.
+ * instance (keys carry the room's hash tag), with the in-memory insurance limiter while Redis
+ * is unreachable (see `sharedRedisLimiter`).
  */
 export function redisJoinLimiters(client: Redis | Cluster, keyPrefix: string): SharedLimiterFactory {
-  return (roomId, points, insurance) =>
-    new RateLimiterRedis({
-      storeClient: client,
-      points,
-      duration: 60,
-      keyPrefix: `${keyPrefix}:{${roomId}}:limit:join`,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: insurance,
-    });
+  return (roomId, points, insurance) => sharedRedisLimiter(client, { keyPrefix: `${keyPrefix}:{${roomId}}:limit:join`, points, durationSeconds: 60, insurance });
 }

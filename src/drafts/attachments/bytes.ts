@@ -1,3 +1,4 @@
+import { encodeBase64 } from '../../platform/base64url.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
 import type { Sealing, UploadRecord } from './records.js';
 
@@ -121,12 +122,6 @@ export async function pump(
   }
 }
 
-/** Standard base64 (as tus and Repr-Digest use), on Web APIs. */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
 
 /** True when both byte strings are equal. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -197,7 +192,7 @@ export function createMemoryUploadBytes(options: { maxBytes?: number; clock?: Cl
       const data = file.data.slice(0, length);
       return new ReadableStream<Uint8Array>({
         async start(controller) {
-          if (sha256 !== undefined && toBase64(await webDigest('sha256', data)) !== sha256) {
+          if (sha256 !== undefined && encodeBase64(await webDigest('sha256', data)) !== sha256) {
             controller.error(new Error('upload bytes: content does not match its SHA-256'));
             return;
           }
@@ -207,7 +202,7 @@ export function createMemoryUploadBytes(options: { maxBytes?: number; clock?: Cl
       });
     },
     async sha256(upload, length) {
-      return toBase64(await webDigest('sha256', fileOf(upload).data.slice(0, length)));
+      return encodeBase64(await webDigest('sha256', fileOf(upload).data.slice(0, length)));
     },
     async remove(draftId, uploadId) {
       remove(draftId, uploadId);

@@ -1,8 +1,9 @@
-import { createCipheriv, createHash, hkdfSync, randomBytes, type Cipher } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
 import { mkdir, open, readdir, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeBase64Url, encodeBase64Url } from '../../platform/base64url.js';
-import { hkdfInfo, type KeyRing } from '../../platform/keyring.js';
+import type { KeyRing } from '../../platform/keyring.js';
+import { derivedKeyBytes } from '../../platform/node-hkdf.js';
 import { randomId } from '../../platform/random-id.js';
 import { assertIds, pump, UPLOAD_ID_PATTERN, type BytesOf, type StoredBytes, type UploadBytes } from './bytes.js';
 import type { Sealing } from './records.js';
@@ -48,7 +49,7 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
     if (key) return key;
     const ringKey = keyRing.keys.get(keyId);
     if (!ringKey) throw new Error(`upload bytes: sealed with key "${keyId}", which is no longer in the key ring`);
-    key = Buffer.from(hkdfSync('sha256', ringKey.secret, new Uint8Array(0), hkdfInfo('draft-attachment'), 32));
+    key = derivedKeyBytes(ringKey, 'draft-attachment');
     keys.set(keyId, key);
     return key;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanFileName, contentDisposition, decodeBase64, mediaTypeOf, parseChecksum, parseCount, parseMetadata, typeAccepted } from './protocol.js';
+import { decodeBase64 } from '../../platform/base64url.js';
+import { cleanFileName, contentDisposition, mediaTypeOf, parseChecksum, parseCount, parseMetadata, typeAccepted } from './protocol.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

@@ -2,6 +2,7 @@
  * The tus 1.0.0 header grammar, as pure functions: parsing what clients send and formatting what
  * the routes answer. https://tus.io/protocols/resumable-upload
  */
+import { decodeBase64 } from '../../platform/base64url.js';
 import type { ChecksumAlgorithm, ExpectedChecksum } from './bytes.js';
 
 /** The only protocol version served. */
@@ -24,16 +25,6 @@ export function parseCount(value: string | undefined): number | undefined {
   return Number.isSafeInteger(count) ? count : undefined;
 }
 
-/** Standard base64 (with or without padding) to bytes; undefined when it is not base64. */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1) return undefined;
-  try {
-    const binary = atob(text);
-    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { DraftsConfig } from '../../config/drafts.js';
 import type { Clock } from '../../platform/clock.js';
-import { SanhError, type ErrorCode } from '../../platform/errors.js';
+import { SanhError } from '../../platform/errors.js';
 import type { SanhEnv } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import { randomId } from '../../platform/random-id.js';
@@ -40,7 +40,6 @@ export interface TusRoutesDeps {
   sealer?: DraftSealer;
 }
 
-const TUS_HEADERS = { 'tus-resumable': TUS_VERSION } as const;
 /** Types a download may be labelled with; anything else is sent as application/octet-stream. */
 const SAFE_DOWNLOAD_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/tiff', 'text/plain']);
 
@@ -57,14 +56,6 @@ export async function openUploadText(sealer: DraftSealer | undefined, record: Up
   }
 }
 
-/** A SanhError that carries `Tus-Resumable` (and any other headers). */
-export function tusError(
-  code: ErrorCode,
-  message: string,
-  options: { details?: Record<string, unknown>; headers?: Record<string, string>; retryAfterSeconds?: number; cause?: unknown } = {},
-): SanhError {
-  return new SanhError(code, message, { ...options, headers: { ...TUS_HEADERS, ...options.headers } });
-}
 
 /** The tus URL (path) of an upload. */
 export function uploadUrl(basePath: string, draftId: string, uploadId: string): string {
@@ -108,7 +99,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
         return await handler(c);
       } catch (error) {
         if (error instanceof SanhError) throw error;
-        throw tusError('store_unavailable', 'Uploads cannot be stored right now; please try again shortly.', { cause: error, retryAfterSeconds: 5 });
+        throw new SanhError('store_unavailable', 'Uploads cannot be stored right now; please try again shortly.', { cause: error, retryAfterSeconds: 5 });
       }
     };
 
@@ -124,7 +115,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
       const override = c.req.header('x-http-method-override')?.trim().toUpperCase();
       if (override === 'PATCH') return patch(c);
       if (override === 'DELETE') return terminate(c);
-      throw tusError('bad_request', 'POST an upload only with X-HTTP-Method-Override: PATCH or DELETE.');
+      throw new SanhError('bad_request', 'POST an upload only with X-HTTP-Method-Override: PATCH or DELETE.');
     }),
   );
 
@@ -135,35 +126,26 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     const version = c.req.header('tus-resumable');
     const required = c.req.method !== 'OPTIONS' && c.req.method !== 'GET';
     if ((required || version !== undefined) && version?.trim() !== TUS_VERSION) {
-      throw tusError('unsupported_tus_version', `This server speaks tus ${TUS_VERSION}; send Tus-Resumable: ${TUS_VERSION}.`, {
+      throw new SanhError('unsupported_tus_version', `This server speaks tus ${TUS_VERSION}; send Tus-Resumable: ${TUS_VERSION}.`, {
         headers: { 'tus-version': TUS_VERSION },
       });
     }
     await next();
   }
 
-  async function owned(c: Context<SanhEnv>): Promise<OwnedDraft> {
-    try {
-      return await access.ownedDraft(c, c.req.param('draftId') ?? '');
-    } catch (error) {
-      if (!(error instanceof SanhError)) throw error;
-      throw tusError(error.code, error.message, {
-        cause: error,
-        ...(error.details ? { details: { ...error.details } } : {}),
-        ...(error.headers ? { headers: { ...error.headers } } : {}),
-        ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
-      });
-    }
+  /** The draft, when the caller owns it (errors carry Tus-Resumable: `tusHeaders` set it first). */
+  function owned(c: Context<SanhEnv>): Promise<OwnedDraft> {
+    return access.ownedDraft(c, c.req.param('draftId') ?? '');
   }
 
   /** The upload, after the ownership check; expired ones are discarded and answer 410. */
   async function upload(c: Context<SanhEnv>, draft: OwnedDraft): Promise<UploadRecord> {
     const uploadId = c.req.param('uploadId') ?? '';
     const record = UPLOAD_ID_PATTERN.test(uploadId) ? await records.get(draft.id, uploadId) : undefined;
-    if (!record) throw tusError('upload_not_found', 'No such upload in this draft.');
+    if (!record) throw new SanhError('upload_not_found', 'No such upload in this draft.');
     if (isExpired(record, clock())) {
       await discard(record);
-      throw tusError('upload_expired', 'This upload was not finished in time and has been deleted; start it again.');
+      throw new SanhError('upload_expired', 'This upload was not finished in time and has been deleted; start it again.');
     }
     return record;
   }
@@ -189,26 +171,26 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   async function create(c: Context<SanhEnv>): Promise<Response> {
     const draft = await owned(c);
     const rules = draft.form.attachments;
-    if (c.req.header('upload-defer-length') !== undefined) throw tusError('bad_request', 'Upload-Defer-Length is not supported: send Upload-Length.');
+    if (c.req.header('upload-defer-length') !== undefined) throw new SanhError('bad_request', 'Upload-Defer-Length is not supported: send Upload-Length.');
     const size = parseCount(c.req.header('upload-length'));
-    if (size === undefined) throw tusError('bad_request', 'Upload-Length is required: the size of the whole file in bytes.');
-    if (rules.maxFiles === 0) throw tusError('forbidden', 'This form takes no attachments.');
+    if (size === undefined) throw new SanhError('bad_request', 'Upload-Length is required: the size of the whole file in bytes.');
+    if (rules.maxFiles === 0) throw new SanhError('forbidden', 'This form takes no attachments.');
     if (size > rules.maxFileBytes) {
-      throw tusError('payload_too_large', `A file may be at most ${formatBytes(rules.maxFileBytes)}; this one is ${formatBytes(size)}.`, {
+      throw new SanhError('payload_too_large', `A file may be at most ${formatBytes(rules.maxFileBytes)}; this one is ${formatBytes(size)}.`, {
         details: { maxFileBytes: rules.maxFileBytes },
       });
     }
     const rawMetadata = c.req.header('upload-metadata') ?? '';
     const metadata = rawMetadata.length <= MAX_METADATA_BYTES ? parseMetadata(rawMetadata) : undefined;
-    if (!metadata) throw tusError('bad_request', `Upload-Metadata must be at most ${MAX_METADATA_BYTES} bytes of comma-separated "key base64value" pairs.`);
+    if (!metadata) throw new SanhError('bad_request', `Upload-Metadata must be at most ${MAX_METADATA_BYTES} bytes of comma-separated "key base64value" pairs.`);
     const type = mediaTypeOf(metadata.get('filetype'));
     if (!type || !typeAccepted(type, rules.types)) {
-      throw tusError('unsupported_media_type', `${type ? `Files of type ${type} are not accepted here` : 'Give the file type as filetype metadata'}; this form takes ${rules.types.join(', ')}.`, {
+      throw new SanhError('unsupported_media_type', `${type ? `Files of type ${type} are not accepted here` : 'Give the file type as filetype metadata'}; this form takes ${rules.types.join(', ')}.`, {
         details: { types: rules.types },
       });
     }
     const withBody = isChunk(c) && c.req.header('content-length')?.trim() !== '0';
-    if (!withBody && parseCount(c.req.header('content-length'))) throw tusError('unsupported_media_type', `Send the first chunk as ${OFFSET_OCTET_STREAM}, or no body.`);
+    if (!withBody && parseCount(c.req.header('content-length'))) throw new SanhError('unsupported_media_type', `Send the first chunk as ${OFFSET_OCTET_STREAM}, or no body.`);
     const checksum = withBody ? checksumOf(c) : undefined;
     if (withBody) checkBody(c, size, 0);
 
@@ -216,7 +198,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     for (const stale of await records.list(draft.id)) if (isExpired(stale, now)) await discard(stale);
     const id = randomId(16);
     const room = await bytes.create({ id, draftId: draft.id, size });
-    if (!room.created) throw tusError('store_unavailable', 'Attachment storage is full right now; try again later.', { retryAfterSeconds: 60 });
+    if (!room.created) throw new SanhError('store_unavailable', 'Attachment storage is full right now; try again later.', { retryAfterSeconds: 60 });
     const record: UploadRecord = {
       id,
       draftId: draft.id,
@@ -237,14 +219,14 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     });
     if (!outcome.created) {
       await bytes.remove(draft.id, id);
-      if (outcome.reason === 'draft-gone') throw tusError('draft_not_found', 'No such draft.');
+      if (outcome.reason === 'draft-gone') throw new SanhError('draft_not_found', 'No such draft.');
       if (outcome.reason === 'too-many-files') {
-        throw tusError('payload_too_large', `This draft already has ${outcome.files} attachments, the most this form takes; remove one first.`, {
+        throw new SanhError('payload_too_large', `This draft already has ${outcome.files} attachments, the most this form takes; remove one first.`, {
           details: { maxFiles: rules.maxFiles },
         });
       }
       const left = Math.max(0, rules.maxTotalBytes - outcome.bytes);
-      throw tusError('payload_too_large', `All attachments of a draft may take ${formatBytes(rules.maxTotalBytes)} together; ${formatBytes(left)} is left, and this file is ${formatBytes(size)}.`, {
+      throw new SanhError('payload_too_large', `All attachments of a draft may take ${formatBytes(rules.maxTotalBytes)} together; ${formatBytes(left)} is left, and this file is ${formatBytes(size)}.`, {
         details: { maxTotalBytes: rules.maxTotalBytes, usedBytes: outcome.bytes },
       });
     }
@@ -266,10 +248,10 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   async function patch(c: Context<SanhEnv>): Promise<Response> {
     const record = await upload(c, await owned(c));
     const offset = parseCount(c.req.header('upload-offset'));
-    if (offset === undefined) throw tusError('bad_request', 'Upload-Offset is required: the byte this chunk starts at.');
-    if (!isChunk(c)) throw tusError('unsupported_media_type', `Send chunks as ${OFFSET_OCTET_STREAM}.`);
+    if (offset === undefined) throw new SanhError('bad_request', 'Upload-Offset is required: the byte this chunk starts at.');
+    if (!isChunk(c)) throw new SanhError('unsupported_media_type', `Send chunks as ${OFFSET_OCTET_STREAM}.`);
     if (offset !== record.offset) {
-      throw tusError('upload_offset_mismatch', `This upload has ${record.offset} bytes, not ${offset}; continue from there (HEAD tells).`, {
+      throw new SanhError('upload_offset_mismatch', `This upload has ${record.offset} bytes, not ${offset}; continue from there (HEAD tells).`, {
         details: { offset: record.offset },
         headers: { 'upload-offset': String(record.offset) },
       });
@@ -288,7 +270,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     const body = deps.rawBody?.(c) ?? c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
     const outcome = await bytes.append(record, record.offset, body, { maxBytes: room, ...(checksum ? { checksum } : {}) });
     if (outcome.checksum === 'mismatch') {
-      throw tusError('checksum_mismatch', 'This chunk does not match its Upload-Checksum and was discarded; send it again.', {
+      throw new SanhError('checksum_mismatch', 'This chunk does not match its Upload-Checksum and was discarded; send it again.', {
         headers: { ...errorHeaders, 'upload-offset': String(record.offset) },
       });
     }
@@ -310,8 +292,8 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
       ...(complete ? { completedAt: now, sha256: await bytes.sha256(record, record.size) } : {}),
     });
     if (outcome.advanced) return outcome.record;
-    if (!outcome.record) throw tusError('upload_not_found', 'This upload was deleted while the chunk arrived.');
-    throw tusError('upload_offset_mismatch', `Another request moved this upload to ${outcome.record.offset} bytes meanwhile; continue from there.`, {
+    if (!outcome.record) throw new SanhError('upload_not_found', 'This upload was deleted while the chunk arrived.');
+    throw new SanhError('upload_offset_mismatch', `Another request moved this upload to ${outcome.record.offset} bytes meanwhile; continue from there.`, {
       details: { offset: outcome.record.offset },
       headers: { 'upload-offset': String(outcome.record.offset) },
     });
@@ -320,7 +302,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   async function download(c: Context<SanhEnv>): Promise<Response> {
     const record = await upload(c, await owned(c));
     if (record.completedAt === undefined || record.sha256 === undefined) {
-      throw tusError('upload_incomplete', `This upload is not finished (${record.offset} of ${record.size} bytes); it can be downloaded once it is.`, {
+      throw new SanhError('upload_incomplete', `This upload is not finished (${record.offset} of ${record.size} bytes); it can be downloaded once it is.`, {
         details: { offset: record.offset, size: record.size },
         headers: { 'upload-offset': String(record.offset) },
       });
@@ -341,7 +323,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   async function terminate(c: Context<SanhEnv>): Promise<Response> {
     const draft = await owned(c);
     const uploadId = c.req.param('uploadId') ?? '';
-    if (!UPLOAD_ID_PATTERN.test(uploadId) || !(await records.remove(draft.id, uploadId))) throw tusError('upload_not_found', 'No such upload in this draft.');
+    if (!UPLOAD_ID_PATTERN.test(uploadId) || !(await records.remove(draft.id, uploadId))) throw new SanhError('upload_not_found', 'No such upload in this draft.');
     await bytes.remove(draft.id, uploadId);
     return c.body(null, 204);
   }
@@ -351,11 +333,11 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     if (header === undefined) return undefined;
     const checksum = parseChecksum(header);
     if (checksum === 'unsupported') {
-      throw tusError('unsupported_checksum', `Upload-Checksum takes ${CHECKSUM_ALGORITHMS.join(' or ')}.`, {
+      throw new SanhError('unsupported_checksum', `Upload-Checksum takes ${CHECKSUM_ALGORITHMS.join(' or ')}.`, {
         headers: { 'tus-checksum-algorithm': CHECKSUM_ALGORITHMS.join(',') },
       });
     }
-    if (!checksum) throw tusError('bad_request', 'Upload-Checksum must be "<algorithm> <base64 digest>".');
+    if (!checksum) throw new SanhError('bad_request', 'Upload-Checksum must be "<algorithm> <base64 digest>".');
     return checksum;
   }
 
@@ -372,7 +354,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
         ? `The body is longer than the ${formatBytes(lacking)} this upload still lacks.`
         : `One request may carry at most ${formatBytes(limit)}; send the file in smaller chunks.`;
     // The rest of the body stays unread: the connection cannot carry another request after it.
-    return tusError('payload_too_large', message, { details: { maxChunkBytes: limit }, headers: { ...headers, connection: 'close' } });
+    return new SanhError('payload_too_large', message, { details: { maxChunkBytes: limit }, headers: { ...headers, connection: 'close' } });
   }
 
   return app;

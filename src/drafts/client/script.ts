@@ -213,7 +213,7 @@ const GZIP_ETAG = DRAFT_SCRIPT_ETAG.replace(/"$/, '-gz"');
  * at start: about 6.5 KB instead of 15 KB on a phone's connection. Until then, or where the runtime
  * has none, the script is served uncompressed.
  */
-let gzipped: Uint8Array | undefined;
+let gzipped: Uint8Array<ArrayBuffer> | undefined;
 if (typeof CompressionStream === 'function') {
   new Response(new Blob([DRAFT_SCRIPT]).stream().pipeThrough(new CompressionStream('gzip')))
     .arrayBuffer()
@@ -252,6 +252,6 @@ export function draftScriptHandler<E extends Env>(c: Context<E>): Response {
   };
   if (notModified(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
   const common = { ...headers, 'Content-Type': 'application/javascript; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
-  if (compressed) return c.body(new Uint8Array(compressed), 200, { ...common, 'Content-Encoding': 'gzip' });
+  if (compressed) return c.body(compressed, 200, { ...common, 'Content-Encoding': 'gzip' });
   return c.body(DRAFT_SCRIPT, 200, common);
 }
