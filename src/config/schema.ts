@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseCidr } from '../platform/cidr.js';
 import { templateProblems } from '../waiting-room/template.js';
 import { draftsSchema } from './drafts.js';
+import { roomSubmissionsSchema, submissionsSchema } from './submissions.js';
 
 /** Room ids appear in Redis hash tags, cookie names and URLs, so they are kept plain. */
 const roomId = z
@@ -152,6 +153,9 @@ export const roomSchema = z
       .max(1)
       .default(0.25)
       .describe('Share of admitPerMinute and maxActive each instance may admit on its own while the store is unreachable.'),
+    submissions: roomSubmissionsSchema
+      .optional()
+      .describe('Deferrable submission routes: accepted with a receipt when the portal is busy, stored durably and forwarded at the admitted rate.'),
     template: z
       .string()
       .min(1)
@@ -219,6 +223,9 @@ export const configSchema = z
       .default(0)
       .describe('Proxies in front of Sảnh whose X-Forwarded-For entries are trusted for the client address (bypass CIDRs, per-client limits). 0: the socket address.'),
     drafts: draftsSchema.default(() => draftsSchema.parse({})).describe('The draft-resume store: autosave, resume codes and attachments.'),
+    submissions: submissionsSchema
+      .prefault({})
+      .describe('Store-and-forward submissions: durability, expiry, idempotency window and delivery.'),
     redis: z
       .object({ keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/).default('sanh').describe('Prefix of every Redis key.') })
       .strict()
@@ -226,6 +233,13 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const { delivery, expireAfter, idempotencyWindow } = config.submissions;
+    if (delivery.reclaimAfter <= config.origin.timeoutSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['submissions', 'delivery', 'reclaimAfter'], message: `must be longer than origin.timeoutSeconds (${config.origin.timeoutSeconds} s), or a delivery still waiting for the origin would be sent twice` });
+    }
+    if (delivery.deadline > expireAfter) ctx.addIssue({ code: 'custom', path: ['submissions', 'delivery', 'deadline'], message: 'must not be longer than submissions.expireAfter' });
+    if (idempotencyWindow > expireAfter) ctx.addIssue({ code: 'custom', path: ['submissions', 'idempotencyWindow'], message: 'must not be longer than submissions.expireAfter' });
+    if (delivery.maxBackoff < delivery.initialBackoff) ctx.addIssue({ code: 'custom', path: ['submissions', 'delivery', 'maxBackoff'], message: 'must not be shorter than initialBackoff' });
     const ids = new Map<string, number>();
     const prefixes = new Map<string, number>();
     config.rooms.forEach((room, index) => {
@@ -236,6 +250,17 @@ export const configSchema = z
       } else {
         ids.set(room.id, index);
       }
+      const routes = new Set<string>();
+      room.submissions?.routes.forEach((route, routeIndex) => {
+        const path = ['rooms', index, 'submissions', 'routes', routeIndex];
+        const id = `${route.method} ${route.path}`;
+        if (routes.has(id)) ctx.addIssue({ code: 'custom', path, message: `duplicate route "${id}"` });
+        routes.add(id);
+        if (route.path === '/_sanh' || route.path.startsWith('/_sanh/')) ctx.addIssue({ code: 'custom', path: [...path, 'path'], message: 'the /_sanh/ prefix is reserved for Sảnh itself' });
+        if (!room.match.some((prefix) => prefixCovers(prefix, route.path))) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'path'], message: `is not under any of the room's match prefixes (${room.match.join(', ')})` });
+        }
+      });
       room.match.forEach((prefix, matchIndex) => {
         const owner = prefixes.get(`${hostsKey} ${prefix}`);
         if (owner !== undefined) {
@@ -253,6 +278,13 @@ export const configSchema = z
       });
     });
   });
+
+/** True when a room's match prefix (whole segments) covers a route pattern's fixed start. */
+function prefixCovers(prefix: string, pattern: string): boolean {
+  if (prefix === '/') return true;
+  const base = prefix.replace(/\/$/, '');
+  return pattern === base || pattern.startsWith(`${base}/`);
+}
 
 /** The configuration file as written (defaults optional). */
 export type ConfigInput = z.input<typeof configSchema>;

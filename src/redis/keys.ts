@@ -72,3 +72,41 @@ export function draftKeys(prefix: string, draftId: string): DraftKeys {
 export function resumeLocatorKey(prefix: string, locator: string): string {
   return `${prefix}:draftcode:${locator}`;
 }
+
+/**
+ * Keys of one room's submissions. They share the hash tag `{s:<room>}`, so the scripts that move
+ * a submission along (log, receipt, idempotency key, dead letters) run on one slot.
+ */
+export interface SubmissionKeys {
+  /** Stream: the room's undelivered submissions in acceptance order (consumer group `forwarders`). */
+  stream: string;
+  /** Hash: the room's delivery token bucket and pause. */
+  bucket: string;
+  /** Sorted set: dead-lettered receipt tokens by the time they failed. */
+  dead: string;
+  /** Prefix of receipt hashes (`<prefix><token>`), also given to scripts that find receipts from the log. */
+  receiptPrefix: string;
+  receipt(token: string): string;
+  /** String: `<fingerprint>|<token>`, or `hold:<fingerprint>` while a straight attempt runs. */
+  idempotency(scopedKey: string): string;
+  /** Counter of the day's receipt numbers (`YYMMDD`). */
+  dayCounter(day: string): string;
+  /** Hash: the day's receipt numbers -> tokens. */
+  dayNumbers(day: string): string;
+}
+
+/** Builds the keys of one room's submissions. */
+export function submissionKeys(prefix: string, roomId: string): SubmissionKeys {
+  const base = `${prefix}:sub:{s:${roomId}}`;
+  const receiptPrefix = `${base}:r:`;
+  return {
+    stream: `${base}:log`,
+    bucket: `${base}:bucket`,
+    dead: `${base}:dead`,
+    receiptPrefix,
+    receipt: (token) => `${receiptPrefix}${token}`,
+    idempotency: (scopedKey) => `${base}:k:${scopedKey}`,
+    dayCounter: (day) => `${base}:n:${day}`,
+    dayNumbers: (day) => `${base}:num:${day}`,
+  };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { durationField } from './duration.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * A route pattern: a path where a `:name` segment matches any one segment and a final `*` matches
+ * the rest (`/apply/:procedure/submit`, `/forms/*`). No query, no fragment.
+ */
+const routePattern = z
+  .string()
+  .regex(/^\/([A-Za-z0-9._~!$&'()+,;=@%-]+|:[A-Za-z][A-Za-z0-9_]*)?(\/([A-Za-z0-9._~!$&'()+,;=@%-]+|:[A-Za-z][A-Za-z0-9_]*))*(\/\*)?$/, 'must be a path such as "/apply/submit", with ":name" for one segment and a final "/*" for the rest');
+
+const headerName = z
+  .string()
+  .regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a lower-case HTTP header name')
+  .refine((name) => !['host', 'connection', 'content-length', 'transfer-encoding', 'cookie', 'idempotency-key', 'sanh-bypass'].includes(name), 'is set by Sảnh itself and cannot be listed');
+
+const cookieName = z.string().regex(/^(\*|[A-Za-z0-9!#$%&'*+.^_`|~-]+)$/, 'must be a cookie name, or "*" for every cookie');
+
+/** One deferrable submission route of a room. */
+export const submissionRouteSchema = z
+  .object({
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST').describe('The method of the submission.'),
+    path: routePattern.describe('The route: "/apply/submit"; ":name" matches one segment, a final "/*" the rest.'),
+    defer: z
+      .enum(['when-busy', 'always'])
+      .default('when-busy')
+      .describe('"when-busy": defer only while the room is at capacity, the origin is failing or earlier submissions wait; "always": every submission is stored and forwarded.'),
+    maxBodyBytes: z.number().int().min(1).max(32 * MiB).default(1 * MiB).describe('Largest body accepted, in bytes (larger: 413).'),
+    headers: z
+      .array(headerName)
+      .default(['content-type', 'accept', 'accept-language', 'authorization', 'user-agent', 'referer', 'origin'])
+      .describe('Request headers stored and carried to the origin (Content-Type is always carried).'),
+    cookies: z.array(cookieName).default(['*']).describe('Cookies carried to the origin ("*": all but Sảnh\'s own).'),
+    applicationNumberHeader: headerName
+      .default('sanh-application-number')
+      .describe('Response header in which the portal names its own application number (shown on the receipt).'),
+  })
+  .strict();
+
+/** A room's deferrable submissions. */
+export const roomSubmissionsSchema = z
+  .object({
+    routes: z.array(submissionRouteSchema).min(1).describe('Deferrable submission routes.'),
+    deliverPerMinute: z
+      .number()
+      .positive()
+      .max(6_000_000)
+      .optional()
+      .describe('Deferred submissions forwarded to the origin per minute, over all instances. Default: the room\'s admitPerMinute.'),
+    deliverBurst: z.number().int().min(1).max(100_000).optional().describe('Most deliveries in one instant. Default: a twentieth of deliverPerMinute, at least 1.'),
+  })
+  .strict();
+
+/** Store-and-forward submissions: how they are kept and delivered. */
+export const submissionsSchema = z
+  .object({
+    durability: z
+      .enum(['write', 'fsync'])
+      .default('write')
+      .describe('When a 202 is sent in Redis mode: "write", once the entry is on the Redis Stream; "fsync", once Redis also confirms it reached the append-only file (WAITAOF, or appendfsync always on Redis before 7.2).'),
+    expireAfter: durationField(3_600, 400 * 86_400).prefault('30d').describe('Receipts and stored answers are deleted this long after their last change.'),
+    idempotencyWindow: durationField(60, 30 * 86_400).prefault('24h').describe('How long an Idempotency-Key (or a draft id, or a body fingerprint) keeps giving back the same receipt.'),
+    acceptPerMinute: z.number().int().min(1).max(100_000_000).default(30).describe('Deferred submissions accepted per client address per minute (more: 429).'),
+    delivery: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(1_000).default(12).describe('Delivery attempts before a submission goes to the dead letters.'),
+        deadline: durationField(10, 30 * 86_400).prefault('24h').describe('A submission not delivered this long after it was accepted goes to the dead letters.'),
+        initialBackoff: durationField(1, 3_600).prefault('2s').describe('Wait before the first retry; doubled each attempt, with jitter.'),
+        maxBackoff: durationField(1, 86_400).prefault('5m').describe('Longest wait between two attempts (an origin\'s Retry-After may ask for longer, up to an hour).'),
+        orderedAttempts: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(3)
+          .describe('While the oldest waiting submission has failed fewer times than this, nothing newer of its room is delivered (acceptance order); after, it is retried on its own.'),
+        reclaimAfter: durationField(2, 3_600).prefault('60s').describe('A submission held this long by a forwarder that neither delivered it nor gave it back is reclaimed by another (XAUTOCLAIM). Must be longer than origin.timeoutSeconds.'),
+        concurrency: z.number().int().min(1).max(256).default(8).describe('Deliveries in flight at once, per room and instance.'),
+        maxAnswerBytes: z.number().int().min(0).max(4 * MiB).default(256 * 1024).describe('Largest origin answer kept for the citizen to view from the receipt (longer: not kept).'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** The submissions section with every default applied. */
+export type SubmissionsConfig = z.output<typeof submissionsSchema>;
+/** A deferrable route with every default applied. */
+export type SubmissionRouteConfig = z.output<typeof submissionRouteSchema>;
+/** A room's submissions with every default applied. */
+export type RoomSubmissionsConfig = z.output<typeof roomSubmissionsSchema>;

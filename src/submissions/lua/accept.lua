@@ -1,0 +1,23 @@
+--[[
+  Keeps a submission unless its idempotency key is known, in one step.
+  KEYS[1] stream  KEYS[2] receipt  KEYS[3] idempotency key  KEYS[4] day counter  KEYS[5] day numbers
+  ARGV[1] group  ARGV[2] receipt key prefix  ARGV[3] token  ARGV[4] receipt id  ARGV[5] room
+  ARGV[6] day (YYMMDD)  ARGV[7] sealed request  ARGV[8] fingerprint  ARGV[9] key ttl ms
+  ARGV[10] receipt ttl ms  ARGV[11] deadline ms (after now)
+  Returns { 'accepted', fields... } | { 'existing', fields... } | { 'mismatch', receiptId|'' } | { 'in-progress' }
+]]
+-- @include submission
+local known = knownKey(KEYS[3], ARGV[8], ARGV[2])
+if known then return known end
+local now = nowMs()
+local ttl = tonumber(ARGV[10])
+local number = newNumber(KEYS[4], KEYS[5], ARGV[6], ARGV[3], ttl)
+redis.call('HSET', KEYS[2], 'id', ARGV[4], 'room', ARGV[5], 'number', number, 'state', 'accepted', 'acceptedAt', now,
+  'updatedAt', now, 'attempts', 0, 'deadlineAt', now + tonumber(ARGV[11]), 'hasAnswer', 0, 'ttl', ttl, 'req', ARGV[7])
+redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('SET', KEYS[3], ARGV[8] .. '|' .. ARGV[3], 'PX', ARGV[9])
+ensureGroup(KEYS[1], ARGV[1])
+redis.call('XADD', KEYS[1], '*', 'r', ARGV[3])
+local reply = receiptReply(KEYS[2])
+table.insert(reply, 1, 'accepted')
+return reply

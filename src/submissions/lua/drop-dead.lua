@@ -1,0 +1,12 @@
+--[[
+  Removes a dead letter for good; its receipt says it was dropped.
+  KEYS[1] receipt  KEYS[2] dead letters
+  ARGV[1] token
+  Returns 1, or 0 when it is not a dead letter.
+]]
+-- @include submission
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'failure', 'dropped', 'updatedAt', nowMs())
+end
+return 1

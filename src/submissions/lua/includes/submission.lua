@@ -1,0 +1,51 @@
+-- Shared helpers of the submissions scripts.
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The receipt fields every reply carries, in this order (the TypeScript adapter reads them so).
+local RECEIPT_FIELDS = { 'id', 'room', 'number', 'state', 'acceptedAt', 'updatedAt', 'attempts', 'deadlineAt',
+  'nextAttemptAt', 'deliveredAt', 'originStatus', 'applicationNumber', 'problem', 'failure', 'hasAnswer' }
+
+local function receiptReply(key)
+  return redis.call('HMGET', key, unpack(RECEIPT_FIELDS))
+end
+
+-- The outcome for a key already known: { 'in-progress' } | { 'mismatch', receiptId|'' } |
+-- { 'existing', fields... } | nil when the key is free (or names a receipt that is gone).
+local function knownKey(key, fingerprint, receiptPrefix)
+  local value = redis.call('GET', key)
+  if not value then return nil end
+  if string.sub(value, 1, 5) == 'hold:' then
+    if value == 'hold:' .. fingerprint then return { 'in-progress' } end
+    return { 'mismatch', '' }
+  end
+  local bar = string.find(value, '|', 1, true)
+  local fp = string.sub(value, 1, bar - 1)
+  local rkey = receiptPrefix .. string.sub(value, bar + 1)
+  if fp ~= fingerprint then
+    return { 'mismatch', redis.call('HGET', rkey, 'id') or '' }
+  end
+  if redis.call('EXISTS', rkey) == 0 then return nil end
+  local reply = receiptReply(rkey)
+  table.insert(reply, 1, 'existing')
+  return reply
+end
+
+-- A new receipt's number: the day (YYMMDD, Vietnam time, given by the caller) and the day's count.
+local function newNumber(counterKey, numbersKey, day, token, ttlMs)
+  local n = redis.call('INCR', counterKey)
+  redis.call('PEXPIRE', counterKey, 2 * 86400000)
+  local number = day .. '-' .. string.format('%06d', n)
+  redis.call('HSET', numbersKey, number, token)
+  redis.call('PEXPIRE', numbersKey, ttlMs + 86400000)
+  return number
+end
+
+-- Creates the consumer group (and the stream) when the stream does not exist yet.
+local function ensureGroup(stream, group)
+  if redis.call('EXISTS', stream) == 0 then
+    redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+  end
+end

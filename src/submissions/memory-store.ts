@@ -1,0 +1,289 @@
+import { systemClock, type Clock } from '../platform/clock.js';
+import { receiptDay, type ReceiptRecord } from './core.js';
+import type { AcceptOutcome, Backlog, Delivery, DeliveryPolicy, HoldOutcome, NewSubmission, NextOutcome, StoredReceipt, StoredSettlement, SubmissionStore } from './store.js';
+
+/** The consumer that holds entries waiting for their next attempt (as in the Redis adapter). */
+const RETRY_OWNER = '~retry';
+/** How many waiting-for-retry entries `next` looks at (as in the Redis adapter). */
+const RETRY_SCAN = 20;
+
+interface Entry {
+  id: string;
+  token: string;
+  /** Undefined: not yet handed out. */
+  owner: string | undefined;
+  heldAt: number;
+}
+
+interface Kept {
+  record: ReceiptRecord;
+  request: string;
+  answer: string | undefined;
+  expiresAt: number;
+  ttlMs: number;
+}
+
+interface Room {
+  entries: Map<string, Entry>;
+  receipts: Map<string, Kept>;
+  keys: Map<string, { value: string; expiresAt: number }>;
+  numbers: Map<string, string>;
+  dead: Map<string, number>;
+  days: Map<string, number>;
+  bucket: { tokens: number; at: number; pauseUntil: number };
+  seq: number;
+}
+
+/**
+ * Submissions in this process's memory: the embedded default. **Not durable**: everything
+ * accepted is lost when the process stops (the start-up log and the README say so). Same
+ * semantics as the Redis adapter, checked by the one contract suite.
+ */
+export function createMemorySubmissionStore(options: { clock?: Clock } = {}): SubmissionStore {
+  const clock = options.clock ?? systemClock;
+  const rooms = new Map<string, Room>();
+
+  function roomOf(id: string): Room {
+    let room = rooms.get(id);
+    if (!room) {
+      room = { entries: new Map(), receipts: new Map(), keys: new Map(), numbers: new Map(), dead: new Map(), days: new Map(), bucket: { tokens: Number.NaN, at: 0, pauseUntil: 0 }, seq: 0 };
+      rooms.set(id, room);
+    }
+    return room;
+  }
+  function kept(room: Room, token: string, now = clock()): Kept | undefined {
+    const found = room.receipts.get(token);
+    if (found && found.expiresAt <= now) {
+      room.receipts.delete(token);
+      room.numbers.delete(found.record.number);
+      return undefined;
+    }
+    return found;
+  }
+  function keyValue(room: Room, key: string, now: number): string | undefined {
+    const found = room.keys.get(key);
+    if (found && found.expiresAt <= now) {
+      room.keys.delete(key);
+      return undefined;
+    }
+    return found?.value;
+  }
+  /** The known-key outcome, or undefined when the key is free. */
+  function known(room: Room, key: string, fingerprint: string, now: number): Exclude<AcceptOutcome, { kind: 'accepted' }> | undefined {
+    const value = keyValue(room, key, now);
+    if (value === undefined) return undefined;
+    if (value.startsWith('hold:')) return value === `hold:${fingerprint}` ? { kind: 'in-progress' } : { kind: 'mismatch', receiptId: undefined };
+    const [fp, token] = value.split('|') as [string, string];
+    const receipt = kept(room, token, now)?.record;
+    if (fp !== fingerprint) return { kind: 'mismatch', receiptId: receipt?.id };
+    return receipt ? { kind: 'existing', receipt: { ...receipt } } : undefined;
+  }
+  function newReceipt(roomId: string, room: Room, submission: NewSubmission, now: number): ReceiptRecord {
+    const day = receiptDay(now);
+    const count = (room.days.get(day) ?? 0) + 1;
+    room.days.set(day, count);
+    const record: ReceiptRecord = {
+      id: `${roomId}.${submission.token}`,
+      room: roomId,
+      number: `${day}-${String(count).padStart(6, '0')}`,
+      state: 'accepted',
+      acceptedAt: now,
+      updatedAt: now,
+      attempts: 0,
+      deadlineAt: now + submission.deadlineMs,
+      hasAnswer: false,
+    };
+    room.numbers.set(record.number, record.id);
+    return record;
+  }
+  function append(room: Room, token: string): void {
+    room.seq += 1;
+    const id = `${clock()}-${room.seq}`;
+    room.entries.set(id, { id, token, owner: undefined, heldAt: 0 });
+  }
+  function touch(item: Kept, now: number): void {
+    item.record.updatedAt = now;
+    item.expiresAt = now + item.ttlMs;
+  }
+  function take(room: Room, entry: Entry, consumer: string, policy: DeliveryPolicy, now: number): NextOutcome {
+    const item = kept(room, entry.token, now);
+    if (!item) {
+      room.entries.delete(entry.id);
+      return next(room, consumer, policy, now);
+    }
+    room.bucket.tokens -= 1;
+    entry.owner = consumer;
+    entry.heldAt = now;
+    item.record.state = 'delivering';
+    item.record.attempts += 1;
+    delete item.record.nextAttemptAt;
+    item.record.updatedAt = now;
+    return { kind: 'deliver', delivery: { entryId: entry.id, receipt: { ...item.record }, request: item.request } };
+  }
+  function next(room: Room, consumer: string, policy: DeliveryPolicy, now: number): NextOutcome {
+    const { bucket } = room;
+    if (bucket.pauseUntil > now) return { kind: 'wait', ms: bucket.pauseUntil - now };
+    if (Number.isNaN(bucket.tokens)) bucket.tokens = policy.burst;
+    bucket.tokens = Math.min(policy.burst, bucket.tokens + ((now - bucket.at) / 1000) * policy.perSecond);
+    bucket.at = now;
+    if (bucket.tokens < 1) return { kind: 'wait', ms: Math.max(1, Math.ceil(((1 - bucket.tokens) / policy.perSecond) * 1000)) };
+    for (const entry of room.entries.values()) {
+      if (entry.owner !== undefined && entry.owner !== RETRY_OWNER && now - entry.heldAt >= policy.reclaimAfterMs) return take(room, entry, consumer, policy, now);
+    }
+    let scanned = 0;
+    for (const entry of room.entries.values()) {
+      if (entry.owner !== RETRY_OWNER) continue;
+      if (scanned++ >= RETRY_SCAN) break;
+      const record = kept(room, entry.token, now)?.record;
+      const due = record?.nextAttemptAt ?? 0;
+      if (due <= now) return take(room, entry, consumer, policy, now);
+      if ((record?.attempts ?? 0) < policy.orderedAttempts) return { kind: 'wait', ms: due - now };
+    }
+    for (const entry of room.entries.values()) if (entry.owner === undefined) return take(room, entry, consumer, policy, now);
+    return { kind: 'wait', ms: 1_000 };
+  }
+
+  return {
+    durable: false,
+    async accept(roomId, submission) {
+      const now = clock();
+      const room = roomOf(roomId);
+      const seen = known(room, submission.key, submission.fingerprint, now);
+      if (seen) return seen;
+      const record = newReceipt(roomId, room, submission, now);
+      room.receipts.set(submission.token, { record, request: submission.request, answer: undefined, expiresAt: now + submission.ttlMs, ttlMs: submission.ttlMs });
+      room.keys.set(submission.key, { value: `${submission.fingerprint}|${submission.token}`, expiresAt: now + submission.keyTtlMs });
+      append(room, submission.token);
+      return { kind: 'accepted', receipt: { ...record } };
+    },
+    async hold(roomId, key, fingerprint, holdMs): Promise<HoldOutcome> {
+      const now = clock();
+      const room = roomOf(roomId);
+      const seen = known(room, key, fingerprint, now);
+      if (seen) return seen;
+      room.keys.set(key, { value: `hold:${fingerprint}`, expiresAt: now + holdMs });
+      return { kind: 'held' };
+    },
+    async release(roomId, key) {
+      const room = roomOf(roomId);
+      if (room.keys.get(key)?.value.startsWith('hold:')) room.keys.delete(key);
+    },
+    async recordDelivered(roomId, submission, settlement) {
+      const now = clock();
+      const room = roomOf(roomId);
+      const record = newReceipt(roomId, room, submission, now);
+      Object.assign(record, settledFields(settlement, now));
+      room.receipts.set(submission.token, { record, request: submission.request, answer: settlement.answer, expiresAt: now + submission.ttlMs, ttlMs: submission.ttlMs });
+      room.keys.set(submission.key, { value: `${submission.fingerprint}|${submission.token}`, expiresAt: now + submission.keyTtlMs });
+      return { ...record };
+    },
+    async confirmDurable() {
+      throw new Error('the in-memory submission store is not durable');
+    },
+    async receipt(roomId, token): Promise<StoredReceipt | undefined> {
+      const item = kept(roomOf(roomId), token);
+      return item ? { receipt: { ...item.record }, answer: item.answer } : undefined;
+    },
+    async findByNumber(roomId, number) {
+      const room = roomOf(roomId);
+      const id = room.numbers.get(number);
+      return id && kept(room, id.slice(id.indexOf('.') + 1)) ? id : undefined;
+    },
+    async next(roomId, consumer, policy) {
+      return next(roomOf(roomId), consumer, policy, clock());
+    },
+    async settle(roomId, consumer, delivery: Delivery, settlement: StoredSettlement) {
+      const now = clock();
+      const room = roomOf(roomId);
+      const entry = room.entries.get(delivery.entryId);
+      if (!entry || entry.owner !== consumer) return false;
+      const item = kept(room, entry.token, now);
+      if (!item) {
+        room.entries.delete(entry.id);
+        return true;
+      }
+      if (settlement.kind === 'retry') {
+        entry.owner = RETRY_OWNER;
+        entry.heldAt = now;
+        item.record.state = 'retrying';
+        item.record.nextAttemptAt = now + settlement.delayMs;
+        item.record.problem = settlement.problem;
+        if (settlement.pauseRoomMs !== undefined) room.bucket.pauseUntil = Math.max(room.bucket.pauseUntil, now + settlement.pauseRoomMs);
+      } else {
+        room.entries.delete(entry.id);
+        Object.assign(item.record, settledFields(settlement, now));
+        item.answer = settlement.answer;
+        if (settlement.kind === 'failed') room.dead.set(entry.token, now);
+      }
+      touch(item, now);
+      return true;
+    },
+    async backlog(roomId): Promise<Backlog> {
+      const room = roomOf(roomId);
+      const counts: Backlog = { waiting: 0, delivering: 0, retrying: 0, dead: room.dead.size };
+      for (const entry of room.entries.values()) {
+        if (entry.owner === undefined) counts.waiting += 1;
+        else if (entry.owner === RETRY_OWNER) counts.retrying += 1;
+        else counts.delivering += 1;
+      }
+      return counts;
+    },
+    async deadLetters(roomId, limit) {
+      const room = roomOf(roomId);
+      const out: ReceiptRecord[] = [];
+      for (const token of room.dead.keys()) {
+        const item = kept(room, token);
+        if (!item) room.dead.delete(token);
+        else if (out.length < limit) out.push({ ...item.record });
+      }
+      return out;
+    },
+    async retryDead(roomId, token, deadlineMs) {
+      const now = clock();
+      const room = roomOf(roomId);
+      const item = kept(room, token, now);
+      if (!room.dead.delete(token) || !item) return false;
+      const { record } = item;
+      record.state = 'accepted';
+      record.attempts = 0;
+      record.deadlineAt = now + deadlineMs;
+      delete record.failure;
+      delete record.nextAttemptAt;
+      touch(item, now);
+      append(room, token);
+      return true;
+    },
+    async dropDead(roomId, token) {
+      const now = clock();
+      const room = roomOf(roomId);
+      const item = kept(room, token, now);
+      if (!room.dead.delete(token) || !item) return false;
+      item.record.failure = 'dropped';
+      touch(item, now);
+      return true;
+    },
+    async close() {},
+  };
+}
+
+/** The receipt fields a final settlement sets. */
+function settledFields(settlement: Extract<StoredSettlement, { kind: 'delivered' | 'failed' }>, now: number): Partial<ReceiptRecord> {
+  if (settlement.kind === 'delivered') {
+    return {
+      state: 'delivered',
+      deliveredAt: now,
+      originStatus: settlement.status,
+      ...(settlement.applicationNumber ? { applicationNumber: settlement.applicationNumber } : {}),
+      hasAnswer: settlement.answer !== undefined,
+      updatedAt: now,
+    };
+  }
+  return {
+    state: 'failed',
+    failure: settlement.reason,
+    problem: settlement.problem,
+    ...(settlement.status !== undefined ? { originStatus: settlement.status } : {}),
+    hasAnswer: settlement.answer !== undefined,
+    updatedAt: now,
+  };
+}

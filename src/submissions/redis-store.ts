@@ -1,0 +1,255 @@
+import type { Cluster, Redis } from 'ioredis';
+import { submissionKeys, type SubmissionKeys } from '../redis/keys.js';
+import { loadScript } from '../redis/scripts.js';
+import { receiptDay, type FailureReason, type ReceiptRecord, type StoredState } from './core.js';
+import type { AcceptOutcome, Backlog, HoldOutcome, NextOutcome, StoredSettlement, SubmissionStore } from './store.js';
+
+const LUA_DIR = new URL('./lua/', import.meta.url);
+const scripts = {
+  accept: loadScript(LUA_DIR, 'accept'),
+  hold: loadScript(LUA_DIR, 'hold'),
+  release: loadScript(LUA_DIR, 'release'),
+  recordDelivered: loadScript(LUA_DIR, 'record-delivered'),
+  next: loadScript(LUA_DIR, 'next'),
+  settle: loadScript(LUA_DIR, 'settle'),
+  retryDead: loadScript(LUA_DIR, 'retry-dead'),
+  dropDead: loadScript(LUA_DIR, 'drop-dead'),
+  backlog: loadScript(LUA_DIR, 'backlog'),
+};
+
+/** The consumer group of every room's forwarders. */
+const GROUP = 'forwarders';
+/** The receipt fields of `receiptReply` (see `lua/includes/submission.lua`), in order. */
+const FIELDS = ['id', 'room', 'number', 'state', 'acceptedAt', 'updatedAt', 'attempts', 'deadlineAt', 'nextAttemptAt', 'deliveredAt', 'originStatus', 'applicationNumber', 'problem', 'failure', 'hasAnswer'] as const;
+
+function asArray(reply: unknown, script: string): unknown[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected reply from ${script}.lua`);
+  return reply;
+}
+
+const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+const optionalNumber = (value: unknown) => (value === null || value === undefined || value === '' ? undefined : Number(value));
+
+/** A receipt from `receiptReply`'s fields, starting at `from`. */
+function receiptFrom(reply: readonly unknown[], from: number): ReceiptRecord {
+  const at = (name: (typeof FIELDS)[number]) => reply[from + FIELDS.indexOf(name)];
+  const record: ReceiptRecord = {
+    id: text(at('id')),
+    room: text(at('room')),
+    number: text(at('number')),
+    state: text(at('state')) as StoredState,
+    acceptedAt: Number(at('acceptedAt')),
+    updatedAt: Number(at('updatedAt')),
+    attempts: Number(at('attempts')),
+    deadlineAt: Number(at('deadlineAt')),
+    hasAnswer: text(at('hasAnswer')) === '1',
+  };
+  const nextAttemptAt = optionalNumber(at('nextAttemptAt'));
+  const deliveredAt = optionalNumber(at('deliveredAt'));
+  const originStatus = optionalNumber(at('originStatus'));
+  if (nextAttemptAt !== undefined) record.nextAttemptAt = nextAttemptAt;
+  if (deliveredAt !== undefined) record.deliveredAt = deliveredAt;
+  if (originStatus !== undefined) record.originStatus = originStatus;
+  if (text(at('applicationNumber'))) record.applicationNumber = text(at('applicationNumber'));
+  if (text(at('problem'))) record.problem = text(at('problem'));
+  if (text(at('failure'))) record.failure = text(at('failure')) as FailureReason;
+  return record;
+}
+
+/** A known-key outcome (`existing`, `mismatch`, `in-progress`), or undefined for another reply. */
+function knownOutcome(reply: readonly unknown[]): Exclude<AcceptOutcome, { kind: 'accepted' }> | undefined {
+  if (reply[0] === 'existing') return { kind: 'existing', receipt: receiptFrom(reply, 1) };
+  if (reply[0] === 'mismatch') return { kind: 'mismatch', receiptId: text(reply[1]) || undefined };
+  if (reply[0] === 'in-progress') return { kind: 'in-progress' };
+  return undefined;
+}
+
+/** Options of the Redis submission store. */
+export interface RedisSubmissionStoreOptions {
+  client: Redis | Cluster;
+  keyPrefix?: string;
+  /**
+   * With `durability: "fsync"`: a connection of its own for acceptances and `WAITAOF`, which waits
+   * for the writes of the connection it is sent on and blocks it meanwhile (so it must not be the
+   * one every other request shares).
+   */
+  durabilityClient?: Redis;
+  /** Longest wait for the append-only file (ms, default 2,000). */
+  durabilityTimeoutMs?: number;
+}
+
+/**
+ * Submissions in Redis, shared by every instance. Each room's undelivered submissions are a
+ * Redis Stream read by the consumer group `forwarders` (one consumer per instance); receipts,
+ * idempotency keys and dead letters sit beside it under the room's hash tag `{s:<room>}`. Every
+ * step is one Lua script (`lua/`); the stream keeps only what is not delivered yet (delivered
+ * entries are acknowledged and deleted, the receipt keeps the outcome).
+ */
+export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions): SubmissionStore {
+  const { client } = options;
+  const prefix = options.keyPrefix ?? 'sanh';
+  const keysOf = new Map<string, SubmissionKeys>();
+  const keys = (room: string) => {
+    let found = keysOf.get(room);
+    if (!found) {
+      found = submissionKeys(prefix, room);
+      keysOf.set(room, found);
+    }
+    return found;
+  };
+  const durability = createDurabilityCheck(options.durabilityClient, options.durabilityTimeoutMs ?? 2_000);
+  /** Acknowledged writes go on the connection WAITAOF is asked on: it waits for that connection's writes. */
+  const writer = options.durabilityClient ?? client;
+
+  return {
+    durable: true,
+    async accept(room, submission) {
+      const k = keys(room);
+      const day = receiptDay(Date.now());
+      const reply = asArray(
+        await scripts.accept.run(
+          writer,
+          [k.stream, k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day)],
+          [GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint, submission.keyTtlMs, submission.ttlMs, submission.deadlineMs],
+        ),
+        'accept',
+      );
+      if (reply[0] === 'accepted') return { kind: 'accepted', receipt: receiptFrom(reply, 1) };
+      const known = knownOutcome(reply);
+      if (!known) throw new Error('unexpected reply from accept.lua');
+      return known;
+    },
+    async hold(room, key, fingerprint, holdMs): Promise<HoldOutcome> {
+      const k = keys(room);
+      const reply = asArray(await scripts.hold.run(client, [k.idempotency(key)], [k.receiptPrefix, fingerprint, holdMs]), 'hold');
+      if (reply[0] === 'held') return { kind: 'held' };
+      const known = knownOutcome(reply);
+      if (!known) throw new Error('unexpected reply from hold.lua');
+      return known;
+    },
+    async release(room, key) {
+      await scripts.release.run(client, [keys(room).idempotency(key)], []);
+    },
+    async recordDelivered(room, submission, settlement) {
+      const k = keys(room);
+      const day = receiptDay(Date.now());
+      const reply = asArray(
+        await scripts.recordDelivered.run(
+          writer,
+          [k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day)],
+          [submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint, submission.keyTtlMs, submission.ttlMs, settlement.status, settlement.applicationNumber ?? '', settlement.answer ?? ''],
+        ),
+        'record-delivered',
+      );
+      return receiptFrom(reply, 0);
+    },
+    confirmDurable: () => durability(),
+    async receipt(room, token) {
+      const key = keys(room).receipt(token);
+      const reply = await client.hmget(key, ...FIELDS, 'ans');
+      if (reply[0] === null) return undefined;
+      return { receipt: receiptFrom(reply, 0), answer: reply[FIELDS.length] ?? undefined };
+    },
+    async findByNumber(room, number) {
+      const token = await client.hget(keys(room).dayNumbers(number.slice(0, 6)), number);
+      if (!token) return undefined;
+      return (await client.exists(keys(room).receipt(token))) === 1 ? `${room}.${token}` : undefined;
+    },
+    async next(room, consumer, policy): Promise<NextOutcome> {
+      const k = keys(room);
+      const reply = asArray(
+        await scripts.next.run(client, [k.stream, k.bucket], [GROUP, consumer, policy.perSecond, policy.burst, policy.reclaimAfterMs, policy.orderedAttempts, k.receiptPrefix]),
+        'next',
+      );
+      if (reply[0] === 'wait') return { kind: 'wait', ms: Number(reply[1]) };
+      return { kind: 'deliver', delivery: { entryId: text(reply[1]), request: text(reply[2]), receipt: receiptFrom(reply, 3) } };
+    },
+    async settle(room, consumer, delivery, settlement: StoredSettlement) {
+      const k = keys(room);
+      const token = delivery.receipt.id.slice(delivery.receipt.id.indexOf('.') + 1);
+      const args: (string | number)[] = [GROUP, consumer, delivery.entryId, token, settlement.kind];
+      if (settlement.kind === 'delivered') args.push(settlement.status, settlement.applicationNumber ?? '', settlement.answer ?? '');
+      else if (settlement.kind === 'retry') args.push(settlement.delayMs, settlement.problem, settlement.pauseRoomMs ?? '');
+      else args.push(settlement.reason, settlement.problem, settlement.status ?? '', settlement.answer ?? '');
+      return Number(await scripts.settle.run(client, [k.stream, k.receipt(token), k.bucket, k.dead], args)) === 1;
+    },
+    async backlog(room): Promise<Backlog> {
+      const k = keys(room);
+      const [waiting, delivering, retrying, dead] = asArray(await scripts.backlog.run(client, [k.stream, k.dead], [GROUP]), 'backlog').map(Number);
+      return { waiting: waiting ?? 0, delivering: delivering ?? 0, retrying: retrying ?? 0, dead: dead ?? 0 };
+    },
+    async deadLetters(room, limit) {
+      const k = keys(room);
+      const tokens = await client.zrange(k.dead, 0, Math.max(0, limit - 1));
+      const out: ReceiptRecord[] = [];
+      for (const token of tokens) {
+        const reply = await client.hmget(k.receipt(token), ...FIELDS);
+        if (reply[0] === null) await client.zrem(k.dead, token);
+        else out.push(receiptFrom(reply, 0));
+      }
+      return out;
+    },
+    async retryDead(room, token, deadlineMs) {
+      const k = keys(room);
+      return Number(await scripts.retryDead.run(client, [k.stream, k.receipt(token), k.dead], [GROUP, token, deadlineMs])) === 1;
+    },
+    async dropDead(room, token) {
+      const k = keys(room);
+      return Number(await scripts.dropDead.run(client, [k.receipt(token), k.dead], [token])) === 1;
+    },
+    async close() {
+      if (options.durabilityClient) await options.durabilityClient.quit().catch(() => options.durabilityClient?.disconnect());
+    },
+  };
+}
+
+/**
+ * The fsync confirmation. `WAITAOF 1 0 <timeout>` (Redis 7.2+) on the dedicated connection,
+ * coalesced: callers arriving while one is in flight share the next one, which covers every write
+ * made before it was sent. Before 7.2 there is no `WAITAOF`: writes are on disk when they are
+ * acknowledged only with `appendonly yes` and `appendfsync always`, which is checked once (and
+ * again after a failure). Anything else throws: the caller must not acknowledge.
+ */
+function createDurabilityCheck(connection: Redis | undefined, timeoutMs: number): () => Promise<void> {
+  let mode: 'waitaof' | 'always' | undefined;
+  let inFlight: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+
+  async function detect(redis: Redis): Promise<'waitaof' | 'always'> {
+    try {
+      await redis.call('WAITAOF', '0', '0', '1');
+      return 'waitaof';
+    } catch (error) {
+      if (!(error instanceof Error) || !/unknown command/i.test(error.message)) throw error;
+    }
+    const [, appendonly] = (await redis.call('CONFIG', 'GET', 'appendonly')) as string[];
+    const [, appendfsync] = (await redis.call('CONFIG', 'GET', 'appendfsync')) as string[];
+    if (appendonly === 'yes' && appendfsync === 'always') return 'always';
+    throw new Error(`durability "fsync" needs WAITAOF (Redis 7.2+) or appendonly yes with appendfsync always; this Redis has appendonly ${appendonly}, appendfsync ${appendfsync}`);
+  }
+  async function once(redis: Redis): Promise<void> {
+    mode ??= await detect(redis);
+    if (mode === 'always') return;
+    const reply = (await redis.call('WAITAOF', '1', '0', String(timeoutMs))) as number[];
+    if (Number(reply[0]) < 1) throw new Error(`WAITAOF: the write did not reach the append-only file within ${timeoutMs} ms`);
+  }
+  return async () => {
+    if (!connection) throw new Error('durability "fsync" needs a dedicated Redis connection');
+    if (!inFlight) {
+      inFlight = once(connection).finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight.catch((error: unknown) => {
+        mode = undefined;
+        throw error;
+      });
+    }
+    queued ??= inFlight
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return once(connection);
+      });
+    return queued;
+  };
+}

@@ -1,0 +1,113 @@
+import type { FailureReason, ReceiptRecord } from './core.js';
+
+/** A submission to keep and forward. Opaque to the store: the request is sealed, the key hashed. */
+export interface NewSubmission {
+  /** The random part of the receipt id (22 base64url characters). */
+  token: string;
+  /** The sealed request (method, path, carried headers, body). */
+  request: string;
+  /** The idempotency key, scoped to the visitor and hashed. */
+  key: string;
+  /** SHA-256 of what was submitted (method, path, body): the same key with another body is a mismatch. */
+  fingerprint: string;
+  /** How long the key keeps giving back this receipt (ms). */
+  keyTtlMs: number;
+  /** How long the receipt lives after its last change (ms). */
+  ttlMs: number;
+  /** How long after acceptance the submission may still be delivered (ms). */
+  deadlineMs: number;
+}
+
+/** What came of offering a submission. Outcomes are values; store faults are thrown. */
+export type AcceptOutcome =
+  | { kind: 'accepted'; receipt: ReceiptRecord }
+  /** The same key and the same body: the original receipt. */
+  | { kind: 'existing'; receipt: ReceiptRecord }
+  /** The same key with another body (422). */
+  | { kind: 'mismatch'; receiptId: string | undefined }
+  /** The same key is being handled by another request right now (409). */
+  | { kind: 'in-progress' };
+
+/** A key held while a submission goes straight through to the origin. */
+export type HoldOutcome = { kind: 'held' } | Exclude<AcceptOutcome, { kind: 'accepted' }>;
+
+/** A submission handed to a forwarder. */
+export interface Delivery {
+  /** The stream entry id (the forwarder gives it back with `settle`). */
+  entryId: string;
+  receipt: ReceiptRecord;
+  /** The sealed request. */
+  request: string;
+}
+
+/** The next thing a forwarder should do: deliver, or wait (nothing due, no delivery token, room paused). */
+export type NextOutcome = { kind: 'deliver'; delivery: Delivery } | { kind: 'wait'; ms: number };
+
+/** How a room's deliveries are paced and ordered. */
+export interface DeliveryPolicy {
+  perSecond: number;
+  burst: number;
+  /** An entry held this long by a forwarder without being settled is reclaimed (ms). */
+  reclaimAfterMs: number;
+  /** The oldest waiting entry blocks newer ones while it has failed fewer times than this. */
+  orderedAttempts: number;
+}
+
+/** The store's half of a settlement (delays relative: the store reads its own clock). */
+export type StoredSettlement =
+  | { kind: 'delivered'; status: number; applicationNumber?: string; answer?: string }
+  | { kind: 'retry'; delayMs: number; problem: string; pauseRoomMs?: number }
+  | { kind: 'failed'; reason: FailureReason; problem: string; status?: number; answer?: string };
+
+/** Counts of a room's submissions that are not delivered yet. */
+export interface Backlog {
+  /** Accepted, not yet handed to a forwarder. */
+  waiting: number;
+  /** Held by a forwarder right now. */
+  delivering: number;
+  /** Waiting for their next attempt. */
+  retrying: number;
+  /** In the dead letters. */
+  dead: number;
+}
+
+/** A receipt with its sealed answer, when one is kept. */
+export interface StoredReceipt {
+  receipt: ReceiptRecord;
+  answer: string | undefined;
+}
+
+/**
+ * The submissions store port. Each room's submissions are one ordered log (a Redis Stream with a
+ * consumer group of forwarders in the Redis adapter); receipts, idempotency keys and dead letters
+ * sit beside it. Every operation names its room.
+ */
+export interface SubmissionStore {
+  /** True when acknowledged submissions survive the store's restart (Redis), false in memory. */
+  readonly durable: boolean;
+  /** Keeps a submission unless its key is known: one atomic step. */
+  accept(room: string, submission: NewSubmission): Promise<AcceptOutcome>;
+  /** Holds a key for `holdMs` while the submission goes straight to the origin. */
+  hold(room: string, key: string, fingerprint: string, holdMs: number): Promise<HoldOutcome>;
+  /** Releases a held key (the straight attempt ended without an answer worth keeping). */
+  release(room: string, key: string): Promise<void>;
+  /** A straight-through submission the origin answered: a delivered receipt, bound to the held key. */
+  recordDelivered(room: string, submission: NewSubmission, settlement: Extract<StoredSettlement, { kind: 'delivered' }>): Promise<ReceiptRecord>;
+  /** Waits until what was acknowledged is on disk (`durability: "fsync"`); throws when that cannot be confirmed. */
+  confirmDurable(): Promise<void>;
+  receipt(room: string, token: string): Promise<StoredReceipt | undefined>;
+  /** The receipt id of a receipt number, for support staff. */
+  findByNumber(room: string, number: string): Promise<string | undefined>;
+  /** Hands the next due submission of a room to `consumer`, within the room's delivery rate. */
+  next(room: string, consumer: string, policy: DeliveryPolicy): Promise<NextOutcome>;
+  /** Records an attempt's outcome; false when the entry is no longer this consumer's (it was reclaimed). */
+  settle(room: string, consumer: string, delivery: Delivery, settlement: StoredSettlement): Promise<boolean>;
+  backlog(room: string): Promise<Backlog>;
+  /** The dead letters, oldest first. */
+  deadLetters(room: string, limit: number): Promise<ReceiptRecord[]>;
+  /** Puts a dead letter back at the end of the room's log with fresh attempts; false when it is not a dead letter. */
+  retryDead(room: string, token: string, deadlineMs: number): Promise<boolean>;
+  /** Removes a dead letter for good (its receipt says so); false when it is not a dead letter. */
+  dropDead(room: string, token: string): Promise<boolean>;
+  close(): Promise<void>;
+}
