@@ -5,6 +5,7 @@ import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
 import type { OriginClient } from './proxy/port.js';
 import type { Drafts } from './drafts/index.js';
+import type { Submissions } from './submissions/index.js';
 import type { WaitingRoom } from './waiting-room/index.js';
 
 /** Everything the public app is built from. */
@@ -12,6 +13,8 @@ export interface AppDeps {
   waitingRoom: WaitingRoom;
   /** The draft-resume store; absent: no `/_sanh/drafts`. */
   drafts?: Drafts;
+  /** Store-and-forward submissions; absent: no `/_sanh/receipts`, deferrable routes pass as any request. */
+  submissions?: Submissions;
   origin: OriginClient;
   logger: Logger;
   connection?: ConnectionInfo;
@@ -25,7 +28,9 @@ function requestIdHeaders(request: Request): Record<string, string> {
 /**
  * The public app: Sảnh's own endpoints under `/_sanh/` (waiting room, drafts), then the waiting
  * room gate in front of the proxy to the origin. Drafts are served ahead of the gate, so a
- * visitor waiting in line can still save a draft: saving is not a portal visit. Built from its
+ * visitor waiting in line can still save a draft: saving is not a portal visit. Deferrable
+ * submissions are caught ahead of the gate too: when the gate would seat the visitor, or the
+ * origin fails, they are kept and forwarded later (`submissions/`). Built from its
  * dependencies only; the runtime entries wire them.
  *
  * Sảnh's own answers and every error carry a request id (`Sanh-Request-Id`); the gate's and the
@@ -44,6 +49,7 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   app.use('/_sanh/*', requestIds());
   app.route('/_sanh', deps.waitingRoom.routes);
   if (deps.drafts) app.route('/_sanh', deps.drafts.routes);
+  if (deps.submissions) app.route('/_sanh', deps.submissions.routes);
   app.all('/_sanh', () => {
     throw new SanhError('not_found', 'No such Sảnh endpoint.');
   });
@@ -51,6 +57,7 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
     throw new SanhError('not_found', 'No such Sảnh endpoint.');
   });
   if (deps.drafts?.injector) app.use('*', deps.drafts.injector);
+  if (deps.submissions?.catcher) app.use('*', deps.submissions.catcher);
   app.use('*', deps.waitingRoom.gate);
   app.all('*', proxyHandler(deps.origin, deps.connection ?? { clientIp: () => undefined }));
   const route = app.fetch;

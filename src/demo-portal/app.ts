@@ -128,14 +128,20 @@ export function createDemoPortal(options: DemoPortalOptions = {}): DemoPortal {
     if (s.done < STEPS.length) return c.redirect(firstMissing(s), 303);
     return c.html(reviewPage(s.values));
   });
+  /** Application numbers by Idempotency-Key: a submission sent again (by Sảnh's forwarder, or a retry) is not filed twice. */
+  const filed = new Map<string, string>();
   app.post('/apply/submit', (c) => {
+    const key = c.req.header('idempotency-key');
+    const known = key ? filed.get(key) : undefined;
+    if (known) return c.html(submittedPage(known), 200, { 'Sanh-Session': 'end', 'Sanh-Application-Number': known });
     const s = session(c, false);
     if (s.done < STEPS.length) return c.redirect(firstMissing(s), 303);
     applications += 1;
     const applicationNumber = `HS-${YEAR}-${String(applications).padStart(6, '0')}`;
+    if (key) filed.set(key, applicationNumber);
     s.values = {};
     s.done = 0;
-    return c.html(submittedPage(applicationNumber), 200, { 'Sanh-Session': 'end' });
+    return c.html(submittedPage(applicationNumber), 200, { 'Sanh-Session': 'end', 'Sanh-Application-Number': applicationNumber });
   });
   app.get('/status/:applicationNumber', (c) => {
     const applicationNumber = c.req.param('applicationNumber');

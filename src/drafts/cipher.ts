@@ -1,8 +1,6 @@
-import { decodeBase64Url, encodeBase64Url } from '../platform/base64url.js';
 import { webCryptoAead, type AeadFactory } from '../platform/aead.js';
-import type { KeyRing, RingKey } from '../platform/keyring.js';
-import { cachedPerKey } from '../platform/mac.js';
-import { randomBytes } from '../platform/random-id.js';
+import type { KeyRing } from '../platform/keyring.js';
+import { createValueCipher } from '../platform/value-cipher.js';
 
 /**
  * Draft values at rest: AES-256-GCM by Web Crypto (so it runs on Node and Workers), with a key
@@ -30,7 +28,6 @@ export class DraftCipherError extends Error {
   }
 }
 
-const IV_BYTES = 12;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -40,33 +37,11 @@ function associatedData(draftId: string, name: string): Uint8Array<ArrayBuffer> 
 
 /** The draft cipher over a key ring (one AEAD per ring key; default Web Crypto, `nodeAead` on Node). */
 export function createDraftCipher(ring: KeyRing, aead: AeadFactory = webCryptoAead): DraftCipher {
-  const derive = cachedPerKey(aead);
-  const aeadFor = (key: RingKey) => derive(key, 'draft-encryption');
-
+  const cipher = createValueCipher(ring, { purpose: 'draft-encryption', what: 'draft value', aead, error: (message) => new DraftCipherError(message) });
   return {
-    currentKeyId: ring.current.id,
-    keyIdOf: (sealed) => sealed.slice(0, Math.max(0, sealed.indexOf('.'))),
-    async seal(draftId, name, plaintext) {
-      const iv = randomBytes(IV_BYTES);
-      const key = await aeadFor(ring.current);
-      const ciphertext = await key.seal(iv, associatedData(draftId, name), encoder.encode(plaintext));
-      const packed = new Uint8Array(IV_BYTES + ciphertext.byteLength);
-      packed.set(iv, 0);
-      packed.set(ciphertext, IV_BYTES);
-      return `${ring.current.id}.${encodeBase64Url(packed)}`;
-    },
-    async open(draftId, name, sealed) {
-      const dot = sealed.indexOf('.');
-      const ringKey = dot > 0 ? ring.keys.get(sealed.slice(0, dot)) : undefined;
-      if (!ringKey) throw new DraftCipherError(`draft value sealed with key "${sealed.slice(0, Math.max(0, dot))}", which is not in SANH_SECRETS`);
-      const packed = decodeBase64Url(sealed.slice(dot + 1));
-      if (!packed || packed.byteLength < IV_BYTES + 16) throw new DraftCipherError('draft value is not a sealed value');
-      try {
-        const key = await aeadFor(ringKey);
-        return decoder.decode(await key.open(packed.subarray(0, IV_BYTES), associatedData(draftId, name), packed.subarray(IV_BYTES)));
-      } catch {
-        throw new DraftCipherError('draft value failed authentication (altered, or moved from another draft or field)');
-      }
-    },
+    currentKeyId: cipher.currentKeyId,
+    keyIdOf: cipher.keyIdOf,
+    seal: (draftId, name, plaintext) => cipher.seal(associatedData(draftId, name), encoder.encode(plaintext)),
+    open: async (draftId, name, sealed) => decoder.decode(await cipher.open(associatedData(draftId, name), sealed)),
   };
 }

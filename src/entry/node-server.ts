@@ -26,6 +26,12 @@ import { redisDraftLimiters } from '../drafts/limits-redis.js';
 import { createMemoryDraftStore } from '../drafts/memory-store.js';
 import { createRedisDraftStore } from '../drafts/redis-store.js';
 import type { DraftStore } from '../drafts/store.js';
+import { createSubmissions, type Submissions } from '../submissions/index.js';
+import { createAcceptLimiter } from '../submissions/limits.js';
+import { createMemorySubmissionStore } from '../submissions/memory-store.js';
+import { createRedisSubmissionStore } from '../submissions/redis-store.js';
+import type { SubmissionStore } from '../submissions/store.js';
+import { sharedRedisLimiter } from '../redis/rate-limiter.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
 import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
 import { createRedisWaitingRoomStore } from '../waiting-room/redis-store.js';
@@ -41,6 +47,8 @@ export interface NodeSanhOptions {
   port?: number;
   hostname?: string;
   logger: Logger;
+  /** This instance's name among the submission forwarders (default: a fresh random one). */
+  consumer?: string;
 }
 
 /** A running Sảnh on Node. */
@@ -61,6 +69,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   const { config, logger } = options;
   let store: WaitingRoomStore;
   let draftStore: DraftStore;
+  let submissionStore: SubmissionStore;
   let redis: Redis | undefined;
   if (options.redisUrl) {
     redis = connectRedis(options.redisUrl);
@@ -68,9 +77,13 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     await whenReady(redis).catch((error: Error) => logger.warn('redis is not ready yet; /_sanh/ready will say so', { error: error.message }));
     store = createRedisWaitingRoomStore({ client: redis, keyPrefix: config.redis.keyPrefix });
     draftStore = createRedisDraftStore({ client: redis, keyPrefix: config.redis.keyPrefix });
+    const durabilityClient = config.submissions.durability === 'fsync' ? connectRedis(options.redisUrl, { connectionName: 'sanh-submissions' }) : undefined;
+    durabilityClient?.on('error', (error: Error) => logger.warn('redis connection problem (submissions)', { error: error.message }));
+    submissionStore = createRedisSubmissionStore({ client: redis, keyPrefix: config.redis.keyPrefix, ...(durabilityClient ? { durabilityClient } : {}) });
   } else {
     store = createMemoryWaitingRoomStore();
     draftStore = createMemoryDraftStore();
+    submissionStore = createMemorySubmissionStore();
   }
   const socketAddress = (c: Context) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined);
   const clientIp = (c: Context) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops);
@@ -116,9 +129,30 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
       })
     : undefined;
   const origin = createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds });
+  const submissions: Submissions = createSubmissions({
+    config: config.submissions,
+    rooms: config.rooms,
+    originTimeoutSeconds: config.origin.timeoutSeconds,
+    store: submissionStore,
+    keyRing: options.keyRing,
+    origin,
+    logger,
+    aead: nodeAead,
+    mac: nodeMac,
+    clientAddress: clientIp,
+    rawBody,
+    limiter: createAcceptLimiter(config.submissions.acceptPerMinute, {
+      ...(redis ? { shared: (points, durationSeconds, insurance) => sharedRedisLimiter(redis as Redis, { keyPrefix: `${config.redis.keyPrefix}:submit-limit`, points, durationSeconds, insurance }) } : {}),
+      keyPrefix: config.redis.keyPrefix,
+      logger,
+    }),
+    ...(options.consumer ? { consumer: options.consumer } : {}),
+  });
+  submissions.start();
   const app = createApp({
     waitingRoom,
     ...(drafts ? { drafts } : {}),
+    submissions,
     origin,
     logger,
     connection: {
@@ -140,9 +174,11 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         server.close(() => resolve());
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
+      await submissions.stop().catch(() => undefined);
       await waitingRoom.stop().catch(() => undefined);
       await drafts?.close().catch(() => undefined);
       await draftStore.close();
+      await submissionStore.close();
       await origin.close();
       await store.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());

@@ -25,6 +25,11 @@ export type ErrorCode =
   | 'checksum_mismatch'
   | 'unsupported_checksum'
   | 'unsupported_tus_version'
+  | 'idempotency_key_invalid'
+  | 'idempotency_key_reused'
+  | 'idempotency_conflict'
+  | 'receipt_not_found'
+  | 'store_not_durable'
   | 'rate_limited'
   | 'room_closed'
   | 'origin_unreachable'
@@ -53,6 +58,11 @@ const STATUS: Record<ErrorCode, number> = {
   checksum_mismatch: 460,
   unsupported_checksum: 400,
   unsupported_tus_version: 412,
+  idempotency_key_invalid: 400,
+  idempotency_key_reused: 422,
+  idempotency_conflict: 409,
+  receipt_not_found: 404,
+  store_not_durable: 503,
   rate_limited: 429,
   room_closed: 503,
   origin_unreachable: 502,

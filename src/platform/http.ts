@@ -12,6 +12,10 @@ export interface SanhVariables {
   sanhRoom?: string;
   /** Errors of this request are answered as JSON whatever it accepts (API routes such as drafts). */
   errorsAsJson?: boolean;
+  /** The request body, already read (a deferrable submission): the proxy sends these bytes. */
+  sanhBody?: Uint8Array;
+  /** Headers the proxy adds for the origin (a submission's `Idempotency-Key`). */
+  sanhOriginHeaders?: Record<string, string>;
 }
 
 /** The Hono environment of Sảnh's apps. */
@@ -82,6 +86,17 @@ export function readCookie(header: string | undefined, name: string): string | u
     from = at + name.length;
   }
   return undefined;
+}
+
+/** Every `name=value` pair of a `Cookie` header, in order (values as sent). */
+export function cookiePairs(header: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    const name = (eq < 0 ? '' : part.slice(0, eq)).trim();
+    if (name) pairs.push([name, part.slice(eq + 1).trim()]);
+  }
+  return pairs;
 }
 
 /** Serializes a Sảnh cookie: whole site (or `path`), HttpOnly, SameSite=Lax, Secure over HTTPS. */
@@ -186,17 +201,17 @@ function readEvented(stream: EventedStream, maxBytes: number, tooLarge: () => Er
 }
 
 /**
- * A request body as text, at most `maxBytes` (else SanhError `payload_too_large`, checked against
+ * A request body's bytes, at most `maxBytes` (else SanhError `payload_too_large`, checked against
  * `Content-Length` first and then while reading). On Node, `raw` gives the incoming stream, read
  * directly: going through `c.req` makes the adapter build a whole web `Request` and stream.
  */
-export async function readBodyText(c: Context, maxBytes: number, raw?: RawBody): Promise<string> {
+export async function readBodyBytes(c: Context, maxBytes: number, raw?: RawBody): Promise<Uint8Array> {
   const tooLarge = () => new SanhError('payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge();
   const stream = raw?.(c) ?? c.req.raw.body;
-  if (!stream) return '';
-  if (isEvented(stream)) return decoder.decode(await readEvented(stream, maxBytes, tooLarge));
+  if (!stream) return new Uint8Array(0);
+  if (isEvented(stream)) return readEvented(stream, maxBytes, tooLarge);
   const chunks: Uint8Array[] = [];
   let length = 0;
   for await (const chunk of stream as AsyncIterable<Uint8Array>) {
@@ -204,5 +219,10 @@ export async function readBodyText(c: Context, maxBytes: number, raw?: RawBody):
     if (length > maxBytes) throw tooLarge();
     chunks.push(chunk);
   }
-  return decoder.decode(concatBytes(chunks, length));
+  return concatBytes(chunks, length);
+}
+
+/** A request body as text (UTF-8), at most `maxBytes`: see `readBodyBytes`. */
+export async function readBodyText(c: Context, maxBytes: number, raw?: RawBody): Promise<string> {
+  return decoder.decode(await readBodyBytes(c, maxBytes, raw));
 }

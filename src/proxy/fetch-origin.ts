@@ -12,7 +12,8 @@ export function createFetchOriginClient(options: { url: string; timeoutSeconds: 
   return {
     async forward(request) {
       const method = request.method.toUpperCase();
-      const body = method === 'GET' || method === 'HEAD' || !(request.body instanceof ReadableStream) ? null : request.body;
+      const sent = method === 'GET' || method === 'HEAD' ? null : request.body;
+      const body = sent instanceof ReadableStream ? sent : sent instanceof Uint8Array ? new Uint8Array(sent) : null;
       let answer: Response;
       try {
         answer = await fetch(`${base.origin}${basePath}${request.pathAndQuery}`, {

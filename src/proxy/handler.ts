@@ -14,11 +14,17 @@ export interface ConnectionInfo {
 export function proxyHandler(origin: OriginClient, connection: ConnectionInfo): Handler<SanhEnv> {
   return async function proxy(c) {
     const url = new URL(c.req.url);
+    const extra = c.get('sanhOriginHeaders');
+    let headers = c.req.raw.headers;
+    if (extra) {
+      headers = new Headers(headers);
+      for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+    }
     return origin.forward({
       method: c.req.method,
       pathAndQuery: `${url.pathname}${url.search}`,
-      headers: c.req.raw.headers,
-      body: connection.rawBody?.(c) ?? c.req.raw.body,
+      headers,
+      body: c.get('sanhBody') ?? connection.rawBody?.(c) ?? c.req.raw.body,
       forwarding: { clientIp: connection.clientIp(c), proto: url.protocol.replace(':', ''), host: c.req.header('host') },
     });
   };

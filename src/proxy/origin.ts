@@ -38,8 +38,10 @@ export function createUndiciOriginClient(options: { url: string; timeoutSeconds:
     async forward(request) {
       const method = request.method.toUpperCase();
       const hasBody = request.body !== null && method !== 'GET' && method !== 'HEAD';
-      let body: Readable | null = null;
-      if (hasBody && request.body) body = request.body instanceof Readable ? request.body : Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
+      let body: Readable | Uint8Array | null = null;
+      if (hasBody && request.body) {
+        body = request.body instanceof Readable || request.body instanceof Uint8Array ? request.body : Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
+      }
       try {
         const answer = new OriginAnswer(method);
         agent.dispatch(

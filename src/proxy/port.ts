@@ -7,8 +7,8 @@ export interface OriginRequest {
   /** Path and query, e.g. `/apply/step/1?x=1`. */
   pathAndQuery: string;
   headers: Headers;
-  /** The request body: a Node stream (fast path on Node) or a web stream. */
-  body: Readable | ReadableStream<Uint8Array> | null;
+  /** The request body: a Node stream (fast path on Node), a web stream, or bytes already read. */
+  body: Readable | ReadableStream<Uint8Array> | Uint8Array | null;
   forwarding: ForwardingContext;
 }
 

@@ -1,0 +1,325 @@
+import { Hono } from 'hono';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Visitor, inProcess } from '../../tests/helpers/visitor.js';
+import { createApp } from '../app.js';
+import { parseConfig } from '../config/load.js';
+import type { ConfigInput } from '../config/schema.js';
+import { SanhError } from '../platform/errors.js';
+import { parseKeyRing } from '../platform/keyring.js';
+import { silentLogger } from '../platform/logger.js';
+import type { OriginClient } from '../proxy/port.js';
+import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
+import { createWaitingRoom } from '../waiting-room/index.js';
+import { createSubmissions, type Submissions } from './index.js';
+import { createMemorySubmissionStore } from './memory-store.js';
+import type { SubmissionStore } from './store.js';
+import type { ReceiptView } from './view.js';
+
+const KEYS = parseKeyRing(`k1:${'a'.repeat(40)}`);
+const FORM = 'fullName=Nguy%E1%BB%85n+Th%E1%BB%8B+Hoa&nationalId=001148012345';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A portal in-process: it files applications once per Idempotency-Key and can be made to fail. */
+function testPortal() {
+  const received: { key: string | null; body: string; cookie: string | null; receipt: string | null }[] = [];
+  const filed = new Map<string, string>();
+  let failWith: number | undefined;
+  let unreachable = false;
+  let holdMs = 0;
+  const app = new Hono();
+  app.get('/apply', (c) => c.html('<p>form</p>'));
+  app.post('/apply/:kind{submit|urgent}', async (c) => {
+    const body = await c.req.text();
+    received.push({ key: c.req.header('idempotency-key') ?? null, body, cookie: c.req.header('cookie') ?? null, receipt: c.req.header('sanh-receipt') ?? null });
+    if (holdMs > 0) await sleep(holdMs);
+    if (failWith) return c.text('busy', failWith as 503, { 'retry-after': '1' });
+    if (body.includes('invalid')) return c.html('<p>Số CCCD không hợp lệ</p>', 400);
+    const key = c.req.header('idempotency-key') ?? String(received.length);
+    const number = filed.get(key) ?? `HS-2026-${String(filed.size + 1).padStart(6, '0')}`;
+    filed.set(key, number);
+    return c.html(`<h1>Đã nộp hồ sơ ${number}</h1>`, 200, { 'sanh-application-number': number });
+  });
+  const origin: OriginClient = {
+    async forward(request) {
+      if (unreachable) throw new SanhError('origin_unreachable', 'The portal could not be reached.', { cause: new Error('connect ECONNREFUSED') });
+      const body = request.body instanceof Uint8Array ? new Uint8Array(request.body) : null;
+      return app.request(request.pathAndQuery, { method: request.method, headers: request.headers, body });
+    },
+    close: async () => undefined,
+  };
+  return {
+    origin,
+    received,
+    filed,
+    fail: (status: number | undefined) => void (failWith = status),
+    down: (value: boolean) => void (unreachable = value),
+    hold: (ms: number) => void (holdMs = ms),
+  };
+}
+
+const ROOM = { id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 6_000 } as const;
+
+function build(options: { room?: Partial<ConfigInput['rooms'] extends (infer R)[] | undefined ? R : never>; submissions?: ConfigInput['submissions'] } = {}) {
+  const config = parseConfig({
+    rooms: [{ ...ROOM, submissions: { routes: [{ path: '/apply/submit' }, { path: '/apply/urgent', defer: 'always' }], deliverPerMinute: 60_000 }, ...options.room }],
+    submissions: options.submissions ?? {},
+  });
+  const portal = testPortal();
+  const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore(), keyRing: KEYS });
+  const store = createMemorySubmissionStore();
+  const submissions = createSubmissions({
+    config: { ...config.submissions, delivery: { ...config.submissions.delivery, initialBackoff: 0.05, maxBackoff: 0.2 } },
+    rooms: config.rooms,
+    originTimeoutSeconds: config.origin.timeoutSeconds,
+    store,
+    keyRing: KEYS,
+    origin: portal.origin,
+    logger: silentLogger,
+    idleMs: 10,
+  });
+  const app = createApp({ waitingRoom, submissions, origin: portal.origin, logger: silentLogger });
+  return { app, portal, store, submissions, waitingRoom, visitor: (cookie?: string) => {
+    const v = new Visitor(inProcess(app));
+    if (cookie) v.jar.set('portal_session', cookie);
+    return v;
+  } };
+}
+
+let running: Submissions[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((s) => s.stop()));
+  running = [];
+});
+
+function submit(v: Visitor, options: { body?: string; key?: string; json?: boolean; path?: string } = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: options.json ? 'application/json' : 'text/html' };
+  if (options.key !== undefined) headers['idempotency-key'] = options.key;
+  return v.request(options.path ?? '/apply/submit', { method: 'POST', headers, body: options.body ?? FORM });
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(10);
+  }
+}
+
+/** A room whose one slot is taken: the next visitor would be seated. */
+async function fullRoom(t: ReturnType<typeof build>) {
+  await t.waitingRoom.snapshots.refresh();
+  const holder = t.visitor('holder');
+  expect((await holder.page('/apply')).headers.get('sanh-state')).toBe('admitted');
+  return holder;
+}
+
+describe('deferrable submissions', () => {
+  it('go straight through while the portal has room, with an Idempotency-Key, and a retry does not file twice', async () => {
+    const t = build();
+    const v = t.visitor('s1');
+    const first = await submit(v, { key: 'k-1' });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('sanh-state')).toBe('admitted');
+    expect(await first.text()).toContain('HS-2026-000001');
+    expect(t.portal.received).toHaveLength(1);
+    expect(t.portal.received[0]?.key).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(t.portal.received[0]?.body).toBe(FORM);
+    const receiptId = first.headers.get('sanh-receipt');
+    expect(receiptId).toMatch(/^main\.[\w-]{22}$/);
+    const again = await submit(v, { key: 'k-1', json: true });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toMatchObject({ receiptId, state: 'delivered', origin: { status: 200 } });
+    expect(t.portal.received).toHaveLength(1);
+  });
+
+  it('are accepted with 202 and a receipt when the room is at capacity, and delivered when it has room', async () => {
+    const t = build();
+    await fullRoom(t);
+    const v = t.visitor('s2');
+    const answer = await submit(v);
+    expect(answer.status).toBe(202);
+    expect(answer.headers.get('sanh-state')).toBe('deferred');
+    expect(answer.headers.get('content-type')).toContain('text/html');
+    const receiptId = answer.headers.get('sanh-receipt') as string;
+    expect(answer.headers.get('location')).toBe(`/_sanh/receipts/${receiptId}`);
+    expect(v.jar.has('sanh_ticket_main')).toBe(true);
+    const page = await answer.text();
+    expect(page).toMatch(/\d{6}-000001/);
+    expect(t.portal.received).toHaveLength(0);
+
+    const status = (await (await v.request(`/_sanh/receipts/${receiptId}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView;
+    expect(status).toMatchObject({ receiptId, state: 'accepted', statusUrl: `/_sanh/receipts/${receiptId}`, origin: null });
+
+    t.submissions.start();
+    running.push(t.submissions);
+    await until(async () => ((await (await v.request(`/_sanh/receipts/${receiptId}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'delivered');
+    const delivered = (await (await v.request(`/_sanh/receipts/${receiptId}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView;
+    expect(delivered).toMatchObject({ state: 'delivered', origin: { status: 200, applicationNumber: 'HS-2026-000001' }, answerUrl: `/_sanh/receipts/${receiptId}/answer` });
+    expect(t.portal.received).toHaveLength(1);
+    expect(t.portal.received[0]).toMatchObject({ body: FORM, cookie: 'portal_session=s2', receipt: receiptId });
+    const shown = await v.request(delivered.answerUrl as string);
+    expect(shown.status).toBe(200);
+    expect(shown.headers.get('content-security-policy')).toContain('sandbox');
+    expect(shown.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await shown.text()).toContain('Đã nộp hồ sơ HS-2026-000001');
+    const html = await (await v.page(`/_sanh/receipts/${receiptId}?lang=en`)).text();
+    expect(html).toContain('HS-2026-000001');
+  });
+
+  it('answer JSON clients with { receiptId, statusUrl, state }', async () => {
+    const t = build();
+    await fullRoom(t);
+    const answer = await submit(t.visitor('s3'), { json: true });
+    expect(answer.status).toBe(202);
+    const body = (await answer.json()) as ReceiptView;
+    expect(body.state).toBe('accepted');
+    expect(body.statusUrl).toBe(`/_sanh/receipts/${body.receiptId}`);
+    expect(body.receiptNumber).toMatch(/^\d{6}-\d{6}$/);
+  });
+
+  it('give back the same receipt for the same key and body, 422 for another body, 400 for a bad key', async () => {
+    const t = build();
+    await fullRoom(t);
+    const v = t.visitor('s4');
+    const first = (await (await submit(v, { key: 'abc', json: true })).json()) as ReceiptView;
+    const again = await submit(v, { key: 'abc', json: true });
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as ReceiptView).receiptId).toBe(first.receiptId);
+    const other = await submit(v, { key: 'abc', json: true, body: `${FORM}&changed=1` });
+    expect(other.status).toBe(422);
+    expect(await other.json()).toMatchObject({ error: { code: 'idempotency_key_reused' }, receiptId: first.receiptId, statusUrl: first.statusUrl });
+    const quoted = await submit(v, { key: '"abc"', json: true });
+    expect(((await quoted.json()) as ReceiptView).receiptId).toBe(first.receiptId);
+    expect((await submit(v, { key: '', json: true })).status).toBe(400);
+    expect((await submit(v, { key: 'x'.repeat(256), json: true })).status).toBe(400);
+    expect((await submit(v, { key: 'a\tb', json: true })).status).toBe(400);
+    expect(await t.store.backlog('main')).toMatchObject({ waiting: 1 });
+  });
+
+  it('scope keys to the visitor: another session with the same key gets its own receipt', async () => {
+    const t = build();
+    await fullRoom(t);
+    const a = (await (await submit(t.visitor('alice'), { key: 'same', json: true })).json()) as ReceiptView;
+    const b = (await (await submit(t.visitor('bob'), { key: 'same', json: true })).json()) as ReceiptView;
+    expect(a.receiptId).not.toBe(b.receiptId);
+  });
+
+  it('keep a double click from making two submissions, without a key: by body, or by the draft id', async () => {
+    const t = build();
+    await fullRoom(t);
+    const v = t.visitor('s5');
+    const [one, two] = await Promise.all([submit(v, { json: true }), submit(v, { json: true })]);
+    expect([one.status, two.status].sort()).toEqual([202, 409]);
+    const once = (await (await submit(v, { json: true })).json()) as ReceiptView;
+    expect(once.receiptId).toBe(((await (one.status === 202 ? one : two).json()) as ReceiptView).receiptId);
+    const withDraft = (await (await submit(v, { json: true, body: `${FORM}&sanh_draft=draft123` })).json()) as ReceiptView;
+    const edited = await submit(v, { json: true, body: `${FORM}&x=2&sanh_draft=draft123` });
+    expect(edited.status).toBe(422);
+    expect(await edited.json()).toMatchObject({ receiptId: withDraft.receiptId });
+    expect(await t.store.backlog('main')).toMatchObject({ waiting: 2 });
+  });
+
+  it('are deferred when the portal fails a straight attempt, and then without trying it', async () => {
+    const t = build();
+    t.portal.fail(503);
+    const v = t.visitor('s6');
+    const answer = await submit(v, { json: true });
+    expect(answer.status).toBe(202);
+    expect(t.portal.received).toHaveLength(1);
+    const receipt = (await answer.json()) as ReceiptView;
+    const later = await submit(t.visitor('s7'), { json: true });
+    expect(later.status).toBe(202);
+    expect(t.portal.received).toHaveLength(1);
+    t.portal.down(true);
+    t.portal.fail(undefined);
+    const unreachable = build();
+    unreachable.portal.down(true);
+    expect((await submit(unreachable.visitor('s8'), { json: true })).status).toBe(202);
+    t.portal.down(false);
+    t.submissions.start();
+    running.push(t.submissions);
+    await until(async () => (await t.store.receipt('main', receipt.receiptId.split('.')[1] as string))?.receipt.state === 'delivered');
+    expect(t.portal.received[1]?.key).toBe(t.portal.received[0]?.key);
+  });
+
+  it('are always deferred on an "always" route, and a waiting backlog defers the rest in order', async () => {
+    const t = build();
+    const first = await submit(t.visitor('s9'), { path: '/apply/urgent', json: true });
+    expect(first.status).toBe(202);
+    expect(t.portal.received).toHaveLength(0);
+  });
+
+  it('answer 409 to a duplicate sent while the first is still with the portal', async () => {
+    const t = build();
+    t.portal.hold(200);
+    const v = t.visitor('s10');
+    const first = submit(v, { key: 'slow', json: true });
+    await sleep(50);
+    const second = await submit(v, { key: 'slow', json: true });
+    expect(second.status).toBe(409);
+    expect(second.headers.get('retry-after')).toBe('2');
+    expect((await first).status).toBe(200);
+  });
+
+  it('refuse bodies over the route limit and too many submissions from one address', async () => {
+    const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', maxBodyBytes: 100, defer: 'always' }] } }, submissions: { acceptPerMinute: 2 } });
+    const v = t.visitor('s11');
+    expect((await submit(v, { body: 'x'.repeat(101), json: true })).status).toBe(413);
+    expect((await submit(v, { body: 'a=1', json: true })).status).toBe(202);
+    expect((await submit(v, { body: 'a=2', json: true })).status).toBe(202);
+    const limited = await submit(v, { body: 'a=3', json: true });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await t.store.backlog('main')).toMatchObject({ waiting: 2 });
+  });
+
+  it('leave a closed room closed: nothing is kept', async () => {
+    const t = build({ room: { mode: 'closed' } });
+    const answer = await submit(t.visitor('s12'), { json: true });
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatchObject({ error: { code: 'room_closed' } });
+    expect(await t.store.backlog('main')).toMatchObject({ waiting: 0 });
+  });
+
+  it('pass other methods and paths of the room to the gate as before', async () => {
+    const t = build();
+    const v = t.visitor('s13');
+    expect((await v.page('/apply')).status).toBe(200);
+    expect((await v.request('/apply/submit', { method: 'PUT', body: 'a=1' })).status).toBe(404);
+  });
+});
+
+describe('receipts', () => {
+  it('answer 404 for unknown or malformed receipt ids, as JSON or a page', async () => {
+    const t = build();
+    const json = await t.app.request('/_sanh/receipts/main.AAAAAAAAAAAAAAAAAAAAAA', { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(404);
+    expect(await json.json()).toMatchObject({ error: { code: 'receipt_not_found' } });
+    const page = await t.app.request('/_sanh/receipts/not-a-receipt', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('text/html');
+  });
+
+  it('have no answer to show before delivery', async () => {
+    const t = build();
+    const answer = (await (await submit(t.visitor('s14'), { path: '/apply/urgent', json: true })).json()) as ReceiptView;
+    expect(answer.answerUrl).toBeNull();
+    expect((await t.app.request(`${answer.statusUrl}/answer`)).status).toBe(404);
+  });
+
+  it('show a rejected submission as failed, with the portal answer, in the dead letters', async () => {
+    const t = build();
+    const answer = (await (await submit(t.visitor('s15'), { path: '/apply/urgent', json: true, body: 'invalid=1' })).json()) as ReceiptView;
+    t.submissions.start();
+    running.push(t.submissions);
+    await until(async () => ((await (await t.app.request(answer.statusUrl, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'failed');
+    const failed = (await (await t.app.request(answer.statusUrl, { headers: { accept: 'application/json' } })).json()) as ReceiptView;
+    expect(failed).toMatchObject({ failure: { reason: 'rejected' }, origin: { status: 400, applicationNumber: null } });
+    expect(await (await t.app.request(failed.answerUrl as string)).text()).toContain('không hợp lệ');
+    expect((await t.submissions.deadLetters.list('main')).map((r) => r.id)).toEqual([answer.receiptId]);
+  });
+});
+
+export type { SubmissionStore };

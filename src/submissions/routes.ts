@@ -1,0 +1,280 @@
+import { Hono, type Context, type MiddlewareHandler, type Next } from 'hono';
+import type { RoomConfig } from '../config/schema.js';
+import type { SubmissionRouteConfig, SubmissionsConfig } from '../config/submissions.js';
+import type { Clock } from '../platform/clock.js';
+import { SanhError } from '../platform/errors.js';
+import { isHttps, mutableHeaders, readBodyBytes, requestLang, wantsJson, type RawBody, type SanhEnv } from '../platform/http.js';
+import { otherLang } from '../platform/i18n.js';
+import type { Logger } from '../platform/logger.js';
+import { randomId } from '../platform/random-id.js';
+import { clientKey } from '../waiting-room/bypass.js';
+import type { RoomMatcher } from '../waiting-room/rooms.js';
+import { draftIdOfBody, isFinal, matchRoute, parseReceiptId, submissionKey, type CompiledRoute, type ReceiptRecord } from './core.js';
+import type { Forwarder, OriginHealth } from './forwarder.js';
+import type { AcceptLimiter } from './limits.js';
+import { renderReceiptPage } from './pages/receipt.js';
+import { captureRequest, submissionFingerprint, visitorScope, type SubmissionSealer } from './sealing.js';
+import type { AcceptOutcome, HoldOutcome, NewSubmission, SubmissionStore } from './store.js';
+import { receiptStatusPath, receiptView } from './view.js';
+
+/** What the submissions' HTTP edge needs. */
+export interface SubmissionEdgeDeps {
+  rooms: RoomMatcher;
+  routes: ReadonlyMap<string, CompiledRoute[]>;
+  config: SubmissionsConfig;
+  /** How long a straight attempt may take (the origin's timeout), for the key's hold. */
+  originTimeoutSeconds: number;
+  store: SubmissionStore;
+  sealer: SubmissionSealer;
+  health: OriginHealth;
+  forwarder: Pick<Forwarder, 'wake' | 'backlog'>;
+  limiter: AcceptLimiter;
+  clientAddress(c: Context): string | undefined;
+  rawBody?: RawBody;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The gate's answers that seat a visitor instead of letting them through: the room is at capacity. */
+const SEATED = new Set(['queued', 'paused', 'prequeue']);
+/** States in which the answer came from the origin. */
+const FROM_ORIGIN = new Set(['admitted', 'bypass', 'passthrough']);
+const decoder = new TextDecoder();
+
+function storeFault(error: unknown): SanhError {
+  return new SanhError('store_unavailable', 'Your submission could not be kept safely right now, and nothing was sent. Please try again in a minute.', { cause: error, retryAfterSeconds: 30 });
+}
+
+/** The answer for a key already known: the original receipt, or 422 / 409. */
+function knownKeyAnswer(c: Context<SanhEnv>, outcome: Exclude<AcceptOutcome, { kind: 'accepted' }> | Exclude<HoldOutcome, { kind: 'held' }>, deps: SubmissionEdgeDeps): Response {
+  if (outcome.kind === 'existing') return receiptAnswer(c, outcome.receipt, deps, { replayed: true });
+  if (outcome.kind === 'in-progress') {
+    throw new SanhError('idempotency_conflict', 'The same submission is being handled right now. Please wait a few seconds and reload.', { retryAfterSeconds: 2 });
+  }
+  const details = outcome.receiptId ? { receiptId: outcome.receiptId, statusUrl: receiptStatusPath(outcome.receiptId) } : undefined;
+  throw new SanhError('idempotency_key_reused', 'This submission key was already used with a different body. The first submission stands.', details ? { details } : {});
+}
+
+/** The receipt as the answer to a submission: 202 while it is on its way (200 once final), page or JSON. */
+function receiptAnswer(c: Context<SanhEnv>, receipt: ReceiptRecord, deps: SubmissionEdgeDeps, options: { replayed: boolean }): Response {
+  const view = receiptView(receipt, deps.clock());
+  const status = isFinal(receipt.state) ? 200 : 202;
+  const headers: Record<string, string> = {
+    'cache-control': 'no-store',
+    location: view.statusUrl,
+    'sanh-receipt': view.receiptId,
+    'sanh-room': receipt.room,
+    'sanh-state': 'deferred',
+    'referrer-policy': 'no-referrer',
+  };
+  if (options.replayed) headers['idempotent-replayed'] = 'true';
+  if (wantsJson(c)) return c.json(view, status, headers);
+  const lang = requestLang(c);
+  const page = renderReceiptPage({
+    lang,
+    view,
+    otherLangUrl: `${view.statusUrl}?lang=${otherLang(lang)}`,
+    justAccepted: !options.replayed,
+    ...(options.replayed ? { notice: 'already-submitted' as const } : {}),
+  });
+  return c.html(page, status, headers);
+}
+
+/** The Set-Cookie headers of an answer (the gate's place in line, kept when a submission is deferred instead). */
+function setCookies(response: Response): string[] {
+  return response.headers.getSetCookie();
+}
+
+/** A submission caught on its way in, with what it is known by. */
+interface Caught {
+  room: RoomConfig;
+  route: SubmissionRouteConfig;
+  body: Uint8Array;
+  path: string;
+  fingerprint: string;
+  key: string;
+}
+
+/**
+ * Catches the deferrable submissions of each room (method and path pattern) ahead of the gate.
+ *
+ * - It defers at once (202 and a receipt) when the route says `always`, the room is paused or
+ *   queueing everyone, the origin has been failing, or earlier submissions of the room are still
+ *   waiting (acceptance order).
+ * - Otherwise the submission goes straight through the gate to the origin as before, its key
+ *   held meanwhile (a concurrent duplicate gets 409); if the gate seats the visitor instead (the
+ *   room is at capacity) or the origin fails (unreachable, timeout, 502/503/504), it is deferred;
+ *   an answered straight submission is remembered under its key as delivered, so a retried POST
+ *   gets its receipt instead of a second submission.
+ *
+ * Every path checks the key first: the same key and body give back the original receipt, another
+ * body is 422. When the store cannot be reached before anything was accepted, the submission goes
+ * straight through as if Sảnh were not there.
+ */
+export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<SanhEnv> {
+  const { store, sealer, health, config, logger } = deps;
+  const windowMs = config.idempotencyWindow * 1000;
+
+  /** The submission to keep; `sealed: false` for a straight one the origin answered (its request is not kept). */
+  async function offer(c: Context<SanhEnv>, caught: Caught, sealed = true): Promise<NewSubmission> {
+    const token = randomId(16);
+    const receiptId = `${caught.room.id}.${token}`;
+    const url = new URL(c.req.url);
+    const forwarding = { clientIp: deps.clientAddress(c), proto: isHttps(c) ? 'https' : url.protocol.replace(':', ''), host: c.req.header('host') };
+    const request = sealed
+      ? await sealer.sealRequest(receiptId, captureRequest(caught.route, { method: c.req.method, path: caught.path, headers: c.req.raw.headers, body: caught.body, forwarding }, caught.key))
+      : '';
+    return {
+      token,
+      request,
+      key: caught.key,
+      fingerprint: caught.fingerprint,
+      keyTtlMs: windowMs,
+      ttlMs: config.expireAfter * 1000,
+      deadlineMs: config.delivery.deadline * 1000,
+    };
+  }
+
+  async function defer(c: Context<SanhEnv>, caught: Caught, cookies: string[] = []): Promise<Response> {
+    await deps.limiter.take(clientKey(deps.clientAddress(c)));
+    let outcome: AcceptOutcome;
+    try {
+      outcome = await store.accept(caught.room.id, await offer(c, caught));
+    } catch (error) {
+      throw storeFault(error);
+    }
+    if (outcome.kind !== 'accepted') return withCookies(knownKeyAnswer(c, outcome, deps), cookies);
+    if (config.durability === 'fsync') {
+      try {
+        await store.confirmDurable();
+      } catch (error) {
+        logger.error('a submission is kept but its arrival on disk could not be confirmed', { room: caught.room.id, receipt: outcome.receipt.id, error: String(error) });
+        throw new SanhError('store_not_durable', 'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.', { cause: error, retryAfterSeconds: 30 });
+      }
+    }
+    deps.forwarder.wake(caught.room.id);
+    logger.info('submission deferred', { room: caught.room.id, receipt: outcome.receipt.id });
+    return withCookies(receiptAnswer(c, outcome.receipt, deps, { replayed: false }), cookies);
+  }
+
+  function deferNow(room: RoomConfig, route: SubmissionRouteConfig): boolean {
+    if (route.defer === 'always' || room.mode === 'paused' || room.mode === 'queue-all') return true;
+    if (health.failing(room.id)) return true;
+    const backlog = deps.forwarder.backlog(room.id);
+    return backlog !== undefined && backlog.waiting + backlog.retrying > 0;
+  }
+
+  async function straight(c: Context<SanhEnv>, next: Next, caught: Caught): Promise<Response | undefined> {
+    let held: HoldOutcome;
+    try {
+      held = await store.hold(caught.room.id, caught.key, caught.fingerprint, (deps.originTimeoutSeconds + 5) * 1000);
+    } catch (error) {
+      logger.warn('submissions store unreachable: the submission goes straight to the origin', { room: caught.room.id, error: String(error) });
+      c.set('sanhBody', caught.body);
+      await next();
+      return undefined;
+    }
+    if (held.kind !== 'held') return knownKeyAnswer(c, held, deps);
+    c.set('sanhBody', caught.body);
+    c.set('sanhOriginHeaders', { 'idempotency-key': `"${caught.key}"` });
+    await next();
+    const answer = c.res;
+    const state = answer.headers.get('sanh-state') ?? '';
+    const failed = c.error instanceof SanhError && (c.error.code === 'origin_unreachable' || c.error.code === 'origin_timeout');
+    const originFailed = failed || (!c.error && FROM_ORIGIN.has(state) && [502, 503, 504].includes(answer.status));
+    if (originFailed || SEATED.has(state)) {
+      if (originFailed) health.noteFailure(caught.room.id);
+      await answer.body?.cancel().catch(() => undefined);
+      await store.release(caught.room.id, caught.key).catch(() => undefined);
+      return defer(c, caught, setCookies(answer));
+    }
+    if (FROM_ORIGIN.has(state) && answer.status < 400) {
+      health.noteSuccess(caught.room.id);
+      try {
+        const receipt = await store.recordDelivered(caught.room.id, await offer(c, caught, false), { kind: 'delivered', status: answer.status });
+        mutableHeaders(c).set('sanh-receipt', receipt.id);
+      } catch (error) {
+        logger.warn('a submission the origin answered could not be remembered under its key', { room: caught.room.id, error: String(error) });
+      }
+      return undefined;
+    }
+    await store.release(caught.room.id, caught.key).catch(() => undefined);
+    return undefined;
+  }
+
+  return async function sanhSubmissions(c, next) {
+    const room = deps.rooms.match(c.req.header('host'), c.req.path);
+    const routes = room ? deps.routes.get(room.id) : undefined;
+    const route = routes && matchRoute(routes, c.req.method, c.req.path);
+    if (!room || !route || room.mode === 'closed') return next();
+    c.set('sanhRoom', room.id);
+    const body = await readBodyBytes(c, route.maxBodyBytes, deps.rawBody);
+    const url = new URL(c.req.url);
+    const path = `${url.pathname}${url.search}`;
+    const fingerprint = await submissionFingerprint(c.req.method, path, body);
+    const draftId = body.byteLength <= 1_048_576 ? draftIdOfBody(c.req.header('content-type'), decoder.decode(body)) : undefined;
+    const named = submissionKey(c.req.header('idempotency-key'), draftId, fingerprint);
+    if (named.kind === 'invalid') throw new SanhError('idempotency_key_invalid', 'The Idempotency-Key header must be 1-255 printable characters.');
+    const key = await sealer.scopedKey(room.id, visitorScope(route, c.req.raw.headers, deps.clientAddress(c)), named.key);
+    const caught: Caught = { room, route, body, path, fingerprint, key };
+    if (deferNow(room, route)) {
+      c.res = await defer(c, caught);
+      return;
+    }
+    const replaced = await straight(c, next, caught);
+    if (replaced) {
+      // Hono merges the headers of the answer being replaced into the new one; this one replaces it whole.
+      c.res = undefined;
+      c.res = replaced;
+    }
+  };
+}
+
+function withCookies(response: Response, cookies: string[]): Response {
+  for (const cookie of cookies) response.headers.append('set-cookie', cookie);
+  return response;
+}
+
+/** `/receipts/:id` (the status page or JSON) and `/receipts/:id/answer` (the portal's answer), mounted at `/_sanh`. */
+export function receiptRoutes(deps: Pick<SubmissionEdgeDeps, 'store' | 'sealer' | 'clock'>): Hono<SanhEnv> {
+  const app = new Hono<SanhEnv>();
+  const notFound = () => new SanhError('receipt_not_found', 'There is no receipt at this address. Please check the link.');
+  async function find(id: string) {
+    const parsed = parseReceiptId(id);
+    if (!parsed) throw notFound();
+    let kept;
+    try {
+      kept = await deps.store.receipt(parsed.room, parsed.token);
+    } catch (error) {
+      throw new SanhError('store_unavailable', 'Receipts cannot be read right now. Please try again in a minute.', { cause: error, retryAfterSeconds: 30 });
+    }
+    if (!kept) throw notFound();
+    return kept;
+  }
+  app.get('/receipts/:id', async (c) => {
+    const { receipt } = await find(c.req.param('id'));
+    const view = receiptView(receipt, deps.clock());
+    const headers = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'sanh-room': receipt.room };
+    if (wantsJson(c)) return c.json(view, 200, headers);
+    const lang = requestLang(c);
+    return c.html(renderReceiptPage({ lang, view, otherLangUrl: `${view.statusUrl}?lang=${otherLang(lang)}`, justAccepted: false }), 200, headers);
+  });
+  app.get('/receipts/:id/answer', async (c) => {
+    const id = c.req.param('id');
+    const kept = await find(id);
+    if (!kept.answer) throw notFound();
+    const answer = await deps.sealer.openAnswer(id, kept.answer);
+    return new Response(answer.body as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers: {
+        'content-type': answer.contentType ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+        'content-security-policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'sanh-origin-status': String(answer.status),
+      },
+    });
+  });
+  return app;
+}
