@@ -16,21 +16,22 @@ import { draftsScenario } from './scenarios/drafts.js';
 import { joinScenario, proxyScenario, statusScenario } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { precisionScenario } from './scenarios/precision.js';
+import { submissionsScenario } from './scenarios/submissions.js';
 import { surgeScenario } from './scenarios/surge.js';
 
-const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, draftsScenario, precisionScenario, surgeScenario, memoryScenario];
+const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, draftsScenario, submissionsScenario, precisionScenario, surgeScenario, memoryScenario];
 
 function usage(): string {
   return [
     'usage: npm run bench -- <scenario...|all|quick> [--quick] [--check]',
     '',
     'scenarios:',
-    ...SCENARIOS.map((s) => `  ${s.name.padEnd(10)} ${s.title}`),
-    '  all        every scenario, full length (about 30 minutes)',
-    '  quick      every scenario, one-minute smoke version',
+    ...SCENARIOS.map((s) => `  ${s.name.padEnd(11)} ${s.title}`),
+    '  all         every scenario, full length (about 30 minutes)',
+    '  quick       every scenario, one-minute smoke version',
     '',
-    '--quick      the named scenarios in their smoke version',
-    '--check      exit 1 when a correctness target is missed',
+    '--quick       the named scenarios in their smoke version',
+    '--check       exit 1 when a correctness target is missed',
   ].join('\n');
 }
 

@@ -43,6 +43,8 @@ export interface Load {
   p50: number;
   p99: number;
   errors: number;
+  /** Answers with the expected status. */
+  answered: number;
 }
 
 function errorsOf(result: autocannon.Result, expectStatus: number): number {
@@ -68,7 +70,9 @@ async function run(target: Target, options: { seconds: number; connections: numb
       ? { requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'x-forwarded-for': distinctAddress() } }) }] }
       : {}),
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: errorsOf(result, target.expectStatus ?? 200) };
+  const expected = target.expectStatus ?? 200;
+  const answered = (result.statusCodeStats?.[`${expected}`] as { count?: number } | undefined)?.count ?? 0;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: errorsOf(result, expected), answered };
 }
 
 /** A closed-model run: `connections` keep-alive connections as fast as the server answers. */
@@ -90,6 +94,8 @@ export interface Compared {
   p99: number;
   latencyRate: number;
   errors: number;
+  /** Answers with the expected status over every run of this target, the warm-up included. */
+  answered: number;
 }
 
 /**
@@ -98,7 +104,8 @@ export interface Compared {
  * run at half the slowest target's peak, the same offered rate for all.
  */
 export async function compare(targets: Target[], seconds: number, progress: (line: string) => void, rounds = 3): Promise<Compared[]> {
-  for (const t of targets) await peak(t, 1, 20);
+  const warmups: Load[] = [];
+  for (const t of targets) warmups.push(await peak(t, 1, 20));
   const runs: Load[][] = targets.map(() => []);
   const each = Math.max(1, Math.round(seconds / rounds));
   for (let round = 0; round < rounds; round++) {
@@ -115,7 +122,8 @@ export async function compare(targets: Target[], seconds: number, progress: (lin
     const open = await atRate(t, latencyRate, each);
     progress(`latency at ${latencyRate} req/s ${t.label}: p50 ${open.p50} ms, p99 ${open.p99} ms`);
     const errors = runs[i]!.reduce((sum, l) => sum + l.errors, 0) + open.errors;
-    out.push({ target: t, peakRps: peaks[i]!, p50: open.p50, p99: open.p99, latencyRate, errors });
+    const answered = [warmups[i]!, ...runs[i]!, open].reduce((sum, l) => sum + l.answered, 0);
+    out.push({ target: t, peakRps: peaks[i]!, p50: open.p50, p99: open.p99, latencyRate, errors, answered });
   }
   return out;
 }

@@ -143,18 +143,22 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     } catch (error) {
       throw storeFault(error);
     }
+    if (outcome.kind === 'accepted' || outcome.kind === 'existing') await confirmDurable(caught.room.id, outcome.receipt.id);
     if (outcome.kind !== 'accepted') return withCookies(knownKeyAnswer(c, outcome, deps), cookies);
-    if (config.durability === 'fsync') {
-      try {
-        await store.confirmDurable();
-      } catch (error) {
-        logger.error('a submission is kept but its arrival on disk could not be confirmed', { room: caught.room.id, receipt: outcome.receipt.id, error: String(error) });
-        throw new SanhError('store_not_durable', 'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.', { cause: error, retryAfterSeconds: 30 });
-      }
-    }
     deps.forwarder.wake(caught.room.id);
     logger.info('submission deferred', { room: caught.room.id, receipt: outcome.receipt.id });
     return withCookies(receiptAnswer(c, outcome.receipt, deps, { replayed: false }), cookies);
+  }
+
+  /** With `durability: "fsync"`, nothing is acknowledged before the store confirms it is on disk (a replay neither). */
+  async function confirmDurable(room: string, receiptId: string): Promise<void> {
+    if (config.durability !== 'fsync') return;
+    try {
+      await store.confirmDurable();
+    } catch (error) {
+      logger.error('a submission is kept but its arrival on disk could not be confirmed', { room, receipt: receiptId, error: String(error) });
+      throw new SanhError('store_not_durable', 'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.', { cause: error, retryAfterSeconds: 30 });
+    }
   }
 
   function deferNow(room: RoomConfig, route: SubmissionRouteConfig): boolean {
