@@ -36,7 +36,10 @@ import type { Context, Env } from 'hono';
  *   (`<html lang="en…">` English, else Vietnamese), and a "continue on another device" view with
  *   the resume code (copy, print), its expiry and the resume address, and the secret answer
  *   when the form asks for one;
- * - `[data-sanh-draft-done="<form id>"]` (the "submitted" page) deletes both copies.
+ * - `[data-sanh-draft-done="<form id>"]` (the "submitted" page) deletes both copies;
+ * - once the draft has a server id, each form carries it in a hidden `sanh_draft` field, so a
+ *   deferrable submission of the form is known by its draft (a double click or a retried POST
+ *   gives back the first receipt, see the README's *Submissions*).
  *
  * Plain ES5 (no arrow functions, let/const, template literals or `.catch`) so it runs on old
  * phone browsers; XMLHttpRequest, and fetch only for keepalive when it exists. Times are shown
@@ -152,7 +155,8 @@ r.appendChild(D.createTextNode(' — '+T.mine+txt(s.values[k])+'; '+T.other+txt(
 u=h('button',T.use);u.type='button';u.setAttribute('data-k',k);r.appendChild(u);b.appendChild(r)}
 u=h('button',T.keep,'sanh-keep');u.type='button';b.appendChild(u);show(b,n)}
 function use(k){var v=s.cf[k],o={};if(v===null)delete s.values[k];else s.values[k]=v;delete s.cf[k];o[k]=1;fill(o);save();conflicts();soon(0)}
-function panel(){var need=s.ra==='required'&&!s.ras,d=vn(s.exp);
+function mark(){for(var j=0,e;j<F.length;j++){e=F[j].elements.sanh_draft;if(!e&&s.id){e=h('input');e.type='hidden';e.name='sanh_draft';F[j].appendChild(e)}if(e)e.value=s.id||''}}
+function panel(){mark();var need=s.ra==='required'&&!s.ras,d=vn(s.exp);
 show(q('cont'),s.code);q('code').textContent=s.code||'';show(q('code'),!need);show(q('copy'),!need);show(q('print'),!need);show(q('need'),need);
 q('until').textContent=T.until+p2(d.getUTCDate())+'/'+p2(d.getUTCMonth()+1)+'/'+d.getUTCFullYear();show(q('until'),!need&&s.exp);
 show(q('ans'),(need||s.ra==='optional')&&!s.ras)}
