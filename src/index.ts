@@ -26,3 +26,8 @@ export { createMemoryDraftStore } from './drafts/memory-store.js';
 export { createRedisDraftStore } from './drafts/redis-store.js';
 export type { DraftStore } from './drafts/store.js';
 export { nodeAead } from './platform/node-aead.js';
+export { createSubmissions, deadLetterOperations, type Submissions, type SubmissionsOptions, type DeadLetterOperations } from './submissions/index.js';
+export { createMemorySubmissionStore } from './submissions/memory-store.js';
+export { createRedisSubmissionStore } from './submissions/redis-store.js';
+export type { SubmissionStore } from './submissions/store.js';
+export type { ReceiptView } from './submissions/view.js';

@@ -84,6 +84,53 @@ describe('configuration', () => {
     ]);
   });
 
+  it('checks deferrable submission routes and the submissions section, naming each bad field', () => {
+    const problems = problemsOf({
+      origin: { timeoutSeconds: 30 },
+      rooms: [
+        {
+          id: 'a',
+          match: ['/apply'],
+          maxActive: 1,
+          admitPerMinute: 1,
+          submissions: {
+            routes: [{ path: '/apply/submit' }, { path: '/apply/submit' }, { path: '/other/submit' }, { path: 'apply', method: 'GET', headers: ['Host'], cookies: ['a b'] }, { path: '/_sanh/x' }],
+            deliverPerMinute: 0,
+          },
+        },
+      ],
+      submissions: { durability: 'maybe', expireAfter: '1h', delivery: { reclaimAfter: '10s', deadline: '2h', initialBackoff: '10m', maxBackoff: '1m', concurrency: 0 }, idempotencyWindow: '2h' },
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining([
+        'rooms[0].submissions.routes[3].path',
+        'rooms[0].submissions.routes[3].method',
+        'rooms[0].submissions.routes[3].headers[0]',
+        'rooms[0].submissions.routes[3].cookies[0]',
+        'rooms[0].submissions.deliverPerMinute',
+        'submissions.durability',
+        'submissions.delivery.concurrency',
+      ]),
+    );
+    const refined = problemsOf({
+      origin: { timeoutSeconds: 30 },
+      rooms: [{ id: 'a', match: ['/apply'], maxActive: 1, admitPerMinute: 1, submissions: { routes: [{ path: '/apply/submit' }, { path: '/apply/submit' }, { path: '/other/submit' }, { path: '/_sanh/x' }] } }],
+      submissions: { expireAfter: '1h', delivery: { reclaimAfter: '10s', deadline: '2h', initialBackoff: '10m', maxBackoff: '1m' }, idempotencyWindow: '2h' },
+    });
+    expect(refined).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^submissions\.delivery\.reclaimAfter: must be longer than origin\.timeoutSeconds/),
+        'submissions.delivery.deadline: must not be longer than submissions.expireAfter',
+        'submissions.idempotencyWindow: must not be longer than submissions.expireAfter',
+        'submissions.delivery.maxBackoff: must not be shorter than initialBackoff',
+        'rooms[0].submissions.routes[1]: duplicate route "POST /apply/submit"',
+        expect.stringMatching(/^rooms\[0\]\.submissions\.routes\[2\]\.path: is not under any of the room's match prefixes/),
+        'rooms[0].submissions.routes[3].path: the /_sanh/ prefix is reserved for Sảnh itself',
+      ]),
+    );
+    expect(parseConfig({}).submissions).toMatchObject({ durability: 'write', expireAfter: 30 * 86_400, idempotencyWindow: 86_400, acceptPerMinute: 30, delivery: { maxAttempts: 12, reclaimAfter: 60 } });
+  });
+
   it('reports unreadable and malformed files by name', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sanh-config-'));
     const bad = join(dir, 'bad.json');
@@ -106,5 +153,6 @@ describe('shipped example configuration', () => {
   it('is valid', async () => {
     const config = await loadConfigFile(new URL('../../deploy/sanh.example.json', import.meta.url).pathname);
     expect(config.rooms.map((r) => r.id)).toEqual(['main', 'residence']);
+    expect(config.rooms[1]?.submissions?.routes[0]).toMatchObject({ method: 'POST', path: '/apply/submit', defer: 'when-busy' });
   });
 });
