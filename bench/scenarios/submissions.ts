@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { freePort } from '../../tests/helpers/redis-server.js';
 import { compare, type Target } from '../lib/load.js';
 import { CORES, startNodeServer, startRedis } from '../lib/processes.js';
 import { LOAD_FROM_ONE_ADDRESS, figure, type Scenario, type ScenarioContext } from '../lib/scenario.js';
@@ -80,6 +81,8 @@ interface Counts {
   malformedKeys: number;
   distinctReceipts: number;
   distinctBodies: number;
+  /** Arrivals per port of the origin (each instance has its own). */
+  perPort: Record<string, number>;
   receipts: string[];
   times: number[];
 }
@@ -170,10 +173,13 @@ async function delivery(context: ScenarioContext) {
   // A bucket of a fifth of a second's deliveries absorbs timer jitter; its burst is excluded below.
   const burst = Math.max(1, Math.round(heldRate / 5));
   const redis = await startRedis();
-  const origin = await startNodeServer('bench/servers/counting-origin.ts', {}, CORES.support);
+  // One origin port per instance, so each instance's share of the deliveries is counted.
+  const alsoPorts = await Promise.all(Array.from({ length: INSTANCES - 1 }, () => freePort()));
+  const origin = await startNodeServer('bench/servers/counting-origin.ts', { ALSO_PORTS: alsoPorts.join(',') }, CORES.support);
+  const originPorts = [origin.port, ...alsoPorts];
   const config = configWith(roomWith({ deliverPerMinute: heldRate * 60, deliverBurst: burst }));
   const instances = await Promise.all(
-    Array.from({ length: INSTANCES }, () => startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: config, ORIGIN_URL: origin.url, REDIS_URL: redis.redisUrl })),
+    originPorts.map((port) => startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: config, ORIGIN_URL: `http://127.0.0.1:${port}`, REDIS_URL: redis.redisUrl })),
   );
   const urls = instances.map((i) => i.url);
   const submittedAt = Date.now();
@@ -207,13 +213,15 @@ async function delivery(context: ScenarioContext) {
   const steady = times.filter((t) => t >= steadyFrom);
   const steadySeconds = steady.length >= 2 ? (steady[steady.length - 1]! - steady[0]!) / 1000 : Number.NaN;
   const deliveryRps = steady.length >= 2 ? (steady.length - 1) / steadySeconds : Number.NaN;
-  const perSecond: [number, number][] = [];
+  // Arrivals in each whole second since the first (the last, partial second is left out).
+  const wholeSeconds = Math.floor(((times[times.length - 1] ?? first) - first) / 1000);
+  const perSecond: [number, number][] = Array.from({ length: wholeSeconds }, (_, s) => [s, 0]);
   for (const t of times) {
     const s = Math.floor((t - first) / 1000);
-    while (perSecond.length <= s) perSecond.push([perSecond.length, 0]);
-    perSecond[s]![1] += 1;
+    if (s < wholeSeconds) perSecond[s]![1] += 1;
   }
-  return { count, heldRate, burst, sent, acceptSeconds, allowedMs, counts, lost, readDelivered, deliveryRps, steady: steady.length, steadySeconds, perSecond };
+  const shares = originPorts.map((port) => counts.perPort[String(port)] ?? 0);
+  return { count, heldRate, burst, shares, sent, acceptSeconds, allowedMs, counts, lost, readDelivered, deliveryRps, steady: steady.length, steadySeconds, perSecond };
 }
 
 export const submissionsScenario: Scenario = {
@@ -229,7 +237,7 @@ export const submissionsScenario: Scenario = {
       `Acceptance latency measured in open-model runs at ${accept.latencyRate} req/s (half the slower target's peak). During the acceptance runs Redis stored ${stored} submissions for ${accept.answered} 202s (the rest were in flight when runs ended) and ran ${scripts} Lua scripts (${round(scripts / Math.max(1, stored))} per stored submission: the per-client limit and accept.lua make two; ${otherScripts} were the forwarder looking for a due delivery, woken by acceptances).`,
       `Forwarding was idle during acceptance: the room's deliverPerMinute was 0.001 (one delivery at the start).`,
       `Delivery: ${d.sent.receipts.length} submissions accepted through ${INSTANCES} Sảnh instances on one Redis in ${d.acceptSeconds.toFixed(1)} s, then forwarded to a counting origin with deliverPerMinute ${d.heldRate * 60} (held rate ${d.heldRate}/s over both instances) and deliverBurst ${d.burst}. Delivered per second is measured at the origin from its arrival times after the first second and the first ${d.burst} arrivals (the bucket's burst): ${d.steady} arrivals over ${round(d.steadySeconds)} s.`,
-      `At the origin: ${d.counts.arrivals} arrivals, ${d.counts.distinctKeys} distinct Idempotency-Keys, ${d.counts.distinctReceipts} distinct Sanh-Receipt ids, ${d.counts.distinctBodies} distinct forms, ${d.counts.missingKeys} without a key, ${d.counts.malformedKeys} with a key that is not a quoted 64-hex string. ${d.readDelivered} of ${d.sent.receipts.length} receipts read "delivered" afterwards. Lost: accepted but not at the origin within ${Math.round(d.allowedMs / 1000)} s of the first submission.`,
+      `At the origin: ${d.counts.arrivals} arrivals, ${d.counts.distinctKeys} distinct Idempotency-Keys, ${d.counts.distinctReceipts} distinct Sanh-Receipt ids, ${d.counts.distinctBodies} distinct forms, ${d.counts.missingKeys} without a key, ${d.counts.malformedKeys} with a key that is not a quoted 64-hex string; delivered by each instance: ${d.shares.join(' and ')}. ${d.readDelivered} of ${d.sent.receipts.length} receipts read "delivered" afterwards. Lost: accepted but not at the origin within ${Math.round(d.allowedMs / 1000)} s of the first submission.`,
     ];
     if (d.sent.replayed > 0) notes.push(`${d.sent.replayed} delivery-part submissions were answered as replays of earlier ones (not counted as accepted).`);
     if (ratio > 1.05) notes.push(`Delivered faster than the held rate (${round(ratio)}×): the shared bucket let more through than deliverPerMinute allows.`);

@@ -4,21 +4,25 @@
  * `Sanh-Receipt` and the form's `ma_ho_so` field. `GET /_counts` answers what it saw: arrivals,
  * distinct keys, duplicates (arrivals beyond the first per key), keys that are not a quoted
  * 64-hex string, distinct receipts and bodies, the receipts seen and every arrival time (epoch
- * ms, sub-millisecond). It keeps no rate of its own: the rate it sees is the rate it was sent.
+ * ms, sub-millisecond) and arrivals per port it was reached on. It listens on PORT and on each
+ * port of ALSO_PORTS (comma-separated), so that each Sảnh instance can be given its own port and
+ * its share of the deliveries counted. It keeps no rate of its own: the rate it sees is the rate
+ * it was sent.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 const perKey = new Map<string, number>();
 const receipts = new Set<string>();
 const bodies = new Set<string>();
 const times: number[] = [];
+const perPort: Record<string, number> = {};
 let malformedKeys = 0;
 let missingKeys = 0;
 
 const now = () => performance.timeOrigin + performance.now();
 
-createServer((req, res) => {
+function handle(req: IncomingMessage, res: ServerResponse): void {
   if (req.method === 'GET' && req.url === '/_counts') {
     const duplicates = [...perKey.values()].reduce((sum, n) => sum + n - 1, 0);
     const body = JSON.stringify({
@@ -29,6 +33,7 @@ createServer((req, res) => {
       malformedKeys,
       distinctReceipts: receipts.size,
       distinctBodies: bodies.size,
+      perPort,
       receipts: [...receipts],
       times,
     });
@@ -45,6 +50,8 @@ createServer((req, res) => {
       return;
     }
     times.push(now());
+    const port = String(req.socket.localPort);
+    perPort[port] = (perPort[port] ?? 0) + 1;
     const key = req.headers['idempotency-key'];
     if (typeof key !== 'string') missingKeys += 1;
     else {
@@ -59,4 +66,7 @@ createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': answer.length, 'sanh-application-number': `HS-${times.length}` });
     res.end(answer);
   });
-}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log(`listening ${process.env.PORT}`));
+}
+
+for (const port of (process.env.ALSO_PORTS ?? '').split(',').filter(Boolean)) createServer(handle).listen(Number(port), '127.0.0.1');
+createServer(handle).listen(Number(process.env.PORT), '127.0.0.1', () => console.log(`listening ${process.env.PORT}`));

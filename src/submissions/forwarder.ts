@@ -11,8 +11,11 @@ import type { Backlog, Delivery, DeliveryPolicy, StoredSettlement, SubmissionSto
 /** Whether a room's origin has been failing lately, as deliveries and straight attempts saw it. */
 export interface OriginHealth {
   failing(room: string): boolean;
-  noteFailure(room: string): void;
+  /** A failure; `holdOffMs`: forwarders of this instance wait this long before trying the origin again (a straight attempt just failed). */
+  noteFailure(room: string, holdOffMs?: number): void;
   noteSuccess(room: string): void;
+  /** How long this instance's forwarders should still leave the origin alone (ms, 0: not at all). */
+  holdOffMs(room: string): number;
 }
 
 /** After a failure, a room's origin counts as failing this long unless a delivery succeeds first. */
@@ -21,10 +24,18 @@ const FAILING_FOR_MS = 15_000;
 /** Origin health per room, in this instance's memory. */
 export function createOriginHealth(clock: Clock = systemClock): OriginHealth {
   const failingUntil = new Map<string, number>();
+  const quietUntil = new Map<string, number>();
   return {
     failing: (room) => (failingUntil.get(room) ?? 0) > clock(),
-    noteFailure: (room) => void failingUntil.set(room, clock() + FAILING_FOR_MS),
-    noteSuccess: (room) => void failingUntil.delete(room),
+    noteFailure(room, holdOffMs) {
+      failingUntil.set(room, clock() + FAILING_FOR_MS);
+      if (holdOffMs !== undefined) quietUntil.set(room, Math.max(quietUntil.get(room) ?? 0, clock() + holdOffMs));
+    },
+    noteSuccess(room) {
+      failingUntil.delete(room);
+      quietUntil.delete(room);
+    },
+    holdOffMs: (room) => Math.max(0, (quietUntil.get(room) ?? 0) - clock()),
   };
 }
 
@@ -181,6 +192,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       if (clock() - countedAt >= BACKLOG_EVERY_MS) {
         countedAt = clock();
         await store.backlog(room.id).then((b) => void backlogs.set(room.id, b), () => undefined);
+      }
+      const quiet = health.holdOffMs(room.id);
+      if (quiet > 0) {
+        await sleep(room.id, Math.min(quiet, idleMs));
+        continue;
       }
       if (mine.size >= config.delivery.concurrency) {
         await Promise.race(mine);

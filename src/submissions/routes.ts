@@ -9,7 +9,7 @@ import type { Logger } from '../platform/logger.js';
 import { randomId } from '../platform/random-id.js';
 import { clientKey } from '../waiting-room/bypass.js';
 import type { RoomMatcher } from '../waiting-room/rooms.js';
-import { draftIdOfBody, isFinal, matchRoute, parseReceiptId, submissionKey, type CompiledRoute, type ReceiptRecord } from './core.js';
+import { draftIdOfBody, isFinal, matchRoute, parseReceiptId, parseRetryAfter, submissionKey, type CompiledRoute, type ReceiptRecord } from './core.js';
 import type { Forwarder, OriginHealth } from './forwarder.js';
 import type { AcceptLimiter } from './limits.js';
 import { renderReceiptPage } from './pages/receipt.js';
@@ -187,10 +187,17 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     const failed = c.error instanceof SanhError && (c.error.code === 'origin_unreachable' || c.error.code === 'origin_timeout');
     const originFailed = failed || (!c.error && FROM_ORIGIN.has(state) && [502, 503, 504].includes(answer.status));
     if (originFailed || SEATED.has(state)) {
-      if (originFailed) health.noteFailure(caught.room.id);
+      if (originFailed) {
+        const retryAfter = failed ? undefined : parseRetryAfter(answer.headers.get('retry-after'), deps.clock());
+        health.noteFailure(caught.room.id, Math.max(config.delivery.initialBackoff * 1000, retryAfter ?? 0));
+      }
       await answer.body?.cancel().catch(() => undefined);
       await store.release(caught.room.id, caught.key).catch(() => undefined);
-      return defer(c, caught, setCookies(answer));
+      const cookies = setCookies(answer);
+      // Hono builds new answers on the headers of the current one (its Content-Length included).
+      c.res = undefined;
+      c.error = undefined;
+      return defer(c, caught, cookies);
     }
     if (FROM_ORIGIN.has(state) && answer.status < 400) {
       health.noteSuccess(caught.room.id);

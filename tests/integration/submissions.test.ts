@@ -130,6 +130,21 @@ describe('store-and-forward submissions on real Redis and a real origin', () => 
     expect(portal.arrivals.map((a) => a.body)).toEqual(receipts.map((_, i) => form(i)));
   }, 60_000);
 
+  it('answers a whole receipt when the origin fails a straight attempt with a page of its own', async () => {
+    const portal = await origin();
+    portal.busy(5);
+    const front = await sanh(portal.url, configOf(uniquePrefix('subs-busy')));
+    const json = await submit(front.url, form(1));
+    expect(json.status).toBe(202);
+    expect(((await json.json()) as ReceiptView).state).toBe('accepted');
+    const page = await submit(front.url, form(2), { accept: 'text/html' });
+    expect(page.status).toBe(202);
+    const html = await page.text();
+    expect(html).toMatch(/<\/html>\s*$/);
+    expect(Number(page.headers.get('content-length') ?? Buffer.byteLength(html))).toBe(Buffer.byteLength(html));
+    expect(portal.arrivals).toHaveLength(1);
+  });
+
   it('gives a retried POST with the same key the same receipt, and a different body 422', async () => {
     const portal = await origin();
     const front = await sanh(portal.url, configOf(uniquePrefix('subs-key'), { defer: 'always' }));
