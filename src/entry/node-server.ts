@@ -13,6 +13,7 @@ import type { KeyRing } from '../platform/keyring.js';
 import type { Logger } from '../platform/logger.js';
 import { nodeAead } from '../platform/node-aead.js';
 import { nodeMac } from '../platform/node-mac.js';
+import { nodeSha256 } from '../platform/node-hash.js';
 import { createUndiciOriginClient } from '../proxy/origin.js';
 import { connectRedis, whenReady } from '../redis/connection.js';
 import { tmpdir } from 'node:os';
@@ -139,6 +140,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     logger,
     aead: nodeAead,
     mac: nodeMac,
+    sha256: nodeSha256,
     clientAddress: clientIp,
     rawBody,
     limiter: createAcceptLimiter(config.submissions.acceptPerMinute, {

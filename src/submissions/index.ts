@@ -2,6 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { RoomConfig } from '../config/schema.js';
 import type { SubmissionsConfig } from '../config/submissions.js';
 import type { AeadFactory } from '../platform/aead.js';
+import type { Sha256 } from '../platform/hash.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import type { RawBody, SanhEnv } from '../platform/http.js';
 import type { KeyRing } from '../platform/keyring.js';
@@ -29,6 +30,7 @@ export interface SubmissionsOptions {
   logger?: Logger;
   aead?: AeadFactory;
   mac?: MacFactory;
+  sha256?: Sha256;
   clientAddress?: (c: Context) => string | undefined;
   rawBody?: RawBody;
   clock?: Clock;
@@ -95,7 +97,7 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
     throw new Error('submissions.durability is "fsync" but submissions are kept in memory: set REDIS_URL, or use durability "write"');
   }
   const rooms = options.rooms.filter((room) => room.submissions);
-  const sealer = createSubmissionSealer(options.keyRing, { ...(options.aead ? { aead: options.aead } : {}), ...(options.mac ? { mac: options.mac } : {}) });
+  const sealer = createSubmissionSealer(options.keyRing, { ...(options.aead ? { aead: options.aead } : {}), ...(options.mac ? { mac: options.mac } : {}), ...(options.sha256 ? { sha256: options.sha256 } : {}) });
   const health = createOriginHealth(clock);
   const forwarder = createForwarder({
     rooms,

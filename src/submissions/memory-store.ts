@@ -37,11 +37,20 @@ interface Room {
 /**
  * Submissions in this process's memory: the embedded default. **Not durable**: everything
  * accepted is lost when the process stops (the start-up log and the README say so). Same
- * semantics as the Redis adapter, checked by the one contract suite.
+ * semantics as the Redis adapter, checked by the one contract suite. Expired receipts and keys go
+ * when touched and in a sweep every `sweepEveryMs` (unref'd).
  */
-export function createMemorySubmissionStore(options: { clock?: Clock } = {}): SubmissionStore {
+export function createMemorySubmissionStore(options: { clock?: Clock; sweepEveryMs?: number } = {}): SubmissionStore {
   const clock = options.clock ?? systemClock;
   const rooms = new Map<string, Room>();
+  const timer = setInterval(() => {
+    const now = clock();
+    for (const room of rooms.values()) {
+      for (const token of room.receipts.keys()) kept(room, token, now);
+      for (const key of room.keys.keys()) keyValue(room, key, now);
+    }
+  }, options.sweepEveryMs ?? 60_000);
+  (timer as { unref?: () => void }).unref?.();
 
   function roomOf(id: string): Room {
     let room = rooms.get(id);
@@ -262,7 +271,9 @@ export function createMemorySubmissionStore(options: { clock?: Clock } = {}): Su
       touch(item, now);
       return true;
     },
-    async close() {},
+    async close() {
+      clearInterval(timer);
+    },
   };
 }
 

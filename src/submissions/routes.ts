@@ -13,7 +13,7 @@ import { draftIdOfBody, isFinal, matchRoute, parseReceiptId, parseRetryAfter, su
 import type { Forwarder, OriginHealth } from './forwarder.js';
 import type { AcceptLimiter } from './limits.js';
 import { renderReceiptPage } from './pages/receipt.js';
-import { captureRequest, submissionFingerprint, visitorScope, type SubmissionSealer } from './sealing.js';
+import { captureRequest, visitorScope, type SubmissionSealer } from './sealing.js';
 import type { AcceptOutcome, HoldOutcome, NewSubmission, SubmissionStore } from './store.js';
 import { receiptStatusPath, receiptView } from './view.js';
 
@@ -222,8 +222,9 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     const body = await readBodyBytes(c, route.maxBodyBytes, deps.rawBody);
     const url = new URL(c.req.url);
     const path = `${url.pathname}${url.search}`;
-    const fingerprint = await submissionFingerprint(c.req.method, path, body);
-    const draftId = body.byteLength <= 1_048_576 ? draftIdOfBody(c.req.header('content-type'), decoder.decode(body)) : undefined;
+    const fingerprint = await sealer.fingerprint(c.req.method, path, body);
+    const text = body.byteLength <= 1_048_576 ? decoder.decode(body) : '';
+    const draftId = text.includes('sanh_draft') ? draftIdOfBody(c.req.header('content-type'), text) : undefined;
     const named = submissionKey(c.req.header('idempotency-key'), draftId, fingerprint);
     if (named.kind === 'invalid') throw new SanhError('idempotency_key_invalid', 'The Idempotency-Key header must be 1-255 printable characters.');
     const key = await sealer.scopedKey(room.id, visitorScope(route, c.req.raw.headers, deps.clientAddress(c)), named.key);

@@ -1,6 +1,7 @@
 import type { SubmissionRouteConfig } from '../config/submissions.js';
 import type { AeadFactory } from '../platform/aead.js';
 import { decodeBase64, encodeBase64 } from '../platform/base64url.js';
+import { webCryptoSha256, type Sha256 } from '../platform/hash.js';
 import type { KeyRing } from '../platform/keyring.js';
 import { cookiePairs } from '../platform/http.js';
 import { cachedMacs, webCryptoMac, type MacFactory } from '../platform/mac.js';
@@ -50,12 +51,15 @@ export interface SubmissionSealer {
   openAnswer(receiptId: string, sealed: string): Promise<CapturedAnswer>;
   /** The visitor-scoped, hashed form of a submission key (64 hex characters). */
   scopedKey(room: string, scope: string, key: string): Promise<string>;
+  /** SHA-256 (hex) of what was submitted: method, path and query, body. */
+  fingerprint(method: string, path: string, body: Uint8Array): Promise<string>;
 }
 
-/** The sealer over the key ring (AES-256-GCM per value, HMAC-SHA256 for keys). */
-export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFactory; mac?: MacFactory } = {}): SubmissionSealer {
+/** The sealer over the key ring (AES-256-GCM per value, HMAC-SHA256 for keys); default Web Crypto, `nodeAead`/`nodeMac`/`nodeSha256` on Node. */
+export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFactory; mac?: MacFactory; sha256?: Sha256 } = {}): SubmissionSealer {
   const cipher = createValueCipher(ring, { purpose: 'submission-encryption', what: 'submission', ...(options.aead ? { aead: options.aead } : {}), error: (m) => new SubmissionCipherError(m) });
   const macs = cachedMacs(options.mac ?? webCryptoMac);
+  const sha256 = options.sha256 ?? webCryptoSha256;
   const seal = (id: string, part: 'request' | 'answer', value: unknown) => cipher.seal(associatedData(id, part), encoder.encode(JSON.stringify(value)));
   const open = async (id: string, part: 'request' | 'answer', sealed: string): Promise<Record<string, unknown>> =>
     JSON.parse(decoder.decode(await cipher.open(associatedData(id, part), sealed))) as Record<string, unknown>;
@@ -75,16 +79,14 @@ export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFact
       const mac = await macs(ring.current, 'submission-key');
       return hex(await mac.sign(`${room}\u0000${scope}\u0000${key}`));
     },
+    async fingerprint(method, path, body) {
+      const head = encoder.encode(`${method}\n${path}\n`);
+      const all = new Uint8Array(head.byteLength + body.byteLength);
+      all.set(head, 0);
+      all.set(body, head.byteLength);
+      return hex(await sha256(all));
+    },
   };
-}
-
-/** SHA-256 (hex) of what was submitted: method, path and query, body. */
-export async function submissionFingerprint(method: string, path: string, body: Uint8Array): Promise<string> {
-  const head = encoder.encode(`${method}\n${path}\n`);
-  const all = new Uint8Array(head.byteLength + body.byteLength);
-  all.set(head, 0);
-  all.set(body, head.byteLength);
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', all)));
 }
 
 /**
