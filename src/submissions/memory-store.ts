@@ -19,8 +19,10 @@ interface Kept {
   record: ReceiptRecord;
   request: string;
   answer: string | undefined;
+  /** Infinity while the submission waits: its life starts when it is settled for good. */
   expiresAt: number;
   ttlMs: number;
+  key?: { name: string; fingerprint: string; ttlMs: number };
 }
 
 interface Room {
@@ -78,6 +80,17 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
     return found?.value;
   }
   /** The known-key outcome, or undefined when the key is free. */
+  /** A failed or dropped submission's key is free again, when it still names it. */
+  function freeKey(room: Room, item: Kept): void {
+    const token = item.record.id.slice(item.record.id.indexOf('.') + 1);
+    if (item.key && room.keys.get(item.key.name)?.value === `${item.key.fingerprint}|${token}`) room.keys.delete(item.key.name);
+  }
+  function fail(room: Room, item: Kept, token: string, now: number, fields: Partial<ReceiptRecord>): void {
+    Object.assign(item.record, { state: 'failed', updatedAt: now }, fields);
+    room.dead.set(token, now);
+    freeKey(room, item);
+    item.expiresAt = now + item.ttlMs;
+  }
   function known(room: Room, key: string, fingerprint: string, now: number): Exclude<AcceptOutcome, { kind: 'accepted' }> | undefined {
     const value = keyValue(room, key, now);
     if (value === undefined) return undefined;
@@ -120,6 +133,11 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       room.entries.delete(entry.id);
       return next(room, consumer, policy, now);
     }
+    if (item.record.deadlineAt < now) {
+      room.entries.delete(entry.id);
+      fail(room, item, entry.token, now, { failure: 'deadline', problem: item.record.problem ?? 'not delivered in time' });
+      return next(room, consumer, policy, now);
+    }
     room.bucket.tokens -= 1;
     entry.owner = consumer;
     entry.heldAt = now;
@@ -158,9 +176,10 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       const now = clock();
       const room = roomOf(roomId);
       const seen = known(room, submission.key, submission.fingerprint, now);
-      if (seen) return seen;
+      if (seen && !(submission.fromHold && seen.kind === 'in-progress')) return seen;
       const record = newReceipt(roomId, room, submission, now);
-      room.receipts.set(submission.token, { record, request: submission.request, answer: undefined, expiresAt: now + submission.ttlMs, ttlMs: submission.ttlMs });
+      const key = { name: submission.key, fingerprint: submission.fingerprint, ttlMs: submission.keyTtlMs };
+      room.receipts.set(submission.token, { record, request: submission.request, answer: undefined, expiresAt: Number.POSITIVE_INFINITY, ttlMs: submission.ttlMs, key });
       room.keys.set(submission.key, { value: `${submission.fingerprint}|${submission.token}`, expiresAt: now + submission.keyTtlMs });
       append(room, submission.token);
       return { kind: 'accepted', receipt: { ...record } };
@@ -182,7 +201,8 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       const room = roomOf(roomId);
       const record = newReceipt(roomId, room, submission, now);
       Object.assign(record, settledFields(settlement, now));
-      room.receipts.set(submission.token, { record, request: submission.request, answer: settlement.answer, expiresAt: now + submission.ttlMs, ttlMs: submission.ttlMs });
+      const key = { name: submission.key, fingerprint: submission.fingerprint, ttlMs: submission.keyTtlMs };
+      room.receipts.set(submission.token, { record, request: '', answer: settlement.answer, expiresAt: now + submission.ttlMs, ttlMs: submission.ttlMs, key });
       room.keys.set(submission.key, { value: `${submission.fingerprint}|${submission.token}`, expiresAt: now + submission.keyTtlMs });
       return { ...record };
     },
@@ -218,13 +238,19 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
         item.record.nextAttemptAt = now + settlement.delayMs;
         item.record.problem = settlement.problem;
         if (settlement.pauseRoomMs !== undefined) room.bucket.pauseUntil = Math.max(room.bucket.pauseUntil, now + settlement.pauseRoomMs);
-      } else {
-        room.entries.delete(entry.id);
-        Object.assign(item.record, settledFields(settlement, now));
-        item.answer = settlement.answer;
-        if (settlement.kind === 'failed') room.dead.set(entry.token, now);
+        item.record.updatedAt = now;
+        return true;
       }
-      touch(item, now);
+      room.entries.delete(entry.id);
+      delete item.record.originStatus;
+      delete item.record.applicationNumber;
+      Object.assign(item.record, settledFields(settlement, now));
+      item.answer = settlement.answer;
+      if (settlement.kind === 'failed') fail(room, item, entry.token, now, {});
+      else {
+        item.request = '';
+        touch(item, now);
+      }
       return true;
     },
     async backlog(roomId): Promise<Backlog> {
@@ -251,14 +277,15 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       const now = clock();
       const room = roomOf(roomId);
       const item = kept(room, token, now);
-      if (!room.dead.delete(token) || !item) return false;
+      if (!room.dead.delete(token) || !item || !item.request) return false;
       const { record } = item;
-      record.state = 'accepted';
-      record.attempts = 0;
-      record.deadlineAt = now + deadlineMs;
-      delete record.failure;
-      delete record.nextAttemptAt;
-      touch(item, now);
+      Object.assign(record, { state: 'accepted', attempts: 0, deadlineAt: now + deadlineMs, updatedAt: now, hasAnswer: false });
+      for (const field of ['failure', 'nextAttemptAt', 'originStatus', 'problem', 'applicationNumber'] as const) delete record[field];
+      item.answer = undefined;
+      item.expiresAt = Number.POSITIVE_INFINITY;
+      if (item.key && keyValue(room, item.key.name, now) === undefined) {
+        room.keys.set(item.key.name, { value: `${item.key.fingerprint}|${token}`, expiresAt: now + item.key.ttlMs });
+      }
       append(room, token);
       return true;
     },
@@ -268,7 +295,9 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       const item = kept(room, token, now);
       if (!room.dead.delete(token) || !item) return false;
       item.record.failure = 'dropped';
-      touch(item, now);
+      item.record.updatedAt = now;
+      item.request = '';
+      freeKey(room, item);
       return true;
     },
     async close() {

@@ -110,7 +110,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
         await scripts.accept.run(
           writer,
           [k.stream, k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day)],
-          [GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint, submission.keyTtlMs, submission.ttlMs, submission.deadlineMs],
+          [GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint, submission.keyTtlMs, submission.ttlMs, submission.deadlineMs, submission.fromHold ? '1' : '0'],
         ),
         'accept',
       );
@@ -158,7 +158,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     async next(room, consumer, policy): Promise<NextOutcome> {
       const k = keys(room);
       const reply = asArray(
-        await scripts.next.run(client, [k.stream, k.bucket], [GROUP, consumer, policy.perSecond, policy.burst, policy.reclaimAfterMs, policy.orderedAttempts, k.receiptPrefix]),
+        await scripts.next.run(client, [k.stream, k.bucket, k.dead], [GROUP, consumer, policy.perSecond, policy.burst, policy.reclaimAfterMs, policy.orderedAttempts, k.receiptPrefix]),
         'next',
       );
       if (reply[0] === 'wait') return { kind: 'wait', ms: Number(reply[1]) };

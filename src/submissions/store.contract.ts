@@ -243,11 +243,82 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect((await store.accept(room, { ...submission(), key: offered.key, fingerprint: offered.fingerprint })).kind).toBe('accepted');
     });
 
-    it('lets a receipt expire after its life', async () => {
+    it('keeps a waiting submission whatever its life, and starts that life when it is delivered', async () => {
       const offered = submission({ ttlMs: 150, keyTtlMs: 100 });
       await store.accept(room, offered);
       await sleep(250);
+      expect((await store.receipt(room, offered.token))?.receipt.state).toBe('accepted');
+      const taken = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', taken, { kind: 'delivered', status: 200 });
+      expect((await store.receipt(room, offered.token))?.receipt.state).toBe('delivered');
+      await sleep(250);
       expect(await store.receipt(room, offered.token)).toBeUndefined();
+    });
+
+    it('takes over its own hold when a straight attempt turns into a deferred one', async () => {
+      const offered = submission();
+      await store.hold(room, offered.key, offered.fingerprint, 10_000);
+      expect((await store.accept(room, offered)).kind).toBe('in-progress');
+      expect((await store.accept(room, { ...offered, fromHold: true })).kind).toBe('accepted');
+      expect((await store.accept(room, { ...submission(), key: offered.key, fingerprint: offered.fingerprint, fromHold: true })).kind).toBe('existing');
+    });
+
+    it('frees the key of a submission that failed or was dropped, so it can be sent again', async () => {
+      const a = submission();
+      await store.accept(room, a);
+      const taken = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', taken, { kind: 'failed', reason: 'rejected', problem: 'status 400', status: 400 });
+      const again = await store.accept(room, { ...submission(), key: a.key, fingerprint: 'corrected' });
+      expect(again.kind).toBe('accepted');
+      const b = submission();
+      await store.accept(room, b);
+      delivered(await store.next(room, 'x', POLICY));
+      const second = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', second, { kind: 'failed', reason: 'attempts', problem: 'timeout' });
+      expect(await store.dropDead(room, b.token)).toBe(true);
+      expect((await store.accept(room, { ...submission(), key: b.key, fingerprint: b.fingerprint })).kind).toBe('accepted');
+      expect(await store.retryDead(room, b.token, HOUR)).toBe(false);
+    });
+
+    it('forgets the old outcome of a dead letter sent again', async () => {
+      const a = submission();
+      await store.accept(room, a);
+      const taken = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', taken, { kind: 'failed', reason: 'rejected', problem: 'status 400', status: 400, answer: 'refused' });
+      await store.retryDead(room, a.token, HOUR);
+      expect((await store.receipt(room, a.token))?.receipt).toMatchObject({ state: 'accepted', hasAnswer: false });
+      expect((await store.receipt(room, a.token))?.receipt.originStatus).toBeUndefined();
+      expect((await store.receipt(room, a.token))?.answer).toBeUndefined();
+      const retried = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', retried, { kind: 'delivered', status: 200 });
+      expect((await store.receipt(room, a.token))).toMatchObject({ receipt: { state: 'delivered', originStatus: 200, hasAnswer: false }, answer: undefined });
+      expect((await store.accept(room, { ...submission(), key: a.key, fingerprint: a.fingerprint })).kind).toBe('existing');
+    });
+
+    it('sends a submission past its deadline to the dead letters instead of delivering it', async () => {
+      const late = submission({ deadlineMs: 100 });
+      await store.accept(room, late);
+      await sleep(150);
+      expect((await store.next(room, 'x', POLICY)).kind).toBe('wait');
+      expect((await store.receipt(room, late.token))?.receipt).toMatchObject({ state: 'failed', failure: 'deadline' });
+      expect((await store.deadLetters(room, 10)).map((r) => r.id)).toEqual([`${room}.${late.token}`]);
+      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 1 });
+    });
+
+    it('reclaims an abandoned submission even behind many others that are pending', async () => {
+      for (let i = 0; i < 13; i++) await store.accept(room, submission());
+      const quick: DeliveryPolicy = { ...POLICY, reclaimAfterMs: 300, orderedAttempts: 0 };
+      const live = [];
+      for (let i = 0; i < 12; i++) live.push(delivered(await store.next(room, 'live', quick)));
+      const abandoned = delivered(await store.next(room, 'dead-one', quick));
+      await sleep(350);
+      for (const held of live) await store.settle(room, 'live', held, { kind: 'retry', delayMs: 60_000, problem: 'status 503' });
+      let reclaimed;
+      for (let i = 0; i < 5 && !reclaimed; i++) {
+        const next = await store.next(room, 'alive', quick);
+        if (next.kind === 'deliver') reclaimed = next.delivery;
+      }
+      expect(reclaimed?.receipt.id).toBe(abandoned.receipt.id);
     });
   });
 }

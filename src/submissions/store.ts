@@ -12,10 +12,12 @@ export interface NewSubmission {
   fingerprint: string;
   /** How long the key keeps giving back this receipt (ms). */
   keyTtlMs: number;
-  /** How long the receipt lives after its last change (ms). */
+  /** How long the receipt lives once its submission is settled for good (ms); while it waits it does not expire. */
   ttlMs: number;
   /** How long after acceptance the submission may still be delivered (ms). */
   deadlineMs: number;
+  /** The caller holds this key itself (`hold`): its own hold is taken over, not reported as in progress. */
+  fromHold?: boolean;
 }
 
 /** What came of offering a submission. Outcomes are values; store faults are thrown. */

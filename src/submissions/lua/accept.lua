@@ -4,17 +4,20 @@
   ARGV[1] group  ARGV[2] receipt key prefix  ARGV[3] token  ARGV[4] receipt id  ARGV[5] room
   ARGV[6] day (YYMMDD)  ARGV[7] sealed request  ARGV[8] fingerprint  ARGV[9] key ttl ms
   ARGV[10] receipt ttl ms  ARGV[11] deadline ms (after now)
+  ARGV[12] '1' when the caller holds the key itself (a straight attempt turned into a deferred one)
+  The receipt has no expiry while its submission waits in the stream: its life (ARGV[10]) starts
+  when it is settled for good, so nothing acknowledged expires before it is delivered.
   Returns { 'accepted', fields... } | { 'existing', fields... } | { 'mismatch', receiptId|'' } | { 'in-progress' }
 ]]
 -- @include submission
 local known = knownKey(KEYS[3], ARGV[8], ARGV[2])
-if known then return known end
+if known and not (ARGV[12] == '1' and known[1] == 'in-progress') then return known end
 local now = nowMs()
 local ttl = tonumber(ARGV[10])
 local number = newNumber(KEYS[4], KEYS[5], ARGV[6], ARGV[3], ttl)
 redis.call('HSET', KEYS[2], 'id', ARGV[4], 'room', ARGV[5], 'number', number, 'state', 'accepted', 'acceptedAt', now,
-  'updatedAt', now, 'attempts', 0, 'deadlineAt', now + tonumber(ARGV[11]), 'hasAnswer', 0, 'ttl', ttl, 'req', ARGV[7])
-redis.call('PEXPIRE', KEYS[2], ttl)
+  'updatedAt', now, 'attempts', 0, 'deadlineAt', now + tonumber(ARGV[11]), 'hasAnswer', 0, 'ttl', ttl, 'req', ARGV[7],
+  'kname', KEYS[3], 'fp', ARGV[8], 'kttl', ARGV[9])
 redis.call('SET', KEYS[3], ARGV[8] .. '|' .. ARGV[3], 'PX', ARGV[9])
 ensureGroup(KEYS[1], ARGV[1])
 redis.call('XADD', KEYS[1], '*', 'r', ARGV[3])

@@ -3,8 +3,10 @@
   In order: an entry a forwarder held for longer than reclaimAfter (XAUTOCLAIM: it died, or
   hangs); the oldest entry waiting for a retry, once due (while it has failed fewer than
   orderedAttempts times, nothing newer goes before it); the next new entry (XREADGROUP).
-  Entries waiting for a retry are held by the pseudo-consumer '~retry'.
-  KEYS[1] stream  KEYS[2] bucket (hash: tokens, at, pauseUntil)
+  Entries waiting for a retry are held by the pseudo-consumer '~retry'. XAUTOCLAIM's cursor is
+  kept in the bucket hash, so successive calls sweep the whole pending list. An entry past its
+  deadline is not handed out: it goes to the dead letters (KEYS[3]).
+  KEYS[1] stream  KEYS[2] bucket (hash: tokens, at, pauseUntil, claimFrom)  KEYS[3] dead letters
   ARGV[1] group  ARGV[2] consumer  ARGV[3] deliveries per second  ARGV[4] burst
   ARGV[5] reclaimAfter ms  ARGV[6] orderedAttempts  ARGV[7] receipt key prefix
   Returns { 'deliver', entryId, request, fields... } | { 'wait', ms }
@@ -12,7 +14,7 @@
 -- @include submission
 local stream, group, consumer, prefix = KEYS[1], ARGV[1], ARGV[2], ARGV[7]
 local now = nowMs()
-local bucket = redis.call('HMGET', KEYS[2], 'tokens', 'at', 'pauseUntil')
+local bucket = redis.call('HMGET', KEYS[2], 'tokens', 'at', 'pauseUntil', 'claimFrom')
 local pause = tonumber(bucket[3]) or 0
 if pause > now then return { 'wait', pause - now } end
 local rate, burst = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -46,6 +48,12 @@ local function take(id, token)
     redis.call('XDEL', stream, id)
     return nil
   end
+  if (tonumber(redis.call('HGET', rkey, 'deadlineAt')) or now) < now then
+    redis.call('XACK', stream, group, id)
+    redis.call('XDEL', stream, id)
+    markFailed(rkey, KEYS[3], token, now, 'deadline', redis.call('HGET', rkey, 'problem') or 'not delivered in time')
+    return nil
+  end
   tokens = tokens - 1
   saveBucket()
   redis.call('HSET', rkey, 'state', 'delivering', 'updatedAt', now)
@@ -58,12 +66,13 @@ local function take(id, token)
   return reply
 end
 
-local reclaimed = redis.pcall('XAUTOCLAIM', stream, group, consumer, ARGV[5], '0-0', 'COUNT', 1)
+local reclaimed = redis.pcall('XAUTOCLAIM', stream, group, consumer, ARGV[5], bucket[4] or '0-0', 'COUNT', 1)
 if type(reclaimed) == 'table' and reclaimed.err then
   if not string.find(reclaimed.err, 'NOGROUP', 1, true) then return redis.error_reply(reclaimed.err) end
   redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
   reclaimed = { '0-0', {} }
 end
+redis.call('HSET', KEYS[2], 'claimFrom', reclaimed[1])
 for _, entry in ipairs(reclaimed[2]) do
   local id, token = entry[1], tokenOf(entry[2])
   local receipt = token and redis.call('HMGET', prefix .. token, 'state', 'nextAttemptAt') or {}
@@ -75,7 +84,7 @@ for _, entry in ipairs(reclaimed[2]) do
   end
 end
 
-local waiting = redis.call('XPENDING', stream, group, '-', '+', 20, '~retry')
+local waiting = redis.call('XPENDING', stream, group, '-', '+', 100, '~retry')
 for _, pending in ipairs(waiting) do
   local id = pending[1]
   local found = redis.call('XRANGE', stream, id, id)

@@ -12,7 +12,7 @@ local ttl = tonumber(ARGV[8])
 local number = newNumber(KEYS[3], KEYS[4], ARGV[4], ARGV[1], ttl)
 redis.call('HSET', KEYS[1], 'id', ARGV[2], 'room', ARGV[3], 'number', number, 'state', 'delivered', 'acceptedAt', now,
   'updatedAt', now, 'attempts', 1, 'deadlineAt', now, 'deliveredAt', now, 'originStatus', ARGV[9],
-  'hasAnswer', ARGV[11] == '' and 0 or 1, 'ttl', ttl, 'req', ARGV[5])
+  'hasAnswer', ARGV[11] == '' and 0 or 1, 'ttl', ttl, 'kname', KEYS[2], 'fp', ARGV[6])
 if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'applicationNumber', ARGV[10]) end
 if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'ans', ARGV[11]) end
 redis.call('PEXPIRE', KEYS[1], ttl)

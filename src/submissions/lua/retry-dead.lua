@@ -1,5 +1,6 @@
 --[[
-  Puts a dead letter back at the end of its room's log, with fresh attempts and deadline.
+  Puts a dead letter back at the end of its room's log, with fresh attempts and deadline, its old
+  outcome cleared, its idempotency key bound to it again when no other submission took it.
   KEYS[1] stream  KEYS[2] receipt  KEYS[3] dead letters
   ARGV[1] group  ARGV[2] token  ARGV[3] deadline ms (after now)
   Returns 1, or 0 when it is not a dead letter (or its receipt is gone).
@@ -7,10 +8,12 @@
 -- @include submission
 if redis.call('ZREM', KEYS[3], ARGV[2]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local now = nowMs()
-redis.call('HSET', KEYS[2], 'state', 'accepted', 'attempts', 0, 'deadlineAt', now + tonumber(ARGV[3]), 'updatedAt', now)
-redis.call('HDEL', KEYS[2], 'failure', 'nextAttemptAt')
-local ttl = tonumber(redis.call('HGET', KEYS[2], 'ttl'))
-if ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+if redis.call('HEXISTS', KEYS[2], 'req') == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'state', 'accepted', 'attempts', 0, 'deadlineAt', now + tonumber(ARGV[3]), 'updatedAt', now, 'hasAnswer', 0)
+redis.call('HDEL', KEYS[2], 'failure', 'nextAttemptAt', 'ans', 'originStatus', 'problem', 'applicationNumber')
+redis.call('PERSIST', KEYS[2])
+local kname, fp, kttl = unpack(redis.call('HMGET', KEYS[2], 'kname', 'fp', 'kttl'))
+if kname and fp and kttl then redis.call('SET', kname, fp .. '|' .. ARGV[2], 'PX', kttl, 'NX') end
 ensureGroup(KEYS[1], ARGV[1])
 redis.call('XADD', KEYS[1], '*', 'r', ARGV[2])
 return 1

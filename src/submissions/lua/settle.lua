@@ -1,5 +1,7 @@
 --[[
-  Records the outcome of a delivery attempt, if the entry is still this consumer's.
+  Records the outcome of a delivery attempt, if the entry is still this consumer's. A delivered
+  submission's request is deleted and its receipt starts its life; a failed one keeps its request
+  (an operator may retry it), goes to the dead letters and frees its idempotency key.
   KEYS[1] stream  KEYS[2] receipt  KEYS[3] bucket  KEYS[4] dead letters (sorted set)
   ARGV[1] group  ARGV[2] consumer  ARGV[3] entry id  ARGV[4] token  ARGV[5] kind
   kind 'delivered': ARGV[6] status  ARGV[7] application number ('')  ARGV[8] sealed answer ('')
@@ -31,18 +33,19 @@ else
     if kind == 'delivered' then
       redis.call('HSET', KEYS[2], 'state', 'delivered', 'deliveredAt', now, 'originStatus', ARGV[6], 'updatedAt', now,
         'hasAnswer', ARGV[8] == '' and 0 or 1)
+      redis.call('HDEL', KEYS[2], 'req', 'ans', 'applicationNumber')
       if ARGV[7] ~= '' then redis.call('HSET', KEYS[2], 'applicationNumber', ARGV[7]) end
       if ARGV[8] ~= '' then redis.call('HSET', KEYS[2], 'ans', ARGV[8]) end
     else
-      redis.call('HSET', KEYS[2], 'state', 'failed', 'failure', ARGV[6], 'problem', ARGV[7], 'updatedAt', now,
-        'hasAnswer', ARGV[9] == '' and 0 or 1)
+      redis.call('HDEL', KEYS[2], 'ans', 'originStatus')
+      redis.call('HSET', KEYS[2], 'hasAnswer', ARGV[9] == '' and 0 or 1)
       if ARGV[8] ~= '' then redis.call('HSET', KEYS[2], 'originStatus', ARGV[8]) end
       if ARGV[9] ~= '' then redis.call('HSET', KEYS[2], 'ans', ARGV[9]) end
-      redis.call('ZADD', KEYS[4], now, ARGV[4])
+      markFailed(KEYS[2], KEYS[4], ARGV[4], now, ARGV[6], ARGV[7])
     end
   end
 end
-if exists then
+if exists and kind == 'delivered' then
   local ttl = tonumber(redis.call('HGET', KEYS[2], 'ttl'))
   if ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
 end

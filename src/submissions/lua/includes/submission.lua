@@ -49,3 +49,19 @@ local function ensureGroup(stream, group)
     redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
   end
 end
+
+-- Lets go of a receipt's idempotency key when it still names this receipt (a failed or dropped
+-- submission may be sent again, corrected or not).
+local function freeKey(receiptKey, token)
+  local kname, fp = unpack(redis.call('HMGET', receiptKey, 'kname', 'fp'))
+  if kname and fp and redis.call('GET', kname) == fp .. '|' .. token then redis.call('DEL', kname) end
+end
+
+-- A submission that failed for good: in the dead letters, its key free, its life counted from now.
+local function markFailed(receiptKey, deadKey, token, now, reason, problem)
+  redis.call('HSET', receiptKey, 'state', 'failed', 'failure', reason, 'problem', problem, 'updatedAt', now)
+  redis.call('ZADD', deadKey, now, token)
+  freeKey(receiptKey, token)
+  local ttl = tonumber(redis.call('HGET', receiptKey, 'ttl'))
+  if ttl then redis.call('PEXPIRE', receiptKey, ttl) end
+end
