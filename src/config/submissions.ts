@@ -33,6 +33,15 @@ export const submissionRouteSchema = z
       .default(['content-type', 'accept', 'accept-language', 'authorization', 'user-agent', 'referer', 'origin'])
       .describe('Request headers stored and carried to the origin (Content-Type is always carried).'),
     cookies: z.array(cookieName).default(['*']).describe('Cookies carried to the origin ("*": all but Sảnh\'s own).'),
+    sessionCookies: z
+      .array(cookieName.refine((name) => name !== '*', 'must name a cookie'))
+      .default([])
+      .describe('The portal\'s session cookies: with the client address, they tell whose a submission key is (cookies every visitor shares, or that change on every answer, must not be listed).'),
+    deliveredStatuses: z
+      .array(z.string().regex(/^([23]xx|[23]\d\d)$/, 'must be "2xx", "3xx" or a 2xx/3xx status such as "303"'))
+      .min(1)
+      .default(['2xx', '3xx'])
+      .describe('Origin answers that mean the submission was filed; any other 2xx/3xx (a redirect to the login page after the session expired) counts as refused.'),
     applicationNumberHeader: headerName
       .default('sanh-application-number')
       .describe('Response header in which the portal names its own application number (shown on the receipt).'),
@@ -50,6 +59,13 @@ export const roomSubmissionsSchema = z
       .optional()
       .describe('Deferred submissions forwarded to the origin per minute, over all instances. Default: the room\'s admitPerMinute.'),
     deliverBurst: z.number().int().min(1).max(100_000).optional().describe('Most deliveries in one instant. Default: a twentieth of deliverPerMinute, at least 1.'),
+    maxWaiting: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000_000)
+      .default(100_000)
+      .describe('Most submissions of the room kept and not yet delivered; past it new ones are refused (503) rather than kept.'),
   })
   .strict();
 

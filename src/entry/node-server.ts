@@ -65,6 +65,23 @@ function hasIncoming(env: unknown): env is NodeBindings {
   return typeof env === 'object' && env !== null && 'incoming' in env;
 }
 
+/**
+ * Deferred submissions wait in Redis until they are delivered: a Redis that evicts keys under
+ * memory pressure could drop one. Says so at start when `maxmemory-policy` is not `noeviction`
+ * (and nothing when CONFIG is not allowed, as on some managed services).
+ */
+function warnOnEviction(redis: Redis, logger: Logger): void {
+  redis
+    .call('CONFIG', 'GET', 'maxmemory-policy')
+    .then((reply) => {
+      const policy = Array.isArray(reply) ? String(reply[1]) : '';
+      if (policy && policy !== 'noeviction') {
+        logger.warn('Redis may evict keys under memory pressure (maxmemory-policy is not noeviction): a deferred submission waiting there could be lost', { maxmemoryPolicy: policy });
+      }
+    })
+    .catch(() => undefined);
+}
+
 /** Starts Sảnh on Node: store, waiting room, origin client and HTTP listener, wired together. */
 export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh> {
   const { config, logger } = options;
@@ -81,6 +98,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     const durabilityClient = config.submissions.durability === 'fsync' ? connectRedis(options.redisUrl, { connectionName: 'sanh-submissions' }) : undefined;
     durabilityClient?.on('error', (error: Error) => logger.warn('redis connection problem (submissions)', { error: error.message }));
     submissionStore = createRedisSubmissionStore({ client: redis, keyPrefix: config.redis.keyPrefix, ...(durabilityClient ? { durabilityClient } : {}) });
+    if (config.rooms.some((room) => room.submissions)) warnOnEviction(redis, logger);
   } else {
     store = createMemoryWaitingRoomStore();
     draftStore = createMemoryDraftStore();

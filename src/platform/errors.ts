@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'idempotency_conflict'
   | 'receipt_not_found'
   | 'store_not_durable'
+  | 'submissions_full'
   | 'rate_limited'
   | 'room_closed'
   | 'origin_unreachable'
@@ -63,6 +64,7 @@ const STATUS: Record<ErrorCode, number> = {
   idempotency_conflict: 409,
   receipt_not_found: 404,
   store_not_durable: 503,
+  submissions_full: 503,
   rate_limited: 429,
   room_closed: 503,
   origin_unreachable: 502,

@@ -98,15 +98,21 @@ export type AttemptVerdict =
 /** Statuses worth trying again: the origin timed out, is busy, or hit a conflict that may clear. */
 const RETRYABLE_4XX = new Set([408, 409, 425, 429]);
 
+/** True when a status is one of a route's `deliveredStatuses` (`"2xx"`, `"3xx"` or exact statuses). */
+export function isDeliveredStatus(status: number, delivered: readonly string[] = ['2xx', '3xx']): boolean {
+  return delivered.includes(String(status)) || delivered.includes(`${Math.floor(status / 100)}xx`);
+}
+
 /**
- * The meaning of an attempt: 2xx and 3xx are delivered; network errors, timeouts, 408/409/429
- * and 5xx are retried (honouring `Retry-After`); any other 4xx is final (the portal refused it).
+ * The meaning of an attempt: the route's `deliveredStatuses` (2xx and 3xx by default) are
+ * delivered; network errors, timeouts, 408/409/425/429 and 5xx are retried (honouring
+ * `Retry-After`); anything else (other 4xx, a 2xx/3xx not listed) is final: the portal refused it.
  */
-export function judgeAttempt(result: AttemptResult, now: number): AttemptVerdict {
+export function judgeAttempt(result: AttemptResult, now: number, delivered?: readonly string[]): AttemptVerdict {
   if (result.kind === 'unreachable') return { kind: 'retry', problem: 'unreachable' };
   if (result.kind === 'timeout') return { kind: 'retry', problem: 'timeout' };
   const { status } = result;
-  if (status >= 200 && status < 400) return { kind: 'delivered' };
+  if (status >= 200 && status < 400) return isDeliveredStatus(status, delivered) ? { kind: 'delivered' } : { kind: 'rejected', problem: `status ${status}` };
   const problem = `status ${status}`;
   if (status >= 500 || RETRYABLE_4XX.has(status)) {
     const retryAfterMs = parseRetryAfter(result.retryAfter, now);

@@ -55,9 +55,9 @@ afterEach(async () => {
   forwarders = [];
 });
 
-function forwarder(store: SubmissionStore, origin: OriginClient, delivery: Partial<typeof config.submissions.delivery> = {}) {
+function forwarder(store: SubmissionStore, origin: OriginClient, delivery: Partial<typeof config.submissions.delivery> = {}, rooms = config.rooms) {
   const started = createForwarder({
-    rooms: config.rooms,
+    rooms,
     config: { ...config.submissions, delivery: { ...config.submissions.delivery, initialBackoff: 0.05, maxBackoff: 0.1, ...delivery } },
     store,
     origin,
@@ -135,6 +135,38 @@ describe('the forwarder', () => {
     await sleep(30);
     await running.stop();
     expect((await store.backlog('main')).delivering).toBe(0);
+  });
+
+  it('keeps a redirect the route counts as delivered, and refuses one it does not (a login page after the session expired)', async () => {
+    const store = createMemorySubmissionStore();
+    const filed = await put(store);
+    const portal = scriptedOrigin([{ status: 303, headers: { location: 'http://portal.internal/status/HS-9' } }]);
+    forwarder(store, portal.origin);
+    await until(async () => (await store.receipt('main', filed))?.receipt.state === 'delivered');
+    const answer = await sealer.openAnswer(`main.${filed}`, (await store.receipt('main', filed))?.answer as string);
+    expect(answer).toMatchObject({ status: 303, location: 'http://portal.internal/status/HS-9' });
+    await forwarders.pop()?.stop();
+
+    const strict = parseConfig({ rooms: [{ ...config.rooms[0], admitBurst: undefined, submissions: { routes: [{ path: '/apply/submit', deliveredStatuses: ['2xx'] }] } }] }).rooms;
+    const login = await put(store);
+    const toLogin = scriptedOrigin([{ status: 302, headers: { location: '/login' } }]);
+    forwarder(store, toLogin.origin, {}, strict);
+    await until(async () => (await store.receipt('main', login))?.receipt.state === 'failed');
+    expect((await store.receipt('main', login))?.receipt).toMatchObject({ failure: 'rejected', problem: 'status 302', originStatus: 302 });
+  });
+
+  it('delivers nothing while the room is paused or closed', async () => {
+    for (const mode of ['paused', 'closed'] as const) {
+      const store = createMemorySubmissionStore();
+      const token = await put(store);
+      const portal = scriptedOrigin([{ status: 200 }]);
+      const rooms = parseConfig({ rooms: [{ ...config.rooms[0], admitBurst: undefined, mode }] }).rooms;
+      const running = forwarder(store, portal.origin, {}, rooms);
+      await sleep(200);
+      expect(portal.seen).toHaveLength(0);
+      expect((await store.receipt('main', token))?.receipt.state).toBe('accepted');
+      await running.stop();
+    }
   });
 
   it('sends a submission it cannot open to the dead letters instead of looping on it', async () => {

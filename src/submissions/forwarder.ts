@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import type { OriginClient } from '../proxy/port.js';
+import { limitsOf } from '../waiting-room/rooms.js';
 import { compileRoutes, deliveryRate, judgeAttempt, matchRoute, settle, type AttemptResult, type CompiledRoute } from './core.js';
 import type { CapturedAnswer, SubmissionSealer } from './sealing.js';
 import type { Backlog, Delivery, DeliveryPolicy, StoredSettlement, SubmissionStore } from './store.js';
@@ -71,6 +72,8 @@ export interface Forwarder {
 const BACKLOG_EVERY_MS = 1_000;
 /** The wait after a store fault before the loop tries again. */
 const STORE_FAULT_WAIT_MS = 1_000;
+/** Tries at recording an attempt's outcome before leaving it to be reclaimed. */
+const SETTLE_ATTEMPTS = 4;
 
 /** Reads at most `max` bytes of an answer; undefined when it is longer (not kept). */
 async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
@@ -130,7 +133,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     });
   }
 
-  async function attempt(delivery: Delivery): Promise<{ result: AttemptResult; answer?: CapturedAnswer; applicationNumber?: string }> {
+  async function attempt(delivery: Delivery): Promise<{ result: AttemptResult; answer?: CapturedAnswer; applicationNumber?: string; delivered: readonly string[] }> {
     const request = await sealer.openRequest(delivery.receipt.id, delivery.request);
     const headers = new Headers(request.headers);
     headers.set('idempotency-key', `"${request.originKey}"`);
@@ -139,23 +142,26 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     try {
       response = await origin.forward({ method: request.method, pathAndQuery: request.path, headers, body: request.body.byteLength > 0 ? request.body : null, forwarding: request.forwarding });
     } catch (error) {
-      if (error instanceof SanhError && error.code === 'origin_timeout') return { result: { kind: 'timeout' } };
-      return { result: { kind: 'unreachable' } };
+      if (error instanceof SanhError && error.code === 'origin_timeout') return { result: { kind: 'timeout' }, delivered: [] };
+      return { result: { kind: 'unreachable' }, delivered: [] };
     }
     const route = matchRoute(routes.get(delivery.receipt.room) ?? [], request.method, request.path.split('?')[0] ?? '');
     const numberHeader = route?.applicationNumberHeader ?? 'sanh-application-number';
+    const delivered = route?.deliveredStatuses ?? ['2xx', '3xx'];
     const applicationNumber = response.headers.get(numberHeader)?.trim().slice(0, 100) || undefined;
     let body: Uint8Array | undefined;
     try {
       body = await readCapped(response, config.delivery.maxAnswerBytes);
     } catch {
-      return { result: { kind: 'unreachable' } };
+      return { result: { kind: 'unreachable' }, delivered };
     }
     const result: AttemptResult = { kind: 'answered', status: response.status, retryAfter: response.headers.get('retry-after') };
     const contentType = response.headers.get('content-type') ?? undefined;
+    const location = response.headers.get('location') ?? undefined;
     return {
       result,
-      ...(body !== undefined ? { answer: { status: response.status, contentType, body } } : {}),
+      delivered,
+      ...(body !== undefined ? { answer: { status: response.status, contentType, ...(location ? { location } : {}), body } } : {}),
       ...(applicationNumber ? { applicationNumber } : {}),
     };
   }
@@ -163,23 +169,35 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   async function deliver(roomId: string, delivery: Delivery): Promise<void> {
     let settlement: StoredSettlement;
     try {
-      const { result, answer, applicationNumber } = await attempt(delivery);
+      const { result, answer, applicationNumber, delivered } = await attempt(delivery);
       const now = clock();
-      const decided = settle(delivery.receipt, judgeAttempt(result, now), result, config.delivery, now, random(), applicationNumber);
-      if (decided.kind === 'retry') health.noteFailure(roomId);
-      else health.noteSuccess(roomId);
+      const decided = settle(delivery.receipt, judgeAttempt(result, now, delivered), result, config.delivery, now, random(), applicationNumber);
+      if (decided.kind === 'delivered') health.noteSuccess(roomId);
+      else if (decided.kind === 'retry' || decided.reason !== 'rejected') health.noteFailure(roomId);
       const sealedAnswer = answer && decided.kind !== 'retry' ? await sealer.sealAnswer(delivery.receipt.id, answer) : undefined;
       settlement = sealedAnswer && decided.kind !== 'retry' ? { ...decided, answer: sealedAnswer } : decided;
-      if (decided.kind === 'failed') logger.warn('a submission could not be delivered and went to the dead letters', { room: roomId, receipt: delivery.receipt.id, reason: decided.reason, problem: decided.problem });
+      if (decided.kind === 'failed') logger.warn('a submission could not be delivered and went to the dead letters', { room: roomId, receiptNumber: delivery.receipt.number, reason: decided.reason, problem: decided.problem });
     } catch (error) {
-      logger.error('a submission could not be opened; it goes to the dead letters', { room: roomId, receipt: delivery.receipt.id, error: String(error) });
+      logger.error('a submission could not be opened; it goes to the dead letters', { room: roomId, receiptNumber: delivery.receipt.number, error: String(error) });
       settlement = { kind: 'failed', reason: 'attempts', problem: 'unreadable' };
     }
-    try {
-      const mine = await store.settle(roomId, consumer, delivery, settlement);
-      if (!mine) logger.warn('a delivery was reclaimed by another forwarder before it was settled here', { room: roomId, receipt: delivery.receipt.id });
-    } catch (error) {
-      logger.warn('could not record a delivery; another forwarder will reclaim it', { room: roomId, receipt: delivery.receipt.id, error: String(error) });
+    await record(roomId, delivery, settlement);
+  }
+
+  /** Settles an attempt, trying a few times: what the origin answered is worth keeping through a store blip. */
+  async function record(roomId: string, delivery: Delivery, settlement: StoredSettlement): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const mine = await store.settle(roomId, consumer, delivery, settlement);
+        if (!mine) logger.warn('a delivery was reclaimed by another forwarder before it was settled here', { room: roomId, receiptNumber: delivery.receipt.number });
+        return;
+      } catch (error) {
+        if (attempt >= SETTLE_ATTEMPTS) {
+          logger.warn('could not record a delivery; another forwarder will reclaim it and send it again with the same key', { room: roomId, receiptNumber: delivery.receipt.number, error: String(error) });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
     }
   }
 
@@ -191,7 +209,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     while (running) {
       if (clock() - countedAt >= BACKLOG_EVERY_MS) {
         countedAt = clock();
-        await store.backlog(room.id).then((b) => void backlogs.set(room.id, b), () => undefined);
+        await store.backlog(room.id).then(
+          (b) => void backlogs.set(room.id, b),
+          () => void backlogs.delete(room.id),
+        );
+      }
+      if (!limitsOf(room, clock()).admitting) {
+        await sleep(room.id, idleMs);
+        continue;
       }
       const quiet = health.holdOffMs(room.id);
       if (quiet > 0) {

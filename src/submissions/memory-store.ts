@@ -91,7 +91,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
     freeKey(room, item);
     item.expiresAt = now + item.ttlMs;
   }
-  function known(room: Room, key: string, fingerprint: string, now: number): Exclude<AcceptOutcome, { kind: 'accepted' }> | undefined {
+  function known(room: Room, key: string, fingerprint: string, now: number): Exclude<AcceptOutcome, { kind: 'accepted' | 'full' }> | undefined {
     const value = keyValue(room, key, now);
     if (value === undefined) return undefined;
     if (value.startsWith('hold:')) return value === `hold:${fingerprint}` ? { kind: 'in-progress' } : { kind: 'mismatch', receiptId: undefined };
@@ -177,6 +177,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       const room = roomOf(roomId);
       const seen = known(room, submission.key, submission.fingerprint, now);
       if (seen && !(submission.fromHold && seen.kind === 'in-progress')) return seen;
+      if (submission.maxBacklog !== undefined && room.entries.size >= submission.maxBacklog) return { kind: 'full' };
       const record = newReceipt(roomId, room, submission, now);
       const key = { name: submission.key, fingerprint: submission.fingerprint, ttlMs: submission.keyTtlMs };
       room.receipts.set(submission.token, { record, request: submission.request, answer: undefined, expiresAt: Number.POSITIVE_INFINITY, ttlMs: submission.ttlMs, key });

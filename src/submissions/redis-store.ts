@@ -57,7 +57,7 @@ function receiptFrom(reply: readonly unknown[], from: number): ReceiptRecord {
 }
 
 /** A known-key outcome (`existing`, `mismatch`, `in-progress`), or undefined for another reply. */
-function knownOutcome(reply: readonly unknown[]): Exclude<AcceptOutcome, { kind: 'accepted' }> | undefined {
+function knownOutcome(reply: readonly unknown[]): Exclude<AcceptOutcome, { kind: 'accepted' | 'full' }> | undefined {
   if (reply[0] === 'existing') return { kind: 'existing', receipt: receiptFrom(reply, 1) };
   if (reply[0] === 'mismatch') return { kind: 'mismatch', receiptId: text(reply[1]) || undefined };
   if (reply[0] === 'in-progress') return { kind: 'in-progress' };
@@ -110,11 +110,12 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
         await scripts.accept.run(
           writer,
           [k.stream, k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day)],
-          [GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint, submission.keyTtlMs, submission.ttlMs, submission.deadlineMs, submission.fromHold ? '1' : '0'],
+          [GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint, submission.keyTtlMs, submission.ttlMs, submission.deadlineMs, submission.fromHold ? '1' : '0', submission.maxBacklog ?? ''],
         ),
         'accept',
       );
       if (reply[0] === 'accepted') return { kind: 'accepted', receipt: receiptFrom(reply, 1) };
+      if (reply[0] === 'full') return { kind: 'full' };
       const known = knownOutcome(reply);
       if (!known) throw new Error('unexpected reply from accept.lua');
       return known;

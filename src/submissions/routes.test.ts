@@ -34,6 +34,7 @@ function testPortal() {
     if (holdMs > 0) await sleep(holdMs);
     if (failWith) return c.text('busy', failWith as 503, { 'retry-after': '1' });
     if (body.includes('invalid')) return c.html('<p>Số CCCD không hợp lệ</p>', 400);
+    if (body.includes('redirect=1')) return c.redirect('http://portal.internal/status/HS-2026-000001?from=portal', 303);
     const key = c.req.header('idempotency-key') ?? String(received.length);
     const number = filed.get(key) ?? `HS-2026-${String(filed.size + 1).padStart(6, '0')}`;
     filed.set(key, number);
@@ -61,7 +62,7 @@ const ROOM = { id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 6_000 } a
 
 function build(options: { room?: Partial<ConfigInput['rooms'] extends (infer R)[] | undefined ? R : never>; submissions?: ConfigInput['submissions'] } = {}) {
   const config = parseConfig({
-    rooms: [{ ...ROOM, submissions: { routes: [{ path: '/apply/submit' }, { path: '/apply/urgent', defer: 'always' }], deliverPerMinute: 60_000 }, ...options.room }],
+    rooms: [{ ...ROOM, submissions: { routes: [{ path: '/apply/submit', sessionCookies: ['portal_session'] }, { path: '/apply/urgent', defer: 'always', sessionCookies: ['portal_session'] }], deliverPerMinute: 60_000 }, ...options.room }],
     submissions: options.submissions ?? {},
   });
   const portal = testPortal();
@@ -189,7 +190,9 @@ describe('deferrable submissions', () => {
     expect(((await again.json()) as ReceiptView).receiptId).toBe(first.receiptId);
     const other = await submit(v, { key: 'abc', json: true, body: `${FORM}&changed=1` });
     expect(other.status).toBe(422);
-    expect(await other.json()).toMatchObject({ error: { code: 'idempotency_key_reused' }, receiptId: first.receiptId, statusUrl: first.statusUrl });
+    const refused = (await other.json()) as Record<string, unknown>;
+    expect(refused).toMatchObject({ error: { code: 'idempotency_key_reused' } });
+    expect(refused).not.toHaveProperty('receiptId');
     const quoted = await submit(v, { key: '"abc"', json: true });
     expect(((await quoted.json()) as ReceiptView).receiptId).toBe(first.receiptId);
     expect((await submit(v, { key: '', json: true })).status).toBe(400);
@@ -217,7 +220,7 @@ describe('deferrable submissions', () => {
     const withDraft = (await (await submit(v, { json: true, body: `${FORM}&sanh_draft=draft123` })).json()) as ReceiptView;
     const edited = await submit(v, { json: true, body: `${FORM}&x=2&sanh_draft=draft123` });
     expect(edited.status).toBe(422);
-    expect(await edited.json()).toMatchObject({ receiptId: withDraft.receiptId });
+    expect(withDraft.state).toBe('accepted');
     expect(await t.store.backlog('main')).toMatchObject({ waiting: 2 });
   });
 
@@ -273,6 +276,27 @@ describe('deferrable submissions', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await t.store.backlog('main')).toMatchObject({ waiting: 2 });
+  });
+
+  it('refuse to keep more than the room\'s maxWaiting undelivered submissions', async () => {
+    const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 } } });
+    expect((await submit(t.visitor('w1'), { body: 'a=1', json: true })).status).toBe(202);
+    const full = await submit(t.visitor('w2'), { body: 'a=2', json: true });
+    expect(full.status).toBe(503);
+    expect(await full.json()).toMatchObject({ error: { code: 'submissions_full' } });
+    expect(full.headers.get('retry-after')).toBe('300');
+  });
+
+  it('send the citizen to the portal\'s confirmation page when the portal answered with a redirect', async () => {
+    const t = build();
+    await fullRoom(t);
+    const receipt = (await (await submit(t.visitor('r1'), { json: true, body: `${FORM}&redirect=1` })).json()) as ReceiptView;
+    t.submissions.start();
+    running.push(t.submissions);
+    await until(async () => ((await (await t.app.request(receipt.statusUrl, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'delivered');
+    const shown = await t.app.request(`${receipt.statusUrl}/answer`);
+    expect(shown.status).toBe(303);
+    expect(shown.headers.get('location')).toBe('/status/HS-2026-000001?from=portal');
   });
 
   it('leave a closed room closed: nothing is kept', async () => {

@@ -3,13 +3,13 @@ import type { RoomConfig } from '../config/schema.js';
 import type { SubmissionRouteConfig, SubmissionsConfig } from '../config/submissions.js';
 import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
-import { isHttps, mutableHeaders, readBodyBytes, requestLang, wantsJson, type RawBody, type SanhEnv } from '../platform/http.js';
+import { isHttps, mutableHeaders, readBodyBytes, requestLang, safeLocalPath, wantsJson, type RawBody, type SanhEnv } from '../platform/http.js';
 import { otherLang } from '../platform/i18n.js';
 import type { Logger } from '../platform/logger.js';
 import { randomId } from '../platform/random-id.js';
 import { clientKey } from '../waiting-room/bypass.js';
 import type { RoomMatcher } from '../waiting-room/rooms.js';
-import { draftIdOfBody, isFinal, matchRoute, parseReceiptId, parseRetryAfter, submissionKey, type CompiledRoute, type ReceiptRecord } from './core.js';
+import { draftIdOfBody, isDeliveredStatus, isFinal, matchRoute, parseReceiptId, parseRetryAfter, submissionKey, type CompiledRoute, type ReceiptRecord } from './core.js';
 import type { Forwarder, OriginHealth } from './forwarder.js';
 import type { AcceptLimiter } from './limits.js';
 import { renderReceiptPage } from './pages/receipt.js';
@@ -46,13 +46,12 @@ function storeFault(error: unknown): SanhError {
 }
 
 /** The answer for a key already known: the original receipt, or 422 / 409. */
-function knownKeyAnswer(c: Context<SanhEnv>, outcome: Exclude<AcceptOutcome, { kind: 'accepted' }> | Exclude<HoldOutcome, { kind: 'held' }>, deps: SubmissionEdgeDeps): Response {
+function knownKeyAnswer(c: Context<SanhEnv>, outcome: Exclude<AcceptOutcome, { kind: 'accepted' | 'full' }> | Exclude<HoldOutcome, { kind: 'held' }>, deps: SubmissionEdgeDeps): Response {
   if (outcome.kind === 'existing') return receiptAnswer(c, outcome.receipt, deps, { replayed: true });
   if (outcome.kind === 'in-progress') {
     throw new SanhError('idempotency_conflict', 'The same submission is being handled right now. Please wait a few seconds and reload.', { retryAfterSeconds: 2 });
   }
-  const details = outcome.receiptId ? { receiptId: outcome.receiptId, statusUrl: receiptStatusPath(outcome.receiptId) } : undefined;
-  throw new SanhError('idempotency_key_reused', 'This submission key was already used with a different body. The first submission stands.', details ? { details } : {});
+  throw new SanhError('idempotency_key_reused', 'This submission key was already used with a different body. The first submission stands: see the receipt you were given for it.');
 }
 
 /** The receipt as the answer to a submission: 202 while it is on its way (200 once final), page or JSON. */
@@ -115,8 +114,8 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
   const { store, sealer, health, config, logger } = deps;
   const windowMs = config.idempotencyWindow * 1000;
 
-  /** The submission to keep; `sealed: false` for a straight one the origin answered (its request is not kept). */
-  async function offer(c: Context<SanhEnv>, caught: Caught, sealed = true): Promise<NewSubmission> {
+  /** The submission to keep; `sealed: false` for a straight one the origin answered (its request is not kept); `fromHold` when this request holds its key. */
+  async function offer(c: Context<SanhEnv>, caught: Caught, sealed = true, fromHold = false): Promise<NewSubmission> {
     const token = randomId(16);
     const receiptId = `${caught.room.id}.${token}`;
     const url = new URL(c.req.url);
@@ -132,31 +131,35 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
       keyTtlMs: windowMs,
       ttlMs: config.expireAfter * 1000,
       deadlineMs: config.delivery.deadline * 1000,
+      ...(fromHold ? { fromHold } : {}),
     };
   }
 
-  async function defer(c: Context<SanhEnv>, caught: Caught, cookies: string[] = []): Promise<Response> {
+  async function defer(c: Context<SanhEnv>, caught: Caught, cookies: string[] = [], fromHold = false): Promise<Response> {
     await deps.limiter.take(clientKey(deps.clientAddress(c)));
     let outcome: AcceptOutcome;
     try {
-      outcome = await store.accept(caught.room.id, await offer(c, caught));
+      outcome = await store.accept(caught.room.id, { ...(await offer(c, caught, true, fromHold)), maxBacklog: caught.room.submissions?.maxWaiting ?? 100_000 });
     } catch (error) {
       throw storeFault(error);
     }
-    if (outcome.kind === 'accepted' || outcome.kind === 'existing') await confirmDurable(caught.room.id, outcome.receipt.id);
+    if (outcome.kind === 'full') {
+      throw new SanhError('submissions_full', 'Too many submissions are waiting for the portal right now, so this one could not be kept. Please try again later.', { retryAfterSeconds: 300 });
+    }
+    if (outcome.kind === 'accepted' || outcome.kind === 'existing') await confirmDurable(caught.room.id, outcome.receipt.number);
     if (outcome.kind !== 'accepted') return withCookies(knownKeyAnswer(c, outcome, deps), cookies);
     deps.forwarder.wake(caught.room.id);
-    logger.info('submission deferred', { room: caught.room.id, receipt: outcome.receipt.id });
+    logger.info('submission deferred', { room: caught.room.id, receiptNumber: outcome.receipt.number });
     return withCookies(receiptAnswer(c, outcome.receipt, deps, { replayed: false }), cookies);
   }
 
   /** With `durability: "fsync"`, nothing is acknowledged before the store confirms it is on disk (a replay neither). */
-  async function confirmDurable(room: string, receiptId: string): Promise<void> {
+  async function confirmDurable(room: string, receiptNumber: string): Promise<void> {
     if (config.durability !== 'fsync') return;
     try {
       await store.confirmDurable();
     } catch (error) {
-      logger.error('a submission is kept but its arrival on disk could not be confirmed', { room, receipt: receiptId, error: String(error) });
+      logger.error('a submission is kept but its arrival on disk could not be confirmed', { room, receiptNumber, error: String(error) });
       throw new SanhError('store_not_durable', 'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.', { cause: error, retryAfterSeconds: 30 });
     }
   }
@@ -164,11 +167,11 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
   function deferNow(room: RoomConfig, route: SubmissionRouteConfig): boolean {
     if (route.defer === 'always' || room.mode === 'paused' || room.mode === 'queue-all') return true;
     if (health.failing(room.id)) return true;
-    const backlog = deps.forwarder.backlog(room.id);
-    return backlog !== undefined && backlog.waiting + backlog.retrying > 0;
+    return (deps.forwarder.backlog(room.id)?.waiting ?? 0) > 0;
   }
 
   async function straight(c: Context<SanhEnv>, next: Next, caught: Caught): Promise<Response | undefined> {
+    c.set('sanhOriginHeaders', { 'idempotency-key': `"${caught.key}"` });
     let held: HoldOutcome;
     try {
       held = await store.hold(caught.room.id, caught.key, caught.fingerprint, (deps.originTimeoutSeconds + 5) * 1000);
@@ -180,7 +183,6 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     }
     if (held.kind !== 'held') return knownKeyAnswer(c, held, deps);
     c.set('sanhBody', caught.body);
-    c.set('sanhOriginHeaders', { 'idempotency-key': `"${caught.key}"` });
     await next();
     const answer = c.res;
     const state = answer.headers.get('sanh-state') ?? '';
@@ -192,17 +194,20 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
         health.noteFailure(caught.room.id, Math.max(config.delivery.initialBackoff * 1000, retryAfter ?? 0));
       }
       await answer.body?.cancel().catch(() => undefined);
-      await store.release(caught.room.id, caught.key).catch(() => undefined);
       const cookies = setCookies(answer);
       // Hono builds new answers on the headers of the current one (its Content-Length included).
       c.res = undefined;
       c.error = undefined;
-      return defer(c, caught, cookies);
+      return defer(c, caught, cookies, true).catch(async (error: unknown) => {
+        await store.release(caught.room.id, caught.key).catch(() => undefined);
+        throw error;
+      });
     }
-    if (FROM_ORIGIN.has(state) && answer.status < 400) {
+    if (FROM_ORIGIN.has(state) && isDeliveredStatus(answer.status, caught.route.deliveredStatuses)) {
       health.noteSuccess(caught.room.id);
+      const applicationNumber = answer.headers.get(caught.route.applicationNumberHeader)?.trim().slice(0, 100) || undefined;
       try {
-        const receipt = await store.recordDelivered(caught.room.id, await offer(c, caught, false), { kind: 'delivered', status: answer.status });
+        const receipt = await store.recordDelivered(caught.room.id, await offer(c, caught, false), { kind: 'delivered', status: answer.status, ...(applicationNumber ? { applicationNumber } : {}) });
         mutableHeaders(c).set('sanh-receipt', receipt.id);
       } catch (error) {
         logger.warn('a submission the origin answered could not be remembered under its key', { room: caught.room.id, error: String(error) });
@@ -274,8 +279,13 @@ export function receiptRoutes(deps: Pick<SubmissionEdgeDeps, 'store' | 'sealer' 
   app.get('/receipts/:id/answer', async (c) => {
     const id = c.req.param('id');
     const kept = await find(id);
-    if (!kept.answer) throw notFound();
+    if (!kept.answer || !kept.receipt.hasAnswer) throw notFound();
     const answer = await deps.sealer.openAnswer(id, kept.answer);
+    if (answer.status >= 300 && answer.status < 400 && answer.location) {
+      // The portal answered with a redirect (its confirmation page): send the citizen there, on this site.
+      const target = new URL(answer.location, 'http://sanh.invalid');
+      return new Response(null, { status: 303, headers: { location: safeLocalPath(`${target.pathname}${target.search}`), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } });
+    }
     return new Response(answer.body as Uint8Array<ArrayBuffer>, {
       status: 200,
       headers: {

@@ -4,6 +4,7 @@ import { decodeBase64, encodeBase64 } from '../platform/base64url.js';
 import { webCryptoSha256, type Sha256 } from '../platform/hash.js';
 import type { KeyRing } from '../platform/keyring.js';
 import { cookiePairs } from '../platform/http.js';
+import { clientKey } from '../waiting-room/bypass.js';
 import { cachedMacs, webCryptoMac, type MacFactory } from '../platform/mac.js';
 import { createValueCipher } from '../platform/value-cipher.js';
 
@@ -24,6 +25,8 @@ export interface CapturedRequest {
 export interface CapturedAnswer {
   status: number;
   contentType: string | undefined;
+  /** Where a redirect pointed (the portal's confirmation page, often). */
+  location?: string;
   body: Uint8Array;
 }
 
@@ -51,7 +54,7 @@ export interface SubmissionSealer {
   openAnswer(receiptId: string, sealed: string): Promise<CapturedAnswer>;
   /** The visitor-scoped, hashed form of a submission key (64 hex characters). */
   scopedKey(room: string, scope: string, key: string): Promise<string>;
-  /** SHA-256 (hex) of what was submitted: method, path and query, body. */
+  /** What was submitted (method, path and query, body), as an HMAC of its SHA-256 (hex): nobody can test guesses of a form against a stored fingerprint without the key. */
   fingerprint(method: string, path: string, body: Uint8Array): Promise<string>;
 }
 
@@ -70,10 +73,15 @@ export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFact
       const forwarding = v.f as CapturedRequest['forwarding'];
       return { method: String(v.m), path: String(v.p), headers: v.h as [string, string][], body: decodeBase64(String(v.b)) ?? new Uint8Array(0), forwarding, originKey: String(v.k) };
     },
-    sealAnswer: (id, a) => seal(id, 'answer', { s: a.status, t: a.contentType ?? null, b: encodeBase64(a.body) }),
+    sealAnswer: (id, a) => seal(id, 'answer', { s: a.status, t: a.contentType ?? null, l: a.location ?? null, b: encodeBase64(a.body) }),
     async openAnswer(id, sealed) {
       const v = await open(id, 'answer', sealed);
-      return { status: Number(v.s), contentType: typeof v.t === 'string' ? v.t : undefined, body: decodeBase64(String(v.b)) ?? new Uint8Array(0) };
+      return {
+        status: Number(v.s),
+        contentType: typeof v.t === 'string' ? v.t : undefined,
+        ...(typeof v.l === 'string' ? { location: v.l } : {}),
+        body: decodeBase64(String(v.b)) ?? new Uint8Array(0),
+      };
     },
     async scopedKey(room, scope, key) {
       const mac = await macs(ring.current, 'submission-key');
@@ -84,20 +92,26 @@ export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFact
       const all = new Uint8Array(head.byteLength + body.byteLength);
       all.set(head, 0);
       all.set(body, head.byteLength);
-      return hex(await sha256(all));
+      const mac = await macs(ring.current, 'submission-key');
+      return hex(await mac.sign(`fingerprint\u0000${hex(await sha256(all))}`));
     },
   };
 }
 
 /**
- * Who a submission's key belongs to: the visitor's session with the portal (the carried cookies
- * and `Authorization`), else their address. The same visitor gets the same scope on every retry.
+ * Who a submission's key belongs to: the portal session cookies the route names
+ * (`sessionCookies`) and, when it is carried, `Authorization`; without either, the client address
+ * (an IPv6 client by its /64). Only stable, per-visitor values: cookies everyone shares (language,
+ * consent) or that change on every answer (load balancer stickiness) would merge visitors or
+ * split one visitor's retries.
  */
 export function visitorScope(route: SubmissionRouteConfig, headers: Headers, clientAddress: string | undefined): string {
-  const cookies = carriedCookies(route, headers.get('cookie') ?? undefined);
+  const header = headers.get('cookie');
+  const named = route.sessionCookies.length > 0 && header ? cookiePairs(header).filter(([name]) => route.sessionCookies.includes(name)) : [];
+  const session = named.map(([name, value]) => `${name}=${value}`).sort().join('; ');
   const authorization = route.headers.includes('authorization') ? (headers.get('authorization') ?? '') : '';
-  if (cookies || authorization) return `s:${[...(cookies?.split('; ') ?? [])].sort().join('; ')}\n${authorization}`;
-  return `a:${clientAddress ?? 'unknown'}`;
+  if (session || authorization) return `s:${session}\n${authorization}`;
+  return `a:${clientKey(clientAddress)}`;
 }
 
 /** The cookies a route carries to the origin (never Sảnh's own), as one `Cookie` header value; undefined when none. */

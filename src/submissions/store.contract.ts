@@ -255,6 +255,15 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect(await store.receipt(room, offered.token)).toBeUndefined();
     });
 
+    it('keeps no more than maxBacklog undelivered submissions of a room', async () => {
+      expect((await store.accept(room, submission({ maxBacklog: 2 }))).kind).toBe('accepted');
+      expect((await store.accept(room, submission({ maxBacklog: 2 }))).kind).toBe('accepted');
+      expect(await store.accept(room, submission({ maxBacklog: 2 }))).toEqual({ kind: 'full' });
+      const taken = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', taken, { kind: 'delivered', status: 200 });
+      expect((await store.accept(room, submission({ maxBacklog: 2 }))).kind).toBe('accepted');
+    });
+
     it('takes over its own hold when a straight attempt turns into a deferred one', async () => {
       const offered = submission();
       await store.hold(room, offered.key, offered.fingerprint, 10_000);

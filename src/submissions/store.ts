@@ -18,6 +18,8 @@ export interface NewSubmission {
   deadlineMs: number;
   /** The caller holds this key itself (`hold`): its own hold is taken over, not reported as in progress. */
   fromHold?: boolean;
+  /** Most undelivered submissions the room may hold; past it the submission is not kept (`full`). */
+  maxBacklog?: number;
 }
 
 /** What came of offering a submission. Outcomes are values; store faults are thrown. */
@@ -28,10 +30,12 @@ export type AcceptOutcome =
   /** The same key with another body (422). */
   | { kind: 'mismatch'; receiptId: string | undefined }
   /** The same key is being handled by another request right now (409). */
-  | { kind: 'in-progress' };
+  | { kind: 'in-progress' }
+  /** The room already holds `maxBacklog` undelivered submissions: this one was not kept (503). */
+  | { kind: 'full' };
 
 /** A key held while a submission goes straight through to the origin. */
-export type HoldOutcome = { kind: 'held' } | Exclude<AcceptOutcome, { kind: 'accepted' }>;
+export type HoldOutcome = { kind: 'held' } | Exclude<AcceptOutcome, { kind: 'accepted' | 'full' }>;
 
 /** A submission handed to a forwarder. */
 export interface Delivery {

@@ -5,13 +5,15 @@
   ARGV[6] day (YYMMDD)  ARGV[7] sealed request  ARGV[8] fingerprint  ARGV[9] key ttl ms
   ARGV[10] receipt ttl ms  ARGV[11] deadline ms (after now)
   ARGV[12] '1' when the caller holds the key itself (a straight attempt turned into a deferred one)
+  ARGV[13] most undelivered submissions the room may hold ('' no limit)
   The receipt has no expiry while its submission waits in the stream: its life (ARGV[10]) starts
   when it is settled for good, so nothing acknowledged expires before it is delivered.
-  Returns { 'accepted', fields... } | { 'existing', fields... } | { 'mismatch', receiptId|'' } | { 'in-progress' }
+  Returns { 'accepted', fields... } | { 'existing', fields... } | { 'mismatch', receiptId|'' } | { 'in-progress' } | { 'full' }
 ]]
 -- @include submission
 local known = knownKey(KEYS[3], ARGV[8], ARGV[2])
 if known and not (ARGV[12] == '1' and known[1] == 'in-progress') then return known end
+if ARGV[13] ~= '' and redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[13]) then return { 'full' } end
 local now = nowMs()
 local ttl = tonumber(ARGV[10])
 local number = newNumber(KEYS[4], KEYS[5], ARGV[6], ARGV[3], ttl)
