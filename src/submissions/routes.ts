@@ -181,7 +181,10 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
       await next();
       return undefined;
     }
-    if (held.kind !== 'held') return knownKeyAnswer(c, held, deps);
+    if (held.kind !== 'held') {
+      if (held.kind === 'existing' && !isFinal(held.receipt.state)) await confirmDurable(caught.room.id, held.receipt.number);
+      return knownKeyAnswer(c, held, deps);
+    }
     c.set('sanhBody', caught.body);
     await next();
     const answer = c.res;
