@@ -97,6 +97,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     draftStore = createRedisDraftStore({ client: redis, keyPrefix: config.redis.keyPrefix });
     const durabilityClient = config.submissions.durability === 'fsync' ? connectRedis(options.redisUrl, { connectionName: 'sanh-submissions' }) : undefined;
     durabilityClient?.on('error', (error: Error) => logger.warn('redis connection problem (submissions)', { error: error.message }));
+    if (durabilityClient) await whenReady(durabilityClient).catch((error: Error) => logger.warn('the submissions\' Redis connection is not ready yet', { error: error.message }));
     submissionStore = createRedisSubmissionStore({ client: redis, keyPrefix: config.redis.keyPrefix, ...(durabilityClient ? { durabilityClient } : {}) });
     if (config.rooms.some((room) => room.submissions)) warnOnEviction(redis, logger);
   } else {
