@@ -221,7 +221,9 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     return undefined;
   }
 
+  const methods = new Set([...deps.routes.values()].flatMap((routes) => routes.map((r) => r.route.method)));
   return async function sanhSubmissions(c, next) {
+    if (!methods.has(c.req.method)) return next();
     const room = deps.rooms.match(c.req.header('host'), c.req.path);
     const routes = room ? deps.routes.get(room.id) : undefined;
     const route = routes && matchRoute(routes, c.req.method, c.req.path);
