@@ -221,7 +221,7 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     return undefined;
   }
 
-  const methods = new Set([...deps.routes.values()].flatMap((routes) => routes.map((r) => r.route.method)));
+  const methods = new Set<string>([...deps.routes.values()].flatMap((routes) => routes.map((r) => r.route.method)));
   return async function sanhSubmissions(c, next) {
     if (!methods.has(c.req.method)) return next();
     const room = deps.rooms.match(c.req.header('host'), c.req.path);
