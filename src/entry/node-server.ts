@@ -28,11 +28,9 @@ import { createMemoryDraftStore } from '../drafts/memory-store.js';
 import { createRedisDraftStore } from '../drafts/redis-store.js';
 import type { DraftStore } from '../drafts/store.js';
 import { createSubmissions, type Submissions } from '../submissions/index.js';
-import { createAcceptLimiter } from '../submissions/limits.js';
 import { createMemorySubmissionStore } from '../submissions/memory-store.js';
 import { createRedisSubmissionStore } from '../submissions/redis-store.js';
 import type { SubmissionStore } from '../submissions/store.js';
-import { sharedRedisLimiter } from '../redis/rate-limiter.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
 import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
 import { createRedisWaitingRoomStore } from '../waiting-room/redis-store.js';
@@ -162,11 +160,6 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     sha256: nodeSha256,
     clientAddress: clientIp,
     rawBody,
-    limiter: createAcceptLimiter(config.submissions.acceptPerMinute, {
-      ...(redis ? { shared: (points, durationSeconds, insurance) => sharedRedisLimiter(redis as Redis, { keyPrefix: `${config.redis.keyPrefix}:submit-limit`, points, durationSeconds, insurance }) } : {}),
-      keyPrefix: config.redis.keyPrefix,
-      logger,
-    }),
     ...(options.consumer ? { consumer: options.consumer } : {}),
   });
   submissions.start();

@@ -93,6 +93,8 @@ export interface SubmissionKeys {
   dayCounter(day: string): string;
   /** Hash: the day's receipt numbers -> tokens. */
   dayNumbers(day: string): string;
+  /** Counter: a client's new submissions in the minute that started with its first one (expires with it). */
+  clientCount(client: string): string;
 }
 
 /** Builds the keys of one room's submissions. */
@@ -108,5 +110,6 @@ export function submissionKeys(prefix: string, roomId: string): SubmissionKeys {
     idempotency: (scopedKey) => `${base}:k:${scopedKey}`,
     dayCounter: (day) => `${base}:n:${day}`,
     dayNumbers: (day) => `${base}:num:${day}`,
+    clientCount: (client) => `${base}:lim:${client}`,
   };
 }

@@ -13,7 +13,6 @@ import type { OriginClient } from '../proxy/port.js';
 import { createRoomMatcher } from '../waiting-room/rooms.js';
 import { compileRoutes, parseReceiptId, type ReceiptRecord } from './core.js';
 import { createForwarder, createOriginHealth, type Forwarder } from './forwarder.js';
-import { createAcceptLimiter, type AcceptLimiter } from './limits.js';
 import { receiptRoutes, submissionCatcher } from './routes.js';
 import { createSubmissionSealer, type SubmissionSealer } from './sealing.js';
 import type { Backlog, SubmissionStore } from './store.js';
@@ -34,8 +33,6 @@ export interface SubmissionsOptions {
   clientAddress?: (c: Context) => string | undefined;
   rawBody?: RawBody;
   clock?: Clock;
-  /** Per-client acceptance limit; default in this instance's memory. */
-  limiter?: AcceptLimiter;
   /** This instance's consumer name in the forwarders' group; default a fresh random one. */
   consumer?: string;
   /** How long an idle forwarder sleeps between looks (ms). */
@@ -123,7 +120,6 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
           sealer,
           health,
           forwarder,
-          limiter: options.limiter ?? createAcceptLimiter(config.acceptPerMinute, { logger }),
           clientAddress: options.clientAddress ?? (() => undefined),
           ...(options.rawBody ? { rawBody: options.rawBody } : {}),
           clock,

@@ -32,6 +32,8 @@ interface Room {
   numbers: Map<string, string>;
   dead: Map<string, number>;
   days: Map<string, number>;
+  /** New submissions per client in the minute that started with its first. */
+  clients: Map<string, { count: number; until: number }>;
   bucket: { tokens: number; at: number; pauseUntil: number };
   seq: number;
 }
@@ -50,6 +52,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
     for (const room of rooms.values()) {
       for (const token of room.receipts.keys()) kept(room, token, now);
       for (const key of room.keys.keys()) keyValue(room, key, now);
+      for (const [client, window] of room.clients) if (window.until <= now) room.clients.delete(client);
     }
   }, options.sweepEveryMs ?? 60_000);
   (timer as { unref?: () => void }).unref?.();
@@ -57,7 +60,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
   function roomOf(id: string): Room {
     let room = rooms.get(id);
     if (!room) {
-      room = { entries: new Map(), receipts: new Map(), keys: new Map(), numbers: new Map(), dead: new Map(), days: new Map(), bucket: { tokens: Number.NaN, at: 0, pauseUntil: 0 }, seq: 0 };
+      room = { entries: new Map(), receipts: new Map(), keys: new Map(), numbers: new Map(), dead: new Map(), days: new Map(), clients: new Map(), bucket: { tokens: Number.NaN, at: 0, pauseUntil: 0 }, seq: 0 };
       rooms.set(id, room);
     }
     return room;
@@ -91,7 +94,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
     freeKey(room, item);
     item.expiresAt = now + item.ttlMs;
   }
-  function known(room: Room, key: string, fingerprint: string, now: number): Exclude<AcceptOutcome, { kind: 'accepted' | 'full' }> | undefined {
+  function known(room: Room, key: string, fingerprint: string, now: number): Exclude<AcceptOutcome, { kind: 'accepted' | 'full' | 'limited' }> | undefined {
     const value = keyValue(room, key, now);
     if (value === undefined) return undefined;
     if (value.startsWith('hold:')) return value === `hold:${fingerprint}` ? { kind: 'in-progress' } : { kind: 'mismatch', receiptId: undefined };
@@ -178,6 +181,13 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       const seen = known(room, submission.key, submission.fingerprint, now);
       if (seen && !(submission.fromHold && seen.kind === 'in-progress')) return seen;
       if (submission.maxBacklog !== undefined && room.entries.size >= submission.maxBacklog) return { kind: 'full' };
+      if (submission.limit) {
+        const counted = room.clients.get(submission.limit.client);
+        const window = counted && counted.until > now ? counted : { count: 0, until: now + 60_000 };
+        window.count += 1;
+        room.clients.set(submission.limit.client, window);
+        if (window.count > submission.limit.perMinute) return { kind: 'limited', retryAfterMs: Math.max(1, window.until - now) };
+      }
       const record = newReceipt(roomId, room, submission, now);
       const key = { name: submission.key, fingerprint: submission.fingerprint, ttlMs: submission.keyTtlMs };
       room.receipts.set(submission.token, { record, request: submission.request, answer: undefined, expiresAt: Number.POSITIVE_INFINITY, ttlMs: submission.ttlMs, key });

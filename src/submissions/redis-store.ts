@@ -57,7 +57,7 @@ function receiptFrom(reply: readonly unknown[], from: number): ReceiptRecord {
 }
 
 /** A known-key outcome (`existing`, `mismatch`, `in-progress`), or undefined for another reply. */
-function knownOutcome(reply: readonly unknown[]): Exclude<AcceptOutcome, { kind: 'accepted' | 'full' }> | undefined {
+function knownOutcome(reply: readonly unknown[]): Exclude<AcceptOutcome, { kind: 'accepted' | 'full' | 'limited' }> | undefined {
   if (reply[0] === 'existing') return { kind: 'existing', receipt: receiptFrom(reply, 1) };
   if (reply[0] === 'mismatch') return { kind: 'mismatch', receiptId: text(reply[1]) || undefined };
   if (reply[0] === 'in-progress') return { kind: 'in-progress' };
@@ -109,13 +109,17 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
       const reply = asArray(
         await scripts.accept.run(
           writer,
-          [k.stream, k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day)],
-          [GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint, submission.keyTtlMs, submission.ttlMs, submission.deadlineMs, submission.fromHold ? '1' : '0', submission.maxBacklog ?? ''],
+          [k.stream, k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day), k.clientCount(submission.limit?.client ?? '-')],
+          [
+            GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint,
+            submission.keyTtlMs, submission.ttlMs, submission.deadlineMs, submission.fromHold ? '1' : '0', submission.maxBacklog ?? '', submission.limit?.perMinute ?? '',
+          ],
         ),
         'accept',
       );
       if (reply[0] === 'accepted') return { kind: 'accepted', receipt: receiptFrom(reply, 1) };
       if (reply[0] === 'full') return { kind: 'full' };
+      if (reply[0] === 'limited') return { kind: 'limited', retryAfterMs: Number(reply[1]) };
       const known = knownOutcome(reply);
       if (!known) throw new Error('unexpected reply from accept.lua');
       return known;

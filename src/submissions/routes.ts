@@ -11,7 +11,6 @@ import { clientKey } from '../waiting-room/bypass.js';
 import type { RoomMatcher } from '../waiting-room/rooms.js';
 import { draftIdOfBody, isDeliveredStatus, isFinal, matchRoute, parseReceiptId, parseRetryAfter, submissionKey, type CompiledRoute, type ReceiptRecord } from './core.js';
 import type { Forwarder, OriginHealth } from './forwarder.js';
-import type { AcceptLimiter } from './limits.js';
 import { renderReceiptPage } from './pages/receipt.js';
 import { captureRequest, visitorScope, type SubmissionSealer } from './sealing.js';
 import type { AcceptOutcome, HoldOutcome, NewSubmission, SubmissionStore } from './store.js';
@@ -28,7 +27,6 @@ export interface SubmissionEdgeDeps {
   sealer: SubmissionSealer;
   health: OriginHealth;
   forwarder: Pick<Forwarder, 'wake' | 'backlog'>;
-  limiter: AcceptLimiter;
   clientAddress(c: Context): string | undefined;
   rawBody?: RawBody;
   clock: Clock;
@@ -46,7 +44,7 @@ function storeFault(error: unknown): SanhError {
 }
 
 /** The answer for a key already known: the original receipt, or 422 / 409. */
-function knownKeyAnswer(c: Context<SanhEnv>, outcome: Exclude<AcceptOutcome, { kind: 'accepted' | 'full' }> | Exclude<HoldOutcome, { kind: 'held' }>, deps: SubmissionEdgeDeps): Response {
+function knownKeyAnswer(c: Context<SanhEnv>, outcome: Exclude<AcceptOutcome, { kind: 'accepted' | 'full' | 'limited' }> | Exclude<HoldOutcome, { kind: 'held' }>, deps: SubmissionEdgeDeps): Response {
   if (outcome.kind === 'existing') return receiptAnswer(c, outcome.receipt, deps, { replayed: true });
   if (outcome.kind === 'in-progress') {
     throw new SanhError('idempotency_conflict', 'The same submission is being handled right now. Please wait a few seconds and reload.', { retryAfterSeconds: 2 });
@@ -136,12 +134,19 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
   }
 
   async function defer(c: Context<SanhEnv>, caught: Caught, cookies: string[] = [], fromHold = false): Promise<Response> {
-    await deps.limiter.take(clientKey(deps.clientAddress(c)));
+    const client = (await sealer.scopedKey(caught.room.id, 'client', clientKey(deps.clientAddress(c)))).slice(0, 32);
     let outcome: AcceptOutcome;
     try {
-      outcome = await store.accept(caught.room.id, { ...(await offer(c, caught, true, fromHold)), maxBacklog: caught.room.submissions?.maxWaiting ?? 100_000 });
+      outcome = await store.accept(caught.room.id, {
+        ...(await offer(c, caught, true, fromHold)),
+        maxBacklog: caught.room.submissions?.maxWaiting ?? 100_000,
+        limit: { client, perMinute: config.acceptPerMinute },
+      });
     } catch (error) {
       throw storeFault(error);
+    }
+    if (outcome.kind === 'limited') {
+      throw new SanhError('rate_limited', 'Too many submissions were sent from your connection. Please wait a little and try again.', { retryAfterSeconds: Math.ceil(outcome.retryAfterMs / 1000) });
     }
     if (outcome.kind === 'full') {
       throw new SanhError('submissions_full', 'Too many submissions are waiting for the portal right now, so this one could not be kept. Please try again later.', { retryAfterSeconds: 300 });

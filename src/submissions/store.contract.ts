@@ -264,6 +264,19 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect((await store.accept(room, submission({ maxBacklog: 2 }))).kind).toBe('accepted');
     });
 
+    it('limits new submissions per client a minute, and not replays', async () => {
+      const limit = { client: 'c1', perMinute: 2 };
+      const first = submission({ limit });
+      expect((await store.accept(room, first)).kind).toBe('accepted');
+      expect((await store.accept(room, submission({ limit }))).kind).toBe('accepted');
+      const over = await store.accept(room, submission({ limit }));
+      expect(over.kind).toBe('limited');
+      expect(over.kind === 'limited' && over.retryAfterMs).toBeGreaterThan(50_000);
+      expect((await store.accept(room, { ...submission(), key: first.key, fingerprint: first.fingerprint, limit })).kind).toBe('existing');
+      expect((await store.accept(room, submission({ limit: { client: 'c2', perMinute: 2 } }))).kind).toBe('accepted');
+      expect((await store.backlog(room)).waiting).toBe(3);
+    });
+
     it('takes over its own hold when a straight attempt turns into a deferred one', async () => {
       const offered = submission();
       await store.hold(room, offered.key, offered.fingerprint, 10_000);

@@ -20,6 +20,8 @@ export interface NewSubmission {
   fromHold?: boolean;
   /** Most undelivered submissions the room may hold; past it the submission is not kept (`full`). */
   maxBacklog?: number;
+  /** At most `perMinute` new submissions a minute for `client` (a hashed client address); replays do not count. */
+  limit?: { client: string; perMinute: number };
 }
 
 /** What came of offering a submission. Outcomes are values; store faults are thrown. */
@@ -32,10 +34,12 @@ export type AcceptOutcome =
   /** The same key is being handled by another request right now (409). */
   | { kind: 'in-progress' }
   /** The room already holds `maxBacklog` undelivered submissions: this one was not kept (503). */
-  | { kind: 'full' };
+  | { kind: 'full' }
+  /** The client sent `limit.perMinute` new submissions this minute already: not kept (429). */
+  | { kind: 'limited'; retryAfterMs: number };
 
 /** A key held while a submission goes straight through to the origin. */
-export type HoldOutcome = { kind: 'held' } | Exclude<AcceptOutcome, { kind: 'accepted' | 'full' }>;
+export type HoldOutcome = { kind: 'held' } | Exclude<AcceptOutcome, { kind: 'accepted' | 'full' | 'limited' }>;
 
 /** A submission handed to a forwarder. */
 export interface Delivery {
