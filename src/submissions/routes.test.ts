@@ -12,7 +12,6 @@ import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
 import { createSubmissions, type Submissions } from './index.js';
 import { createMemorySubmissionStore } from './memory-store.js';
-import type { SubmissionStore } from './store.js';
 import type { ReceiptView } from './view.js';
 
 const KEYS = parseKeyRing(`k1:${'a'.repeat(40)}`);
@@ -346,4 +345,3 @@ describe('receipts', () => {
   });
 });
 
-export type { SubmissionStore };

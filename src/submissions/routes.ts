@@ -14,7 +14,7 @@ import type { Forwarder, OriginHealth } from './forwarder.js';
 import { renderReceiptPage } from './pages/receipt.js';
 import { captureRequest, visitorScope, type SubmissionSealer } from './sealing.js';
 import type { AcceptOutcome, HoldOutcome, NewSubmission, SubmissionStore } from './store.js';
-import { receiptStatusPath, receiptView } from './view.js';
+import { receiptView } from './view.js';
 
 /** What the submissions' HTTP edge needs. */
 export interface SubmissionEdgeDeps {
