@@ -27,6 +27,9 @@ import { redisDraftLimiters } from '../drafts/limits-redis.js';
 import { createMemoryDraftStore } from '../drafts/memory-store.js';
 import { createRedisDraftStore } from '../drafts/redis-store.js';
 import type { DraftStore } from '../drafts/store.js';
+import { createAdminApp } from '../admin/app.js';
+import { createAdminMetrics } from '../admin/metrics.js';
+import type { AdminToken } from '../admin/tokens.js';
 import { createSubmissions, type Submissions } from '../submissions/index.js';
 import { createMemorySubmissionStore } from '../submissions/memory-store.js';
 import { createRedisSubmissionStore } from '../submissions/redis-store.js';
@@ -48,12 +51,16 @@ export interface NodeSanhOptions {
   logger: Logger;
   /** This instance's name among the submission forwarders (default: a fresh random one). */
   consumer?: string;
+  /** The admin listener (API, `/metrics`); absent: none. Never on the public port. */
+  admin?: { port: number; hostname: string; tokens: readonly AdminToken[] };
 }
 
 /** A running Sảnh on Node. */
 export interface NodeSanh {
   url: string;
   port: number;
+  /** The admin listener's URL, when there is one. */
+  adminUrl?: string;
   close(): Promise<void>;
 }
 
@@ -180,14 +187,38 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.hostname && options.hostname !== '0.0.0.0' && options.hostname !== '::' ? options.hostname : 'localhost';
+  let adminServer: ServerType | undefined;
+  let adminUrl: string | undefined;
+  if (options.admin) {
+    const admin = options.admin;
+    if (admin.port !== 0 && admin.port === port) throw new Error(`ADMIN_PORT (${admin.port}) must not be the public port`);
+    const adminApp = createAdminApp({
+      tokens: admin.tokens,
+      rooms: config.rooms,
+      snapshots: waitingRoom.snapshots,
+      backlog: (room) => submissions.forwarder.backlog(room),
+      deadLetters: submissions.deadLetters,
+      metrics: createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: (room) => submissions.forwarder.backlog(room) }),
+      logger,
+    });
+    adminServer = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: adminApp.fetch, port: admin.port, hostname: admin.hostname }, () => resolve(s));
+    });
+    const adminHost = admin.hostname.includes(':') ? `[${admin.hostname}]` : admin.hostname;
+    adminUrl = `http://${adminHost}:${(adminServer.address() as AddressInfo).port}`;
+  }
+  const closeServer = (s: ServerType) =>
+    new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      if ('closeAllConnections' in s) s.closeAllConnections();
+    });
   return {
     url: `http://${host}:${port}`,
     port,
+    ...(adminUrl ? { adminUrl } : {}),
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
+      await closeServer(server);
+      if (adminServer) await closeServer(adminServer);
       await submissions.stop().catch(() => undefined);
       await waitingRoom.stop().catch(() => undefined);
       await drafts?.close().catch(() => undefined);

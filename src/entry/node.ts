@@ -1,13 +1,15 @@
 /**
  * The Node entry: the only place that reads `process.env`.
  *   PORT (8080), HOST (0.0.0.0), ORIGIN_URL (unset: the bundled demo portal), REDIS_URL (unset:
- *   in-memory store), SANH_CONFIG (JSON config path), SANH_SECRETS (key ring).
+ *   in-memory store), SANH_CONFIG (JSON config path), SANH_SECRETS (key ring), ADMIN_PORT (9090),
+ *   ADMIN_HOST (127.0.0.1), SANH_ADMIN_TOKEN (unset: no admin listener).
  */
 import { loadConfigFile } from '../config/file.js';
 import { ConfigError } from '../config/load.js';
 import { startDemoPortal } from '../demo-portal/server.js';
 import { generateKeyRing, KeyRingError, parseKeyRing, type KeyRing } from '../platform/keyring.js';
 import { jsonLogger } from '../platform/logger.js';
+import { AdminTokenError, parseAdminTokens } from '../admin/tokens.js';
 import { startNodeSanh } from './node-server.js';
 
 const logger = jsonLogger({ service: 'sanh' });
@@ -54,7 +56,14 @@ async function main(): Promise<void> {
   }
   if (!redisUrl) logger.warn('no REDIS_URL: using the in-memory store (one instance only; the line is lost on restart)');
 
-  const sanh = await startNodeSanh({ config, keyRing, originUrl, redisUrl, port, hostname: process.env.HOST || '0.0.0.0', logger });
+  const adminToken = process.env.SANH_ADMIN_TOKEN || undefined;
+  const admin = adminToken
+    ? { port: parsePort('ADMIN_PORT', process.env.ADMIN_PORT, 9090), hostname: process.env.ADMIN_HOST || '127.0.0.1', tokens: parseAdminTokens(adminToken) }
+    : undefined;
+  if (admin && admin.port !== 0 && admin.port === port) fail(`ADMIN_PORT (${admin.port}) must not be the public PORT: the admin API is never served on the public listener`);
+  if (!admin) logger.warn('SANH_ADMIN_TOKEN is not set: no admin listener (API, /metrics)');
+  const sanh = await startNodeSanh({ config, keyRing, originUrl, redisUrl, port, hostname: process.env.HOST || '0.0.0.0', logger, ...(admin ? { admin } : {}) });
+  if (sanh.adminUrl) logger.info('admin listener is ready', { url: sanh.adminUrl });
   logger.info('Sảnh is ready', { url: sanh.url, origin: originUrl, store: redisUrl ? 'redis' : 'memory', rooms: config.rooms.length });
   console.log(`\n  Sảnh is listening: open ${sanh.url}/ in a browser.\n`);
 
@@ -72,6 +81,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof KeyRingError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof KeyRingError || error instanceof AdminTokenError) fail(error.message);
   fail(`Sảnh could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 });

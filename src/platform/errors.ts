@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'bad_request'
   | 'not_found'
   | 'forbidden'
+  | 'unauthorized'
   | 'challenge_required'
   | 'draft_not_found'
   | 'draft_stale'
@@ -42,6 +43,7 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   not_found: 404,
   forbidden: 403,
+  unauthorized: 401,
   challenge_required: 403,
   draft_not_found: 404,
   draft_stale: 412,

@@ -16,6 +16,8 @@ export interface SanhVariables {
   sanhBody?: Uint8Array;
   /** Headers the proxy adds for the origin (a submission's `Idempotency-Key`). */
   sanhOriginHeaders?: Record<string, string>;
+  /** The id of the admin token a request to the admin listener came with. */
+  adminTokenId?: string;
 }
 
 /** The Hono environment of Sảnh's apps. */

@@ -1,0 +1,96 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { RoomConfig } from '../config/schema.js';
+import { SanhError } from '../platform/errors.js';
+import { errorMapper, requestIds, type SanhEnv } from '../platform/http.js';
+import type { Logger } from '../platform/logger.js';
+import type { DeadLetterOperations } from '../submissions/index.js';
+import type { Backlog } from '../submissions/store.js';
+import type { SnapshotLoop } from '../waiting-room/snapshots.js';
+import { roomFigures } from './figures.js';
+import type { AdminMetrics } from './metrics.js';
+import { tokenChecker, type AdminScope, type AdminToken } from './tokens.js';
+
+/** What the admin listener is built from. */
+export interface AdminDeps {
+  tokens: readonly AdminToken[];
+  rooms: readonly RoomConfig[];
+  snapshots: SnapshotLoop;
+  backlog(room: string): Backlog | undefined;
+  deadLetters?: DeadLetterOperations;
+  metrics: AdminMetrics;
+  logger: Logger;
+}
+
+const REALM = 'Bearer realm="sanh-admin"';
+
+/** Bearer-token check: any token for `read`, an `operate` token for changes. */
+function requireScope(check: (secret: string | undefined) => AdminToken | undefined, scope: AdminScope): MiddlewareHandler<SanhEnv> {
+  return async function adminAuth(c, next) {
+    const header = c.req.header('authorization');
+    const secret = header && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+    const token = check(secret);
+    if (!token) throw new SanhError('unauthorized', 'An admin token is needed: Authorization: Bearer <SANH_ADMIN_TOKEN>.', { headers: { 'www-authenticate': REALM } });
+    if (scope === 'operate' && token.scope !== 'operate') {
+      throw new SanhError('forbidden', `The token "${token.id}" may read, not change.`, { headers: { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="operate"` } });
+    }
+    c.set('adminTokenId', token.id);
+    await next();
+  };
+}
+
+/**
+ * The admin listener's app (bound to loopback by default, never the public port): the rooms with
+ * this instance's live figures, the dead letters of deferred submissions (list, retry, drop) and
+ * Prometheus `/metrics`, all behind `SANH_ADMIN_TOKEN` bearer tokens (`read` or `operate`).
+ */
+export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
+  const app = new Hono<SanhEnv>();
+  const check = tokenChecker(deps.tokens);
+  const read = requireScope(check, 'read');
+  const operate = requireScope(check, 'operate');
+  app.onError(errorMapper(deps.logger));
+  app.use('*', requestIds());
+  app.use('*', async (c, next) => {
+    c.set('errorsAsJson', true);
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+  const roomOf = (id: string) => {
+    const room = deps.rooms.find((r) => r.id === id);
+    if (!room) throw new SanhError('not_found', `There is no room "${id}".`);
+    return room;
+  };
+  const deadLetters = () => {
+    if (!deps.deadLetters) throw new SanhError('not_found', 'Submissions are not set up on this instance.');
+    return deps.deadLetters;
+  };
+
+  app.get('/metrics', read, async (c) => c.body(await deps.metrics.render(), 200, { 'content-type': deps.metrics.contentType }));
+  app.get('/api/rooms', read, (c) => c.json({ rooms: deps.rooms.map((room) => roomFigures(room, deps.snapshots, deps.backlog)) }));
+  app.get('/api/rooms/:id', read, (c) => c.json(roomFigures(roomOf(c.req.param('id')), deps.snapshots, deps.backlog)));
+  app.get('/api/rooms/:id/dead-letters', read, async (c) => {
+    const room = roomOf(c.req.param('id'));
+    const limit = Math.min(1_000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
+    return c.json({ room: room.id, deadLetters: await deadLetters().list(room.id, limit) });
+  });
+  const act = (name: 'retry' | 'drop') =>
+    async (c: Context<SanhEnv>) => {
+      const id = c.req.param('receiptId') ?? '';
+      let done: boolean;
+      try {
+        done = name === 'retry' ? await deadLetters().retry(id) : await deadLetters().drop(id);
+      } catch (error) {
+        if (error instanceof SanhError) throw error;
+        throw new SanhError('bad_request', error instanceof Error ? error.message : String(error));
+      }
+      if (!done) throw new SanhError('not_found', `"${id}" is not a dead letter.`);
+      deps.logger.info(`dead letter ${name === 'retry' ? 'sent again' : 'dropped'} by an operator`, { token: c.get('adminTokenId'), room: id.split('.')[0] });
+      return c.json({ receiptId: id, done: name });
+    };
+  app.post('/api/dead-letters/:receiptId/retry', operate, act('retry'));
+  app.delete('/api/dead-letters/:receiptId', operate, act('drop'));
+  app.all('*', () => {
+    throw new SanhError('not_found', 'No such admin endpoint.');
+  });
+  return app;
+}

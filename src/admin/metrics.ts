@@ -1,0 +1,119 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { ROOM_MODES, type RoomConfig } from '../config/schema.js';
+import type { Backlog } from '../submissions/store.js';
+import type { GateCounters } from '../waiting-room/gate.js';
+import type { SnapshotLoop } from '../waiting-room/snapshots.js';
+import { roomFigures } from './figures.js';
+
+/** What the metrics are read from (this instance's view; every instance exports its own). */
+export interface MetricsSources {
+  rooms: readonly RoomConfig[];
+  snapshots: SnapshotLoop;
+  counters: GateCounters;
+  backlog(room: string): Backlog | undefined;
+}
+
+/** The Prometheus registry of the admin listener's `/metrics`. */
+export interface AdminMetrics {
+  registry: Registry;
+  render(): Promise<string>;
+  contentType: string;
+}
+
+/**
+ * Sảnh's metrics in Prometheus' text format (`prom-client`), read from this instance's snapshot
+ * when scraped, so a scrape costs no store round trip. Names and units are stable (see the
+ * README's *Metrics*); counters that Sảnh keeps as running totals per line (admissions) are turned
+ * into Prometheus counters by their increase since the last scrape.
+ */
+export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sanh_' });
+  const figures = () => sources.rooms.map((room) => roomFigures(room, sources.snapshots, sources.backlog));
+  const gauge = (name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        read((labels, value) => this.set(labels, value));
+      },
+    });
+
+  gauge('sanh_room_active_visitors', 'Admitted visitors active in the room (sessions plus slots held for called visitors).', ['room'], (set) => {
+    for (const f of figures()) if (f.live) set({ room: f.id }, f.live.active);
+  });
+  gauge('sanh_room_max_active_visitors', 'The room\'s maxActive.', ['room'], (set) => {
+    for (const room of sources.rooms) set({ room: room.id }, room.maxActive);
+  });
+  gauge('sanh_room_queue_length_visitors', 'Visitors waiting in line.', ['room'], (set) => {
+    for (const f of figures()) if (f.live) set({ room: f.id }, f.live.waiting);
+  });
+  gauge('sanh_room_admission_rate_per_second', 'Admissions per second while people wait, as measured.', ['room'], (set) => {
+    for (const f of figures()) if (f.live?.admissionRatePerSecond != null) set({ room: f.id }, f.live.admissionRatePerSecond);
+  });
+  gauge('sanh_room_admit_limit_per_second', 'The room\'s configured admission rate (admitPerMinute / 60).', ['room'], (set) => {
+    for (const room of sources.rooms) set({ room: room.id }, room.admitPerMinute / 60);
+  });
+  gauge('sanh_room_wait_estimate_seconds', 'The wait a visitor arriving now would be told.', ['room'], (set) => {
+    for (const f of figures()) if (f.live?.waitForNewArrivalSeconds != null) set({ room: f.id }, f.live.waitForNewArrivalSeconds);
+  });
+  gauge('sanh_room_mode', 'The room\'s mode: 1 for the current one.', ['room', 'mode'], (set) => {
+    for (const room of sources.rooms) for (const mode of ROOM_MODES) set({ room: room.id, mode }, room.mode === mode ? 1 : 0);
+  });
+  gauge('sanh_submissions_pending', 'Deferred submissions not yet delivered, by state.', ['room', 'state'], (set) => {
+    for (const room of sources.rooms) {
+      const backlog = room.submissions ? sources.backlog(room.id) : undefined;
+      if (!backlog) continue;
+      set({ room: room.id, state: 'waiting' }, backlog.waiting);
+      set({ room: room.id, state: 'delivering' }, backlog.delivering);
+      set({ room: room.id, state: 'retrying' }, backlog.retrying);
+    }
+  });
+  gauge('sanh_submissions_dead_letters', 'Deferred submissions in the dead letters.', ['room'], (set) => {
+    for (const room of sources.rooms) {
+      const backlog = room.submissions ? sources.backlog(room.id) : undefined;
+      if (backlog) set({ room: room.id }, backlog.dead);
+    }
+  });
+
+  const seen = new Map<string, { epoch: string; admitted: number }>();
+  new Counter({
+    name: 'sanh_room_admissions_total',
+    help: 'Visitors admitted (called from the line or let in at once).',
+    labelNames: ['room'],
+    registers: [registry],
+    collect() {
+      for (const room of sources.rooms) {
+        const view = sources.snapshots.view(room.id);
+        if (!view) continue;
+        const last = seen.get(room.id);
+        const now = view.snapshot.admittedTotal;
+        const increase = last && last.epoch === view.snapshot.epoch ? Math.max(0, now - last.admitted) : now;
+        seen.set(room.id, { epoch: view.snapshot.epoch, admitted: now });
+        this.inc({ room: room.id }, increase);
+      }
+    },
+  });
+  const letThroughCounter = (kind: 'passthrough' | 'bypass') => {
+    const last = new Map<string, number>();
+    new Counter({
+      name: `sanh_gate_${kind}_requests_total`,
+      help: kind === 'passthrough' ? 'Requests let through by a room in passthrough mode.' : 'Requests that skipped the line by a bypass rule.',
+      labelNames: ['room'],
+      registers: [registry],
+      collect() {
+        for (const [room, count] of sources.counters[kind]) {
+          this.inc({ room }, Math.max(0, count - (last.get(room) ?? 0)));
+          last.set(room, count);
+        }
+      },
+    });
+  };
+  letThroughCounter('passthrough');
+  letThroughCounter('bypass');
+
+  return { registry, render: () => registry.metrics(), contentType: registry.contentType };
+}

@@ -1,0 +1,123 @@
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAdminTokens } from '../../src/admin/tokens.js';
+import { parseConfig } from '../../src/config/load.js';
+import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
+import { parseKeyRing } from '../../src/platform/keyring.js';
+import { silentLogger } from '../../src/platform/logger.js';
+import type { ReceiptView } from '../../src/submissions/view.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { startTestOrigin, type TestOrigin } from '../helpers/test-origin.js';
+import { Visitor, overHttp } from '../helpers/visitor.js';
+
+const OPERATE = 'o'.repeat(32);
+const READ = 'r'.repeat(32);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The admin listener of a real Sảnh on Redis: its own port, bearer tokens, live figures, dead letters, Prometheus metrics. */
+describe('the admin listener', () => {
+  let sanh: NodeSanh;
+  let portal: TestOrigin;
+  const admin = (path: string, token: string | undefined, init: RequestInit = {}) =>
+    fetch(`${sanh.adminUrl}${path}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+
+  beforeAll(async () => {
+    portal = await startTestOrigin();
+    const config = parseConfig({
+      rooms: [{ id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 600, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }] } }],
+      snapshotIntervalMs: 100,
+      submissions: { delivery: { maxAttempts: 1 } },
+      redis: { keyPrefix: uniquePrefix('admin') },
+    });
+    sanh = await startNodeSanh({
+      config,
+      keyRing: parseKeyRing(`k:${'a'.repeat(40)}`),
+      originUrl: portal.url,
+      redisUrl: testRedisUrl(),
+      port: 0,
+      hostname: '127.0.0.1',
+      logger: silentLogger,
+      admin: { port: 0, hostname: '127.0.0.1', tokens: parseAdminTokens(`ops:operate:${OPERATE},grafana:read:${READ}`) },
+    });
+  });
+  afterAll(async () => {
+    await sanh?.close();
+    await portal?.close();
+  });
+
+  it('listens on its own port, and the public port serves none of it', async () => {
+    expect(sanh.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(sanh.adminUrl).not.toBe(sanh.url);
+    const publicMetrics = await fetch(`${sanh.url}/metrics`, { headers: { authorization: `Bearer ${OPERATE}` } });
+    expect(await publicMetrics.text()).not.toContain('sanh_room_');
+  });
+
+  it('asks for a bearer token, and lets a read token read but not change', async () => {
+    const bare = await admin('/api/rooms', undefined);
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toContain('Bearer');
+    expect(await bare.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    expect((await admin('/api/rooms', 'x'.repeat(32))).status).toBe(401);
+    expect((await admin('/api/rooms', READ)).status).toBe(200);
+    const refused = await admin('/api/dead-letters/main.AAAAAAAAAAAAAAAAAAAAAA/retry', READ, { method: 'POST' });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toContain('insufficient_scope');
+    expect((await admin('/api/nothing', READ)).status).toBe(404);
+  });
+
+  it('shows each room with live figures, and the same in /metrics for a real Prometheus parser', async () => {
+    // The public-port test's request holds one of the two slots.
+    const first = new Visitor(overHttp(sanh.url));
+    const second = new Visitor(overHttp(sanh.url));
+    expect((await first.page('/apply')).headers.get('sanh-state')).toBe('admitted');
+    expect((await second.page('/apply')).headers.get('sanh-state')).toBe('queued');
+    await sleep(400);
+    const rooms = (await (await admin('/api/rooms', READ)).json()) as { rooms: { id: string; live: { active: number; waiting: number } | null; limits: { maxActive: number } }[] };
+    expect(rooms.rooms).toHaveLength(1);
+    expect(rooms.rooms[0]).toMatchObject({ id: 'main', mode: 'open', limits: { maxActive: 2, admitPerMinute: 600 }, live: { active: 2, waiting: 1 } });
+    expect(await (await admin('/api/rooms/main', READ)).json()).toMatchObject({ id: 'main', live: { waiting: 1 } });
+    expect((await admin('/api/rooms/nope', READ)).status).toBe(404);
+
+    const scraped = await admin('/metrics', READ);
+    expect(scraped.headers.get('content-type')).toContain('text/plain');
+    const families = parsePrometheusTextFormat(await scraped.text());
+    const family = (name: string) => families.find((f) => f.name === name);
+    const value = (name: string, labels: Record<string, string> = { room: 'main' }) =>
+      Number(family(name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value);
+    expect(family('sanh_room_active_visitors')?.type).toBe('GAUGE');
+    expect(value('sanh_room_active_visitors')).toBe(2);
+    expect(value('sanh_room_queue_length_visitors')).toBe(1);
+    expect(value('sanh_room_max_active_visitors')).toBe(2);
+    expect(value('sanh_room_admit_limit_per_second')).toBe(10);
+    expect(value('sanh_room_mode', { room: 'main', mode: 'open' })).toBe(1);
+    expect(value('sanh_room_mode', { room: 'main', mode: 'paused' })).toBe(0);
+    expect(family('sanh_room_admissions_total')?.type).toBe('COUNTER');
+    expect(value('sanh_room_admissions_total')).toBeGreaterThanOrEqual(1);
+    expect(family('sanh_process_resident_memory_bytes')?.type).toBe('GAUGE');
+  });
+
+  it('lists, retries and drops dead letters', async () => {
+    portal.busy(1);
+    const answer = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'n=1' });
+    const receipt = (await answer.json()) as ReceiptView;
+    const deadline = Date.now() + 10_000;
+    let dead: { id: string; failure: string }[] = [];
+    while (dead.length === 0 && Date.now() < deadline) {
+      await sleep(100);
+      dead = ((await (await admin('/api/rooms/main/dead-letters', READ)).json()) as { deadLetters: { id: string; failure: string }[] }).deadLetters;
+    }
+    expect(dead).toEqual([expect.objectContaining({ id: receipt.receiptId, failure: 'attempts' })]);
+    portal.busy(undefined);
+    const retried = await admin(`/api/dead-letters/${receipt.receiptId}/retry`, OPERATE, { method: 'POST' });
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toEqual({ receiptId: receipt.receiptId, done: 'retry' });
+    while (Date.now() < deadline + 10_000) {
+      const state = ((await (await fetch(`${sanh.url}${receipt.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state;
+      if (state === 'delivered') break;
+      await sleep(100);
+    }
+    expect(((await (await fetch(`${sanh.url}${receipt.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state).toBe('delivered');
+    expect((await admin(`/api/dead-letters/${receipt.receiptId}`, OPERATE, { method: 'DELETE' })).status).toBe(404);
+    expect((await admin('/api/dead-letters/not-a-receipt/retry', OPERATE, { method: 'POST' })).status).toBe(400);
+  }, 30_000);
+});
