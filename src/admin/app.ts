@@ -8,6 +8,8 @@ import type { Backlog } from '../submissions/store.js';
 import type { SnapshotLoop } from '../waiting-room/snapshots.js';
 import { roomFigures } from './figures.js';
 import type { AdminMetrics } from './metrics.js';
+import type { LiveSettings } from './live.js';
+import type { SettingsStore } from './settings-store.js';
 import { tokenChecker, type AdminScope, type AdminToken } from './tokens.js';
 
 /** What the admin listener is built from. */
@@ -18,6 +20,9 @@ export interface AdminDeps {
   backlog(room: string): Backlog | undefined;
   deadLetters?: DeadLetterOperations;
   metrics: AdminMetrics;
+  /** Live room settings; absent: settings are read-only (the file's). */
+  settings?: LiveSettings;
+  settingsStore?: SettingsStore;
   logger: Logger;
 }
 
@@ -89,6 +94,38 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
     };
   app.post('/api/dead-letters/:receiptId/retry', operate, act('retry'));
   app.delete('/api/dead-letters/:receiptId', operate, act('drop'));
+  const live = () => {
+    if (!deps.settings) throw new SanhError('not_found', 'Live settings are not set up on this instance.');
+    return deps.settings;
+  };
+  const body = async (c: Context<SanhEnv>): Promise<unknown> => {
+    const text = await c.req.text();
+    if (!text.trim()) return {};
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new SanhError('bad_request', 'The body must be JSON.');
+    }
+  };
+  const by = (c: Context<SanhEnv>) => c.get('adminTokenId') ?? 'unknown';
+  app.get('/api/rooms/:id/settings', read, (c) => c.json(live().view(c.req.param('id'))));
+  app.patch('/api/rooms/:id/settings', operate, async (c) => c.json(await live().change(c.req.param('id'), await body(c), by(c), 'settings')));
+  app.delete('/api/rooms/:id/settings', operate, async (c) => c.json(await live().reset(c.req.param('id'), by(c))));
+  const MODES = { pause: 'paused', resume: 'open', 'queue-all': 'queue-all', close: 'closed', passthrough: 'passthrough' } as const;
+  for (const [action, mode] of Object.entries(MODES)) {
+    app.post(`/api/rooms/:id/${action}`, operate, async (c) => {
+      const given = (await body(c)) as { message?: unknown; reopensAt?: unknown };
+      const patch: Record<string, unknown> = { mode };
+      if (given.message !== undefined) patch.message = given.message;
+      if (given.reopensAt !== undefined) patch.reopensAt = given.reopensAt;
+      return c.json(await live().change(c.req.param('id'), patch, by(c), action));
+    });
+  }
+  app.get('/api/audit', read, async (c) => {
+    if (!deps.settingsStore) throw new SanhError('not_found', 'Live settings are not set up on this instance.');
+    const limit = Math.min(1_000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
+    return c.json({ entries: await deps.settingsStore.audit(limit) });
+  });
   app.all('*', () => {
     throw new SanhError('not_found', 'No such admin endpoint.');
   });

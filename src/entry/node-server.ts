@@ -29,6 +29,9 @@ import { createRedisDraftStore } from '../drafts/redis-store.js';
 import type { DraftStore } from '../drafts/store.js';
 import { createAdminApp } from '../admin/app.js';
 import { createAdminMetrics } from '../admin/metrics.js';
+import { createLiveSettings } from '../admin/live.js';
+import { createRedisSettingsStore } from '../admin/settings-redis.js';
+import { createMemorySettingsStore, type SettingsStore } from '../admin/settings-store.js';
 import type { AdminToken } from '../admin/tokens.js';
 import { createSubmissions, type Submissions } from '../submissions/index.js';
 import { createMemorySubmissionStore } from '../submissions/memory-store.js';
@@ -110,6 +113,9 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     draftStore = createMemoryDraftStore();
     submissionStore = createMemorySubmissionStore();
   }
+  const settingsStore: SettingsStore = redis ? createRedisSettingsStore(redis, config.redis.keyPrefix) : createMemorySettingsStore();
+  const liveSettings = createLiveSettings({ rooms: config.rooms, store: settingsStore, logger });
+  await liveSettings.start().catch((error: Error) => logger.warn('live room settings could not be read at start; the file\'s are in force until they can', { error: error.message }));
   const socketAddress = (c: Context) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined);
   const clientIp = (c: Context) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops);
   const waitingRoom = createWaitingRoom({
@@ -198,6 +204,8 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
       snapshots: waitingRoom.snapshots,
       backlog: (room) => submissions.forwarder.backlog(room),
       deadLetters: submissions.deadLetters,
+      settings: liveSettings,
+      settingsStore,
       metrics: createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: (room) => submissions.forwarder.backlog(room) }),
       logger,
     });
@@ -219,6 +227,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     async close() {
       await closeServer(server);
       if (adminServer) await closeServer(adminServer);
+      liveSettings.stop();
       await submissions.stop().catch(() => undefined);
       await waitingRoom.stop().catch(() => undefined);
       await drafts?.close().catch(() => undefined);

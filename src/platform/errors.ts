@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'invalid_draft'
+  | 'invalid_settings'
   | 'resume_code_invalid'
   | 'resume_failed'
   | 'resume_locked'
@@ -51,6 +52,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_draft: 422,
+  invalid_settings: 422,
   resume_code_invalid: 422,
   resume_failed: 403,
   resume_locked: 423,

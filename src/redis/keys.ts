@@ -113,3 +113,19 @@ export function submissionKeys(prefix: string, roomId: string): SubmissionKeys {
     clientCount: (client) => `${base}:lim:${client}`,
   };
 }
+
+/** Keys of the operators' live settings (hash tag `{admin}`: one slot, one script). */
+export interface AdminKeys {
+  /** Hash: room id -> its live overrides (JSON). */
+  settings: string;
+  /** Counter: bumped by every change; instances poll it. */
+  version: string;
+  /** List: audit entries (JSON), newest first. */
+  audit: string;
+}
+
+/** Builds the keys of the live settings. */
+export function adminKeys(prefix: string): AdminKeys {
+  const base = `${prefix}:{admin}`;
+  return { settings: `${base}:settings`, version: `${base}:version`, audit: `${base}:audit` };
+}

@@ -1,0 +1,28 @@
+import type { Cluster, Redis } from 'ioredis';
+import { adminKeys } from '../redis/keys.js';
+import { loadScript } from '../redis/scripts.js';
+import type { RoomOverrides } from './settings.js';
+import { AUDIT_KEEP, type AuditEntry, type SettingsStore } from './settings-store.js';
+
+const saveSettings = loadScript(new URL('./lua/', import.meta.url), 'save-settings');
+
+/** Live settings in Redis, shared by every instance (the keys share the hash tag `{admin}`). */
+export function createRedisSettingsStore(client: Redis | Cluster, keyPrefix = 'sanh'): SettingsStore {
+  const keys = adminKeys(keyPrefix);
+  return {
+    async load() {
+      const [version, rooms] = await Promise.all([client.get(keys.version), client.hgetall(keys.settings)]);
+      const parsed: Record<string, RoomOverrides> = {};
+      for (const [room, json] of Object.entries(rooms)) parsed[room] = JSON.parse(json) as RoomOverrides;
+      return { version: Number(version ?? 0), rooms: parsed };
+    },
+    version: async () => Number((await client.get(keys.version)) ?? 0),
+    async save(room, overrides, audit) {
+      const json = Object.keys(overrides).length === 0 ? '' : JSON.stringify(overrides);
+      return Number(await saveSettings.run(client, [keys.settings, keys.version, keys.audit], [room, json, JSON.stringify(audit), AUDIT_KEEP]));
+    },
+    async audit(limit) {
+      return (await client.lrange(keys.audit, 0, Math.max(0, limit - 1))).map((line) => JSON.parse(line) as AuditEntry);
+    },
+  };
+}
