@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 /**
- * `sanh`: the operators' command line, until the admin API's client takes over.
+ * `sanh`: the operators' command line.
  *
+ * Over the admin API (SANH_ADMIN_URL, default http://127.0.0.1:9090, and SANH_ADMIN_TOKEN):
+ *   sanh rooms [--json]
+ *   sanh room <id> [--json]                      settings (file, overrides, in force) and live figures
+ *   sanh room <id> set <field>=<value>...        e.g. maxActive=300 admitPerMinute=900; <field>=null undoes
+ *   sanh room <id> reset                         back to the config file
+ *   sanh pause|resume|queue-all|close <id> [--message "…"] [--message-en "…"]
+ *   sanh audit [--limit N] [--json]
+ *
+ * Straight to Redis (REDIS_URL, SANH_CONFIG), until the admin API's dead-letter client takes over:
  *   sanh dead-letters list <room> [--limit N] [--json]
  *   sanh dead-letters retry <receipt id>
  *   sanh dead-letters drop <receipt id>
@@ -19,12 +28,124 @@ import { createRedisSubmissionStore } from '../submissions/redis-store.js';
 import { isFinal, type ReceiptRecord } from '../submissions/core.js';
 
 const USAGE = `usage:
+  sanh rooms [--json]
+  sanh room <id> [--json]
+  sanh room <id> set <field>=<value>...   (maxActive, admitPerMinute, admitBurst, sessionIdleSeconds, noShowSeconds, mode; <field>=null undoes)
+  sanh room <id> reset
+  sanh pause|resume|queue-all|close <id> [--message "…"] [--message-en "…"]
+  sanh audit [--limit N] [--json]
   sanh dead-letters list <room> [--limit N] [--json]
   sanh dead-letters retry <receipt id>
   sanh dead-letters drop <receipt id>
   sanh submissions backlog <room> [--json]
   sanh receipts find <room> <receipt number> [--json]
-environment: REDIS_URL (required), SANH_CONFIG (the JSON config: redis.keyPrefix, submissions.delivery.deadline)`;
+environment: SANH_ADMIN_URL (default http://127.0.0.1:9090) and SANH_ADMIN_TOKEN for the admin API commands;
+  REDIS_URL (required) and SANH_CONFIG (redis.keyPrefix, submissions.delivery.deadline) for dead-letters, submissions and receipts`;
+
+/** The commands that talk to the admin API. */
+const API_COMMANDS = new Set(['rooms', 'room', 'pause', 'resume', 'queue-all', 'close', 'audit']);
+
+/** A `field=value` argument: the value as JSON when it reads as JSON (numbers, null, true), else as text. */
+function assignment(word: string): [string, unknown] {
+  const eq = word.indexOf('=');
+  if (eq <= 0) throw new UsageError(`"${word}" is not <field>=<value>`);
+  const raw = word.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  return [word.slice(0, eq), value];
+}
+
+/** The value of `--name value` in argv, if given. */
+function option(argv: readonly string[], name: string): string | undefined {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+}
+
+async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+  const base = (process.env.SANH_ADMIN_URL || 'http://127.0.0.1:9090').replace(/\/$/, '');
+  const token = process.env.SANH_ADMIN_TOKEN;
+  if (!token) throw new UsageError('SANH_ADMIN_TOKEN is not set: the admin API needs a bearer token (id:scope:secret entries: give the secret)');
+  const secret = token.includes(':') ? (token.split(',')[0] ?? '').split(':').slice(2).join(':') : token;
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' } });
+  } catch (error) {
+    throw new Error(`cannot reach the admin API at ${base}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, body };
+}
+
+function apiProblem(answer: { status: number; body: unknown }): string {
+  const body = answer.body as { error?: { code?: string; message?: string }; problems?: string[] };
+  const problems = body?.problems ? `\n  ${body.problems.join('\n  ')}` : '';
+  return `the admin API answered ${answer.status}: ${body?.error?.message ?? JSON.stringify(answer.body)}${problems}`;
+}
+
+interface RoomSummary {
+  id: string;
+  mode: string;
+  limits: { maxActive: number; admitPerMinute: number };
+  live: { active: number; waiting: number; waitForNewArrivalSeconds: number | null } | null;
+}
+
+async function apiCommand(words: string[], argv: string[], json: boolean, limit: number): Promise<number> {
+  const [group, id, sub, ...rest] = words;
+  const print = (value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
+  const need = (value: string | undefined, what: string) => {
+    if (!value) throw new UsageError(`missing ${what}`);
+    return value;
+  };
+  let answer: { status: number; body: unknown };
+  if (group === 'rooms') {
+    answer = await api('/api/rooms');
+    if (answer.status !== 200) throw new Error(apiProblem(answer));
+    const rooms = (answer.body as { rooms: RoomSummary[] }).rooms;
+    print(answer.body, rooms.map((r) => `${r.id}  ${r.mode}  active ${r.live?.active ?? '?'}/${r.limits.maxActive}  waiting ${r.live?.waiting ?? '?'}  admit ${r.limits.admitPerMinute}/min  wait for a newcomer ${r.live?.waitForNewArrivalSeconds ?? '?'} s`).join('\n'));
+    return 0;
+  }
+  if (group === 'audit') {
+    answer = await api(`/api/audit?limit=${limit}`);
+    if (answer.status !== 200) throw new Error(apiProblem(answer));
+    const entries = (answer.body as { entries: { at: string; by: string; room: string; action: string; after: unknown }[] }).entries;
+    print(answer.body, entries.length === 0 ? 'no changes recorded' : entries.map((e) => `${e.at}  ${e.by}  ${e.room}  ${e.action}  ${JSON.stringify(e.after)}`).join('\n'));
+    return 0;
+  }
+  const room = need(id, '<room id>');
+  if (group === 'room' && sub === undefined) {
+    const [settings, figures] = await Promise.all([api(`/api/rooms/${room}/settings`), api(`/api/rooms/${room}`)]);
+    if (settings.status !== 200) throw new Error(apiProblem(settings));
+    print({ settings: settings.body, figures: figures.body }, JSON.stringify({ settings: settings.body, figures: figures.body }, null, 2));
+    return 0;
+  }
+  if (group === 'room' && sub === 'set') {
+    if (rest.length === 0) throw new UsageError('say what to set: sanh room <id> set maxActive=300');
+    answer = await api(`/api/rooms/${room}/settings`, { method: 'PATCH', body: JSON.stringify(Object.fromEntries(rest.map(assignment))) });
+  } else if (group === 'room' && sub === 'reset') {
+    answer = await api(`/api/rooms/${room}/settings`, { method: 'DELETE' });
+  } else if (group === 'room') {
+    throw new UsageError(`unknown room command: ${sub}`);
+  } else {
+    const vi = option(argv, '--message');
+    const en = option(argv, '--message-en');
+    const message = vi || en ? { ...(vi ? { vi } : {}), ...(en ? { en } : { ...(vi ? { en: vi } : {}) }) } : undefined;
+    answer = await api(`/api/rooms/${room}/${group}`, { method: 'POST', body: JSON.stringify(message ? { message } : {}) });
+  }
+  if (answer.status !== 200) throw new Error(apiProblem(answer));
+  const effective = (answer.body as { effective: Record<string, unknown> }).effective;
+  print(answer.body, `${room}: ${Object.entries(effective).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`);
+  return 0;
+}
 
 class UsageError extends Error {}
 
@@ -38,13 +159,15 @@ async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const limitAt = argv.indexOf('--limit');
   const limit = limitAt >= 0 ? Number(argv[limitAt + 1]) : 100;
-  const words = argv.filter((word, i) => !word.startsWith('--') && !(limitAt >= 0 && i === limitAt + 1));
+  const valued = new Set(['--limit', '--message', '--message-en']);
+  const words = argv.filter((word, i) => !word.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
   const [group, command, ...rest] = words;
   if (!group || group === 'help' || argv.includes('--help')) {
     console.log(USAGE);
     return group ? 0 : 2;
   }
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+  if (API_COMMANDS.has(group)) return apiCommand(words, argv, json, limit);
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) throw new UsageError('REDIS_URL is not set: the dead letters live in Redis');
   const config = await loadConfigFile(process.env.SANH_CONFIG || undefined);

@@ -82,9 +82,72 @@ describe('sanh dead-letters and receipts (CLI)', () => {
     const bare = await sanh();
     expect(bare.code).toBe(2);
     expect(bare.out).toContain('usage:');
-    const unknown = await sanh('rooms', 'dance');
+    const unknown = await sanh('frobnicate', 'now');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('unknown command');
     expect((await sanh('dead-letters', 'retry', 'not-a-receipt')).err).toContain('is not a receipt id');
+  });
+});
+
+/** The `sanh` command line over a real Sảnh's admin API. */
+describe('sanh rooms, room set, pause, resume, audit (CLI over the admin API)', () => {
+  let sanh: import('../../src/entry/node-server.js').NodeSanh;
+  let portal: import('../helpers/test-origin.js').TestOrigin;
+  let env: NodeJS.ProcessEnv;
+  const SECRET = 'c'.repeat(32);
+  async function sanhCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env });
+      return { code: 0, out: stdout, err: stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, out: failed.stdout, err: failed.stderr };
+    }
+  }
+
+  beforeAll(async () => {
+    const { startNodeSanh } = await import('../../src/entry/node-server.js');
+    const { parseConfig } = await import('../../src/config/load.js');
+    const { parseKeyRing } = await import('../../src/platform/keyring.js');
+    const { silentLogger } = await import('../../src/platform/logger.js');
+    const { parseAdminTokens } = await import('../../src/admin/tokens.js');
+    const { startTestOrigin } = await import('../helpers/test-origin.js');
+    portal = await startTestOrigin();
+    sanh = await startNodeSanh({
+      config: parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 50, admitPerMinute: 600 }] }),
+      keyRing: parseKeyRing(`k:${'c'.repeat(40)}`),
+      originUrl: portal.url,
+      port: 0,
+      hostname: '127.0.0.1',
+      logger: silentLogger,
+      admin: { port: 0, hostname: '127.0.0.1', tokens: parseAdminTokens(`ops:operate:${SECRET}`) },
+    });
+    env = { ...process.env, SANH_ADMIN_URL: sanh.adminUrl, SANH_ADMIN_TOKEN: `ops:operate:${SECRET}` };
+  });
+  afterAll(async () => {
+    await sanh?.close();
+    await portal?.close();
+  });
+
+  it('lists rooms, changes a limit, pauses with a message and resumes, and shows the audit', async () => {
+    const rooms = await sanhCli('rooms');
+    expect(rooms.code).toBe(0);
+    expect(rooms.out).toMatch(/^main {2}open {2}active \d+\/50/);
+    const set = await sanhCli('room', 'main', 'set', 'maxActive=300', 'admitPerMinute=900');
+    expect(set.code).toBe(0);
+    expect(set.out).toContain('maxActive=300');
+    expect(set.out).toContain('admitBurst=90');
+    const paused = await sanhCli('pause', 'main', '--message', 'Tạm dừng để nâng cấp', '--message-en', 'Paused for an upgrade');
+    expect(paused.out).toContain('mode=paused');
+    expect(paused.out).toContain('Paused for an upgrade');
+    expect((await sanhCli('resume', 'main')).out).toContain('mode=open');
+    const audit = JSON.parse((await sanhCli('audit', '--json')).out) as { entries: { action: string; by: string }[] };
+    expect(audit.entries.map((e) => e.action)).toEqual(['resume', 'pause', 'settings']);
+    expect(audit.entries.every((e) => e.by === 'ops')).toBe(true);
+    const refused = await sanhCli('room', 'main', 'set', 'maxActive=0');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('maxActive');
+    expect((await sanhCli('room', 'main', 'set', 'nonsense')).err).toContain('is not <field>=<value>');
+    expect((await sanhCli('rooms', '--help')).out).toContain('sanh room <id> set');
   });
 });
