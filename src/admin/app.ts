@@ -8,6 +8,8 @@ import type { Backlog } from '../submissions/store.js';
 import type { SnapshotLoop } from '../waiting-room/snapshots.js';
 import { roomFigures } from './figures.js';
 import type { AdminMetrics } from './metrics.js';
+import type { AdaptiveController } from '../adaptive/controller.js';
+import type { OriginStats } from '../adaptive/origin-stats.js';
 import type { LiveSettings } from './live.js';
 import type { SettingsStore } from './settings-store.js';
 import { tokenChecker, type AdminScope, type AdminToken } from './tokens.js';
@@ -18,6 +20,8 @@ export interface AdminDeps {
   rooms: readonly RoomConfig[];
   snapshots: SnapshotLoop;
   backlog(room: string): Backlog | undefined;
+  originStats?: OriginStats;
+  adaptive?: AdaptiveController;
   deadLetters?: DeadLetterOperations;
   metrics: AdminMetrics;
   /** Live room settings; absent: settings are read-only (the file's). */
@@ -71,8 +75,8 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
   };
 
   app.get('/metrics', read, async (c) => c.body(await deps.metrics.render(), 200, { 'content-type': deps.metrics.contentType }));
-  app.get('/api/rooms', read, (c) => c.json({ rooms: deps.rooms.map((room) => roomFigures(room, deps.snapshots, deps.backlog)) }));
-  app.get('/api/rooms/:id', read, (c) => c.json(roomFigures(roomOf(c.req.param('id')), deps.snapshots, deps.backlog)));
+  app.get('/api/rooms', read, (c) => c.json({ rooms: deps.rooms.map((room) => roomFigures(room, deps.snapshots, deps)) }));
+  app.get('/api/rooms/:id', read, (c) => c.json(roomFigures(roomOf(c.req.param('id')), deps.snapshots, deps)));
   app.get('/api/rooms/:id/dead-letters', read, async (c) => {
     const room = roomOf(c.req.param('id'));
     const limit = Math.min(1_000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));

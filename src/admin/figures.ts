@@ -2,6 +2,8 @@ import type { RoomConfig } from '../config/schema.js';
 import type { Backlog } from '../submissions/store.js';
 import { estimateWaitSeconds } from '../waiting-room/eta.js';
 import type { SnapshotLoop } from '../waiting-room/snapshots.js';
+import type { AdaptiveController } from '../adaptive/controller.js';
+import type { OriginStats } from '../adaptive/origin-stats.js';
 
 /** What an operator sees of a room right now, from this instance's snapshot. */
 export interface RoomFigures {
@@ -28,10 +30,22 @@ export interface RoomFigures {
   } | null;
   /** Deferred submissions not yet delivered, as this instance last counted them; null without deferrable routes. */
   submissions: Backlog | null;
+  /** The origin as this instance saw it in the last control interval (adaptive admission), and now in flight. */
+  origin: { inFlight: number; requests: number | null; errors: number | null; p50Ms: number | null; p95Ms: number | null };
+  /** Adaptive admission: the rate in force and why; null when the room does not adapt. */
+  adaptive: { ratePerMinute: number; verdict: string | null; reason: string | null; at: string | null } | null;
+}
+
+/** What the figures read besides the snapshot: the origin's health and adaptive admission. */
+export interface FigureSources {
+  backlog(room: string): Backlog | undefined;
+  originStats?: OriginStats;
+  adaptive?: AdaptiveController;
 }
 
 /** The figures of a room. */
-export function roomFigures(room: RoomConfig, snapshots: SnapshotLoop, backlog: (room: string) => Backlog | undefined): RoomFigures {
+export function roomFigures(room: RoomConfig, snapshots: SnapshotLoop, sources: FigureSources): RoomFigures {
+  const backlog = sources.backlog;
   const view = snapshots.view(room.id);
   const rate = view?.ratePerSecond;
   const live = view
@@ -54,5 +68,23 @@ export function roomFigures(room: RoomConfig, snapshots: SnapshotLoop, backlog: 
     limits: { maxActive: room.maxActive, admitPerMinute: room.admitPerMinute, admitBurst: room.admitBurst, sessionIdleSeconds: room.sessionIdleSeconds },
     live,
     submissions: room.submissions ? (backlog(room.id) ?? null) : null,
+    origin: originFigures(room.id, sources.originStats),
+    adaptive: adaptiveFigures(room, sources.adaptive),
+  };
+}
+
+function originFigures(roomId: string, stats: OriginStats | undefined): RoomFigures['origin'] {
+  const last = stats?.last(roomId);
+  return { inFlight: stats?.inFlight(roomId) ?? 0, requests: last?.requests ?? null, errors: last?.errors ?? null, p50Ms: last?.p50Ms ?? null, p95Ms: last?.p95Ms ?? null };
+}
+
+function adaptiveFigures(room: RoomConfig, controller: AdaptiveController | undefined): RoomFigures['adaptive'] {
+  if (!room.adaptive?.enabled) return null;
+  const state = controller?.state(room.id);
+  return {
+    ratePerMinute: state?.ratePerMinute ?? room.admitPerMinute,
+    verdict: state?.step?.verdict ?? null,
+    reason: state?.step?.reason ?? null,
+    at: state?.at === undefined ? null : new Date(state.at).toISOString(),
   };
 }

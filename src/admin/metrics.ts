@@ -3,6 +3,8 @@ import { ROOM_MODES, type RoomConfig } from '../config/schema.js';
 import type { Backlog } from '../submissions/store.js';
 import type { GateCounters } from '../waiting-room/gate.js';
 import type { SnapshotLoop } from '../waiting-room/snapshots.js';
+import type { AdaptiveController } from '../adaptive/controller.js';
+import type { OriginStats } from '../adaptive/origin-stats.js';
 import { roomFigures } from './figures.js';
 
 /** What the metrics are read from (this instance's view; every instance exports its own). */
@@ -11,6 +13,8 @@ export interface MetricsSources {
   snapshots: SnapshotLoop;
   counters: GateCounters;
   backlog(room: string): Backlog | undefined;
+  originStats?: OriginStats;
+  adaptive?: AdaptiveController;
 }
 
 /** The Prometheus registry of the admin listener's `/metrics`. */
@@ -29,7 +33,7 @@ export interface AdminMetrics {
 export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sanh_' });
-  const figures = () => sources.rooms.map((room) => roomFigures(room, sources.snapshots, sources.backlog));
+  const figures = () => sources.rooms.map((room) => roomFigures(room, sources.snapshots, sources));
   const gauge = (name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => void) =>
     new Gauge({
       name,
@@ -56,6 +60,18 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   });
   gauge('sanh_room_admit_limit_per_second', 'The room\'s configured admission rate (admitPerMinute / 60).', ['room'], (set) => {
     for (const room of sources.rooms) set({ room: room.id }, room.admitPerMinute / 60);
+  });
+  gauge('sanh_room_adaptive_rate_per_second', 'The admission rate adaptive admission allows now (rooms that adapt).', ['room'], (set) => {
+    for (const f of figures()) if (f.adaptive) set({ room: f.id }, f.adaptive.ratePerMinute / 60);
+  });
+  gauge('sanh_origin_latency_p95_seconds', 'The origin\'s p95 time to answer in the last control interval, as this instance proxied.', ['room'], (set) => {
+    for (const f of figures()) if (f.origin.p95Ms !== null) set({ room: f.id }, f.origin.p95Ms / 1000);
+  });
+  gauge('sanh_origin_error_ratio', 'Share of origin answers that were 5xx, timeouts or unreachable in the last control interval.', ['room'], (set) => {
+    for (const f of figures()) if (f.origin.requests) set({ room: f.id }, (f.origin.errors ?? 0) / f.origin.requests);
+  });
+  gauge('sanh_origin_in_flight_requests', 'Requests sent to the origin and not answered yet.', ['room'], (set) => {
+    for (const f of figures()) set({ room: f.id }, f.origin.inFlight);
   });
   gauge('sanh_room_wait_estimate_seconds', 'The wait a visitor arriving now would be told.', ['room'], (set) => {
     for (const f of figures()) if (f.live?.waitForNewArrivalSeconds != null) set({ room: f.id }, f.live.waitForNewArrivalSeconds);

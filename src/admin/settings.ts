@@ -5,7 +5,7 @@ import { defaultAdmitBurst, roomSchema, type RoomConfig } from '../config/schema
  * The room settings an operator may change live. Everything else (ids, paths, hosts, events,
  * bypass rules, templates, submissions) comes from the config file only, for now.
  */
-export const LIVE_FIELDS = ['maxActive', 'admitPerMinute', 'admitBurst', 'sessionIdleSeconds', 'noShowSeconds', 'mode', 'message', 'reopensAt', 'clientLimits'] as const;
+export const LIVE_FIELDS = ['maxActive', 'admitPerMinute', 'admitBurst', 'sessionIdleSeconds', 'noShowSeconds', 'mode', 'message', 'reopensAt', 'clientLimits', 'adaptive'] as const;
 /** A live-changeable field. */
 export type LiveField = (typeof LIVE_FIELDS)[number];
 

@@ -3,6 +3,7 @@ import { parseCidr } from '../platform/cidr.js';
 import { templateProblems } from '../waiting-room/template.js';
 import { draftsSchema } from './drafts.js';
 import { roomSubmissionsSchema, submissionsSchema } from './submissions.js';
+import { adaptiveSchema } from './adaptive.js';
 
 /** Room ids appear in Redis hash tags, cookie names and URLs, so they are kept plain. */
 const roomId = z
@@ -153,6 +154,9 @@ export const roomSchema = z
       .max(1)
       .default(0.25)
       .describe('Share of admitPerMinute and maxActive each instance may admit on its own while the store is unreachable.'),
+    adaptive: adaptiveSchema
+      .optional()
+      .describe('Adaptive admission: the admission rate goes down by itself when the origin is slow or failing, and back up when it recovers (AIMD).'),
     submissions: roomSubmissionsSchema
       .optional()
       .describe('Deferrable submission routes: accepted with a receipt when the portal is busy, stored durably and forwarded at the admitted rate.'),
@@ -301,6 +305,12 @@ export interface RoomConfig extends Omit<ParsedRoom, 'admitBurst'> {
    * checking it with `roomTemplateProblems` (see `waiting-room/template.ts` for placeholders).
    */
   templateHtml?: string;
+  /**
+   * Set at run time by adaptive admission (`adaptive/controller.ts`), never in the file: the rate
+   * the origin's health allows now (admissions per minute); the line admits at
+   * `min(admitPerMinute, adaptivePerMinute)`.
+   */
+  adaptivePerMinute?: number;
 }
 
 /** The validated configuration with every default applied. */

@@ -29,6 +29,9 @@ import { createRedisDraftStore } from '../drafts/redis-store.js';
 import type { DraftStore } from '../drafts/store.js';
 import { createAdminApp } from '../admin/app.js';
 import { createAdminMetrics } from '../admin/metrics.js';
+import { createAdaptiveController } from '../adaptive/controller.js';
+import { measuredOrigin } from '../adaptive/measured-origin.js';
+import { createOriginStats } from '../adaptive/origin-stats.js';
 import { createLiveSettings } from '../admin/live.js';
 import { createRedisSettingsStore } from '../admin/settings-redis.js';
 import { createMemorySettingsStore, type SettingsStore } from '../admin/settings-store.js';
@@ -159,7 +162,10 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         limiter: createDraftLimiter(config.drafts, { ...(redis ? { shared: redisDraftLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger }),
       })
     : undefined;
-  const origin = createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds });
+  const originStats = createOriginStats();
+  const origin = measuredOrigin(createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds }), originStats);
+  const adaptive = createAdaptiveController({ rooms: config.rooms, stats: originStats, logger });
+  adaptive.start();
   const submissions: Submissions = createSubmissions({
     config: config.submissions,
     rooms: config.rooms,
@@ -203,10 +209,12 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
       rooms: config.rooms,
       snapshots: waitingRoom.snapshots,
       backlog: (room) => submissions.forwarder.backlog(room),
+      originStats,
+      adaptive,
       deadLetters: submissions.deadLetters,
       settings: liveSettings,
       settingsStore,
-      metrics: createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: (room) => submissions.forwarder.backlog(room) }),
+      metrics: createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: (room) => submissions.forwarder.backlog(room), originStats, adaptive }),
       logger,
     });
     adminServer = await new Promise<ServerType>((resolve) => {
@@ -228,6 +236,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
       await closeServer(server);
       if (adminServer) await closeServer(adminServer);
       liveSettings.stop();
+      adaptive.stop();
       await submissions.stop().catch(() => undefined);
       await waitingRoom.stop().catch(() => undefined);
       await drafts?.close().catch(() => undefined);

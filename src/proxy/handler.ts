@@ -26,6 +26,7 @@ export function proxyHandler(origin: OriginClient, connection: ConnectionInfo): 
       headers,
       body: c.get('sanhBody') ?? connection.rawBody?.(c) ?? c.req.raw.body,
       forwarding: { clientIp: connection.clientIp(c), proto: url.protocol.replace(':', ''), host: c.req.header('host') },
+      ...(c.get('sanhRoom') ? { room: c.get('sanhRoom') as string } : {}),
     });
   };
 }

@@ -10,6 +10,8 @@ export interface OriginRequest {
   /** The request body: a Node stream (fast path on Node), a web stream, or bytes already read. */
   body: Readable | ReadableStream<Uint8Array> | Uint8Array | null;
   forwarding: ForwardingContext;
+  /** The room whose gate let the request through, for the origin's health per room (adaptive admission). */
+  room?: string;
 }
 
 /** The proxy's port to the origin: streams a request there and its answer back. */

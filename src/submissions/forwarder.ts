@@ -140,7 +140,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     headers.set('sanh-receipt', delivery.receipt.id);
     let response: Response;
     try {
-      response = await origin.forward({ method: request.method, pathAndQuery: request.path, headers, body: request.body.byteLength > 0 ? request.body : null, forwarding: request.forwarding });
+      response = await origin.forward({ method: request.method, pathAndQuery: request.path, headers, body: request.body.byteLength > 0 ? request.body : null, forwarding: request.forwarding, room: delivery.receipt.room });
     } catch (error) {
       if (error instanceof SanhError && error.code === 'origin_timeout') return { result: { kind: 'timeout' }, delivered: [] };
       return { result: { kind: 'unreachable' }, delivered: [] };

@@ -1,3 +1,4 @@
+import { adaptiveBurst } from '../adaptive/core.js';
 import { defaultAdmitBurst, type RoomConfig, type RoomMode } from '../config/schema.js';
 import type { RoomLimits } from './core.js';
 
@@ -67,8 +68,10 @@ export function phaseAt(room: RoomConfig, now: number): RoomPhase {
 export function roomAt(room: RoomConfig, now: number): RoomNow {
   const phase = phaseAt(room, now);
   const event = phase.kind === 'event' ? phase.event : undefined;
-  const admitPerMinute = event?.admitPerMinute ?? room.admitPerMinute;
-  const admitBurst = event?.admitBurst ?? (event?.admitPerMinute !== undefined ? defaultAdmitBurst(admitPerMinute) : room.admitBurst);
+  const operatorPerMinute = event?.admitPerMinute ?? room.admitPerMinute;
+  const operatorBurst = event?.admitBurst ?? (event?.admitPerMinute !== undefined ? defaultAdmitBurst(operatorPerMinute) : room.admitBurst);
+  const admitPerMinute = room.adaptivePerMinute === undefined ? operatorPerMinute : Math.min(operatorPerMinute, room.adaptivePerMinute);
+  const admitBurst = adaptiveBurst(operatorBurst, operatorPerMinute, admitPerMinute);
   return {
     mode: room.mode,
     phase,

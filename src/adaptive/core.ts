@@ -1,0 +1,61 @@
+/**
+ * Adaptive admission, the pure part: AIMD on the origin's health (the approach of Netflix's
+ * concurrency-limits and Envoy's adaptive concurrency, applied to a room's admission rate). When
+ * the origin's p95 latency passes the target or its error rate passes the threshold, the rate is
+ * multiplied down; while it is healthy, it grows by a fixed step; never above the operator's rate,
+ * never below the floor.
+ */
+
+/** How a room adapts (its `adaptive` settings, with defaults applied). */
+export interface AdaptivePolicy {
+  targetP95Ms: number;
+  maxErrorRate: number;
+  /** The floor (admissions per minute). */
+  minPerMinute: number;
+  /** Added per healthy interval (admissions per minute). */
+  increasePerMinute: number;
+  /** Multiplied by on an unhealthy interval (0 < f < 1). */
+  decreaseFactor: number;
+  /** Fewer origin answers than this in an interval say nothing: the rate is held. */
+  minSamples: number;
+}
+
+/** What the origin did during one control interval. */
+export interface OriginWindow {
+  requests: number;
+  /** 5xx answers, timeouts and unreachable. */
+  errors: number;
+  p50Ms: number | undefined;
+  p95Ms: number | undefined;
+}
+
+/** The controller's decision for one interval. */
+export interface AdaptiveStep {
+  /** The adaptive rate for the next interval (admissions per minute). */
+  rate: number;
+  verdict: 'decrease' | 'increase' | 'hold';
+  reason: string;
+}
+
+/** The next adaptive rate from the current one, the operator's rate and the last interval's origin window. */
+export function nextAdaptiveRate(current: number, operator: number, window: OriginWindow, policy: AdaptivePolicy): AdaptiveStep {
+  const capped = Math.min(current, operator);
+  if (window.requests < policy.minSamples) return { rate: capped, verdict: 'hold', reason: `${window.requests} origin answers (fewer than ${policy.minSamples})` };
+  const errorRate = window.errors / window.requests;
+  const slow = window.p95Ms !== undefined && window.p95Ms > policy.targetP95Ms;
+  const failing = errorRate > policy.maxErrorRate;
+  if (slow || failing) {
+    const reason = [slow ? `p95 ${Math.round(window.p95Ms ?? 0)} ms over ${policy.targetP95Ms} ms` : '', failing ? `errors ${(errorRate * 100).toFixed(1)} % over ${(policy.maxErrorRate * 100).toFixed(1)} %` : '']
+      .filter(Boolean)
+      .join(', ');
+    return { rate: Math.max(Math.min(policy.minPerMinute, operator), capped * policy.decreaseFactor), verdict: 'decrease', reason };
+  }
+  const rate = Math.min(operator, capped + policy.increasePerMinute);
+  return { rate, verdict: rate > capped ? 'increase' : 'hold', reason: 'healthy' };
+}
+
+/** The token bucket size to use at an adaptive rate: the room's burst, scaled down with the rate. */
+export function adaptiveBurst(burst: number, operator: number, adaptive: number): number {
+  if (adaptive >= operator) return burst;
+  return Math.max(1, Math.round((burst * adaptive) / operator));
+}
