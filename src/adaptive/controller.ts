@@ -55,7 +55,7 @@ export function createAdaptiveController(options: { rooms: readonly RoomConfig[]
     }
     const previous = states.get(room.id);
     const window = stats.take(room.id);
-    const step = nextAdaptiveRate(previous?.ratePerMinute ?? room.admitPerMinute, room.admitPerMinute, window, policy);
+    const step = nextAdaptiveRate(previous?.ratePerMinute ?? room.admitPerMinute, room.admitPerMinute, window, policy, previous?.step);
     if (step.verdict !== 'hold' && (previous?.step?.verdict !== step.verdict || step.verdict === 'decrease')) {
       logger.info(step.verdict === 'decrease' ? 'the origin struggles: admitting fewer' : 'the origin is healthy: admitting more', {
         room: room.id,

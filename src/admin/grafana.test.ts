@@ -1,0 +1,17 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
+import { createAdminMetrics } from './metrics.js';
+
+/** The Grafana dashboard shipped in deploy/ asks only for metrics Sảnh exports. */
+describe('deploy/grafana/sanh-dashboard.json', () => {
+  it('is valid JSON whose every query names exported metrics', async () => {
+    const dashboard = JSON.parse(await readFile(new URL('../../deploy/grafana/sanh-dashboard.json', import.meta.url), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const rooms = parseConfig({}).rooms;
+    const metrics = createAdminMetrics({ rooms, snapshots: { view: () => undefined, refresh: async () => undefined, start: () => undefined, stop: () => undefined }, counters: { passthrough: new Map(), bypass: new Map() }, backlog: () => undefined });
+    const exported = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
+    const named = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\bsanh_[a-z0-9_]+/g) ?? [])));
+    expect(named.size).toBeGreaterThan(10);
+    for (const name of named) expect(exported, name).toContain(name);
+  });
+});
