@@ -7,6 +7,8 @@ import type { OriginStats } from './origin-stats.js';
 export interface AdaptiveState {
   /** The adaptive rate in force (admissions per minute); equal to the operator's when healthy. */
   ratePerMinute: number;
+  /** The operator's rate when it was decided. */
+  operatorPerMinute: number;
   step: AdaptiveStep | undefined;
   window: ReturnType<OriginStats['take']> | undefined;
   at: number | undefined;
@@ -50,12 +52,17 @@ export function createAdaptiveController(options: { rooms: readonly RoomConfig[]
     const room = rooms.find((r) => r.id === roomId);
     const policy = room && policyOf(room);
     if (!room || !policy) {
-      if (room) delete room.adaptivePerMinute;
+      if (room) {
+        delete room.adaptivePerMinute;
+        states.delete(room.id);
+      }
       return undefined;
     }
     const previous = states.get(room.id);
     const window = stats.take(room.id);
-    const step = nextAdaptiveRate(previous?.ratePerMinute ?? room.admitPerMinute, room.admitPerMinute, window, policy, previous?.step);
+    // Unthrottled before: follow the operator's rate, also when it was raised live.
+    const from = !previous || previous.ratePerMinute >= previous.operatorPerMinute ? room.admitPerMinute : previous.ratePerMinute;
+    const step = nextAdaptiveRate(from, room.admitPerMinute, window, policy, previous?.step);
     if (step.verdict !== 'hold' && (previous?.step?.verdict !== step.verdict || step.verdict === 'decrease')) {
       logger.info(step.verdict === 'decrease' ? 'the origin struggles: admitting fewer' : 'the origin is healthy: admitting more', {
         room: room.id,
@@ -64,7 +71,7 @@ export function createAdaptiveController(options: { rooms: readonly RoomConfig[]
         reason: step.reason,
       });
     }
-    states.set(room.id, { ratePerMinute: step.rate, step, window, at: clock() });
+    states.set(room.id, { ratePerMinute: step.rate, operatorPerMinute: room.admitPerMinute, step, window, at: clock() });
     if (step.rate < room.admitPerMinute) room.adaptivePerMinute = step.rate;
     else delete room.adaptivePerMinute;
     return step;

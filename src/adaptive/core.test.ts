@@ -30,6 +30,11 @@ describe('AIMD on the origin', () => {
 
   it('holds when the interval had too few answers to tell', () => {
     expect(nextAdaptiveRate(300, 600, { requests: 3, errors: 3, p50Ms: 9_000, p95Ms: 9_000 }, POLICY)).toMatchObject({ rate: 300, verdict: 'hold' });
+    expect(nextAdaptiveRate(600, 600, { requests: 0, errors: 0, p50Ms: undefined, p95Ms: undefined }, POLICY)).toMatchObject({ rate: 600, verdict: 'hold' });
+  });
+
+  it('climbs back from a quiet origin below the operator\'s rate (a low rate starves the samples it would need)', () => {
+    expect(nextAdaptiveRate(6, 600, { requests: 2, errors: 0, p50Ms: 50, p95Ms: 60 }, POLICY)).toMatchObject({ rate: 36, verdict: 'increase' });
   });
 
   it('scales the burst down with the rate', () => {

@@ -44,7 +44,12 @@ export interface AdaptiveStep {
  */
 export function nextAdaptiveRate(current: number, operator: number, window: OriginWindow, policy: AdaptivePolicy, previous?: AdaptiveStep): AdaptiveStep {
   const capped = Math.min(current, operator);
-  if (window.requests < policy.minSamples) return { rate: capped, verdict: 'hold', reason: `${window.requests} origin answers (fewer than ${policy.minSamples})` };
+  if (window.requests < policy.minSamples) {
+    // Below the operator's rate, a quiet origin is no evidence of trouble (a low rate starves the
+    // samples it would need to climb back): treat it as healthy.
+    if (capped < operator && window.errors === 0) return { rate: Math.min(operator, capped + policy.increasePerMinute), verdict: 'increase', reason: `quiet (${window.requests} origin answers, no errors)` };
+    return { rate: capped, verdict: 'hold', reason: `${window.requests} origin answers (fewer than ${policy.minSamples})` };
+  }
   const errorRate = window.errors / window.requests;
   const slow = window.p95Ms !== undefined && window.p95Ms > policy.targetP95Ms;
   const failing = errorRate > policy.maxErrorRate;

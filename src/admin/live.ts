@@ -40,6 +40,7 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
   let overrides: Record<string, RoomOverrides> = {};
   let version = -1;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let following = false;
 
   const roomOf = (id: string) => {
     const room = rooms.find((r) => r.id === id);
@@ -52,14 +53,22 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
     for (const room of rooms) applySettings(room, effectiveSettings(files.get(room.id) as FileSettings, overrides[room.id] ?? {}));
   }
   async function follow(): Promise<void> {
+    if (following) return;
+    following = true;
     try {
       const stored = await store.version();
       if (stored === version) return;
       const loaded = await store.load();
+      if (loaded.version === version) return;
+      // A load that started before a change this instance made itself is older than what it applied
+      // (skip it: the next poll loads the newer state); a store that came back empty is older for good.
+      if (loaded.version < version && (await store.version()) >= version) return;
       apply(loaded.rooms, loaded.version);
       logger.info('room settings changed by an operator were applied', { version: loaded.version });
     } catch (error) {
       logger.warn('live room settings could not be read; the ones in force stay', { error: String(error) });
+    } finally {
+      following = false;
     }
   }
   function view(roomId: string): RoomSettingsView {
@@ -67,19 +76,32 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
     const { admitBurstFromFile: _derived, ...file } = files.get(room.id) as FileSettings;
     return { room: room.id, file, overrides: overrides[room.id] ?? {}, effective: liveSettingsOf(room), version };
   }
-  async function save(room: RoomConfig, next: RoomOverrides, by: string, action: string): Promise<RoomSettingsView> {
-    const before = liveSettingsOf(room);
-    const effective = effectiveSettings(files.get(room.id) as FileSettings, next);
-    if (effective.admitBurst < 1) throw new SanhError('invalid_settings', 'admitBurst must be at least 1.');
-    let saved: number;
-    try {
-      saved = await store.save(room.id, next, { at: new Date().toISOString(), by, room: room.id, action, before, after: effective });
-    } catch (error) {
-      throw new SanhError('store_unavailable', 'The change could not be stored; nothing was changed.', { cause: error, retryAfterSeconds: 5 });
+  /**
+   * Stores a room's next overrides, made from the newest overrides by `next`: when another change
+   * landed first (on any instance), reloads and makes them again from that, so no change is lost.
+   */
+  async function save(room: RoomConfig, next: (current: RoomOverrides) => RoomOverrides, by: string, action: string): Promise<RoomSettingsView> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = liveSettingsOf(room);
+      const wanted = next(overrides[room.id] ?? {});
+      const effective = effectiveSettings(files.get(room.id) as FileSettings, wanted);
+      if (effective.admitBurst < 1) throw new SanhError('invalid_settings', 'admitBurst must be at least 1.');
+      let saved: number | 'stale';
+      try {
+        saved = await store.save(room.id, wanted, { at: new Date().toISOString(), by, room: room.id, action, before, after: effective }, version);
+        if (saved === 'stale') {
+          const loaded = await store.load();
+          apply(loaded.rooms, loaded.version);
+          continue;
+        }
+      } catch (error) {
+        throw new SanhError('store_unavailable', 'The change could not be stored; nothing was changed.', { cause: error, retryAfterSeconds: 5 });
+      }
+      apply({ ...overrides, [room.id]: wanted }, saved);
+      logger.info('room settings changed', { room: room.id, by, action, version: saved });
+      return view(room.id);
     }
-    apply({ ...overrides, [room.id]: next }, saved);
-    logger.info('room settings changed', { room: room.id, by, action, version: saved });
-    return view(room.id);
+    throw new SanhError('store_unavailable', 'Other changes kept landing first; nothing was changed. Please try again.', { retryAfterSeconds: 1 });
   }
 
   return {
@@ -97,10 +119,10 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
       const room = roomOf(roomId);
       const checked = patchProblems(patch);
       if ('problems' in checked) throw new SanhError('invalid_settings', `The change was refused: ${checked.problems.join('; ')}`, { details: { problems: checked.problems } });
-      return save(room, mergeOverrides(overrides[room.id] ?? {}, checked.patch), by, action);
+      return save(room, (current) => mergeOverrides(current, checked.patch), by, action);
     },
     async reset(roomId, by) {
-      return save(roomOf(roomId), {}, by, 'reset');
+      return save(roomOf(roomId), () => ({}), by, 'reset');
     },
   };
 }

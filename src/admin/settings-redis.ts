@@ -17,9 +17,10 @@ export function createRedisSettingsStore(client: Redis | Cluster, keyPrefix = 's
       return { version: Number(version ?? 0), rooms: parsed };
     },
     version: async () => Number((await client.get(keys.version)) ?? 0),
-    async save(room, overrides, audit) {
+    async save(room, overrides, audit, expectedVersion) {
       const json = Object.keys(overrides).length === 0 ? '' : JSON.stringify(overrides);
-      return Number(await saveSettings.run(client, [keys.settings, keys.version, keys.audit], [room, json, JSON.stringify(audit), AUDIT_KEEP]));
+      const saved = Number(await saveSettings.run(client, [keys.settings, keys.version, keys.audit], [room, json, JSON.stringify(audit), AUDIT_KEEP, expectedVersion]));
+      return saved < 0 ? 'stale' : saved;
     },
     async audit(limit) {
       return (await client.lrange(keys.audit, 0, Math.max(0, limit - 1))).map((line) => JSON.parse(line) as AuditEntry);

@@ -25,8 +25,11 @@ export interface SettingsStore {
   load(): Promise<StoredSettings>;
   /** The version only: what instances poll to notice a change. */
   version(): Promise<number>;
-  /** Replaces one room's overrides (empty: none) and appends the audit entry, in one step; the new version. */
-  save(room: string, overrides: RoomOverrides, audit: AuditEntry): Promise<number>;
+  /**
+   * Replaces one room's overrides (empty: none) and appends the audit entry, in one step, if the
+   * store is still at `expectedVersion`: the new version, or `stale` (nothing written).
+   */
+  save(room: string, overrides: RoomOverrides, audit: AuditEntry, expectedVersion: number): Promise<number | 'stale'>;
   /** The newest audit entries first. */
   audit(limit: number): Promise<AuditEntry[]>;
 }
@@ -42,7 +45,8 @@ export function createMemorySettingsStore(): SettingsStore {
   return {
     load: async () => ({ version, rooms: structuredClone(rooms) }),
     version: async () => version,
-    async save(room, overrides, audit) {
+    async save(room, overrides, audit, expectedVersion) {
+      if (expectedVersion !== version) return 'stale';
       if (Object.keys(overrides).length === 0) delete rooms[room];
       else rooms[room] = structuredClone(overrides);
       log.unshift(audit);

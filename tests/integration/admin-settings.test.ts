@@ -106,4 +106,16 @@ describe('live room settings on two instances sharing Redis', () => {
     expect(await reset.json()).toMatchObject({ overrides: {}, effective: { maxActive: 1, mode: 'open' } });
     expect(await maxActiveOn(c)).toBe(1);
   });
+
+  it('loses neither of two changes made at once on two instances', async () => {
+    const [c, d] = [running[0] as NodeSanh, await instance()];
+    const [one, two] = await Promise.all([
+      admin(c, '/api/rooms/main/settings', OPERATE, { method: 'PATCH', body: JSON.stringify({ maxActive: 7 }) }),
+      admin(d, '/api/rooms/main/settings', OPERATE, { method: 'PATCH', body: JSON.stringify({ noShowSeconds: 30 }) }),
+    ]);
+    expect([one.status, two.status]).toEqual([200, 200]);
+    for (const sanh of [c, d]) {
+      await until(async () => ((await (await admin(sanh, '/api/rooms/main/settings', READ)).json()) as { overrides: Record<string, unknown> }).overrides, (o) => o.maxActive === 7 && o.noShowSeconds === 30, 1_500);
+    }
+  });
 });
