@@ -1,5 +1,4 @@
 import type { RoomConfig } from '../config/schema.js';
-import { defaultAdmitBurst } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { applySettings, effectiveSettings, fileSettingsOf, liveSettingsOf, mergeOverrides, patchProblems, type FileSettings, type LiveField, type RoomOverrides } from './settings.js';
@@ -36,7 +35,7 @@ export interface LiveSettings {
  */
 export function createLiveSettings(options: { rooms: readonly RoomConfig[]; store: SettingsStore; logger: Logger; pollMs?: number }): LiveSettings {
   const { rooms, store, logger } = options;
-  const files = new Map<string, FileSettings>(rooms.map((room) => [room.id, fileSettingsOf(room, room.admitBurst !== defaultAdmitBurst(room.admitPerMinute))]));
+  const files = new Map<string, FileSettings>(rooms.map((room) => [room.id, fileSettingsOf(room, room.admitBurstDerived !== true)]));
   let overrides: Record<string, RoomOverrides> = {};
   let version = -1;
   let timer: ReturnType<typeof setInterval> | undefined;

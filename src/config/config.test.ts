@@ -26,6 +26,7 @@ describe('configuration', () => {
         maxActive: 200,
         admitPerMinute: 600,
         admitBurst: 60,
+        admitBurstDerived: true,
         sessionIdleSeconds: 600,
         noShowSeconds: 60,
         abandonAfterSeconds: 180,

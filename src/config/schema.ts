@@ -311,6 +311,8 @@ export interface RoomConfig extends Omit<ParsedRoom, 'admitBurst'> {
    * `min(admitPerMinute, adaptivePerMinute)`.
    */
   adaptivePerMinute?: number;
+  /** True when the file did not set `admitBurst` (it was derived from `admitPerMinute`, and follows it when that changes live). */
+  admitBurstDerived?: true;
 }
 
 /** The validated configuration with every default applied. */
@@ -328,6 +330,10 @@ export function completeConfig(parsed: ParsedConfig): SanhConfig {
   const { $schema: _schema, ...rest } = parsed;
   return {
     ...rest,
-    rooms: parsed.rooms.map((room) => ({ ...room, admitBurst: room.admitBurst ?? defaultAdmitBurst(room.admitPerMinute) })),
+    rooms: parsed.rooms.map((room) => ({
+      ...room,
+      admitBurst: room.admitBurst ?? defaultAdmitBurst(room.admitPerMinute),
+      ...(room.admitBurst === undefined ? { admitBurstDerived: true as const } : {}),
+    })),
   };
 }

@@ -199,52 +199,63 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.hostname && options.hostname !== '0.0.0.0' && options.hostname !== '::' ? options.hostname : 'localhost';
-  let adminServer: ServerType | undefined;
-  let adminUrl: string | undefined;
-  if (options.admin) {
-    const admin = options.admin;
-    if (admin.port !== 0 && admin.port === port) throw new Error(`ADMIN_PORT (${admin.port}) must not be the public port`);
-    const adminApp = createAdminApp({
-      tokens: admin.tokens,
-      rooms: config.rooms,
-      snapshots: waitingRoom.snapshots,
-      backlog: (room) => submissions.forwarder.backlog(room),
-      originStats,
-      adaptive,
-      deadLetters: submissions.deadLetters,
-      settings: liveSettings,
-      settingsStore,
-      metrics: createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: (room) => submissions.forwarder.backlog(room), originStats, adaptive }),
-      logger,
-    });
-    adminServer = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: adminApp.fetch, port: admin.port, hostname: admin.hostname }, () => resolve(s));
-    });
-    const adminHost = admin.hostname.includes(':') ? `[${admin.hostname}]` : admin.hostname;
-    adminUrl = `http://${adminHost}:${(adminServer.address() as AddressInfo).port}`;
-  }
   const closeServer = (s: ServerType) =>
     new Promise<void>((resolve) => {
       s.close(() => resolve());
       if ('closeAllConnections' in s) s.closeAllConnections();
     });
+  let adminServer: ServerType | undefined;
+  /** Stops everything this start made (also when the start fails half-way). */
+  async function closeAll(): Promise<void> {
+    await closeServer(server);
+    if (adminServer) await closeServer(adminServer);
+    liveSettings.stop();
+    adaptive.stop();
+    await submissions.stop().catch(() => undefined);
+    await waitingRoom.stop().catch(() => undefined);
+    await drafts?.close().catch(() => undefined);
+    await draftStore.close();
+    await submissionStore.close();
+    await origin.close();
+    await store.close();
+    if (redis) await redis.quit().catch(() => redis?.disconnect());
+  }
+  let adminUrl: string | undefined;
+  if (options.admin) {
+    const admin = options.admin;
+    try {
+      if (admin.port !== 0 && admin.port === port) throw new Error(`ADMIN_PORT (${admin.port}) must not be the public port`);
+      const adminApp = createAdminApp({
+        tokens: admin.tokens,
+        rooms: config.rooms,
+        snapshots: waitingRoom.snapshots,
+        backlog: (room) => submissions.forwarder.backlog(room),
+        originStats,
+        adaptive,
+        deadLetters: submissions.deadLetters,
+        settings: liveSettings,
+        settingsStore,
+        metrics: createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: (room) => submissions.forwarder.backlog(room), originStats, adaptive }),
+        logger,
+      });
+      adminServer = await new Promise<ServerType>((resolve, reject) => {
+        const s = serve({ fetch: adminApp.fetch, port: admin.port, hostname: admin.hostname }, () => {
+          s.off('error', reject);
+          resolve(s);
+        });
+        s.once('error', reject);
+      });
+    } catch (error) {
+      await closeAll();
+      throw error;
+    }
+    const adminHost = admin.hostname.includes(':') ? `[${admin.hostname}]` : admin.hostname;
+    adminUrl = `http://${adminHost}:${(adminServer.address() as AddressInfo).port}`;
+  }
   return {
     url: `http://${host}:${port}`,
     port,
     ...(adminUrl ? { adminUrl } : {}),
-    async close() {
-      await closeServer(server);
-      if (adminServer) await closeServer(adminServer);
-      liveSettings.stop();
-      adaptive.stop();
-      await submissions.stop().catch(() => undefined);
-      await waitingRoom.stop().catch(() => undefined);
-      await drafts?.close().catch(() => undefined);
-      await draftStore.close();
-      await submissionStore.close();
-      await origin.close();
-      await store.close();
-      if (redis) await redis.quit().catch(() => redis?.disconnect());
-    },
+    close: closeAll,
   };
 }

@@ -52,6 +52,22 @@ describe('the admin listener', () => {
     expect(await publicMetrics.text()).not.toContain('sanh_room_');
   });
 
+  it('refuses to start when the admin port is taken', async () => {
+    const taken = Number(new URL(sanh.adminUrl as string).port);
+    await expect(
+      startNodeSanh({
+        config: parseConfig({ redis: { keyPrefix: uniquePrefix('admin-taken') } }),
+        keyRing: parseKeyRing(`k:${'a'.repeat(40)}`),
+        originUrl: portal.url,
+        redisUrl: testRedisUrl(),
+        port: 0,
+        hostname: '127.0.0.1',
+        logger: silentLogger,
+        admin: { port: taken, hostname: '127.0.0.1', tokens: parseAdminTokens(OPERATE) },
+      }),
+    ).rejects.toThrow(/EADDRINUSE/);
+  });
+
   it('asks for a bearer token, and lets a read token read but not change', async () => {
     const bare = await admin('/api/rooms', undefined);
     expect(bare.status).toBe(401);
