@@ -13,6 +13,8 @@ const config = parseConfig({
   rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 60_000, submissions: { routes: [{ path: '/apply/submit', applicationNumberHeader: 'x-so-ho-so' }], deliverBurst: 100 } }],
 });
 const room = config.rooms[0]!;
+/** The room as a file would say it (without the fields parsing derives), to vary in a test. */
+const { admitBurst: _burst, admitBurstDerived: _derived, ...fileRoom } = room;
 const route = room.submissions!.routes[0]!;
 
 /** An origin that answers from a script of statuses (the last one repeats) and counts what it is sent. */
@@ -147,7 +149,7 @@ describe('the forwarder', () => {
     expect(answer).toMatchObject({ status: 303, location: 'http://portal.internal/status/HS-9' });
     await forwarders.pop()?.stop();
 
-    const strict = parseConfig({ rooms: [{ ...config.rooms[0], admitBurst: undefined, submissions: { routes: [{ path: '/apply/submit', deliveredStatuses: ['2xx'] }] } }] }).rooms;
+    const strict = parseConfig({ rooms: [{ ...fileRoom, submissions: { routes: [{ path: '/apply/submit', deliveredStatuses: ['2xx'] }] } }] }).rooms;
     const login = await put(store);
     const toLogin = scriptedOrigin([{ status: 302, headers: { location: '/login' } }]);
     forwarder(store, toLogin.origin, {}, strict);
@@ -160,7 +162,7 @@ describe('the forwarder', () => {
       const store = createMemorySubmissionStore();
       const token = await put(store);
       const portal = scriptedOrigin([{ status: 200 }]);
-      const rooms = parseConfig({ rooms: [{ ...config.rooms[0], admitBurst: undefined, mode }] }).rooms;
+      const rooms = parseConfig({ rooms: [{ ...fileRoom, mode }] }).rooms;
       const running = forwarder(store, portal.origin, {}, rooms);
       await sleep(200);
       expect(portal.seen).toHaveLength(0);
