@@ -14,6 +14,17 @@ const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../src/cli/sanh.ts', import.meta.url));
 const POLICY = { perSecond: 100, burst: 100, reclaimAfterMs: 60_000, orderedAttempts: 0 };
 
+/** Runs the `sanh` command line with `env`: its exit code and output, whatever the code. */
+async function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, out: failed.stdout, err: failed.stderr };
+  }
+}
+
 /** The `sanh` command line against real Redis, as an operator runs it. */
 describe('sanh dead-letters and receipts (CLI)', () => {
   let client: Redis;
@@ -21,15 +32,7 @@ describe('sanh dead-letters and receipts (CLI)', () => {
   let env: NodeJS.ProcessEnv;
   const tokens = ['a'.repeat(22), 'b'.repeat(22)];
 
-  async function sanh(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env });
-      return { code: 0, out: stdout, err: stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, out: failed.stdout, err: failed.stderr };
-    }
-  }
+  const sanh = (...args: string[]) => runCli(env, args);
 
   beforeAll(async () => {
     const keyPrefix = uniquePrefix('cli');
@@ -95,15 +98,7 @@ describe('sanh rooms, room set, pause, resume, audit (CLI over the admin API)', 
   let portal: import('../helpers/test-origin.js').TestOrigin;
   let env: NodeJS.ProcessEnv;
   const SECRET = 'c'.repeat(32);
-  async function sanhCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env });
-      return { code: 0, out: stdout, err: stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, out: failed.stdout, err: failed.stderr };
-    }
-  }
+  const sanhCli = (...args: string[]) => runCli(env, args);
 
   beforeAll(async () => {
     const { startNodeSanh } = await import('../../src/entry/node-server.js');
