@@ -12,6 +12,7 @@ import type { AdaptiveController } from '../adaptive/controller.js';
 import type { OriginStats } from '../adaptive/origin-stats.js';
 import type { LiveSettings } from './live.js';
 import type { SettingsStore } from './settings-store.js';
+import type { Dashboard } from './dashboard/routes.js';
 import { tokenChecker, type AdminScope, type AdminToken } from './tokens.js';
 
 /** What the admin listener is built from. */
@@ -27,6 +28,8 @@ export interface AdminDeps {
   /** Live room settings; absent: settings are read-only (the file's). */
   settings?: LiveSettings;
   settingsStore?: SettingsStore;
+  /** The operator dashboard (`/dashboard`); absent: API only. */
+  dashboard?: Dashboard;
   logger: Logger;
 }
 
@@ -60,7 +63,7 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
   app.onError(errorMapper(deps.logger));
   app.use('*', requestIds());
   app.use('*', async (c, next) => {
-    c.set('errorsAsJson', true);
+    if (!c.req.path.startsWith('/dashboard')) c.set('errorsAsJson', true);
     await next();
     c.header('cache-control', 'no-store');
   });
@@ -130,6 +133,10 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
     const limit = Math.min(1_000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
     return c.json({ entries: await deps.settingsStore.audit(limit) });
   });
+  if (deps.dashboard) {
+    app.route('/dashboard', deps.dashboard.routes);
+    app.get('/', (c) => c.redirect('/dashboard', 303));
+  }
   app.all('*', () => {
     throw new SanhError('not_found', 'No such admin endpoint.');
   });

@@ -29,6 +29,8 @@ import { createRedisDraftStore } from '../drafts/redis-store.js';
 import type { DraftStore } from '../drafts/store.js';
 import { createAdminApp } from '../admin/app.js';
 import { createAdminMetrics } from '../admin/metrics.js';
+import { createDashboard, type Dashboard } from '../admin/dashboard/routes.js';
+import { roomFigures } from '../admin/figures.js';
 import { createAdaptiveController } from '../adaptive/controller.js';
 import { measuredOrigin } from '../adaptive/measured-origin.js';
 import { createOriginStats } from '../adaptive/origin-stats.js';
@@ -58,7 +60,7 @@ export interface NodeSanhOptions {
   /** This instance's name among the submission forwarders (default: a fresh random one). */
   consumer?: string;
   /** The admin listener (API, `/metrics`); absent: none. Never on the public port. */
-  admin?: { port: number; hostname: string; tokens: readonly AdminToken[] };
+  admin?: { port: number; hostname: string; tokens: readonly AdminToken[]; dashboard?: { sampleMs?: number; pushMs?: number } };
 }
 
 /** A running Sảnh on Node. */
@@ -205,10 +207,12 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
       if ('closeAllConnections' in s) s.closeAllConnections();
     });
   let adminServer: ServerType | undefined;
+  let dashboard: Dashboard | undefined;
   /** Stops everything this start made (also when the start fails half-way). */
   async function closeAll(): Promise<void> {
     await closeServer(server);
     if (adminServer) await closeServer(adminServer);
+    dashboard?.stop();
     liveSettings.stop();
     adaptive.stop();
     await submissions.stop().catch(() => undefined);
@@ -225,7 +229,18 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     const admin = options.admin;
     try {
       if (admin.port !== 0 && admin.port === port) throw new Error(`ADMIN_PORT (${admin.port}) must not be the public port`);
+      const figureSources = { backlog: (room: string) => submissions.forwarder.backlog(room), originStats, adaptive };
+      dashboard = createDashboard({
+        tokens: admin.tokens,
+        rooms: config.rooms,
+        figures: (room) => roomFigures(room, waitingRoom.snapshots, figureSources),
+        settings: liveSettings,
+        logger,
+        ...(admin.dashboard ?? {}),
+      });
+      dashboard.start();
       const adminApp = createAdminApp({
+        dashboard,
         tokens: admin.tokens,
         rooms: config.rooms,
         snapshots: waitingRoom.snapshots,

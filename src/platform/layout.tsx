@@ -29,8 +29,8 @@ a{color:#0b5cad}
 [hidden]{display:none}
 `;
 
-/** The shared shell of every page Sảnh itself serves: small, self-contained, readable on a cheap phone. */
-export function Layout(props: { lang: Lang; title: string; head?: Child; children: Child }) {
+/** An HTML document of Sảnh's own: language, title, extra head elements, one inline style sheet. */
+export function HtmlDocument(props: { lang: Lang; title: string; head?: Child; style: string; children: Child }) {
   return (
     <html lang={props.lang}>
       <head>
@@ -39,12 +39,19 @@ export function Layout(props: { lang: Lang; title: string; head?: Child; childre
         <meta name="robots" content="noindex" />
         <title>{props.title}</title>
         {props.head}
-        <style>{raw(STYLE)}</style>
+        <style>{raw(props.style)}</style>
       </head>
-      <body>
-        <main>{props.children}</main>
-      </body>
+      <body>{props.children}</body>
     </html>
+  );
+}
+
+/** The shared shell of every page Sảnh itself serves: small, self-contained, readable on a cheap phone. */
+export function Layout(props: { lang: Lang; title: string; head?: Child; children: Child }) {
+  return (
+    <HtmlDocument lang={props.lang} title={props.title} head={props.head} style={STYLE}>
+      <main>{props.children}</main>
+    </HtmlDocument>
   );
 }
 

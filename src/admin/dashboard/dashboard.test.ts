@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.js';
+import { silentLogger } from '../../platform/logger.js';
+import type { RoomFigures } from '../figures.js';
+import { createLiveSettings } from '../live.js';
+import { createMemorySettingsStore } from '../settings-store.js';
+import { parseAdminTokens } from '../tokens.js';
+import { chartTop, createSampleRing, linePoints, perMinute, sampleOf } from './history.js';
+import { createDashboard, proposedChange } from './routes.js';
+import { formToken, issueSession, sessionToken } from './session.js';
+
+const OPERATE = 'o'.repeat(30);
+const READ = 'r'.repeat(30);
+const tokens = parseAdminTokens(`ops:operate:${OPERATE},viewer:read:${READ}`);
+
+function figuresOf(active: number, waiting: number) {
+  return (room: { id: string; maxActive: number; admitPerMinute: number; admitBurst: number; sessionIdleSeconds: number; mode: RoomFigures['mode'] }): RoomFigures => ({
+    id: room.id,
+    name: null,
+    mode: room.mode,
+    match: ['/'],
+    limits: { maxActive: room.maxActive, admitPerMinute: room.admitPerMinute, admitBurst: room.admitBurst, sessionIdleSeconds: room.sessionIdleSeconds },
+    live: { active, waiting, returned: 0, admittedTotal: 10, abandonedTotal: 0, admissionRatePerSecond: 2, waitForNewArrivalSeconds: 150, updatedAt: new Date(0).toISOString() },
+    submissions: null,
+    origin: { inFlight: 0, requests: 20, errors: 1, p50Ms: 40, p95Ms: 250 },
+    adaptive: null,
+  });
+}
+
+async function setUp() {
+  const config = parseConfig({ rooms: [{ id: 'main', name: { vi: 'Cổng chính', en: 'Main portal' }, match: ['/'], maxActive: 50, admitPerMinute: 600 }] });
+  const store = createMemorySettingsStore();
+  const settings = createLiveSettings({ rooms: config.rooms, store, logger: silentLogger });
+  await settings.start();
+  let now = 1_000_000;
+  let saved = 0;
+  const dashboard = createDashboard({ tokens, rooms: config.rooms, figures: figuresOf(7, 3), settings, logger: silentLogger, clock: () => now, draftsSavedTotal: () => saved, pushMs: 50 });
+  const session = (secret: string) => issueSession(tokens.find((t) => t.secret === secret)!, now);
+  const cookie = (value: string) => ({ cookie: `sanh_admin=${value}` });
+  const form = (value: string, secret: string, fields: Record<string, string>) =>
+    new URLSearchParams({ form: formToken(value, tokens.find((t) => t.secret === secret)!), lang: 'en', ...fields });
+  return { config, store, settings, dashboard, session, cookie, form, advance: (ms: number) => (now += ms), saveDrafts: (n: number) => (saved += n) };
+}
+
+describe('dashboard history and charts', () => {
+  it('keeps the newest samples per room, turns running totals into rates, and leaves gaps for unknown values', () => {
+    const ring = createSampleRing(2);
+    const figures = figuresOf(1, 0)({ id: 'main', maxActive: 5, admitPerMinute: 60, admitBurst: 6, sessionIdleSeconds: 60, mode: 'open' });
+    for (const at of [1, 2, 3]) ring.add('main', sampleOf(figures, at, null));
+    expect(ring.samples('main').map((s) => s.at)).toEqual([2, 3]);
+    expect(sampleOf(figures, 0, 4)).toMatchObject({ active: 1, maxActive: 5, ratePerMinute: { configured: 60, actual: 120, adaptive: null }, originErrorRate: 0.05, draftsPerMinute: 4 });
+    expect(perMinute(undefined, 10, 5)).toBeNull();
+    expect(perMinute({ at: 0, total: 10 }, 30_000, 16)).toBe(12);
+    expect(perMinute({ at: 0, total: 10 }, 60_000, 3)).toBe(3);
+    expect(chartTop([null, 3, 42], 10)).toBe(50);
+    expect(chartTop([0, 0], 0)).toBe(1);
+    const frame = { width: 100, height: 10, spanMs: 100, now: 200 };
+    expect(linePoints([50, 100, 150, 160, 200], [1, 0, 5, null, 10], 10, frame)).toEqual(['0.0,10.0 50.0,5.0', '100.0,0.0']);
+  });
+
+  it('proposes only what differs, to be confirmed, with the message in both languages', () => {
+    const room = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 50, admitPerMinute: 600, message: { vi: 'Cũ' } }] }).rooms[0]!;
+    const { patch, rows } = proposedChange(room, { maxActive: '10', admitPerMinute: '600', mode: 'paused', message_vi: 'Mới', message_en: 'New' }, 'en');
+    expect(patch).toEqual({ maxActive: 10, mode: 'paused', message: { vi: 'Mới', en: 'New' } });
+    expect(rows.map((r) => [r.before, r.after])).toEqual([['50', '10'], ['Open (queue when busy)', 'Paused'], ['vi: Cũ', 'vi: Mới · en: New']]);
+    expect(proposedChange(room, { maxActive: '50', mode: 'open', message_vi: '', message_en: '' }, 'vi').patch).toEqual({ message: null });
+  });
+
+  it('signs sessions with the token\'s secret: tampered, expired or unknown ones are refused', () => {
+    const token = tokens[0]!;
+    const session = issueSession(token, 0);
+    expect(sessionToken(session, tokens, 1_000)?.id).toBe('ops');
+    expect(sessionToken(session, tokens, 13 * 3_600_000)).toBeUndefined();
+    expect(sessionToken(session.replace('ops.', 'viewer.'), tokens, 1_000)).toBeUndefined();
+    expect(sessionToken(`${session.slice(0, -2)}AA`, tokens, 1_000)).toBeUndefined();
+    expect(sessionToken(session, parseAdminTokens(`ops:operate:${'x'.repeat(30)}`), 1_000)).toBeUndefined();
+  });
+});
+
+describe('dashboard over HTTP', () => {
+  it('asks for a token, exchanges it for a Strict session cookie and never shows the page without one', async () => {
+    const { dashboard } = await setUp();
+    const first = await dashboard.routes.request('/?lang=vi');
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/dashboard/login?lang=vi');
+    const login = await dashboard.routes.request('/login?lang=vi');
+    expect(await login.text()).toContain('Mã quản trị');
+    expect(login.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const wrong = await dashboard.routes.request('/login', { method: 'POST', body: new URLSearchParams({ token: 'nope', lang: 'en' }) });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('That token is not right');
+    const right = await dashboard.routes.request('/login', { method: 'POST', body: new URLSearchParams({ token: OPERATE, lang: 'en' }) });
+    expect(right.status).toBe(303);
+    const setCookie = right.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^sanh_admin=ops\.\d+\.[\w-]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain(OPERATE);
+    expect((await dashboard.routes.request('/events')).status).toBe(401);
+  });
+
+  it('shows every figure of a room and its charts, controls only to operate tokens', async () => {
+    const { dashboard, session, cookie } = await setUp();
+    dashboard.sample();
+    const page = await (await dashboard.routes.request('/?lang=en', { headers: cookie(session(OPERATE)) })).text();
+    for (const text of ['Main portal', 'Active visitors', 'of at most 50', 'In line', 'Admission rate', '120/min', 'configured 600', 'Wait for a new arrival', 'about 3 minutes', 'p50 40 ms · p95 250 ms', '5 %', 'Drafts saved', 'Submissions pending', 'name="maxActive"']) {
+      expect(page).toContain(text);
+    }
+    expect(page).toContain('<polyline');
+    const viewer = await (await dashboard.routes.request('/?lang=vi', { headers: cookie(session(READ)) })).text();
+    expect(viewer).toContain('chỉ được xem');
+    expect(viewer).not.toContain('name="maxActive"');
+  });
+
+  it('streams figures and chart lines as Server-Sent Events', async () => {
+    const { dashboard, session, cookie, saveDrafts, advance } = await setUp();
+    dashboard.sample();
+    saveDrafts(6);
+    advance(30_000);
+    const response = await dashboard.routes.request('/events?lang=en', { headers: cookie(session(OPERATE)) });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    const { value } = await reader.read();
+    await reader.cancel();
+    const text = new TextDecoder().decode(value);
+    expect(text).toMatch(/^event: figures\ndata: /);
+    const update = JSON.parse(text.split('data: ')[1]!.split('\n')[0]!) as { rooms: { id: string; values: Record<string, string>; charts: Record<string, string> }[] };
+    expect(update.rooms[0]!.values).toMatchObject({ active: '7', waiting: '3', activeMax: 'of at most 50', drafts: '12/min' });
+    expect(update.rooms[0]!.charts.active).toContain('<polyline');
+  });
+
+  it('applies a change only after confirmation, from its own form, as the signed-in token (audited)', async () => {
+    const { dashboard, session, cookie, form, config, store } = await setUp();
+    const ops = session(OPERATE);
+    const post = (path: string, body: URLSearchParams, value = ops) => dashboard.routes.request(path, { method: 'POST', body, headers: cookie(value) });
+    const review = await post('/rooms/main/review', form(ops, OPERATE, { maxActive: '5', admitPerMinute: '600', mode: 'open', message_vi: '', message_en: '' }));
+    const confirm = await review.text();
+    expect(review.status).toBe(200);
+    expect(confirm).toContain('Confirm the change');
+    expect(config.rooms[0]!.maxActive).toBe(50);
+    const patch = /name="patch" value="([^"]+)"/.exec(confirm)![1]!.replace(/&quot;/g, '"');
+    expect(JSON.parse(patch)).toEqual({ maxActive: 5 });
+
+    expect((await post('/rooms/main/apply', new URLSearchParams({ patch, lang: 'en', form: 'forged' }))).status).toBe(403);
+    const readOnly = session(READ);
+    expect((await post('/rooms/main/apply', form(readOnly, READ, { patch }), readOnly)).status).toBe(403);
+    expect(config.rooms[0]!.maxActive).toBe(50);
+
+    const applied = await post('/rooms/main/apply', form(ops, OPERATE, { patch }));
+    expect(applied.status).toBe(303);
+    expect(applied.headers.get('location')).toBe('/dashboard?lang=en&done=main#room-main');
+    expect(config.rooms[0]!.maxActive).toBe(5);
+    const [entry] = await store.audit(1);
+    expect(entry).toMatchObject({ by: 'ops', room: 'main', action: 'dashboard', before: { maxActive: 50 }, after: { maxActive: 5 } });
+
+    const refused = await post('/rooms/main/review', form(ops, OPERATE, { maxActive: '-3', mode: 'open' }));
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('maxActive');
+    expect((await post('/rooms/nowhere/review', form(ops, OPERATE, { maxActive: '1' }))).status).toBe(404);
+  });
+});

@@ -1,0 +1,45 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AdminToken } from '../tokens.js';
+
+/** The dashboard's sign-in cookie. */
+export const SESSION_COOKIE = 'sanh_admin';
+/** How long a sign-in lasts. */
+export const SESSION_SECONDS = 12 * 3_600;
+
+const mac = (secret: string, purpose: string, data: string) => createHmac('sha256', secret).update(`${purpose}\n${data}`).digest('base64url');
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * A dashboard session: `<token id>.<expiry in unix seconds>.<HMAC>`, keyed by the token's own
+ * secret. Any instance with the same `SANH_ADMIN_TOKEN` accepts it, a restart keeps it, and
+ * changing or removing a token ends its sessions. The cookie never holds the secret itself.
+ */
+export function issueSession(token: AdminToken, nowMs: number): string {
+  const data = `${token.id}.${Math.floor(nowMs / 1000) + SESSION_SECONDS}`;
+  return `${data}.${mac(token.secret, 'dashboard-session', data)}`;
+}
+
+/** The token a session cookie was issued for, when it is genuine and not expired. */
+export function sessionToken(value: string | undefined, tokens: readonly AdminToken[], nowMs: number): AdminToken | undefined {
+  const parts = value?.split('.');
+  if (!parts || parts.length !== 3) return undefined;
+  const [id, expiry, signature] = parts as [string, string, string];
+  const token = tokens.find((t) => t.id === id);
+  if (!token || !/^\d{1,12}$/.test(expiry) || Number(expiry) * 1000 <= nowMs) return undefined;
+  return sameText(signature, mac(token.secret, 'dashboard-session', `${id}.${expiry}`)) ? token : undefined;
+}
+
+/** The form token that proves a change was sent from the dashboard's own page of this session (CSRF). */
+export function formToken(session: string, token: AdminToken): string {
+  return mac(token.secret, 'dashboard-form', session);
+}
+
+/** Whether a form token belongs to the session. */
+export function formTokenValid(given: string | undefined, session: string, token: AdminToken): boolean {
+  return given !== undefined && sameText(given, formToken(session, token));
+}
