@@ -6,6 +6,7 @@ import { startDemoPortal, type RunningDemoPortal } from '../../src/demo-portal/s
 import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
 import { parseKeyRing } from '../../src/platform/keyring.js';
 import { silentLogger } from '../../src/platform/logger.js';
+import { axeViolations } from '../helpers/axe.js';
 import { launchChromium } from '../helpers/browser.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -57,8 +58,8 @@ describe('end to end in Chromium: the operator dashboard', () => {
     await portal?.close();
   });
 
-  async function newPage(baseURL: string, locale: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ baseURL, locale, viewport });
+  async function newPage(baseURL: string, locale: string, viewport = { width: 1280, height: 900 }, bypassCSP = false): Promise<Page> {
+    const context = await browser.newContext({ baseURL, locale, viewport, bypassCSP });
     contexts.push(context);
     return context.newPage();
   }
@@ -161,5 +162,19 @@ describe('end to end in Chromium: the operator dashboard', () => {
     expect(await viewer.locator('form.controls').count()).toBe(0);
     expect(await viewer.textContent('[data-value="main:mode"]')).toBe('Paused');
     await shot(viewer, 'dashboard-read-only-en-phone');
+  });
+
+  it('has no accessibility violations on the sign-in, dashboard and confirmation pages, in both languages', async () => {
+    for (const lang of ['vi', 'en'] as const) {
+      const page = await newPage(instances[0]!.adminUrl!, lang === 'vi' ? 'vi-VN' : 'en-GB', { width: 1280, height: 900 }, true);
+      await page.goto('/dashboard/login');
+      expect(await axeViolations(page)).toEqual([]);
+      await signIn(page, OPERATE);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.fill('input[name=maxActive]', '3');
+      await page.click('form.controls button[type=submit]');
+      await page.waitForSelector('table.changes');
+      expect(await axeViolations(page)).toEqual([]);
+    }
   });
 });

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { AxeResults } from 'axe-core';
 import { Hono } from 'hono';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +15,10 @@ import { renderReceiptPage } from '../../src/submissions/pages/receipt.js';
 import { receiptView, type ReceiptView } from '../../src/submissions/view.js';
 import { templateProblems } from '../../src/waiting-room/template.js';
 import type { QueueStatus } from '../../src/waiting-room/visit.js';
+import { axeViolations } from '../helpers/axe.js';
 import { launchChromium } from '../helpers/browser.js';
 
 const SCREENSHOTS = new URL('./screenshots/', import.meta.url);
-const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const room: RoomConfig = parseConfig({
   rooms: [
@@ -184,12 +181,6 @@ describe('every page a visitor can see, in Chromium at 320 px', () => {
     await browser?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   });
-
-  async function axeViolations(page: Page): Promise<string[]> {
-    await page.addScriptTag({ content: await AXE_SOURCE });
-    const results = await page.evaluate(() => (window as unknown as { axe: { run(): Promise<AxeResults> } }).axe.run());
-    return results.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.html).join(' | ')}`);
-  }
 
   const SHOTS: Record<PageName, string> = {
     queued: 'queued',

@@ -263,7 +263,7 @@ export function renderLoginPage(props: { lang: Lang; problem?: boolean; signedOu
   return renderDocument(
     <Shell lang={props.lang} title={text.login.title}>
       <TopBar lang={props.lang} title={text.brand} otherLangHref={`/dashboard/login?lang=${otherLang(props.lang)}`} />
-      <div class="narrow">
+      <main class="narrow">
         <h1>{text.login.title}</h1>
         {props.problem ? <p class="notice problem" role="alert">{text.login.wrong}</p> : null}
         {props.signedOut ? <p class="notice" role="status">{text.login.loggedOut}</p> : null}
@@ -278,7 +278,7 @@ export function renderLoginPage(props: { lang: Lang; problem?: boolean; signedOu
             {text.login.submit}
           </button>
         </form>
-      </div>
+      </main>
     </Shell>,
   );
 }
@@ -298,7 +298,7 @@ export function renderConfirmPage(props: { lang: Lang; roomName: string; roomId:
   return renderDocument(
     <Shell lang={props.lang} title={controls.confirmTitle}>
       <TopBar lang={props.lang} title={text.title} otherLangHref={`/dashboard?lang=${otherLang(props.lang)}`} />
-      <div class="narrow">
+      <main class="narrow">
         <h1>{props.problems ? text.error.title : controls.confirmTitle}</h1>
         {props.problems ? (
           <ul class="notice problem" role="alert">
@@ -340,7 +340,7 @@ export function renderConfirmPage(props: { lang: Lang; roomName: string; roomId:
           ) : null}
           <a href={back}>{props.rows.length > 0 && !props.problems ? controls.cancel : text.error.back}</a>
         </div>
-      </div>
+      </main>
     </Shell>,
   );
 }
@@ -351,13 +351,13 @@ export function renderProblemPage(props: { lang: Lang; message: string }): strin
   return renderDocument(
     <Shell lang={props.lang} title={text.error.title}>
       <TopBar lang={props.lang} title={text.title} otherLangHref={`/dashboard?lang=${otherLang(props.lang)}`} />
-      <div class="narrow">
+      <main class="narrow">
         <h1>{text.error.title}</h1>
         <p class="notice problem" role="alert">
           {props.message}
         </p>
         <a href={`/dashboard?lang=${props.lang}`}>{text.error.back}</a>
-      </div>
+      </main>
     </Shell>,
   );
 }
