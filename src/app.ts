@@ -3,6 +3,7 @@ import { SanhError } from './platform/errors.js';
 import { ensureRequestId, errorMapper, REQUEST_ID_HEADER, requestIdFor, requestIds, type SanhEnv } from './platform/http.js';
 import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
+import { nameActiveSpan, routeSpans, tracedFetch } from './telemetry/tracing.js';
 import type { OriginClient } from './proxy/port.js';
 import type { Drafts } from './drafts/index.js';
 import type { Submissions } from './submissions/index.js';
@@ -25,6 +26,12 @@ function requestIdHeaders(request: Request): Record<string, string> {
   return { [REQUEST_ID_HEADER]: requestIdFor(request.headers.get(REQUEST_ID_HEADER)) };
 }
 
+/** A status poll answered from memory, named in the trace as the route would have been. */
+function statusAnswer(response: Response): Response {
+  nameActiveSpan('GET', '/_sanh/status');
+  return response;
+}
+
 /**
  * The public app: Sảnh's own endpoints under `/_sanh/` (waiting room, drafts), then the waiting
  * room gate in front of the proxy to the origin. Drafts are served ahead of the gate, so a
@@ -37,6 +44,7 @@ function requestIdHeaders(request: Request): Record<string, string> {
  * origin's answers do not, so requests on their way to the origin get an id only if one fails.
  * The most frequent request, a queued visitor's status poll, is answered from memory ahead of
  * routing whenever the waiting room can (`WaitingRoom.statusFromMemory`), with the same answer.
+ * Every request is traced (a SERVER span, see `telemetry/tracing.ts`).
  */
 export function createApp(deps: AppDeps): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
@@ -45,8 +53,8 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
     ensureRequestId(c);
     return mapError(error, c);
   });
-  app.use('/_sanh', requestIds());
-  app.use('/_sanh/*', requestIds());
+  app.use('/_sanh', requestIds(), routeSpans());
+  app.use('/_sanh/*', requestIds(), routeSpans());
   app.route('/_sanh', deps.waitingRoom.routes);
   if (deps.drafts) app.route('/_sanh', deps.drafts.routes);
   if (deps.submissions) app.route('/_sanh', deps.submissions.routes);
@@ -61,11 +69,11 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   app.use('*', deps.waitingRoom.gate);
   app.all('*', proxyHandler(deps.origin, deps.connection ?? { clientIp: () => undefined }));
   const route = app.fetch;
-  app.fetch = (request, env, executionCtx) => {
+  app.fetch = tracedFetch((request, env, executionCtx) => {
     const fromMemory = deps.waitingRoom.statusFromMemory(request, requestIdHeaders);
     if (fromMemory === undefined) return route(request, env, executionCtx);
-    if (fromMemory instanceof Response) return fromMemory;
-    return fromMemory.then((response) => response ?? route(request, env, executionCtx));
-  };
+    if (fromMemory instanceof Response) return statusAnswer(fromMemory);
+    return fromMemory.then((response) => (response ? statusAnswer(response) : route(request, env, executionCtx)));
+  });
   return app;
 }

@@ -29,6 +29,25 @@ export interface OriginWindow {
   p95Ms: number | undefined;
 }
 
+/** When an interval counts as unhealthy (the `AdaptivePolicy` fields auto-activation shares). */
+export type HealthThresholds = Pick<AdaptivePolicy, 'targetP95Ms' | 'maxErrorRate' | 'minSamples'>;
+
+/** The verdict on one interval of the origin: too few answers to tell, healthy, or unhealthy and why. */
+export type OriginHealth = { verdict: 'quiet' } | { verdict: 'healthy' } | { verdict: 'unhealthy'; reason: string };
+
+/** The origin's health in one interval: p95 over the target or errors over the threshold, given enough answers. */
+export function originHealth(window: OriginWindow, thresholds: HealthThresholds): OriginHealth {
+  if (window.requests < thresholds.minSamples) return { verdict: 'quiet' };
+  const errorRate = window.errors / window.requests;
+  const slow = window.p95Ms !== undefined && window.p95Ms > thresholds.targetP95Ms;
+  const failing = errorRate > thresholds.maxErrorRate;
+  if (!slow && !failing) return { verdict: 'healthy' };
+  const reason = [slow ? `p95 ${Math.round(window.p95Ms ?? 0)} ms over ${thresholds.targetP95Ms} ms` : '', failing ? `errors ${(errorRate * 100).toFixed(1)} % over ${(thresholds.maxErrorRate * 100).toFixed(1)} %` : '']
+    .filter(Boolean)
+    .join(', ');
+  return { verdict: 'unhealthy', reason };
+}
+
 /** The controller's decision for one interval. */
 export interface AdaptiveStep {
   /** The adaptive rate for the next interval (admissions per minute). */
@@ -44,21 +63,16 @@ export interface AdaptiveStep {
  */
 export function nextAdaptiveRate(current: number, operator: number, window: OriginWindow, policy: AdaptivePolicy, previous?: AdaptiveStep): AdaptiveStep {
   const capped = Math.min(current, operator);
-  if (window.requests < policy.minSamples) {
+  const health = originHealth(window, policy);
+  if (health.verdict === 'quiet') {
     // Below the operator's rate, a quiet origin is no evidence of trouble (a low rate starves the
     // samples it would need to climb back): treat it as healthy.
     if (capped < operator && window.errors === 0) return { rate: Math.min(operator, capped + policy.increasePerMinute), verdict: 'increase', reason: `quiet (${window.requests} origin answers, no errors)` };
     return { rate: capped, verdict: 'hold', reason: `${window.requests} origin answers (fewer than ${policy.minSamples})` };
   }
-  const errorRate = window.errors / window.requests;
-  const slow = window.p95Ms !== undefined && window.p95Ms > policy.targetP95Ms;
-  const failing = errorRate > policy.maxErrorRate;
-  if ((slow || failing) && previous?.verdict === 'decrease') return { rate: capped, verdict: 'hold', reason: 'waiting for the last decrease to show' };
-  if (slow || failing) {
-    const reason = [slow ? `p95 ${Math.round(window.p95Ms ?? 0)} ms over ${policy.targetP95Ms} ms` : '', failing ? `errors ${(errorRate * 100).toFixed(1)} % over ${(policy.maxErrorRate * 100).toFixed(1)} %` : '']
-      .filter(Boolean)
-      .join(', ');
-    return { rate: Math.max(Math.min(policy.minPerMinute, operator), capped * policy.decreaseFactor), verdict: 'decrease', reason };
+  if (health.verdict === 'unhealthy') {
+    if (previous?.verdict === 'decrease') return { rate: capped, verdict: 'hold', reason: 'waiting for the last decrease to show' };
+    return { rate: Math.max(Math.min(policy.minPerMinute, operator), capped * policy.decreaseFactor), verdict: 'decrease', reason: health.reason };
   }
   const rate = Math.min(operator, capped + policy.increasePerMinute);
   return { rate, verdict: rate > capped ? 'increase' : 'hold', reason: 'healthy' };

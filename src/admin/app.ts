@@ -13,6 +13,8 @@ import type { OriginStats } from '../adaptive/origin-stats.js';
 import type { LiveSettings } from './live.js';
 import type { SettingsStore } from './settings-store.js';
 import type { Dashboard } from './dashboard/routes.js';
+import type { StaffPasses } from '../waiting-room/staff-pass.js';
+import { issuePass, revokePass } from './passes.js';
 import { tokenChecker, type AdminScope, type AdminToken } from './tokens.js';
 
 /** What the admin listener is built from. */
@@ -28,6 +30,8 @@ export interface AdminDeps {
   /** Live room settings; absent: settings are read-only (the file's). */
   settings?: LiveSettings;
   settingsStore?: SettingsStore;
+  /** Staff bypass passes (`POST /api/rooms/<id>/passes`); absent: none are issued. */
+  staffPasses?: StaffPasses;
   /** The operator dashboard (`/dashboard`); absent: API only. */
   dashboard?: Dashboard;
   logger: Logger;
@@ -85,6 +89,18 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
     const limit = Math.min(1_000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
     return c.json({ room: room.id, deadLetters: await deadLetters().list(room.id, limit) });
   });
+  app.get('/api/rooms/:id/backlog', read, async (c) => {
+    const room = roomOf(c.req.param('id'));
+    return c.json({ room: room.id, backlog: await deadLetters().backlog(room.id) });
+  });
+  app.get('/api/rooms/:id/receipts', read, async (c) => {
+    const room = roomOf(c.req.param('id'));
+    const number = c.req.query('number');
+    if (!number) throw new SanhError('bad_request', 'Say which receipt: ?number=<the number a citizen reads out>.');
+    const receipt = await deadLetters().findReceipt(room.id, number);
+    if (!receipt) throw new SanhError('receipt_not_found', `There is no receipt ${number} in room "${room.id}".`);
+    return c.json({ room: room.id, receipt });
+  });
   const act = (name: 'retry' | 'drop') =>
     async (c: Context<SanhEnv>) => {
       const id = c.req.param('receiptId') ?? '';
@@ -128,6 +144,14 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
       return c.json(await live().change(c.req.param('id'), patch, by(c), action));
     });
   }
+  app.post('/api/rooms/:id/passes', operate, async (c) => {
+    const room = roomOf(c.req.param('id'));
+    if (!deps.staffPasses || !deps.settingsStore) throw new SanhError('not_found', 'Staff passes are not set up on this instance.');
+    const issued = await issuePass({ passes: deps.staffPasses, store: deps.settingsStore }, room, await body(c), by(c));
+    deps.logger.info('staff pass issued', { room: room.id, by: by(c), pass: issued.id, expiresAt: issued.expiresAt });
+    return c.json(issued, 201);
+  });
+  app.delete('/api/rooms/:id/passes/:passId', operate, async (c) => c.json(await revokePass(live(), roomOf(c.req.param('id')), c.req.param('passId'), by(c))));
   app.get('/api/audit', read, async (c) => {
     if (!deps.settingsStore) throw new SanhError('not_found', 'Live settings are not set up on this instance.');
     const limit = Math.min(1_000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));

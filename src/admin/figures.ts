@@ -34,6 +34,12 @@ export interface RoomFigures {
   origin: { inFlight: number; requests: number | null; errors: number | null; p50Ms: number | null; p95Ms: number | null };
   /** Adaptive admission: the rate in force and why; null when the room does not adapt. */
   adaptive: { ratePerMinute: number; verdict: string | null; reason: string | null; at: string | null } | null;
+  /**
+   * Auto-activation: whether the room's `open` is auto-activation's now (`since`, `reason`), or was
+   * until an operator set the mode (`endedBy`, `endedAt`), and since when this instance has seen the
+   * origin calm; null when the room does not auto-activate and carries no mark.
+   */
+  autoActivation: { enabled: boolean; active: boolean; since: string | null; reason: string | null; endedBy: string | null; endedAt: string | null; calmSince: string | null } | null;
 }
 
 /** What the figures read besides the snapshot: the origin's health and adaptive admission. */
@@ -70,6 +76,7 @@ export function roomFigures(room: RoomConfig, snapshots: SnapshotLoop, sources: 
     submissions: room.submissions ? (backlog(room.id) ?? null) : null,
     origin: originFigures(room.id, sources.originStats),
     adaptive: adaptiveFigures(room, sources.adaptive),
+    autoActivation: autoActivationFigures(room, sources.adaptive),
   };
 }
 
@@ -86,5 +93,21 @@ function adaptiveFigures(room: RoomConfig, controller: AdaptiveController | unde
     verdict: state?.step?.verdict ?? null,
     reason: state?.step?.reason ?? null,
     at: state?.at === undefined ? null : new Date(state.at).toISOString(),
+  };
+}
+
+function autoActivationFigures(room: RoomConfig, controller: AdaptiveController | undefined): RoomFigures['autoActivation'] {
+  const enabled = room.adaptive?.autoActivate?.enabled === true;
+  const marker = room.autoActivation;
+  if (!enabled && !marker) return null;
+  const calmSince = controller?.calmSince(room.id);
+  return {
+    enabled,
+    active: marker !== undefined && marker.endedAt === undefined,
+    since: marker?.since ?? null,
+    reason: marker?.reason ?? null,
+    endedBy: marker?.endedBy ?? null,
+    endedAt: marker?.endedAt ?? null,
+    calmSince: calmSince === undefined ? null : new Date(calmSince).toISOString(),
   };
 }

@@ -1,10 +1,12 @@
-import type { RoomConfig } from '../config/schema.js';
+import { eventProblems, type RoomConfig } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
-import { applySettings, effectiveSettings, fileSettingsOf, liveSettingsOf, mergeOverrides, patchProblems, type FileSettings, type LiveField, type RoomOverrides } from './settings.js';
+import { applySettings, effectiveSettings, namedProblems, fileSettingsOf, liveSettingsOf, mergeOverrides, patchProblems, type FileSettings, type LiveField, type RoomOverrides } from './settings.js';
 import type { SettingsStore } from './settings-store.js';
+import { endedByModeChange } from '../adaptive/auto-activation.js';
+import { maskedSecrets, withSecretsKept } from './secrets.js';
 
-/** A room's settings as the API shows them. */
+/** A room's settings as the API shows them (bypass secrets masked). */
 export interface RoomSettingsView {
   room: string;
   /** What the config file says. */
@@ -16,6 +18,17 @@ export interface RoomSettingsView {
   version: number;
 }
 
+/** A change refused for its problems, each named by its field. */
+function refused(problems: string[]): SanhError {
+  return new SanhError('invalid_settings', `The change was refused: ${problems.join('; ')}`, { details: { problems } });
+}
+
+/** Refuses events that do not fit together (overlaps, order of instants), named as the config file's are. */
+function refuseEventProblems(events: RoomConfig['events']): void {
+  const problems = namedProblems(eventProblems(events));
+  if (problems.length > 0) throw refused(problems);
+}
+
 /** Live room settings: loaded at start, changed through the admin API, followed from the store by every instance. */
 export interface LiveSettings {
   /** Loads and applies the stored overrides (before the first request), then follows the store. */
@@ -24,8 +37,14 @@ export interface LiveSettings {
   view(roomId: string): RoomSettingsView;
   /** Validates and stores a change, applies it here at once; other instances follow within `pollMs`. */
   change(roomId: string, patch: unknown, by: string, action: string): Promise<RoomSettingsView>;
-  /** Forgets every override of a room: back to the file. */
+  /** Forgets every override of a room but its revoked staff passes: back to the file. */
   reset(roomId: string, by: string): Promise<RoomSettingsView>;
+  /**
+   * A change made from the room's newest state (`room` as applied, `stored` its overrides), again
+   * after each lost compare-and-set, validated like `change`: `make` returning undefined means
+   * nothing to do, and nothing is stored (undefined). For Sảnh's own changes (auto-activation).
+   */
+  update(roomId: string, make: (room: RoomConfig, stored: RoomOverrides) => Record<string, unknown> | undefined, by: string, action: string): Promise<RoomSettingsView | undefined>;
 }
 
 /**
@@ -73,21 +92,24 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
   function view(roomId: string): RoomSettingsView {
     const room = roomOf(roomId);
     const { admitBurstFromFile: _derived, ...file } = files.get(room.id) as FileSettings;
-    return { room: room.id, file, overrides: overrides[room.id] ?? {}, effective: liveSettingsOf(room), version };
+    return { room: room.id, file: maskedSecrets(file), overrides: maskedSecrets(overrides[room.id] ?? {}), effective: maskedSecrets(liveSettingsOf(room)), version };
   }
   /**
    * Stores a room's next overrides, made from the newest overrides by `next`: when another change
-   * landed first (on any instance), reloads and makes them again from that, so no change is lost.
+   * landed first (on any instance), reloads and makes them again from that, so no change is lost;
+   * `next` returning undefined: nothing to store.
    */
-  async function save(room: RoomConfig, next: (current: RoomOverrides) => RoomOverrides, by: string, action: string): Promise<RoomSettingsView> {
+  async function save(room: RoomConfig, next: (current: RoomOverrides) => RoomOverrides | undefined, by: string, action: string): Promise<RoomSettingsView | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const before = liveSettingsOf(room);
       const wanted = next(overrides[room.id] ?? {});
+      if (wanted === undefined) return undefined;
       const effective = effectiveSettings(files.get(room.id) as FileSettings, wanted);
       if (effective.admitBurst < 1) throw new SanhError('invalid_settings', 'admitBurst must be at least 1.');
+      refuseEventProblems(effective.events);
       let saved: number | 'stale';
       try {
-        saved = await store.save(room.id, wanted, { at: new Date().toISOString(), by, room: room.id, action, before, after: effective }, version);
+        saved = await store.save(room.id, wanted, { at: new Date().toISOString(), by, room: room.id, action, before: maskedSecrets(before), after: maskedSecrets(effective) }, version);
         if (saved === 'stale') {
           const loaded = await store.load();
           apply(loaded.rooms, loaded.version);
@@ -116,12 +138,29 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
     view,
     async change(roomId, patch, by, action) {
       const room = roomOf(roomId);
-      const checked = patchProblems(patch);
-      if ('problems' in checked) throw new SanhError('invalid_settings', `The change was refused: ${checked.problems.join('; ')}`, { details: { problems: checked.problems } });
-      return save(room, (current) => mergeOverrides(current, checked.patch), by, action);
+      const checked = patchProblems(withSecretsKept(patch, room.bypass?.secrets ?? []));
+      if ('problems' in checked) throw refused(checked.problems);
+      // Setting the mode during an auto-activation ends it: the mode is the operator's from then on.
+      return (await save(room, (current) => mergeOverrides(current, endedByModeChange(current.autoActivation, checked.patch, by, Date.now())), by, action)) ?? view(room.id);
     },
     async reset(roomId, by) {
-      return save(roomOf(roomId), () => ({}), by, 'reset');
+      // Revoked staff passes stay revoked: going back to the file must not let them in again.
+      return (await save(roomOf(roomId), (current) => (current.revokedPasses ? { revokedPasses: current.revokedPasses } : {}), by, 'reset')) ?? view(roomId);
+    },
+    async update(roomId, make, by, action) {
+      const room = roomOf(roomId);
+      return save(
+        room,
+        (current) => {
+          const patch = make(room, current);
+          if (patch === undefined) return undefined;
+          const checked = patchProblems(patch);
+          if ('problems' in checked) throw refused(checked.problems);
+          return mergeOverrides(current, checked.patch);
+        },
+        by,
+        action,
+      );
     },
   };
 }

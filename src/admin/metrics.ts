@@ -1,8 +1,11 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ROOM_MODES, type RoomConfig } from '../config/schema.js';
 import type { Backlog } from '../submissions/store.js';
 import type { GateCounters } from '../waiting-room/gate.js';
 import type { SnapshotLoop } from '../waiting-room/snapshots.js';
+import type { WaitTimes } from '../waiting-room/wait-times.js';
+import type { DraftStats } from '../drafts/index.js';
+import type { StoreErrorCounts } from '../platform/store-errors.js';
 import type { AdaptiveController } from '../adaptive/controller.js';
 import type { OriginStats } from '../adaptive/origin-stats.js';
 import { roomFigures } from './figures.js';
@@ -15,7 +18,14 @@ export interface MetricsSources {
   backlog(room: string): Backlog | undefined;
   originStats?: OriginStats;
   adaptive?: AdaptiveController;
+  /** The waits of visitors admitted from the line, as they are admitted. */
+  waits?: Pick<WaitTimes, 'listen'>;
+  drafts?: DraftStats;
+  storeErrors?: Pick<StoreErrorCounts, 'totals'>;
 }
+
+/** Buckets of `sanh_room_wait_seconds`: from seconds to hours (a long wait on the worst day is several hours). */
+export const WAIT_BUCKETS_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 14_400, 28_800];
 
 /** The Prometheus registry of the admin listener's `/metrics`. */
 export interface AdminMetrics {
@@ -113,23 +123,44 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
       }
     },
   });
-  const letThroughCounter = (kind: 'passthrough' | 'bypass') => {
+  /** A counter of running totals Sảnh keeps (by one label), increased by their growth since the last scrape. */
+  const totalsCounter = (name: string, help: string, label: string, read: () => Iterable<readonly [string, number]>) => {
     const last = new Map<string, number>();
     new Counter({
-      name: `sanh_gate_${kind}_requests_total`,
-      help: kind === 'passthrough' ? 'Requests let through by a room in passthrough mode.' : 'Requests that skipped the line by a bypass rule.',
-      labelNames: ['room'],
+      name,
+      help,
+      labelNames: [label],
       registers: [registry],
       collect() {
-        for (const [room, count] of sources.counters[kind]) {
-          this.inc({ room }, Math.max(0, count - (last.get(room) ?? 0)));
-          last.set(room, count);
+        for (const [value, count] of read()) {
+          this.inc({ [label]: value }, Math.max(0, count - (last.get(value) ?? 0)));
+          last.set(value, count);
         }
       },
     });
   };
-  letThroughCounter('passthrough');
-  letThroughCounter('bypass');
+  totalsCounter('sanh_gate_passthrough_requests_total', 'Requests let through by a room in passthrough mode.', 'room', () => sources.counters.passthrough);
+  totalsCounter('sanh_gate_bypass_requests_total', 'Requests that skipped the line by a bypass rule or a staff pass.', 'room', () => sources.counters.bypass);
+  totalsCounter('sanh_store_errors_total', 'Store operations that failed (unreachable, timed out or refused), by domain.', 'domain', () => sources.storeErrors?.totals() ?? []);
+  let savedBefore = 0;
+  new Counter({
+    name: 'sanh_drafts_saved_total',
+    help: 'Draft writes this instance accepted (new drafts and saves).',
+    registers: [registry],
+    collect() {
+      const saved = sources.drafts?.savedTotal() ?? 0;
+      this.inc(Math.max(0, saved - savedBefore));
+      savedBefore = saved;
+    },
+  });
+  const waits = new Histogram({
+    name: 'sanh_room_wait_seconds',
+    help: 'How long visitors admitted from the line waited, from their ticket to their admission.',
+    labelNames: ['room'],
+    buckets: WAIT_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  sources.waits?.listen((room, seconds) => waits.observe({ room }, seconds));
 
   return { registry, render: () => registry.metrics(), contentType: registry.contentType };
 }

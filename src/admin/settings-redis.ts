@@ -22,6 +22,11 @@ export function createRedisSettingsStore(client: Redis | Cluster, keyPrefix = 's
       const saved = Number(await saveSettings.run(client, [keys.settings, keys.version, keys.audit], [room, json, JSON.stringify(audit), AUDIT_KEEP, expectedVersion]));
       return saved < 0 ? 'stale' : saved;
     },
+    async record(audit) {
+      const replies = await client.multi().lpush(keys.audit, JSON.stringify(audit)).ltrim(keys.audit, 0, AUDIT_KEEP - 1).exec();
+      const failed = replies?.find(([error]) => error);
+      if (failed) throw failed[0];
+    },
     async audit(limit) {
       return (await client.lrange(keys.audit, 0, Math.max(0, limit - 1))).map((line) => JSON.parse(line) as AuditEntry);
     },

@@ -30,6 +30,8 @@ export interface SettingsStore {
    * store is still at `expectedVersion`: the new version, or `stale` (nothing written).
    */
   save(room: string, overrides: RoomOverrides, audit: AuditEntry, expectedVersion: number): Promise<number | 'stale'>;
+  /** Appends an audit entry of something that is not a settings change (a staff pass issued); the version stays. */
+  record(audit: AuditEntry): Promise<void>;
   /** The newest audit entries first. */
   audit(limit: number): Promise<AuditEntry[]>;
 }
@@ -42,6 +44,10 @@ export function createMemorySettingsStore(): SettingsStore {
   let version = 0;
   const rooms: Record<string, RoomOverrides> = {};
   const log: AuditEntry[] = [];
+  const append = (audit: AuditEntry) => {
+    log.unshift(audit);
+    log.length = Math.min(log.length, AUDIT_KEEP);
+  };
   return {
     load: async () => ({ version, rooms: structuredClone(rooms) }),
     version: async () => version,
@@ -49,11 +55,11 @@ export function createMemorySettingsStore(): SettingsStore {
       if (expectedVersion !== version) return 'stale';
       if (Object.keys(overrides).length === 0) delete rooms[room];
       else rooms[room] = structuredClone(overrides);
-      log.unshift(audit);
-      log.length = Math.min(log.length, AUDIT_KEEP);
+      append(audit);
       version += 1;
       return version;
     },
+    record: async (audit) => append(audit),
     audit: async (limit) => log.slice(0, limit),
   };
 }

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { defaultAdmitBurst, roomSchema, type RoomConfig } from '../config/schema.js';
 
 /**
- * The room settings an operator may change live. Everything else (ids, paths, hosts, events,
- * bypass rules, templates, submissions) comes from the config file only, for now.
+ * The room settings an operator may change live. Everything else (ids, paths, hosts, templates,
+ * submissions, the store-failure policy) comes from the config file only, for now.
  */
-export const LIVE_FIELDS = ['maxActive', 'admitPerMinute', 'admitBurst', 'sessionIdleSeconds', 'noShowSeconds', 'mode', 'message', 'reopensAt', 'clientLimits', 'adaptive'] as const;
+export const LIVE_FIELDS = ['maxActive', 'admitPerMinute', 'admitBurst', 'sessionIdleSeconds', 'noShowSeconds', 'mode', 'message', 'reopensAt', 'events', 'bypass', 'revokedPasses', 'clientLimits', 'adaptive', 'autoActivation'] as const;
 /** A live-changeable field. */
 export type LiveField = (typeof LIVE_FIELDS)[number];
 
@@ -22,11 +22,16 @@ function withoutDefault(schema: z.ZodType): z.ZodType {
 /** A room's live settings as stored: the fields an operator set, on top of the file's room. */
 export type RoomOverrides = Partial<Pick<RoomConfig, LiveField>>;
 
+/** Zod issues as `field.path: message` lines, as the config file's problems are named. */
+export function namedProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
+}
+
 /** Problems of a patch, each named by its field, as the config file's are. */
 export function patchProblems(input: unknown): { patch: Record<string, unknown> } | { problems: string[] } {
   const parsed = settingsPatchSchema.safeParse(input);
   if (parsed.success) return { patch: parsed.data as Record<string, unknown> };
-  return { problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`) };
+  return { problems: namedProblems(parsed.error.issues) };
 }
 
 /** The overrides after a patch: set fields replace, `null` removes. */

@@ -9,23 +9,26 @@
  *   sanh room <id> reset                         back to the config file
  *   sanh pause|resume|queue-all|close <id> [--message "…"] [--message-en "…"]
  *   sanh audit [--limit N] [--json]
+ *   sanh pass <id> [--ttl 2h] [--note "…"] [--json]  a staff bypass pass (token and link)
+ *   sanh pass <id> revoke <pass id>              stops honouring a pass before it expires
  *
- * Straight to Redis (REDIS_URL, SANH_CONFIG), until the admin API's dead-letter client takes over:
+ * Over the admin API when SANH_ADMIN_TOKEN is set, else straight to Redis (REDIS_URL, SANH_CONFIG:
+ * key prefix, delivery deadline):
  *   sanh dead-letters list <room> [--limit N] [--json]
  *   sanh dead-letters retry <receipt id>
  *   sanh dead-letters drop <receipt id>
  *   sanh submissions backlog <room> [--json]
  *   sanh receipts find <room> <receipt number> [--json]
  *
- * Talks to Redis directly: REDIS_URL (required) and SANH_CONFIG (key prefix, delivery deadline).
  * Exit codes: 0 done, 1 not found / nothing to do, 2 usage or configuration error.
  */
 import { loadConfigFile } from '../config/file.js';
 import { ConfigError } from '../config/load.js';
 import { connectRedis, whenReady } from '../redis/connection.js';
-import { deadLetterOperations } from '../submissions/index.js';
+import { deadLetterOperations, type DeadLetterOperations } from '../submissions/index.js';
 import { createRedisSubmissionStore } from '../submissions/redis-store.js';
 import { isFinal, type ReceiptRecord } from '../submissions/core.js';
+import type { Backlog } from '../submissions/store.js';
 
 const USAGE = `usage:
   sanh rooms [--json]
@@ -34,16 +37,19 @@ const USAGE = `usage:
   sanh room <id> reset
   sanh pause|resume|queue-all|close <id> [--message "…"] [--message-en "…"]
   sanh audit [--limit N] [--json]
+  sanh pass <id> [--ttl 2h] [--note "…"] [--json]   a staff bypass pass: skips the room's line until it expires (default 8h, at most 7d)
+  sanh pass <id> revoke <pass id>                   stops honouring a pass on every instance within a second
   sanh dead-letters list <room> [--limit N] [--json]
   sanh dead-letters retry <receipt id>
   sanh dead-letters drop <receipt id>
   sanh submissions backlog <room> [--json]
   sanh receipts find <room> <receipt number> [--json]
 environment: SANH_ADMIN_URL (default http://127.0.0.1:9090) and SANH_ADMIN_TOKEN for the admin API commands;
-  REDIS_URL (required) and SANH_CONFIG (redis.keyPrefix, submissions.delivery.deadline) for dead-letters, submissions and receipts`;
+  dead-letters, submissions and receipts go over the admin API too when SANH_ADMIN_TOKEN is set, else straight to
+  Redis with REDIS_URL and SANH_CONFIG (redis.keyPrefix, submissions.delivery.deadline)`;
 
 /** The commands that talk to the admin API. */
-const API_COMMANDS = new Set(['rooms', 'room', 'pause', 'resume', 'queue-all', 'close', 'audit']);
+const API_COMMANDS = new Set(['rooms', 'room', 'pause', 'resume', 'queue-all', 'close', 'audit', 'pass']);
 
 /** A `field=value` argument: the value as JSON when it reads as JSON (numbers, null, true), else as text. */
 function assignment(word: string): [string, unknown] {
@@ -122,6 +128,23 @@ async function apiCommand(words: string[], argv: string[], json: boolean, limit:
     return 0;
   }
   const room = need(id, '<room id>');
+  if (group === 'pass' && sub === 'revoke') {
+    const passId = need(rest[0], '<pass id>');
+    answer = await api(`/api/rooms/${room}/passes/${encodeURIComponent(passId)}`, { method: 'DELETE' });
+    if (answer.status !== 200) throw new Error(apiProblem(answer));
+    print(answer.body, `pass ${passId} for ${room} is revoked`);
+    return 0;
+  }
+  if (group === 'pass' && sub !== undefined) throw new UsageError(`unknown pass command: ${sub}`);
+  if (group === 'pass') {
+    const ttl = option(argv, '--ttl');
+    const note = option(argv, '--note');
+    answer = await api(`/api/rooms/${room}/passes`, { method: 'POST', body: JSON.stringify({ ...(ttl ? { ttl } : {}), ...(note ? { note } : {}) }) });
+    if (answer.status !== 201) throw new Error(apiProblem(answer));
+    const issued = answer.body as { pass: string; url: string; expiresAt: string; id: string };
+    print(answer.body, `pass ${issued.id} for ${room}, valid until ${issued.expiresAt}\n  header:  Sanh-Bypass: ${issued.pass}\n  link:    ${issued.url}`);
+    return 0;
+  }
   if (group === 'room' && sub === undefined) {
     const [settings, figures] = await Promise.all([api(`/api/rooms/${room}/settings`), api(`/api/rooms/${room}`)]);
     if (settings.status !== 200) throw new Error(apiProblem(settings));
@@ -159,63 +182,101 @@ async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const limitAt = argv.indexOf('--limit');
   const limit = limitAt >= 0 ? Number(argv[limitAt + 1]) : 100;
-  const valued = new Set(['--limit', '--message', '--message-en']);
+  const valued = new Set(['--limit', '--message', '--message-en', '--ttl', '--note']);
   const words = argv.filter((word, i) => !word.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
-  const [group, command, ...rest] = words;
+  const [group] = words;
   if (!group || group === 'help' || argv.includes('--help')) {
     console.log(USAGE);
     return group ? 0 : 2;
   }
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
   if (API_COMMANDS.has(group)) return apiCommand(words, argv, json, limit);
+  const over = process.env.SANH_ADMIN_TOKEN ? { operations: apiOperations(), close: async () => undefined } : await redisOperations();
+  try {
+    return await operatorCommand(over.operations, words, json, limit);
+  } finally {
+    await over.close();
+  }
+}
+
+/** The dead-letter, backlog and receipt operations over the admin API. */
+function apiOperations(): DeadLetterOperations {
+  /** The answer's body read by `read`; a 404 with the error code `none` (there is no such thing) gives `missing`. */
+  async function call<T>(path: string, init: RequestInit, read: (body: unknown) => T, none?: { code: string; missing: T }): Promise<T> {
+    const answer = await api(path, init);
+    if (none && answer.status === 404 && (answer.body as { error?: { code?: string } })?.error?.code === none.code) return none.missing;
+    if (answer.status !== 200) throw new Error(apiProblem(answer));
+    return read(answer.body);
+  }
+  const part = encodeURIComponent;
+  const notDead = { code: 'not_found', missing: false };
+  return {
+    list: (room, limit = 100) => call(`/api/rooms/${part(room)}/dead-letters?limit=${limit}`, {}, (body) => (body as { deadLetters: ReceiptRecord[] }).deadLetters),
+    retry: (receiptId) => call(`/api/dead-letters/${part(receiptId)}/retry`, { method: 'POST' }, () => true, notDead),
+    drop: (receiptId) => call(`/api/dead-letters/${part(receiptId)}`, { method: 'DELETE' }, () => true, notDead),
+    backlog: (room) => call(`/api/rooms/${part(room)}/backlog`, {}, (body) => (body as { backlog: Backlog }).backlog),
+    findReceipt: (room, number) =>
+      call<ReceiptRecord | undefined>(`/api/rooms/${part(room)}/receipts?number=${part(number)}`, {}, (body) => (body as { receipt: ReceiptRecord }).receipt, { code: 'receipt_not_found', missing: undefined }),
+  };
+}
+
+/** The same operations straight on Redis (REDIS_URL, SANH_CONFIG), for when no admin API is at hand. */
+async function redisOperations(): Promise<{ operations: DeadLetterOperations; close(): Promise<void> }> {
   const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) throw new UsageError('REDIS_URL is not set: the dead letters live in Redis');
+  if (!redisUrl) throw new UsageError('neither SANH_ADMIN_TOKEN (the admin API) nor REDIS_URL (the dead letters live in Redis) is set');
   const config = await loadConfigFile(process.env.SANH_CONFIG || undefined);
   const client = connectRedis(redisUrl, { connectionName: 'sanh-cli' });
   client.on('error', () => undefined);
+  const close = async () => {
+    await client.quit().catch(() => client.disconnect());
+  };
   try {
     await whenReady(client);
-    const store = createRedisSubmissionStore({ client, keyPrefix: config.redis.keyPrefix });
-    const operations = deadLetterOperations(store, config.submissions);
-    const need = (value: string | undefined, what: string) => {
-      if (!value) throw new UsageError(`missing ${what}`);
-      return value;
-    };
-    const print = (value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
-    const key = `${group} ${command ?? ''}`;
-    if (key === 'dead-letters list') {
-      const dead = await operations.list(need(rest[0], '<room>'), limit);
-      print(dead, dead.length === 0 ? 'no dead letters' : dead.map(describe).join('\n'));
-      return 0;
-    }
-    if (key === 'dead-letters retry' || key === 'dead-letters drop') {
-      const id = need(rest[0], '<receipt id>');
-      const done = command === 'retry' ? await operations.retry(id) : await operations.drop(id);
-      print({ receiptId: id, done }, done ? `${command === 'retry' ? 'queued again' : 'dropped'}: ${id}` : `not a dead letter: ${id}`);
-      return done ? 0 : 1;
-    }
-    if (key === 'submissions backlog') {
-      const room = need(rest[0], '<room>');
-      const backlog = await operations.backlog(room);
-      print(backlog, `${room}: ${backlog.waiting} waiting, ${backlog.delivering} being delivered, ${backlog.retrying} waiting for a retry, ${backlog.dead} dead letters`);
-      return 0;
-    }
-    if (key === 'receipts find') {
-      const room = need(rest[0], '<room>');
-      const number = need(rest[1], '<receipt number>');
-      const id = await store.findByNumber(room, number);
-      const kept = id ? await store.receipt(room, id.slice(id.indexOf('.') + 1)) : undefined;
-      if (!kept) {
-        print(null, `no receipt ${number} in room ${room}`);
-        return 1;
-      }
-      print(kept.receipt, `${describe(kept.receipt)}${isFinal(kept.receipt.state) ? '' : ' (on its way)'}`);
-      return 0;
-    }
-    throw new UsageError(`unknown command: ${words.join(' ')}`);
-  } finally {
-    await client.quit().catch(() => client.disconnect());
+  } catch (error) {
+    await close();
+    throw error;
   }
+  return { operations: deadLetterOperations(createRedisSubmissionStore({ client, keyPrefix: config.redis.keyPrefix }), config.submissions), close };
+}
+
+/** `dead-letters list|retry|drop`, `submissions backlog`, `receipts find`, over either kind of operations. */
+async function operatorCommand(operations: DeadLetterOperations, words: string[], json: boolean, limit: number): Promise<number> {
+  const [group, command, ...rest] = words;
+  const need = (value: string | undefined, what: string) => {
+    if (!value) throw new UsageError(`missing ${what}`);
+    return value;
+  };
+  const print = (value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
+  const key = `${group} ${command ?? ''}`;
+  if (key === 'dead-letters list') {
+    const dead = await operations.list(need(rest[0], '<room>'), limit);
+    print(dead, dead.length === 0 ? 'no dead letters' : dead.map(describe).join('\n'));
+    return 0;
+  }
+  if (key === 'dead-letters retry' || key === 'dead-letters drop') {
+    const id = need(rest[0], '<receipt id>');
+    const done = command === 'retry' ? await operations.retry(id) : await operations.drop(id);
+    print({ receiptId: id, done }, done ? `${command === 'retry' ? 'queued again' : 'dropped'}: ${id}` : `not a dead letter: ${id}`);
+    return done ? 0 : 1;
+  }
+  if (key === 'submissions backlog') {
+    const room = need(rest[0], '<room>');
+    const backlog = await operations.backlog(room);
+    print(backlog, `${room}: ${backlog.waiting} waiting, ${backlog.delivering} being delivered, ${backlog.retrying} waiting for a retry, ${backlog.dead} dead letters`);
+    return 0;
+  }
+  if (key === 'receipts find') {
+    const room = need(rest[0], '<room>');
+    const number = need(rest[1], '<receipt number>');
+    const receipt = await operations.findReceipt(room, number);
+    if (!receipt) {
+      print(null, `no receipt ${number} in room ${room}`);
+      return 1;
+    }
+    print(receipt, `${describe(receipt)}${isFinal(receipt.state) ? '' : ' (on its way)'}`);
+    return 0;
+  }
+  throw new UsageError(`unknown command: ${words.join(' ')}`);
 }
 
 main(process.argv.slice(2)).then(

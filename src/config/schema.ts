@@ -3,7 +3,7 @@ import { parseCidr } from '../platform/cidr.js';
 import { templateProblems } from '../waiting-room/template.js';
 import { draftsSchema } from './drafts.js';
 import { roomSubmissionsSchema, submissionsSchema } from './submissions.js';
-import { adaptiveSchema } from './adaptive.js';
+import { adaptiveSchema, autoActivationMarkerSchema } from './adaptive.js';
 
 /** Room ids appear in Redis hash tags, cookie names and URLs, so they are kept plain. */
 const roomId = z
@@ -157,6 +157,14 @@ export const roomSchema = z
     adaptive: adaptiveSchema
       .optional()
       .describe('Adaptive admission: the admission rate goes down by itself when the origin is slow or failing, and back up when it recovers (AIMD).'),
+    revokedPasses: z
+      .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a pass id'), until: instant }).strict())
+      .max(10_000)
+      .optional()
+      .describe('Kept by Sảnh in the live settings: staff passes revoked before their expiry (until when they would be valid at most); not for the config file.'),
+    autoActivation: autoActivationMarkerSchema
+      .optional()
+      .describe('Kept by Sảnh in the live settings while auto-activation holds the room open; not for the config file.'),
     submissions: roomSubmissionsSchema
       .optional()
       .describe('Deferrable submission routes: accepted with a receipt when the portal is busy, stored durably and forwarded at the admitted rate.'),
@@ -176,22 +184,34 @@ export const roomSchema = z
   })
   .strict()
   .superRefine((room, ctx) => {
-    const eventIds = new Set<string>();
-    const windows: { from: number; to: number; index: number }[] = [];
-    room.events.forEach((event, index) => {
-      const path = ['events', index];
-      if (eventIds.has(event.id)) ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `duplicate event id "${event.id}"` });
-      eventIds.add(event.id);
-      const opens = Date.parse(event.opensAt);
-      const from = event.preQueueFrom ? Date.parse(event.preQueueFrom) : opens;
-      const to = event.closesAt ? Date.parse(event.closesAt) : Number.POSITIVE_INFINITY;
-      if (from > opens) ctx.addIssue({ code: 'custom', path: [...path, 'preQueueFrom'], message: 'must be before opensAt' });
-      if (to <= opens) ctx.addIssue({ code: 'custom', path: [...path, 'closesAt'], message: 'must be after opensAt' });
-      const overlap = windows.find((w) => from < w.to && w.from < to);
-      if (overlap) ctx.addIssue({ code: 'custom', path, message: `overlaps events[${overlap.index}]` });
-      windows.push({ from, to, index });
-    });
+    if (room.autoActivation) ctx.addIssue({ code: 'custom', path: ['autoActivation'], message: 'is kept by Sảnh in the live settings (auto-activation), not set in the config file' });
+    if (room.revokedPasses) ctx.addIssue({ code: 'custom', path: ['revokedPasses'], message: 'is kept by Sảnh in the live settings (revoked staff passes), not set in the config file' });
+    for (const problem of eventProblems(room.events)) ctx.addIssue({ code: 'custom', ...problem });
   });
+
+/**
+ * Problems of a room's events taken together (ids, order of instants, overlaps), each with its
+ * path under the room: checked for the config file and for live changes alike.
+ */
+export function eventProblems(events: readonly z.output<typeof eventSchema>[]): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const eventIds = new Set<string>();
+  const windows: { from: number; to: number; index: number }[] = [];
+  events.forEach((event, index) => {
+    const path = ['events', index];
+    if (eventIds.has(event.id)) problems.push({ path: [...path, 'id'], message: `duplicate event id "${event.id}"` });
+    eventIds.add(event.id);
+    const opens = Date.parse(event.opensAt);
+    const from = event.preQueueFrom ? Date.parse(event.preQueueFrom) : opens;
+    const to = event.closesAt ? Date.parse(event.closesAt) : Number.POSITIVE_INFINITY;
+    if (from > opens) problems.push({ path: [...path, 'preQueueFrom'], message: 'must be before opensAt' });
+    if (to <= opens) problems.push({ path: [...path, 'closesAt'], message: 'must be after opensAt' });
+    const overlap = windows.find((w) => from < w.to && w.from < to);
+    if (overlap) problems.push({ path, message: `overlaps events[${overlap.index}]` });
+    windows.push({ from, to, index });
+  });
+  return problems;
+}
 
 /** The whole configuration file. */
 export const configSchema = z

@@ -27,7 +27,36 @@ export interface Drafts {
   access: DraftAccess;
   service: DraftService;
   attachments: DraftAttachments | undefined;
+  /** What this instance did, for the metrics and the dashboard. */
+  stats: DraftStats;
   close(): Promise<void>;
+}
+
+/** Draft figures of this instance. */
+export interface DraftStats {
+  /** Draft writes this instance accepted since it started (new drafts and saves). */
+  savedTotal(): number;
+}
+
+/** The service with the draft writes it accepts (creations and saves) counted. */
+function countingSaves(service: DraftService): { service: DraftService; stats: DraftStats } {
+  let saved = 0;
+  return {
+    service: {
+      ...service,
+      async create(...args) {
+        const view = await service.create(...args);
+        saved += 1;
+        return view;
+      },
+      async write(...args) {
+        const view = await service.write(...args);
+        saved += 1;
+        return view;
+      },
+    },
+    stats: { savedTotal: () => saved },
+  };
 }
 
 /** Builds the drafts domain from its dependencies (the one place its parts are wired together). */
@@ -35,12 +64,14 @@ export function createDrafts(options: DraftsOptions): Drafts {
   const logger = options.logger ?? silentLogger;
   let attachments: DraftAttachments | undefined;
   const { clientAddress: _address, rawBody: _raw, attachments: buildAttachments, ...parts } = options;
-  const service = createDraftService({
-    ...parts,
-    logger,
-    limiter: options.limiter ?? createDraftLimiter(options.config, { logger }),
-    attachments: () => attachments,
-  });
+  const { service, stats } = countingSaves(
+    createDraftService({
+      ...parts,
+      logger,
+      limiter: options.limiter ?? createDraftLimiter(options.config, { logger }),
+      attachments: () => attachments,
+    }),
+  );
   const access: DraftAccess = {
     async ownedDraft(c, draftId) {
       const owner = await service.existingOwner(readCookie(c.req.header('cookie'), OWNER_COOKIE));
@@ -65,6 +96,7 @@ export function createDrafts(options: DraftsOptions): Drafts {
     access,
     service,
     attachments,
+    stats,
     async close() {
       await attachments?.close();
     },

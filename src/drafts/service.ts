@@ -7,6 +7,7 @@ import type { KeyRing } from '../platform/keyring.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { cachedMacs, webCryptoMac, type MacFactory } from '../platform/mac.js';
 import { randomId } from '../platform/random-id.js';
+import { inSpan, type Span } from '../telemetry/tracing.js';
 import type { AttachmentSummary, DraftAttachments, DraftSealer, OwnedDraft } from './access.js';
 import { createDraftCipher, DraftCipherError } from './cipher.js';
 import { checkFields, tooLarge, tooManyFields, type FieldText } from './fields.js';
@@ -134,6 +135,25 @@ function stale(revision: number): SanhError {
 function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
   if (!map.has(key) && map.size >= max) map.delete(map.keys().next().value as string);
   map.set(key, value);
+}
+
+/** The span of every draft save (create or update). */
+const SAVE_SPAN = 'sanh.draft.save';
+
+/** A save on its span: the form, how many fields it sets and deletes and their size; never their names or values. */
+function describeSave(span: Span, operation: 'create' | 'update', form: DraftFormConfig, checked: Record<string, FieldText | null>, replace: boolean): void {
+  if (!span.isRecording()) return;
+  let fields = 0;
+  let deleted = 0;
+  let bytes = 0;
+  for (const field of Object.values(checked)) {
+    if (field === null) deleted += 1;
+    else {
+      fields += 1;
+      bytes += field.bytes;
+    }
+  }
+  span.setAttributes({ 'sanh.draft.operation': operation, 'sanh.draft.form': form.id, 'sanh.draft.replace': replace, 'sanh.draft.fields': fields, 'sanh.draft.deleted_fields': deleted, 'sanh.draft.bytes': bytes });
 }
 
 /**
@@ -296,6 +316,69 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     }
   }
 
+  async function createDraft(owner: Owner, input: { formId: unknown; fields: unknown; returnTo: string | undefined }, clientKey: string, span: Span): Promise<DraftView> {
+    if (typeof input.formId !== 'string' || input.formId.length === 0) throw new SanhError('bad_request', 'Say which form this draft is for: "formId".');
+    const form = formIdSchema.safeParse(input.formId).success ? service.formSettings(input.formId) : undefined;
+    if (!form) throw new SanhError('not_found', `Drafts are not kept for the form "${input.formId.slice(0, 64)}".`);
+    await limiter.take('create', clientKey);
+    const checked = checkFields(input.fields ?? {}, form, 'replace');
+    describeSave(span, 'create', form, checked, true);
+    const limits = { maxBytes: form.maxBytes, maxFields: form.maxFields };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const id = randomId(16);
+      const [{ code, stored }, fields, returnTo] = await Promise.all([
+        newCode(id),
+        seal(id, checked),
+        input.returnTo === undefined ? undefined : cipher.seal(id, RETURN_FIELD, input.returnTo),
+      ]);
+      const outcome = await guarded(
+        store.create({
+          id,
+          formId: form.id,
+          ...stored,
+          ownerHash: owner.hash,
+          returnTo,
+          fields: fields as Record<string, SealedField>,
+          ttlMs: form.expireAfter * 1000,
+          limits,
+        }),
+      );
+      if (outcome.created) {
+        rememberForm(id, form.id);
+        const plain = Object.fromEntries(Object.entries(checked).map(([name, field]) => [name, JSON.parse((field as FieldText).json) as unknown]));
+        return viewFrom(outcome.meta, { fields: plain, unreadable: [], attachments: [], resumeCode: code.display, returnTo: input.returnTo });
+      }
+      if (outcome.reason === 'too-large') throw tooLarge(form, Object.values(checked).reduce((sum, field) => sum + (field?.bytes ?? 0), 0));
+      if (outcome.reason === 'too-many-fields') throw tooManyFields(form, Object.keys(checked).length);
+    }
+    throw new SanhError('internal', 'No free resume code was found; please try again.');
+  }
+
+  async function writeDraft(owner: Owner, id: string, change: { baseRevision: number; replace: boolean; body: unknown }, span: Span): Promise<SavedView> {
+    const cached = formOfDraft.has(id);
+    const form = await formForWrite(owner, id);
+    let checked: Record<string, FieldText | null>;
+    try {
+      await limiter.take('write', `${id} ${owner.hash}`);
+      checked = checkFields(change.body, form, change.replace ? 'replace' : 'merge');
+      describeSave(span, 'update', form, checked, change.replace);
+    } catch (error) {
+      if (cached && !(await guarded(store.readMeta(id, owner.hash)))) throw draftNotFound();
+      throw error;
+    }
+    const fields = await seal(id, checked);
+    const outcome = await guarded(
+      store.write(id, owner.hash, {
+        baseRevision: change.baseRevision,
+        replace: change.replace,
+        fields,
+        ttlMs: form.expireAfter * 1000,
+        limits: { maxBytes: form.maxBytes, maxFields: form.maxFields },
+      }),
+    );
+    return savedOutcome(id, form, outcome);
+  }
+
   const service: DraftService = {
     sealer: {
       seal: (draftId, label, text) => cipher.seal(draftId, `\u0000${label}`, text),
@@ -323,68 +406,11 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       return { hash: await ownerHash(fresh), newCookie: fresh };
     },
 
-    async create(owner, input, clientKey) {
-      if (typeof input.formId !== 'string' || input.formId.length === 0) throw new SanhError('bad_request', 'Say which form this draft is for: "formId".');
-      const form = formIdSchema.safeParse(input.formId).success ? service.formSettings(input.formId) : undefined;
-      if (!form) throw new SanhError('not_found', `Drafts are not kept for the form "${input.formId.slice(0, 64)}".`);
-      await limiter.take('create', clientKey);
-      const checked = checkFields(input.fields ?? {}, form, 'replace');
-      const limits = { maxBytes: form.maxBytes, maxFields: form.maxFields };
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const id = randomId(16);
-        const [{ code, stored }, fields, returnTo] = await Promise.all([
-          newCode(id),
-          seal(id, checked),
-          input.returnTo === undefined ? undefined : cipher.seal(id, RETURN_FIELD, input.returnTo),
-        ]);
-        const outcome = await guarded(
-          store.create({
-            id,
-            formId: form.id,
-            ...stored,
-            ownerHash: owner.hash,
-            returnTo,
-            fields: fields as Record<string, SealedField>,
-            ttlMs: form.expireAfter * 1000,
-            limits,
-          }),
-        );
-        if (outcome.created) {
-          rememberForm(id, form.id);
-          const plain = Object.fromEntries(Object.entries(checked).map(([name, field]) => [name, JSON.parse((field as FieldText).json) as unknown]));
-          return viewFrom(outcome.meta, { fields: plain, unreadable: [], attachments: [], resumeCode: code.display, returnTo: input.returnTo });
-        }
-        if (outcome.reason === 'too-large') throw tooLarge(form, Object.values(checked).reduce((sum, field) => sum + (field?.bytes ?? 0), 0));
-        if (outcome.reason === 'too-many-fields') throw tooManyFields(form, Object.keys(checked).length);
-      }
-      throw new SanhError('internal', 'No free resume code was found; please try again.');
-    },
+    create: (owner, input, clientKey) => inSpan(SAVE_SPAN, (span) => createDraft(owner, input, clientKey, span)),
 
     read: readView,
 
-    async write(owner, id, change) {
-      const cached = formOfDraft.has(id);
-      const form = await formForWrite(owner, id);
-      let checked: Record<string, FieldText | null>;
-      try {
-        await limiter.take('write', `${id} ${owner.hash}`);
-        checked = checkFields(change.body, form, change.replace ? 'replace' : 'merge');
-      } catch (error) {
-        if (cached && !(await guarded(store.readMeta(id, owner.hash)))) throw draftNotFound();
-        throw error;
-      }
-      const fields = await seal(id, checked);
-      const outcome = await guarded(
-        store.write(id, owner.hash, {
-          baseRevision: change.baseRevision,
-          replace: change.replace,
-          fields,
-          ttlMs: form.expireAfter * 1000,
-          limits: { maxBytes: form.maxBytes, maxFields: form.maxFields },
-        }),
-      );
-      return savedOutcome(id, form, outcome);
-    },
+    write: (owner, id, change) => inSpan(SAVE_SPAN, (span) => writeDraft(owner, id, change, span)),
 
     async remove(owner, id, baseRevision) {
       const outcome = await guarded(store.remove(id, owner.hash, baseRevision));

@@ -38,6 +38,7 @@ import { createLiveSettings } from '../admin/live.js';
 import { createRedisSettingsStore } from '../admin/settings-redis.js';
 import { createMemorySettingsStore, type SettingsStore } from '../admin/settings-store.js';
 import type { AdminToken } from '../admin/tokens.js';
+import { createStoreErrorCounts } from '../platform/store-errors.js';
 import { createSubmissions, type Submissions } from '../submissions/index.js';
 import { createMemorySubmissionStore } from '../submissions/memory-store.js';
 import { createRedisSubmissionStore } from '../submissions/redis-store.js';
@@ -118,7 +119,11 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     draftStore = createMemoryDraftStore();
     submissionStore = createMemorySubmissionStore();
   }
-  const settingsStore: SettingsStore = redis ? createRedisSettingsStore(redis, config.redis.keyPrefix) : createMemorySettingsStore();
+  const storeErrors = createStoreErrorCounts();
+  store = storeErrors.wrap('waiting-room', store);
+  draftStore = storeErrors.wrap('drafts', draftStore);
+  submissionStore = storeErrors.wrap('submissions', submissionStore);
+  const settingsStore: SettingsStore = storeErrors.wrap('admin', redis ? createRedisSettingsStore(redis, config.redis.keyPrefix) : createMemorySettingsStore());
   const liveSettings = createLiveSettings({ rooms: config.rooms, store: settingsStore, logger });
   await liveSettings.start().catch((error: Error) => logger.warn('live room settings could not be read at start; the file\'s are in force until they can', { error: error.message }));
   const socketAddress = (c: Context) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined);
@@ -166,7 +171,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     : undefined;
   const originStats = createOriginStats();
   const origin = measuredOrigin(createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds }), originStats);
-  const adaptive = createAdaptiveController({ rooms: config.rooms, stats: originStats, logger });
+  const adaptive = createAdaptiveController({ rooms: config.rooms, stats: originStats, logger, settings: liveSettings });
   adaptive.start();
   const submissions: Submissions = createSubmissions({
     config: config.submissions,
@@ -235,6 +240,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         rooms: config.rooms,
         figures: (room) => roomFigures(room, waitingRoom.snapshots, figureSources),
         settings: liveSettings,
+        ...(drafts ? { draftsSavedTotal: () => drafts.stats.savedTotal() } : {}),
         logger,
         ...(admin.dashboard ?? {}),
       });
@@ -250,7 +256,18 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         deadLetters: submissions.deadLetters,
         settings: liveSettings,
         settingsStore,
-        metrics: createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: (room) => submissions.forwarder.backlog(room), originStats, adaptive }),
+        staffPasses: waitingRoom.staffPasses,
+        metrics: createAdminMetrics({
+          rooms: config.rooms,
+          snapshots: waitingRoom.snapshots,
+          counters: waitingRoom.counters,
+          backlog: (room) => submissions.forwarder.backlog(room),
+          originStats,
+          adaptive,
+          waits: waitingRoom.waits,
+          ...(drafts ? { drafts: drafts.stats } : {}),
+          storeErrors,
+        }),
         logger,
       });
       adminServer = await new Promise<ServerType>((resolve, reject) => {

@@ -2,15 +2,18 @@
  * The Node entry: the only place that reads `process.env`.
  *   PORT (8080), HOST (0.0.0.0), ORIGIN_URL (unset: the bundled demo portal), REDIS_URL (unset:
  *   in-memory store), SANH_CONFIG (JSON config path), SANH_SECRETS (key ring), ADMIN_PORT (9090),
- *   ADMIN_HOST (127.0.0.1), SANH_ADMIN_TOKEN (unset: no admin listener).
+ *   ADMIN_HOST (127.0.0.1), SANH_ADMIN_TOKEN (unset: no admin listener),
+ *   OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (unset: no traces exported;
+ *   see `telemetry.ts`).
  */
 import { loadConfigFile } from '../config/file.js';
 import { ConfigError } from '../config/load.js';
 import { startDemoPortal } from '../demo-portal/server.js';
 import { generateKeyRing, KeyRingError, parseKeyRing, type KeyRing } from '../platform/keyring.js';
-import { jsonLogger } from '../platform/logger.js';
+import { jsonLogger, urlForLog } from '../platform/logger.js';
 import { AdminTokenError, parseAdminTokens } from '../admin/tokens.js';
 import { startNodeSanh } from './node-server.js';
+import { startTelemetry } from './telemetry.js';
 
 const logger = jsonLogger({ service: 'sanh' });
 
@@ -43,6 +46,7 @@ function keyRingFromEnv(value: string | undefined): KeyRing {
 }
 
 async function main(): Promise<void> {
+  const telemetry = await startTelemetry(process.env, logger);
   const port = parsePort('PORT', process.env.PORT, 8080);
   const config = await loadConfigFile(process.env.SANH_CONFIG || undefined);
   const keyRing = keyRingFromEnv(process.env.SANH_SECRETS);
@@ -64,7 +68,7 @@ async function main(): Promise<void> {
   if (!admin) logger.warn('SANH_ADMIN_TOKEN is not set: no admin listener (API, /metrics)');
   const sanh = await startNodeSanh({ config, keyRing, originUrl, redisUrl, port, hostname: process.env.HOST || '0.0.0.0', logger, ...(admin ? { admin } : {}) });
   if (sanh.adminUrl) logger.info('admin listener is ready', { url: sanh.adminUrl });
-  logger.info('Sảnh is ready', { url: sanh.url, origin: originUrl, store: redisUrl ? 'redis' : 'memory', rooms: config.rooms.length });
+  logger.info('Sảnh is ready', { url: sanh.url, origin: urlForLog(originUrl), store: redisUrl ? 'redis' : 'memory', rooms: config.rooms.length });
   console.log(`\n  Sảnh is listening: open ${sanh.url}/ in a browser.\n`);
 
   let stopping = false;
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     await sanh.close();
     await demo?.close();
+    await telemetry?.shutdown().catch((error: Error) => logger.warn('the last traces could not be exported', { error: error.message }));
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -4,6 +4,7 @@ import { errorBody, SanhError, toSanhError } from './errors.js';
 import { renderErrorPage } from './error-page.js';
 import { pickLang } from './i18n.js';
 import type { Logger } from './logger.js';
+import { recordActiveError, scrubbedPath } from '../telemetry/tracing.js';
 
 /** Variables Sảnh keeps on the Hono context. */
 export interface SanhVariables {
@@ -131,16 +132,17 @@ export function respondWithError(c: Context<SanhEnv>, error: SanhError): Respons
   return c.html(renderErrorPage(requestLang(c), error.code, requestId), error.status as 500, headers);
 }
 
-/** The one error mapper: logs faults worth logging and answers uniformly. */
+/** The one error mapper: logs faults worth logging (with the request id) and answers uniformly. */
 export function errorMapper(logger: Logger): ErrorHandler<SanhEnv> {
   return (err, c) => {
     const error = toSanhError(err);
     if (error.status >= 500) {
+      recordActiveError(error);
       logger.error(error.message, {
         code: error.code,
         requestId: c.get('requestId'),
         method: c.req.method,
-        path: c.req.path,
+        path: scrubbedPath(c),
         cause: error.cause instanceof Error ? error.cause.message : error.cause === undefined ? undefined : String(error.cause),
       });
     }

@@ -1,3 +1,5 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+
 /** Structured log fields. */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -8,10 +10,19 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-/** Writes one JSON object per line to stdout/stderr. */
+/** The active span's trace and span ids, for a line written while one is active. */
+function traceIds(): { traceId: string; spanId: string } | undefined {
+  const ids = trace.getActiveSpan()?.spanContext();
+  return ids && isSpanContextValid(ids) ? { traceId: ids.traceId, spanId: ids.spanId } : undefined;
+}
+
+/**
+ * Writes one JSON object per line to stdout/stderr; a line written while a span is active carries
+ * its `traceId` and `spanId`.
+ */
 export function jsonLogger(base: LogFields = {}): Logger {
   const write = (level: string, message: string, fields: LogFields = {}) => {
-    const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...fields });
+    const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...traceIds(), ...fields });
     if (level === 'info') console.log(line);
     else console.error(line);
   };
@@ -20,6 +31,16 @@ export function jsonLogger(base: LogFields = {}): Logger {
     warn: (message, fields) => write('warn', message, fields),
     error: (message, fields) => write('error', message, fields),
   };
+}
+
+/** A URL as a log line shows it: scheme, host and path, never credentials, query or fragment. */
+export function urlForLog(value: string): string {
+  try {
+    const url = new URL(value);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return 'unparsable';
+  }
 }
 
 /** Discards everything; for tests. */

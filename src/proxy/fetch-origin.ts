@@ -1,15 +1,16 @@
 import { SanhError } from '../platform/errors.js';
 import { originRequestHeaders, visitorResponseHeaders } from './headers.js';
 import type { OriginClient } from './port.js';
+import { tracedOrigin } from './traced-origin.js';
 
 /**
  * The origin client for runtimes whose only HTTP client is `fetch` (Cloudflare Workers). Bodies
- * are streamed; redirects are passed to the visitor, not followed.
+ * are streamed; redirects are passed to the visitor, not followed. Each request is traced (`tracedOrigin`).
  */
 export function createFetchOriginClient(options: { url: string; timeoutSeconds: number }): OriginClient {
   const base = new URL(options.url);
   const basePath = base.pathname.replace(/\/$/, '');
-  return {
+  const client: OriginClient = {
     async forward(request) {
       const method = request.method.toUpperCase();
       const sent = method === 'GET' || method === 'HEAD' ? null : request.body;
@@ -39,4 +40,5 @@ export function createFetchOriginClient(options: { url: string; timeoutSeconds: 
     },
     async close() {},
   };
+  return tracedOrigin(client, options.url);
 }

@@ -4,6 +4,7 @@ import { SanhError } from '../platform/errors.js';
 import { originRequestHeaders } from './headers.js';
 import type { OriginClient } from './port.js';
 import { OriginAnswer } from './origin-answer.js';
+import { tracedOrigin } from './traced-origin.js';
 
 export type { OriginClient, OriginRequest } from './port.js';
 
@@ -20,7 +21,7 @@ function isTimeout(error: unknown): boolean {
 /**
  * The Node origin client: undici with a pooled keep-alive agent. Request bodies are streamed;
  * answers are read by `OriginAnswer` (small ones whole, the rest streamed); content encodings
- * pass through untouched.
+ * pass through untouched. Each request is traced (`tracedOrigin`).
  */
 export function createUndiciOriginClient(options: { url: string; timeoutSeconds: number; connections?: number }): OriginClient {
   const base = new URL(options.url);
@@ -34,7 +35,7 @@ export function createUndiciOriginClient(options: { url: string; timeoutSeconds:
     connect: { timeout: Math.min(timeoutMs, 10_000) },
   });
 
-  return {
+  const client: OriginClient = {
     async forward(request) {
       const method = request.method.toUpperCase();
       const hasBody = request.body !== null && method !== 'GET' && method !== 'HEAD';
@@ -58,4 +59,5 @@ export function createUndiciOriginClient(options: { url: string; timeoutSeconds:
       await agent.close();
     },
   };
+  return tracedOrigin(client, options.url);
 }

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import type { OriginClient } from '../proxy/port.js';
+import { inSpan, markFailed, recordError, type Span } from '../telemetry/tracing.js';
 import { limitsOf } from '../waiting-room/rooms.js';
 import { compileRoutes, deliveryRate, judgeAttempt, matchRoute, settle, type AttemptResult, type CompiledRoute } from './core.js';
 import type { CapturedAnswer, SubmissionSealer } from './sealing.js';
@@ -100,6 +101,25 @@ async function readCapped(response: Response, max: number): Promise<Uint8Array |
   return out;
 }
 
+/** The span of each delivery attempt; the origin call is its CLIENT child. */
+const DELIVERY_SPAN = 'sanh.submission.deliver';
+
+/**
+ * A delivery attempt on its span: room, receipt number (never its id), attempt, what the portal
+ * answered and what became of it (`delivered`, `retry`, `failed`); not delivered fails the span.
+ */
+function describeDelivery(span: Span, roomId: string, delivery: Delivery, result: AttemptResult | undefined, settlement: StoredSettlement): void {
+  if (!span.isRecording()) return;
+  span.setAttribute('sanh.room', roomId);
+  span.setAttribute('sanh.submission.receipt_number', delivery.receipt.number);
+  span.setAttribute('sanh.submission.attempt', delivery.receipt.attempts);
+  span.setAttribute('sanh.submission.outcome', settlement.kind);
+  if (result?.kind === 'answered') span.setAttribute('http.response.status_code', result.status);
+  if (settlement.kind === 'delivered') return;
+  span.setAttribute('sanh.submission.problem', settlement.problem);
+  markFailed(span, result === undefined ? 'unreadable' : result.kind === 'answered' ? String(result.status) : result.kind);
+}
+
 /**
  * The forwarders. Each room's loop asks the store for the next due submission (which keeps to the
  * room's delivery rate over all instances, in acceptance order), sends it to the origin with its
@@ -166,10 +186,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     };
   }
 
-  async function deliver(roomId: string, delivery: Delivery): Promise<void> {
+  async function deliver(roomId: string, delivery: Delivery, span: Span): Promise<void> {
     let settlement: StoredSettlement;
+    let result: AttemptResult | undefined;
     try {
-      const { result, answer, applicationNumber, delivered } = await attempt(delivery);
+      const tried = await attempt(delivery);
+      const { answer, applicationNumber, delivered } = tried;
+      result = tried.result;
       const now = clock();
       const decided = settle(delivery.receipt, judgeAttempt(result, now, delivered), result, config.delivery, now, random(), applicationNumber);
       if (decided.kind === 'delivered') health.noteSuccess(roomId);
@@ -179,8 +202,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       if (decided.kind === 'failed') logger.warn('a submission could not be delivered and went to the dead letters', { room: roomId, receiptNumber: delivery.receipt.number, reason: decided.reason, problem: decided.problem });
     } catch (error) {
       logger.error('a submission could not be opened; it goes to the dead letters', { room: roomId, receiptNumber: delivery.receipt.number, error: String(error) });
+      recordError(span, error);
       settlement = { kind: 'failed', reason: 'attempts', problem: 'unreadable' };
     }
+    describeDelivery(span, roomId, delivery, result, settlement);
     await record(roomId, delivery, settlement);
   }
 
@@ -239,7 +264,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         await sleep(room.id, Math.min(next.ms, idleMs));
         continue;
       }
-      const job = deliver(room.id, next.delivery).finally(() => {
+      const delivery = next.delivery;
+      const job = inSpan(DELIVERY_SPAN, (span) => deliver(room.id, delivery, span)).finally(() => {
         mine.delete(job);
         inFlight.delete(job);
       });

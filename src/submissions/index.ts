@@ -47,6 +47,8 @@ export interface DeadLetterOperations {
   /** Gives a dead letter up for good; false when it is not one. */
   drop(receiptId: string): Promise<boolean>;
   backlog(room: string): Promise<Backlog>;
+  /** The receipt a citizen reads out (`number`), whatever its state; undefined when there is none. */
+  findReceipt(room: string, number: string): Promise<ReceiptRecord | undefined>;
 }
 
 /** The submissions domain, ready to mount. */
@@ -82,6 +84,10 @@ export function deadLetterOperations(store: SubmissionStore, config: Submissions
       return store.dropDead(room, token);
     },
     backlog: (room) => store.backlog(room),
+    async findReceipt(room, number) {
+      const id = await store.findByNumber(room, number);
+      return id ? (await store.receipt(room, id.slice(id.indexOf('.') + 1)))?.receipt : undefined;
+    },
   };
 }
 

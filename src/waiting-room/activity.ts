@@ -66,7 +66,23 @@ function roomBatches<T>() {
   };
 }
 
-/** Creates the tracker. `flushIntervalMs` bounds how stale a session's activity can get in the store. */
+/**
+ * How often activity is sent to the store for these rooms: a quarter of the shortest idle or
+ * abandon time (so a session is renewed several times before it would lapse), between 1 s and 15 s.
+ */
+export function flushIntervalFor(rooms: readonly RoomConfig[]): number {
+  const shortestIdle = Math.min(...rooms.map((room) => Math.min(room.sessionIdleSeconds, room.abandonAfterSeconds)), 3600);
+  return Math.min(15_000, Math.max(1_000, (shortestIdle * 1000) / 4));
+}
+
+/** How often the tracker checks whether a flush is due (the interval follows live changes of the rooms' idle times). */
+const FLUSH_CHECK_MS = 1_000;
+
+/**
+ * Creates the tracker. `flushIntervalMs` bounds how stale a session's activity can get in the
+ * store; by default it is `flushIntervalFor` the rooms, computed again at every check, so a live
+ * change to a much shorter `sessionIdleSeconds` is followed within a second.
+ */
 export function createActivityTracker(options: {
   rooms: RoomMatcher;
   store: WaitingRoomStore;
@@ -75,8 +91,9 @@ export function createActivityTracker(options: {
   flushIntervalMs?: number;
 }): ActivityTracker {
   const { rooms, store, clock, logger } = options;
-  const shortestIdle = Math.min(...rooms.all().map((room) => Math.min(room.sessionIdleSeconds, room.abandonAfterSeconds)), 3600);
-  const flushIntervalMs = options.flushIntervalMs ?? Math.min(15_000, Math.max(1_000, (shortestIdle * 1000) / 4));
+  const flushIntervalMs = () => options.flushIntervalMs ?? flushIntervalFor(rooms.all());
+  const checkMs = Math.min(FLUSH_CHECK_MS, options.flushIntervalMs ?? FLUSH_CHECK_MS);
+  let sinceFlushMs = 0;
   const active = roomBatches<string>();
   const waiting = roomBatches<number>();
   const adopted = roomBatches<string>();
@@ -126,7 +143,12 @@ export function createActivityTracker(options: {
     flush,
     start() {
       if (timer) return;
-      timer = setInterval(() => void flush(), flushIntervalMs);
+      timer = setInterval(() => {
+        sinceFlushMs += checkMs;
+        if (sinceFlushMs < flushIntervalMs()) return;
+        sinceFlushMs = 0;
+        void flush();
+      }, checkMs);
       timer.unref?.();
     },
     async stop() {

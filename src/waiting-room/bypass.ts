@@ -40,11 +40,15 @@ type Rule = (request: BypassRequest) => BypassReason | undefined;
  */
 const AMBIGUOUS_PATH = /;|%2f|%5c|%2e|\\|\/\.\.?(\/|$)/i;
 
-const compiled = new WeakMap<RoomConfig, Rule>();
+/** Compiled rules by the `bypass` object itself: a live change replaces it, so it is compiled again. */
+const compiled = new WeakMap<NonNullable<RoomConfig['bypass']>, Rule>();
 
-function compile(room: RoomConfig): Rule {
-  const bypass = room.bypass;
-  if (!bypass) return () => undefined;
+/** The bypass secret or staff pass a request presents: the `Sanh-Bypass` header, else the `sanh_bypass` cookie. */
+export function presentedBypass(request: Pick<BypassRequest, 'header'>): string | undefined {
+  return request.header(BYPASS_HEADER) ?? readCookie(request.header('cookie'), BYPASS_COOKIE);
+}
+
+function compile(bypass: NonNullable<RoomConfig['bypass']>): Rule {
   const extensions = new Set(bypass.extensions);
   const inAddresses = cidrMatcher(bypass.cidrs);
   const secrets = bypass.secrets;
@@ -56,7 +60,7 @@ function compile(room: RoomConfig): Rule {
     }
     if (inAddresses(request.clientAddress)) return 'address';
     if (secrets.length > 0) {
-      const presented = request.header(BYPASS_HEADER) ?? readCookie(request.header('cookie'), BYPASS_COOKIE);
+      const presented = presentedBypass(request);
       if (presented !== undefined && secrets.some((secret) => constantTimeEqual(secret, presented))) return 'secret';
     }
     return undefined;
@@ -67,13 +71,16 @@ function compile(room: RoomConfig): Rule {
  * Decides whether a request skips the room's line: a bypass path prefix or file extension
  * (static assets; extensions for GET and HEAD only, and never for ambiguous paths), a client address in a bypass CIDR block (offices, support desks), or a
  * bypass secret in the `Sanh-Bypass` header or `sanh_bypass` cookie (staff, health checks;
- * compared in constant time). Rules are compiled once per room object.
+ * compared in constant time). Rules are compiled once per `bypass` object, so a live change of
+ * the rules (which replaces the object) takes effect at once.
  */
 export function bypassReason(room: RoomConfig, request: BypassRequest): BypassReason | undefined {
-  let rule = compiled.get(room);
+  const bypass = room.bypass;
+  if (!bypass) return undefined;
+  let rule = compiled.get(bypass);
   if (!rule) {
-    rule = compile(room);
-    compiled.set(room, rule);
+    rule = compile(bypass);
+    compiled.set(bypass, rule);
   }
   return rule(request);
 }

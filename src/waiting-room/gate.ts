@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logger.js';
 import type { RoomConfig } from '../config/schema.js';
 import { otherLang, type Lang } from '../platform/i18n.js';
 import { SanhError } from '../platform/errors.js';
-import { bypassReason, clientKey } from './bypass.js';
+import { BYPASS_COOKIE, bypassReason, clientKey, presentedBypass } from './bypass.js';
 import type { ClientLimiter, LimitKind } from './client-limits.js';
 import { renderWaitingPage, type WaitingNotice } from './page.js';
 import { statusUrlOf } from './pages/common.js';
@@ -13,6 +13,7 @@ import { countdownBeatSeconds, renderCountdownPage } from './pages/countdown.js'
 import { drawDueLotteries, mayNeedDraw } from './prequeue.js';
 import { phaseAt } from './schedule.js';
 import type { RoomMatcher } from './rooms.js';
+import { PASS_LINK_PARAMETER, type StaffPass, type StaffPasses } from './staff-pass.js';
 import { cookieNames, decideKnownVisit, decideVisit, enterPrequeue, joinVisit, type CookieChanges, type QueueStatus, type Visit, type VisitDeps, type VisitorCookies } from './visit.js';
 
 /** The JSON a status poll (or a queued JSON client) gets. */
@@ -195,6 +196,8 @@ export interface GateDeps extends VisitDeps {
   limiter: ClientLimiter;
   challenge?: JoinChallenge;
   counters: GateCounters;
+  /** Staff bypass passes (issued by the admin API); absent: none are honoured. */
+  staffPasses?: StaffPasses;
 }
 
 function count(counter: Map<string, number>, roomId: string): void {
@@ -219,6 +222,37 @@ async function letThrough(c: Context<SanhEnv>, next: Next, roomId: string, state
   headers.set('sanh-state', state);
 }
 
+/** The staff pass the request presents (`Sanh-Bypass` header or `sanh_bypass` cookie), if valid for the room; no store round trip. */
+function staffPassOf(c: Context, deps: GateDeps, room: RoomConfig): Promise<StaffPass | undefined> | undefined {
+  const presented = deps.staffPasses ? presentedBypass({ header: (name) => c.req.header(name) }) : undefined;
+  return presented === undefined ? undefined : deps.staffPasses?.read(presented, room);
+}
+
+/**
+ * A pass link (`GET <room URL>?sanh_pass=<token>`) with a valid pass for the room: sets the
+ * `sanh_bypass` cookie until the pass expires and redirects to the same URL without the
+ * parameter. `undefined` otherwise (a bad pass queues like everyone).
+ */
+async function passLinkResponse(c: Context, passes: StaffPasses, room: RoomConfig, now: number): Promise<Response | undefined> {
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return undefined;
+  const url = new URL(c.req.url);
+  const token = url.searchParams.get(PASS_LINK_PARAMETER);
+  if (token === null) return undefined;
+  const pass = await passes.read(token, room);
+  if (!pass) return undefined;
+  url.searchParams.delete(PASS_LINK_PARAMETER);
+  const maxAgeSeconds = Math.max(1, pass.expiresAt - Math.floor(now / 1000));
+  const headers = new Headers({
+    location: safeLocalPath(`${url.pathname}${url.search}`),
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'set-cookie': cookieHeader(BYPASS_COOKIE, token, maxAgeSeconds, isHttps(c)),
+    'sanh-room': room.id,
+    'sanh-state': 'bypass',
+  });
+  return new Response(null, { status: 302, headers });
+}
+
 /**
  * A visitor with no pass and no usable ticket: during a pre-queue, a lottery entry; otherwise,
  * within the per-client join limit and (when the room asks) with a solved challenge, a place in
@@ -241,11 +275,11 @@ async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConf
 
 /**
  * The waiting room gate, a Hono middleware. In order: requests in no room, and Sảnh's own paths,
- * pass through; bypass rules (paths, extensions, addresses, secrets) skip the line
- * (`Sanh-State: bypass`); a closed room answers with its closed page and never calls the origin;
- * a passthrough room lets everyone through, counted; otherwise a request is let through
- * (`next()`) only for an admitted visitor, and everyone else gets the waiting page (or the
- * countdown page during a pre-queue). The origin ends a session with the response header
+ * pass through; bypass rules (paths, extensions, addresses, secrets) and staff passes skip the
+ * line (`Sanh-State: bypass`; a pass link `?sanh_pass=` sets the pass cookie and redirects); a
+ * closed room answers with its closed page and never calls the origin; a passthrough room lets
+ * everyone through, counted; otherwise a request is let through (`next()`) only for an admitted
+ * visitor, and everyone else gets the waiting page (or the countdown page during a pre-queue). The origin ends a session with the response header
  * `Sanh-Session: end`. Works in front of a proxy handler (Sảnh) or a portal's own routes.
  */
 export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
@@ -259,7 +293,13 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
       return;
     }
     c.set('sanhRoom', room.id);
-    if (room.bypass && bypassReason(room, { method: c.req.method, path, clientAddress: deps.clientAddress(c), header: (name) => c.req.header(name) })) {
+    if (deps.staffPasses && c.req.url.includes(`${PASS_LINK_PARAMETER}=`)) {
+      const linked = await passLinkResponse(c, deps.staffPasses, room, deps.clock());
+      if (linked) return linked;
+    }
+    const ruled = room.bypass && bypassReason(room, { method: c.req.method, path, clientAddress: deps.clientAddress(c), header: (name) => c.req.header(name) });
+    const staffPass = ruled ? undefined : staffPassOf(c, deps, room);
+    if (ruled || (staffPass && (await staffPass))) {
       count(counters.bypass, room.id);
       return letThrough(c, next, room.id, 'bypass');
     }

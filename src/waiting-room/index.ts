@@ -16,6 +16,8 @@ import { statusFromMemory, waitingRoomRoutes } from './routes.js';
 import { createSnapshotLoop, type SnapshotLoop } from './snapshots.js';
 import type { WaitingRoomStore } from './store.js';
 import { createWaitingRoomTokens } from './tokens.js';
+import { createStaffPasses, type StaffPasses } from './staff-pass.js';
+import { createWaitTimes, type WaitTimes } from './wait-times.js';
 
 /** What a waiting room is built from. */
 export interface WaitingRoomOptions {
@@ -53,6 +55,10 @@ export interface WaitingRoom {
   activity: ActivityTracker;
   /** Requests let through without admission control, per room (passthrough mode, bypass rules). */
   counters: GateCounters;
+  /** Staff bypass passes for this waiting room's rooms (the admin API issues them, the gate honours them). */
+  staffPasses: StaffPasses;
+  /** The waits of visitors admitted from the line, as they are admitted (for the metrics). */
+  waits: WaitTimes;
   /** Starts the snapshot loop and the activity flush. */
   start(): Promise<void>;
   /** Stops the loops and flushes pending activity. */
@@ -74,6 +80,8 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
     onResumed: () => void activity.flush(),
   });
   const counters: GateCounters = { passthrough: new Map(), bypass: new Map() };
+  const staffPasses = createStaffPasses(options.keyRing, clock, options.mac);
+  const waits = createWaitTimes();
   const challenge = createChallengeService({ rooms, keyRing: options.keyRing, once: options.once ?? createMemoryOnceStore({ clock }), clock });
   const deps: GateDeps = {
     rooms,
@@ -86,6 +94,8 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
     clientAddress: options.clientAddress ?? (() => undefined),
     limiter: options.limiter ?? createClientLimiter({ logger }),
     counters,
+    staffPasses,
+    waits,
     challenge,
     ...(options.storeFallback === false ? {} : { fallback: createStoreFallback() }),
   };
@@ -96,6 +106,8 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
     snapshots,
     activity,
     counters,
+    staffPasses,
+    waits,
     async start() {
       await snapshots.refresh();
       snapshots.start();

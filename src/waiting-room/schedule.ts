@@ -27,11 +27,12 @@ export interface RoomNow {
   limits: RoomLimits;
 }
 
-const parsedEvents = new WeakMap<RoomConfig, ScheduledEvent[]>();
+/** Parsed events by the room's `events` array itself: a live change replaces the array, so it is parsed again. */
+const parsedEvents = new WeakMap<RoomConfig['events'], ScheduledEvent[]>();
 
-/** The room's events with parsed instants (parsed once per room object). */
+/** The room's events with parsed instants (parsed once per `events` array). */
 export function scheduledEvents(room: RoomConfig): ScheduledEvent[] {
-  let events = parsedEvents.get(room);
+  let events = parsedEvents.get(room.events);
   if (!events) {
     events = room.events.map((event) => {
       const opensAt = Date.parse(event.opensAt);
@@ -46,7 +47,7 @@ export function scheduledEvents(room: RoomConfig): ScheduledEvent[] {
         admitBurst: event.admitBurst,
       };
     });
-    parsedEvents.set(room, events);
+    parsedEvents.set(room.events, events);
   }
   return events;
 }
@@ -60,6 +61,11 @@ export function phaseAt(room: RoomConfig, now: number): RoomPhase {
   return { kind: 'normal' };
 }
 
+/** The operator's admission rate in force in a phase: an open event's own, else the room's (adaptive admission may lower it). */
+export function operatorPerMinuteIn(room: RoomConfig, phase: RoomPhase): number {
+  return (phase.kind === 'event' ? phase.event.admitPerMinute : undefined) ?? room.admitPerMinute;
+}
+
 /**
  * The limits the store applies to a room at `now`: an open event's own limits replace the room's,
  * and the mode becomes the `admitting` / `queueAll` switches (paused and closed rooms call
@@ -68,7 +74,7 @@ export function phaseAt(room: RoomConfig, now: number): RoomPhase {
 export function roomAt(room: RoomConfig, now: number): RoomNow {
   const phase = phaseAt(room, now);
   const event = phase.kind === 'event' ? phase.event : undefined;
-  const operatorPerMinute = event?.admitPerMinute ?? room.admitPerMinute;
+  const operatorPerMinute = operatorPerMinuteIn(room, phase);
   const operatorBurst = event?.admitBurst ?? (event?.admitPerMinute !== undefined ? defaultAdmitBurst(operatorPerMinute) : room.admitBurst);
   const admitPerMinute = room.adaptivePerMinute === undefined ? operatorPerMinute : Math.min(operatorPerMinute, room.adaptivePerMinute);
   const admitBurst = adaptiveBurst(operatorBurst, operatorPerMinute, admitPerMinute);

@@ -3,8 +3,10 @@ import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
 import { randomId } from '../platform/random-id.js';
 import type { Logger } from '../platform/logger.js';
+import { inSpan, recordActiveError, type Span } from '../telemetry/tracing.js';
 import type { ActivityTracker } from './activity.js';
 import type { StoreFallback } from './fallback.js';
+import { waitedSeconds, type WaitTimes } from './wait-times.js';
 import { knownCommitment, newEntry } from './prequeue.js';
 import { phaseAt, type ScheduledEvent } from './schedule.js';
 import { estimateWaitSeconds, pollAfterSeconds } from './eta.js';
@@ -64,6 +66,8 @@ export interface VisitDeps {
   clock: Clock;
   /** This instance's own admissions while the store is unreachable; without it, store faults are errors. */
   fallback?: StoreFallback;
+  /** Where the waits of visitors admitted from the line are observed (the metrics). */
+  waits?: WaitTimes;
   logger?: Logger;
 }
 
@@ -151,9 +155,32 @@ function statusFromSnapshot(deps: VisitDeps, room: RoomConfig, ticket: Ticket): 
   return undefined;
 }
 
+/** A join's or a claim's outcome on its span: the visit's state (`unknown`: no such ticket) and place in line. */
+function describeVisit(span: Span, visit: Visit | undefined): void {
+  span.setAttribute('sanh.queue.outcome', visit?.state ?? 'unknown');
+  if (visit?.state !== 'queued') return;
+  if (visit.status.position !== null) span.setAttribute('sanh.queue.position', visit.status.position);
+  if (visit.notice) span.setAttribute('sanh.queue.notice', visit.notice);
+}
+
+/** A visit decided by the store, in a span named `name` (`sanh.queue.join`, `sanh.queue.claim`). */
+function tracedVisit<V extends Visit | undefined>(name: string, room: RoomConfig, decide: () => Promise<V>): Promise<V> {
+  return inSpan(name, async (span) => {
+    if (span.isRecording()) span.setAttribute('sanh.room', room.id);
+    const visit = await decide();
+    if (span.isRecording()) describeVisit(span, visit);
+    return visit;
+  });
+}
+
 async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Promise<Visit | undefined> {
   const known = statusFromSnapshot(deps, room, ticket);
   if (known) return { state: 'queued', room, status: known, cookies: {}, visitor: ticket.visitor };
+  return tracedVisit('sanh.queue.claim', room, () => claimTurn(deps, room, ticket));
+}
+
+/** A ticket whose turn may have come asks the store: admitted (a pass for the ticket), still queued, or unknown. */
+async function claimTurn(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Promise<Visit | undefined> {
   let outcome;
   try {
     outcome = await deps.store.claim(room.id, limitsOf(room, deps.clock()), { number: ticket.number, epoch: ticket.epoch }, ticket.visitor);
@@ -165,6 +192,7 @@ async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket
     deps.activity.noteWaiting(room.id, ticket.number);
     return { state: 'queued', room, status: queueStatus(deps, room, outcome.position), cookies: {}, visitor: ticket.visitor };
   }
+  deps.waits?.observe(room.id, waitedSeconds(ticket, deps.clock()));
   return { state: 'admitted', room, visitor: ticket.visitor, cookies: { pass: await signPass(deps, room, ticket.visitor), ticket: null } };
 }
 
@@ -216,9 +244,13 @@ export async function enterPrequeue(deps: VisitDeps, room: RoomConfig, event: Sc
 
 /**
  * A visitor without a pass or a usable ticket takes a place in line (or is admitted at once).
- * Callers check per-client limits and the join challenge first.
+ * Callers check per-client limits and the join challenge first. Traced (`sanh.queue.join`).
  */
-export async function joinVisit(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
+export function joinVisit(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
+  return tracedVisit('sanh.queue.join', room, () => takePlace(deps, room));
+}
+
+async function takePlace(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
   const visitor = randomId();
   let outcome;
   try {
@@ -254,6 +286,7 @@ const OUTAGE_POLL_SECONDS = 10;
  */
 function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefined, error: unknown): Promise<Visit> | Visit {
   if (!deps.fallback) throw storeFault(error);
+  recordActiveError(storeFault(error));
   deps.logger?.warn('store unreachable: deciding this visit by the store-failure policy', { room: room.id, policy: room.onStoreFailure, error: String(error) });
   const now = deps.clock();
   const view = deps.snapshots.view(room.id);

@@ -110,6 +110,31 @@ describe('the admin listener', () => {
     expect(family('sanh_room_admissions_total')?.type).toBe('COUNTER');
     expect(value('sanh_room_admissions_total')).toBeGreaterThanOrEqual(1);
     expect(family('sanh_process_resident_memory_bytes')?.type).toBe('GAUGE');
+    expect(family('sanh_store_errors_total')?.type).toBe('COUNTER');
+    expect(family('sanh_room_wait_seconds')?.type).toBe('HISTOGRAM');
+
+    // The queued visitor is admitted once a slot opens: their wait is observed; a draft saved is counted.
+    const patched = await admin('/api/rooms/main/settings', OPERATE, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maxActive: 3 }) });
+    expect(patched.status).toBe(200);
+    let admitted = await second.page('/apply');
+    for (let i = 0; i < 20 && admitted.headers.get('sanh-state') !== 'admitted'; i++) {
+      await sleep(100);
+      admitted = await second.page('/apply');
+    }
+    expect(admitted.headers.get('sanh-state')).toBe('admitted');
+    const draft = await fetch(`${sanh.url}/_sanh/drafts`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ formId: 'metrics-form', fields: { a: '1' } }) });
+    expect(draft.status).toBe(201);
+    const text = await (await admin('/metrics', READ)).text();
+    const later = parsePrometheusTextFormat(text);
+    // The parser keeps a histogram's buckets (not its labels, sum or count): the sum is read from the text.
+    const histogram = later.find((f) => f.name === 'sanh_room_wait_seconds')?.metrics[0] as { buckets: Record<string, string> } | undefined;
+    expect(histogram?.buckets).toMatchObject({ '60': '1', '28800': '1', '+Inf': '1' });
+    expect(text).toContain('sanh_room_wait_seconds_count{room="main"} 1');
+    const sum = Number(/^sanh_room_wait_seconds_sum\{room="main"\} (\S+)$/m.exec(text)?.[1]);
+    expect(sum).toBeGreaterThan(0.1);
+    expect(sum).toBeLessThan(60);
+    expect(Number(later.find((f) => f.name === 'sanh_drafts_saved_total')?.metrics[0]?.value)).toBe(1);
+    await admin('/api/rooms/main/settings', OPERATE, { method: 'DELETE' });
   });
 
   it('lists, retries and drops dead letters', async () => {

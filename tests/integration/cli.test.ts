@@ -39,7 +39,7 @@ describe('sanh dead-letters and receipts (CLI)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sanh-cli-'));
     const configPath = join(dir, 'sanh.json');
     await writeFile(configPath, JSON.stringify({ redis: { keyPrefix } }));
-    env = { ...process.env, REDIS_URL: testRedisUrl(), SANH_CONFIG: configPath };
+    env = { ...process.env, REDIS_URL: testRedisUrl(), SANH_CONFIG: configPath, SANH_ADMIN_TOKEN: '' };
     client = await testRedisClient();
     store = createRedisSubmissionStore({ client, keyPrefix });
     for (const token of tokens) {
@@ -109,7 +109,10 @@ describe('sanh rooms, room set, pause, resume, audit (CLI over the admin API)', 
     const { startTestOrigin } = await import('../helpers/test-origin.js');
     portal = await startTestOrigin();
     sanh = await startNodeSanh({
-      config: parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 50, admitPerMinute: 600 }] }),
+      config: parseConfig({
+        rooms: [{ id: 'main', match: ['/'], maxActive: 50, admitPerMinute: 600, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }] } }],
+        submissions: { delivery: { maxAttempts: 1 } },
+      }),
       keyRing: parseKeyRing(`k:${'c'.repeat(40)}`),
       originUrl: portal.url,
       port: 0,
@@ -145,4 +148,50 @@ describe('sanh rooms, room set, pause, resume, audit (CLI over the admin API)', 
     expect((await sanhCli('room', 'main', 'set', 'nonsense')).err).toContain('is not <field>=<value>');
     expect((await sanhCli('rooms', '--help')).out).toContain('sanh room <id> set');
   });
+
+  it('issues a staff pass that skips the line, and explains itself with --help', async () => {
+    const text = await sanhCli('pass', 'main', '--ttl', '2h', '--note', 'Anh Minh, tổ công nghệ số cộng đồng');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^pass [A-Za-z0-9_-]+ for main, valid until \d{4}-/);
+    const issued = JSON.parse((await sanhCli('pass', 'main', '--json')).out) as { id: string; pass: string; url: string; expiresAt: string };
+    expect(Date.parse(issued.expiresAt) - Date.now()).toBeGreaterThan(7.9 * 3_600_000);
+    const bypassed = await fetch(`${sanh.url}/apply`, { headers: { 'sanh-bypass': issued.pass } });
+    expect(bypassed.headers.get('sanh-state')).toBe('bypass');
+    const audit = JSON.parse((await sanhCli('audit', '--json', '--limit', '2')).out) as { entries: { action: string; after: { note?: string } }[] };
+    expect(audit.entries.map((e) => e.action)).toEqual(['pass', 'pass']);
+    expect(audit.entries[1]?.after.note).toBe('Anh Minh, tổ công nghệ số cộng đồng');
+    expect((await sanhCli('pass', 'main', 'revoke', issued.id)).out).toContain(`pass ${issued.id} for main is revoked`);
+    const revoked = await fetch(`${sanh.url}/apply`, { headers: { 'sanh-bypass': issued.pass } });
+    expect(revoked.headers.get('sanh-state')).not.toBe('bypass');
+    const refused = await sanhCli('pass', 'main', '--ttl', '30d');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('ttl');
+    expect((await sanhCli('pass', '--help')).out).toContain('sanh pass <id> [--ttl 2h] [--note');
+  });
+
+  it('lists, retries and drops dead letters, counts the backlog and finds receipts over the admin API (no REDIS_URL)', async () => {
+    portal.busy(1);
+    const submitted = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'n=1' });
+    const { receiptId, receiptNumber } = (await submitted.json()) as { receiptId: string; receiptNumber: string };
+    const receipt = { receiptId, number: receiptNumber };
+    const deadline = Date.now() + 10_000;
+    let listed = await sanhCli('dead-letters', 'list', 'main');
+    while (!listed.out.includes(receipt.receiptId) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      listed = await sanhCli('dead-letters', 'list', 'main');
+    }
+    portal.busy(undefined);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(`${receipt.receiptId}  ${receipt.number}  attempts`);
+    expect(JSON.parse((await sanhCli('submissions', 'backlog', 'main', '--json')).out)).toMatchObject({ dead: 1 });
+    const found = await sanhCli('receipts', 'find', 'main', receipt.number, '--json');
+    expect(JSON.parse(found.out)).toMatchObject({ id: receipt.receiptId, state: 'failed' });
+    expect((await sanhCli('receipts', 'find', 'main', '000000-000000')).code).toBe(1);
+    expect((await sanhCli('dead-letters', 'retry', receipt.receiptId)).out).toContain('queued again');
+    const again = await sanhCli('dead-letters', 'drop', receipt.receiptId);
+    expect(again.code).toBe(1);
+    expect(again.out).toContain('not a dead letter');
+    expect((await sanhCli('dead-letters', 'retry', 'not-a-receipt')).err).toContain('is not a receipt id');
+    expect((await sanhCli('dead-letters', 'list', 'nope')).code).toBe(2);
+  }, 30_000);
 });

@@ -3,16 +3,10 @@
  * other test file competes for the two cores while the controller measures the portal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAdminTokens } from '../../src/admin/tokens.js';
-import type { RoomFigures } from '../../src/admin/figures.js';
-import { parseConfig } from '../../src/config/load.js';
-import { startDemoPortal, type RunningDemoPortal } from '../../src/demo-portal/server.js';
-import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
-import { parseKeyRing } from '../../src/platform/keyring.js';
-import { silentLogger } from '../../src/platform/logger.js';
+import type { RunningDemoPortal } from '../../src/demo-portal/server.js';
+import { startDemoSanh, type DemoSanh } from '../helpers/demo-sanh.js';
 import { Visitor, overHttp } from '../helpers/visitor.js';
 
-const TOKEN = 'a'.repeat(32);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -21,17 +15,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * within two control intervals and the portal's errors stop; restoring it lets admission climb.
  */
 describe('adaptive admission with the demo portal', () => {
+  let demo: DemoSanh;
   let portal: RunningDemoPortal;
-  let sanh: NodeSanh;
   let running = true;
   const errors = { count: 0 };
 
-  const figures = async (): Promise<RoomFigures> =>
-    (await (await fetch(`${sanh.adminUrl}/api/rooms/main`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as RoomFigures;
+  const figures = () => demo.figures('main');
 
   async function citizen(): Promise<void> {
     while (running) {
-      const visitor = new Visitor(overHttp(sanh.url));
+      const visitor = new Visitor(overHttp(demo.sanh.url));
       for (let tries = 0; running && tries < 200; tries++) {
         const answer = await visitor.page('/apply/step/1').catch(() => undefined);
         if (!answer) break;
@@ -50,8 +43,7 @@ describe('adaptive admission with the demo portal', () => {
   }
 
   beforeAll(async () => {
-    portal = await startDemoPortal({ port: 0, capacity: 4, serviceMs: 100, queueLimit: 6, timeoutMs: 2_000 });
-    const config = parseConfig({
+    const config = {
       rooms: [
         {
           id: 'main',
@@ -65,22 +57,14 @@ describe('adaptive admission with the demo portal', () => {
         },
       ],
       snapshotIntervalMs: 50,
-    });
-    sanh = await startNodeSanh({
-      config,
-      keyRing: parseKeyRing(`k:${'d'.repeat(40)}`),
-      originUrl: portal.url,
-      port: 0,
-      hostname: '127.0.0.1',
-      logger: silentLogger,
-      admin: { port: 0, hostname: '127.0.0.1', tokens: parseAdminTokens(TOKEN) },
-    });
+    };
+    demo = await startDemoSanh({ portal: { capacity: 4, serviceMs: 100, queueLimit: 6, timeoutMs: 2_000 }, config });
+    portal = demo.portal;
   });
   afterAll(async () => {
     running = false;
     await sleep(300);
-    await sanh?.close();
-    await portal?.close();
+    await demo?.close();
   });
 
   it('admits less when the portal\'s capacity halves, so its errors stop, and more when it returns', async () => {

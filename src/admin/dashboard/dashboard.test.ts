@@ -24,6 +24,7 @@ function figuresOf(active: number, waiting: number) {
     submissions: null,
     origin: { inFlight: 0, requests: 20, errors: 1, p50Ms: 40, p95Ms: 250 },
     adaptive: null,
+    autoActivation: { enabled: true, active: true, since: new Date(Date.UTC(2026, 11, 2, 1, 5)).toISOString(), reason: 'p95 900 ms over 500 ms', endedBy: null, endedAt: null, calmSince: null },
   });
 }
 
@@ -101,7 +102,7 @@ describe('dashboard over HTTP', () => {
     const { dashboard, session, cookie } = await setUp();
     dashboard.sample();
     const page = await (await dashboard.routes.request('/?lang=en', { headers: cookie(session(OPERATE)) })).text();
-    for (const text of ['Main portal', 'Active visitors', 'of at most 50', 'In line', 'Admission rate', '120/min', 'configured 600', 'Wait for a new arrival', 'about 3 minutes', 'p50 40 ms · p95 250 ms', '5 %', 'Drafts saved', 'Submissions pending', 'name="maxActive"']) {
+    for (const text of ['Main portal', 'Active visitors', 'of at most 50', 'In line', 'Admission rate', '120/min', 'configured 600', 'Wait for a new arrival', 'about 3 minutes', 'p50 40 ms · p95 250 ms', '5 %', 'Queueing switched itself on at 08:05 (the portal struggled: p95 900 ms over 500 ms)', 'Drafts saved', 'Submissions pending', 'name="maxActive"']) {
       expect(page).toContain(text);
     }
     expect(page).toContain('<polyline');

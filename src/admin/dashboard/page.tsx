@@ -26,6 +26,8 @@ main{padding:1rem;max-width:90rem;margin:0 auto}
 .room h2{font-size:1.15rem;margin:0}
 .badge{font-size:.85rem;padding:.1rem .55rem;border-radius:1rem;background:#dbe7f3;color:#12263a}
 .badge.paused,.badge.closed{background:#fde2c8;color:#7a3500}
+.auto{font-size:.85rem;color:#7a3500}
+.auto:empty{display:none}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(15.5rem,1fr));gap:.75rem}
 .tile{border:1px solid #e1e6eb;border-radius:.45rem;padding:.5rem .6rem}
 .tile h3{font-size:.85rem;font-weight:600;color:#4b5561;margin:0}
@@ -239,6 +241,9 @@ export function renderDashboardPage(props: { lang: Lang; rooms: RoomBoard[]; can
               <span class="muted">{room.id}</span>
               <span class={`badge ${room.mode}`} data-value={`${room.id}:mode`}>
                 {room.values.mode}
+              </span>
+              <span class="auto" data-value={`${room.id}:auto`}>
+                {room.values.auto}
               </span>
               <span class="muted" data-value={`${room.id}:span`}>
                 {room.span}

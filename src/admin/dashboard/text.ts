@@ -22,6 +22,7 @@ interface DashboardText {
   figures: Record<ChartKey, string>;
   series: Record<string, string>;
   unknown: string;
+  autoActive: (since: string, reason: string) => string;
   perMinute: string;
   ofMax: (max: string) => string;
   rateLine: (configured: string, adaptive: string | null) => string;
@@ -77,6 +78,7 @@ export const DASHBOARD_TEXT: Readonly<Record<Lang, DashboardText>> = {
     },
     series: { active: 'đang sử dụng', maxActive: 'giới hạn', waiting: 'xếp hàng', configured: 'cấu hình', adaptive: 'tự điều chỉnh', actual: 'thực tế', wait: 'phút chờ', p50: 'p50', p95: 'p95', errors: 'lỗi', drafts: 'bản nháp', submissions: 'chờ gửi' },
     unknown: 'chưa rõ',
+    autoActive: (since, reason) => `Tự bật xếp hàng lúc ${since} (cổng quá tải: ${reason}); tự trở lại cho qua khi cổng ổn định.`,
     perMinute: '/phút',
     ofMax: (max) => `trên tối đa ${max}`,
     rateLine: (configured, adaptive) => `cấu hình ${configured}${adaptive === null ? '' : ` · tự điều chỉnh ${adaptive}`}`,
@@ -129,6 +131,7 @@ export const DASHBOARD_TEXT: Readonly<Record<Lang, DashboardText>> = {
     },
     series: { active: 'active', maxActive: 'limit', waiting: 'in line', configured: 'configured', adaptive: 'adaptive', actual: 'actual', wait: 'minutes', p50: 'p50', p95: 'p95', errors: 'errors', drafts: 'drafts', submissions: 'pending' },
     unknown: 'not known yet',
+    autoActive: (since, reason) => `Queueing switched itself on at ${since} (the portal struggled: ${reason}); back to passthrough once the portal is calm.`,
     perMinute: '/min',
     ofMax: (max) => `of at most ${max}`,
     rateLine: (configured, adaptive) => `configured ${configured}${adaptive === null ? '' : ` · adaptive ${adaptive}`}`,

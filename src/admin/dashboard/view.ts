@@ -107,6 +107,7 @@ function valuesOf(room: RoomConfig, figures: RoomFigures, latest: FigureSample |
   const rate = latest?.ratePerMinute;
   return {
     mode: text.modes[room.mode],
+    auto: figures.autoActivation?.active && figures.autoActivation.since ? text.autoActive(formatHourMinute(Date.parse(figures.autoActivation.since)), figures.autoActivation.reason ?? '') : '',
     active: known(figures.live?.active),
     activeMax: text.ofMax(n(room.maxActive)),
     waiting: known(figures.live?.waiting),

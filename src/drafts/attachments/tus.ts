@@ -308,7 +308,7 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
       });
     }
     const stream = watched(bytes.read(record, { length: record.size, sha256: record.sha256 }), (error) =>
-      logger.error('attachment download failed', { draftId: record.draftId, uploadId: record.id, error: error instanceof Error ? error.message : String(error) }),
+      logger.error('attachment download failed', { requestId: c.get('requestId'), draftId: record.draftId, uploadId: record.id, error: error instanceof Error ? error.message : String(error) }),
     );
     c.header('content-type', SAFE_DOWNLOAD_TYPES.has(record.type) ? record.type : 'application/octet-stream');
     c.header('content-length', String(record.size));
