@@ -10,9 +10,14 @@ interface Window {
   samples: number[];
 }
 
+/** A listener of origin answers: the room, the time to the answer's headers (ms) and the outcome. */
+export type OriginListener = (room: string, latencyMs: number, outcome: OriginOutcome) => void;
+
 /** The origin's latency and errors per room, collected as Sảnh proxies, taken one interval at a time. */
 export interface OriginStats {
   record(room: string, latencyMs: number, outcome: OriginOutcome): void;
+  /** Calls `listener` on every answer recorded from now on (the metrics' latency histogram); returns how to stop. */
+  listen(listener: OriginListener): () => void;
   /** Requests sent to the origin and not answered yet, per room. */
   started(room: string): void;
   finished(room: string): void;
@@ -33,6 +38,7 @@ export function createOriginStats(random: () => number = Math.random): OriginSta
   const windows = new Map<string, Window>();
   const flying = new Map<string, number>();
   const taken = new Map<string, ReturnType<OriginStats['take']>>();
+  const listeners = new Set<OriginListener>();
   const windowOf = (room: string) => {
     let window = windows.get(room);
     if (!window) {
@@ -43,6 +49,7 @@ export function createOriginStats(random: () => number = Math.random): OriginSta
   };
   return {
     record(room, latencyMs, outcome) {
+      for (const listener of listeners) listener(room, latencyMs, outcome);
       const window = windowOf(room);
       window.requests += 1;
       if (outcome === 'error') window.errors += 1;
@@ -51,6 +58,10 @@ export function createOriginStats(random: () => number = Math.random): OriginSta
         const at = Math.floor(random() * window.requests);
         if (at < MAX_SAMPLES) window.samples[at] = latencyMs;
       }
+    },
+    listen(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
     started: (room) => void flying.set(room, (flying.get(room) ?? 0) + 1),
     finished: (room) => void flying.set(room, Math.max(0, (flying.get(room) ?? 0) - 1)),

@@ -27,6 +27,9 @@ export interface MetricsSources {
 /** Buckets of `sanh_room_wait_seconds`: from seconds to hours (a long wait on the worst day is several hours). */
 export const WAIT_BUCKETS_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 14_400, 28_800];
 
+/** Buckets of `sanh_origin_request_duration_seconds`: from a fast page to the origin timeout's range. */
+export const ORIGIN_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 /** The Prometheus registry of the admin listener's `/metrics`. */
 export interface AdminMetrics {
   registry: Registry;
@@ -161,6 +164,14 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
     registers: [registry],
   });
   sources.waits?.listen((room, seconds) => waits.observe({ room }, seconds));
+  const originDurations = new Histogram({
+    name: 'sanh_origin_request_duration_seconds',
+    help: 'Time to the origin\'s answer headers for every request Sảnh sent it (proxied and delivered), by outcome (ok; error: 5xx, timeout, unreachable).',
+    labelNames: ['room', 'outcome'],
+    buckets: ORIGIN_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  sources.originStats?.listen((room, latencyMs, outcome) => originDurations.observe({ room, outcome }, latencyMs / 1000));
 
   return { registry, render: () => registry.metrics(), contentType: registry.contentType };
 }

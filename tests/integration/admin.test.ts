@@ -134,6 +134,10 @@ describe('the admin listener', () => {
     expect(sum).toBeGreaterThan(0.1);
     expect(sum).toBeLessThan(60);
     expect(Number(later.find((f) => f.name === 'sanh_drafts_saved_total')?.metrics[0]?.value)).toBe(1);
+    // Every origin answer is observed, by outcome: the admitted visitors' pages reached the origin.
+    expect(later.find((f) => f.name === 'sanh_origin_request_duration_seconds')?.type).toBe('HISTOGRAM');
+    const originCount = Number(/^sanh_origin_request_duration_seconds_count\{room="main",outcome="ok"\} (\S+)$/m.exec(text)?.[1]);
+    expect(originCount).toBeGreaterThanOrEqual(3);
     await admin('/api/rooms/main/settings', OPERATE, { method: 'DELETE' });
   });
 
