@@ -2,7 +2,8 @@
  * The dashboard's script: follows `/dashboard/events` (Server-Sent Events) and puts each update's
  * figures (text) and charts (SVG lines drawn by the server) in place. It draws nothing itself, so
  * the page reads the same before and after its first update. EventSource reconnects by itself;
- * the status badge says when the connection is lost.
+ * the status badge says when the connection is lost, and a stream refused for good (the session
+ * ended) reloads the page, which then asks to sign in again.
  */
 export const DASHBOARD_SCRIPT = `(() => {
   'use strict';
@@ -32,6 +33,10 @@ export const DASHBOARD_SCRIPT = `(() => {
     document.documentElement.dataset.updatedAt = update.at;
     say(false);
   });
-  events.addEventListener('error', () => say(true));
+  events.addEventListener('error', () => {
+    say(true);
+    // Closed for good (the session ended: the stream answered 401): reloading leads to the sign-in page.
+    if (events.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 3000);
+  });
 })();
 `;

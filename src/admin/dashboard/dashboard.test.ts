@@ -128,6 +128,19 @@ describe('dashboard over HTTP', () => {
     expect(update.rooms[0]!.charts.active).toContain('<polyline');
   });
 
+  it('ends the stream when the session expires, and refuses the reconnect', async () => {
+    const { dashboard, session, cookie, advance } = await setUp();
+    const headers = cookie(session(OPERATE));
+    const response = await dashboard.routes.request('/events', { headers });
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    advance(12 * 3_600_000 + 1_000);
+    let done = false;
+    for (let reads = 0; !done && reads < 5; reads++) done = (await reader.read()).done;
+    expect(done).toBe(true);
+    expect((await dashboard.routes.request('/events', { headers })).status).toBe(401);
+  });
+
   it('applies a change only after confirmation, from its own form, as the signed-in token (audited)', async () => {
     const { dashboard, session, cookie, form, config, store } = await setUp();
     const ops = session(OPERATE);

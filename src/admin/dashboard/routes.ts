@@ -168,12 +168,14 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   });
   app.get('/events', (c) => {
     const lang = langOf(c);
+    const session = c.get('dashboardSession');
     return streamSSE(c, async (stream) => {
       let open = true;
       stream.onAbort(() => {
         open = false;
       });
-      while (open) {
+      // The stream ends with the session: the browser's reconnect is then refused (401).
+      while (open && sessionToken(session, deps.tokens, clock())) {
         const rooms = boards(lang).map((board) => ({ id: board.id, mode: board.mode, values: { ...board.values, span: board.span }, charts: Object.fromEntries(board.charts.map((chart) => [chart.key, chartMarkup(chart)])) }));
         await stream.writeSSE({ event: 'figures', data: JSON.stringify({ at: new Date(clock()).toISOString(), rooms }) });
         await stream.sleep(pushMs);
