@@ -5,9 +5,10 @@
  * Over the admin API (SANH_ADMIN_URL, default http://127.0.0.1:9090, and SANH_ADMIN_TOKEN):
  *   sanh rooms [--json]
  *   sanh room <id> [--json]                      settings (file, overrides, in force) and live figures
- *   sanh room <id> set <field>=<value>...        e.g. maxActive=300 admitPerMinute=900; <field>=null undoes
+ *   sanh room <id> set <field>=<value>...        e.g. maxActive=300 admitPerMinute=900; <field>=null undoes;
+ *                                                values that read as JSON are sent as JSON (events, bypass, message)
  *   sanh room <id> reset                         back to the config file
- *   sanh pause|resume|queue-all|close <id> [--message "…"] [--message-en "…"]
+ *   sanh pause|resume|queue-all|close|passthrough <id> [--message "…"] [--message-en "…"]
  *   sanh audit [--limit N] [--json]
  *   sanh pass <id> [--ttl 2h] [--note "…"] [--json]  a staff bypass pass (token and link)
  *   sanh pass <id> revoke <pass id>              stops honouring a pass before it expires
@@ -33,9 +34,11 @@ import type { Backlog } from '../submissions/store.js';
 const USAGE = `usage:
   sanh rooms [--json]
   sanh room <id> [--json]
-  sanh room <id> set <field>=<value>...   (maxActive, admitPerMinute, admitBurst, sessionIdleSeconds, noShowSeconds, mode; <field>=null undoes)
+  sanh room <id> set <field>=<value>...   any live field: maxActive, admitPerMinute, admitBurst, sessionIdleSeconds,
+                                          noShowSeconds, mode, message, reopensAt, clientLimits, adaptive, events, bypass;
+                                          a value that reads as JSON is sent as JSON (events='[…]'); <field>=null undoes
   sanh room <id> reset
-  sanh pause|resume|queue-all|close <id> [--message "…"] [--message-en "…"]
+  sanh pause|resume|queue-all|close|passthrough <id> [--message "…"] [--message-en "…"]
   sanh audit [--limit N] [--json]
   sanh pass <id> [--ttl 2h] [--note "…"] [--json]   a staff bypass pass: skips the room's line until it expires (default 8h, at most 7d)
   sanh pass <id> revoke <pass id>                   stops honouring a pass on every instance within a second
@@ -49,7 +52,7 @@ environment: SANH_ADMIN_URL (default http://127.0.0.1:9090) and SANH_ADMIN_TOKEN
   Redis with REDIS_URL and SANH_CONFIG (redis.keyPrefix, submissions.delivery.deadline)`;
 
 /** The commands that talk to the admin API. */
-const API_COMMANDS = new Set(['rooms', 'room', 'pause', 'resume', 'queue-all', 'close', 'audit', 'pass']);
+const API_COMMANDS = new Set(['rooms', 'room', 'pause', 'resume', 'queue-all', 'close', 'passthrough', 'audit', 'pass']);
 
 /** A `field=value` argument: the value as JSON when it reads as JSON (numbers, null, true), else as text. */
 function assignment(word: string): [string, unknown] {

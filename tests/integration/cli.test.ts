@@ -138,9 +138,10 @@ describe('sanh rooms, room set, pause, resume, audit (CLI over the admin API)', 
     const paused = await sanhCli('pause', 'main', '--message', 'Tạm dừng để nâng cấp', '--message-en', 'Paused for an upgrade');
     expect(paused.out).toContain('mode=paused');
     expect(paused.out).toContain('Paused for an upgrade');
+    expect((await sanhCli('passthrough', 'main')).out).toContain('mode=passthrough');
     expect((await sanhCli('resume', 'main')).out).toContain('mode=open');
     const audit = JSON.parse((await sanhCli('audit', '--json')).out) as { entries: { action: string; by: string }[] };
-    expect(audit.entries.map((e) => e.action)).toEqual(['resume', 'pause', 'settings']);
+    expect(audit.entries.map((e) => e.action)).toEqual(['resume', 'passthrough', 'pause', 'settings']);
     expect(audit.entries.every((e) => e.by === 'ops')).toBe(true);
     const refused = await sanhCli('room', 'main', 'set', 'maxActive=0');
     expect(refused.code).toBe(2);
