@@ -138,7 +138,7 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
     view,
     async change(roomId, patch, by, action) {
       const room = roomOf(roomId);
-      const checked = patchProblems(withSecretsKept(patch, room.bypass?.secrets ?? []));
+      const checked = patchProblems(withSecretsKept(patch, room.bypass?.secrets ?? [], files.get(room.id)?.bypass?.secrets ?? []));
       if ('problems' in checked) throw refused(checked.problems);
       // Setting the mode during an auto-activation ends it: the mode is the operator's from then on.
       return (await save(room, (current) => mergeOverrides(current, endedByModeChange(current.autoActivation, checked.patch, by, Date.now())), by, action)) ?? view(room.id);

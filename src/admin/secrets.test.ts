@@ -3,7 +3,7 @@ import { parseConfig } from '../config/load.js';
 import { bypassReason } from '../waiting-room/bypass.js';
 import { phaseAt } from '../waiting-room/schedule.js';
 import { maskSecret, maskedSecrets, withSecretsKept } from './secrets.js';
-import { applySettings, effectiveSettings, fileSettingsOf, patchProblems } from './settings.js';
+import { applySettings, effectiveSettings, fileSettingsOf, mergeOverrides, patchProblems } from './settings.js';
 
 const A = 'a-staff-secret-0123456789-1111';
 const B = 'b-staff-secret-0123456789-2222';
@@ -19,15 +19,29 @@ describe('bypass secrets in live settings', () => {
     expect(maskedSecrets<{ maxActive: number; bypass?: undefined }>({ maxActive: 3 })).toEqual({ maxActive: 3 });
   });
 
-  it('are kept when a patch leaves them out or sends their masks back, and replaced when it names new ones', () => {
-    expect(withSecretsKept({ bypass: { paths: ['/help'] } }, [A, B])).toEqual({ bypass: { paths: ['/help'], secrets: [A, B] } });
-    expect(withSecretsKept({ bypass: { paths: [], secrets: ['••••2222'] } }, [A, B])).toEqual({ bypass: { paths: [], secrets: [B] } });
+  it('are never copied into a patch: left out, they stay as they are; masks sent back stand for the secrets; the file\'s list is sent as null', () => {
+    expect(withSecretsKept({ bypass: { paths: ['/help'] } }, [A, B], [A, B])).toEqual({ bypass: { paths: ['/help'] } });
+    expect(withSecretsKept({ bypass: { paths: [], secrets: ['••••2222'] } }, [A, B], [A, B])).toEqual({ bypass: { paths: [], secrets: [B] } });
     const fresh = 'c-new-secret-0123456789-3333';
-    expect(withSecretsKept({ bypass: { secrets: ['••••1111', fresh] } }, [A, B])).toEqual({ bypass: { secrets: [A, fresh] } });
-    expect(withSecretsKept({ bypass: { secrets: [] } }, [A, B])).toEqual({ bypass: { secrets: [] } });
-    expect(withSecretsKept({ bypass: null, maxActive: 3 }, [A])).toEqual({ bypass: null, maxActive: 3 });
-    const unknownMask = patchProblems(withSecretsKept({ bypass: { secrets: ['••••9999'] } }, [A]));
+    expect(withSecretsKept({ bypass: { secrets: ['••••1111', fresh] } }, [A, B], [A, B])).toEqual({ bypass: { secrets: [A, fresh] } });
+    expect(withSecretsKept({ bypass: { secrets: ['••••1111', '••••2222'] } }, [A, B], [A, B])).toEqual({ bypass: { secrets: null } });
+    expect(withSecretsKept({ bypass: { secrets: [] } }, [A, B], [A, B])).toEqual({ bypass: { secrets: [] } });
+    expect(withSecretsKept({ bypass: null, maxActive: 3 }, [A], [A])).toEqual({ bypass: null, maxActive: 3 });
+    const unknownMask = patchProblems(withSecretsKept({ bypass: { secrets: ['••••9999'] } }, [A], [A]));
     expect('problems' in unknownMask && unknownMask.problems[0]).toMatch(/^bypass\.secrets\.0: must be at least 24 characters/);
+  });
+
+  it('a bypass change stores only the rules it names: the file\'s secrets and addresses stay the file\'s, a rotation in the file applies', () => {
+    const file = fileSettingsOf(parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 600, bypass: { cidrs: ['10.0.0.0/8'], secrets: [A] } }] }).rooms[0]!, false);
+    const checked = patchProblems(withSecretsKept({ bypass: { paths: ['/help'] } }, [A], [A]));
+    expect(checked).toEqual({ patch: { bypass: { paths: ['/help'] } } });
+    const overrides = mergeOverrides({}, 'patch' in checked ? checked.patch : {});
+    expect(overrides).toEqual({ bypass: { paths: ['/help'] } });
+    expect(effectiveSettings(file, overrides).bypass).toEqual({ paths: ['/help'], extensions: [], cidrs: ['10.0.0.0/8'], secrets: [A] });
+    const rotated = { ...file, bypass: { ...file.bypass!, secrets: [B] } };
+    expect(effectiveSettings(rotated, overrides).bypass?.secrets).toEqual([B]);
+    const own = mergeOverrides(overrides, { bypass: { secrets: ['c-new-secret-0123456789-3333'] } });
+    expect(mergeOverrides(own, { bypass: { secrets: null } })).toEqual({ bypass: { paths: ['/help'] } });
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultAdmitBurst, roomSchema, type RoomConfig } from '../config/schema.js';
+import { bypassSchema, defaultAdmitBurst, roomSchema, type RoomConfig } from '../config/schema.js';
 
 /**
  * The room settings an operator may change live. Everything else (ids, paths, hosts, templates,
@@ -9,18 +9,33 @@ export const LIVE_FIELDS = ['maxActive', 'admitPerMinute', 'admitBurst', 'sessio
 /** A live-changeable field. */
 export type LiveField = (typeof LIVE_FIELDS)[number];
 
-/** A change to a room's live settings: any of the live fields (null: back to the file's value). */
-export const settingsPatchSchema = z
-  .object(Object.fromEntries(LIVE_FIELDS.map((field) => [field, withoutDefault(roomSchema.shape[field]).nullable().optional()])) as { [F in LiveField]: z.ZodOptional<z.ZodNullable<z.ZodType<z.output<(typeof roomSchema.shape)[F]>>>> })
+/** The bypass rules a room's file says, or none. */
+type BypassRules = NonNullable<RoomConfig['bypass']>;
+
+/**
+ * A change to a room's bypass rules: only the rules it names (`paths`, `extensions`, `cidrs`,
+ * `secrets`); the others stay as they are; `null` puts the file's back for that rule.
+ */
+const bypassPatchSchema = z
+  .object(Object.fromEntries(Object.entries(bypassSchema.shape).map(([rule, schema]) => [rule, withoutDefault(schema).nullable().optional()])) as { [R in keyof BypassRules]: z.ZodOptional<z.ZodNullable<z.ZodType<BypassRules[R]>>> })
   .strict();
+
+const fieldPatchSchema = (field: LiveField): z.ZodType => (field === 'bypass' ? bypassPatchSchema : withoutDefault(roomSchema.shape[field])).nullable().optional();
+
+/** A change to a room's live settings: any of the live fields (null: back to the file's value). */
+export const settingsPatchSchema = z.object(Object.fromEntries(LIVE_FIELDS.map((field) => [field, fieldPatchSchema(field)]))).strict();
 
 /** A field's schema without its default: a patch sets only what it names. */
 function withoutDefault(schema: z.ZodType): z.ZodType {
   return schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault ? withoutDefault(schema.unwrap() as z.ZodType) : schema;
 }
 
-/** A room's live settings as stored: the fields an operator set, on top of the file's room. */
-export type RoomOverrides = Partial<Pick<RoomConfig, LiveField>>;
+/**
+ * A room's live settings as stored: the fields an operator set, on top of the file's room. Of the
+ * bypass rules, only those an operator set (so the file's secrets are never copied into the store,
+ * and a rotation in the file still takes effect).
+ */
+export type RoomOverrides = Partial<Omit<Pick<RoomConfig, LiveField>, 'bypass'>> & { bypass?: Partial<BypassRules> };
 
 /** Zod issues as `field.path: message` lines, as the config file's problems are named. */
 export function namedProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
@@ -39,9 +54,15 @@ export function mergeOverrides(current: RoomOverrides, patch: Record<string, unk
   const next: Record<string, unknown> = { ...current };
   for (const [field, value] of Object.entries(patch)) {
     if (value === null) delete next[field];
+    else if (field === 'bypass' && typeof value === 'object') next.bypass = withoutNulls({ ...current.bypass, ...value });
     else if (value !== undefined) next[field] = value;
   }
   return next as RoomOverrides;
+}
+
+/** An object without the keys set to null (a bypass rule put back to the file's). */
+function withoutNulls<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
 }
 
 /** What the file says of a room's live fields (kept at start, so overrides can be undone). */
@@ -57,6 +78,7 @@ export function fileSettingsOf(room: RoomConfig, admitBurstInFile: boolean): Fil
 export function effectiveSettings(file: FileSettings, overrides: RoomOverrides): Pick<RoomConfig, LiveField> {
   const { admitBurstFromFile, ...base } = file;
   const merged = { ...base, ...overrides } as Pick<RoomConfig, LiveField>;
+  if (overrides.bypass) merged.bypass = { paths: [], extensions: [], cidrs: [], secrets: [], ...base.bypass, ...overrides.bypass };
   if (overrides.admitBurst === undefined && !admitBurstFromFile) merged.admitBurst = defaultAdmitBurst(merged.admitPerMinute);
   return merged;
 }
