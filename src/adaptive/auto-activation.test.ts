@@ -38,11 +38,14 @@ describe('auto-activation decisions', () => {
     expect(decideAutoActivation(input({ health: unhealthy, calmSince: at(5), now: at(10), room: { mode: 'open', marker: marker() } })).calmSince).toBeUndefined();
   });
 
-  it('switches back after calmSeconds of healthy or quiet intervals counted from the activation, not before', () => {
+  it('switches back after calmSeconds of healthy intervals counted from the activation, not before, and never on a quiet one', () => {
     const open = { mode: 'open' as const, marker: marker() };
     // This instance was calm long before the activation (another instance activated): counted from `since`.
     expect(decideAutoActivation(input({ room: open, calmSince: at(-600), now: at(59) })).action.kind).toBe('none');
-    expect(decideAutoActivation(input({ room: open, health: quiet, calmSince: at(-600), now: at(60) })).action).toEqual({ kind: 'deactivate', reason: 'the origin was calm for 60 s' });
+    expect(decideAutoActivation(input({ room: open, calmSince: at(-600), now: at(60) })).action).toEqual({ kind: 'deactivate', reason: 'the origin was calm for 60 s' });
+    expect(decideAutoActivation(input({ room: open, health: quiet, calmSince: at(-600), now: at(60) })).action.kind).toBe('none');
+    // An instance that only ever sees quiet intervals (it proxies little) never starts a calm run.
+    expect(decideAutoActivation(input({ room: open, health: quiet, now: at(600) }))).toEqual({ calmSince: undefined, action: { kind: 'none' } });
     expect(decideAutoActivation(input({ room: open, calmSince: at(30), now: at(80) })).action.kind).toBe('none');
     expect(decideAutoActivation(input({ room: open, health: unhealthy, calmSince: at(0), now: at(600) })).action.kind).toBe('none');
   });

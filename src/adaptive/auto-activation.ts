@@ -1,7 +1,9 @@
 /**
  * Auto-activation, the pure part: a room in `passthrough` switches itself to `open` (queueing)
- * when an interval of the origin is unhealthy (the adaptive thresholds), and back after
- * `calmSeconds` of healthy or quiet intervals — only while its `open` is still auto-activation's.
+ * when an interval of the origin is unhealthy (the adaptive thresholds), and back once this
+ * instance has seen the origin healthy for `calmSeconds` (quiet intervals, with too few answers
+ * to judge, neither start nor break that run; it ends on a healthy one) — only while its `open` is
+ * still auto-activation's.
  * The room's mark (`autoActivation` in its live settings, shared by every instance) says so; an
  * operator who sets the mode meanwhile takes the room over (`endedByModeChange`), and auto-activation
  * waits for calm before it acts on that room again.
@@ -57,7 +59,10 @@ export const AUTO_ACTIVATION_BY = 'auto-activation';
 
 /** Decides one interval (pure): activate on an unhealthy interval, end after a calm period. */
 export function decideAutoActivation(input: AutoActivationInput): AutoActivationDecision {
-  const calmSince = input.health.verdict === 'unhealthy' ? undefined : (input.calmSince ?? input.now);
+  const verdict = input.health.verdict;
+  // A quiet interval (too few answers to judge) neither starts nor breaks a calm run: an instance
+  // that proxies little must not end an activation that a busy instance still sees the need for.
+  const calmSince = verdict === 'unhealthy' ? undefined : verdict === 'healthy' ? (input.calmSince ?? input.now) : input.calmSince;
   return { calmSince, action: actionOf(input, calmSince) };
 }
 
@@ -65,7 +70,7 @@ function actionOf(input: AutoActivationInput, calmSince: number | undefined): Au
   const { room, health } = input;
   const marker = room.marker;
   if (!marker) return input.enabled && room.mode === 'passthrough' && health.verdict === 'unhealthy' ? { kind: 'activate', reason: health.reason } : NOTHING;
-  if (!calmLongEnough(calmSince, marker.endedAt ?? marker.since, input)) return NOTHING;
+  if (health.verdict !== 'healthy' || !calmLongEnough(calmSince, marker.endedAt ?? marker.since, input)) return NOTHING;
   // Ended by an operator (or a mode that is not auto-activation's `open` any more): forget the mark.
   if (marker.endedAt !== undefined || room.mode !== 'open') return { kind: 'rearm' };
   if (input.throttled) return NOTHING;

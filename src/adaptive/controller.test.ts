@@ -148,6 +148,18 @@ describe.each(['memory', 'redis'] as const)('auto-activation on two instances sh
     expect(a.live.view('main').overrides).toEqual({});
   });
 
+  it('does not flap when one instance sees the trouble and the other proxies too little to judge', async () => {
+    store = freshStore();
+    const busy = await instance();
+    const idle = await instance();
+    for (let s = 0; s < 300; s += 5) {
+      await interval(900, 5, busy);
+      await interval(undefined, 0, idle);
+    }
+    expect(await actions()).toEqual(['auto-activation:auto-activate']);
+    expect(idle.room.mode).toBe('open');
+  });
+
   it('never reverts an operator\'s mode set during an activation, and acts again only after calm', async () => {
     store = freshStore();
     const a = await instance();

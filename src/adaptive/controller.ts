@@ -3,7 +3,7 @@ import type { RoomConfig, RoomMode } from '../config/schema.js';
 import type { Logger } from '../platform/logger.js';
 import { operatorPerMinuteIn, phaseAt } from '../waiting-room/schedule.js';
 import { AUTO_ACTIVATION_ACTIONS, AUTO_ACTIVATION_BY, autoActivationPatch, decideAutoActivation, type AutoActivationChange, type AutoActivationInput, type AutoActivationView } from './auto-activation.js';
-import { nextAdaptiveRate, originHealth, type AdaptivePolicy, type AdaptiveStep, type OriginWindow } from './core.js';
+import { nextAdaptiveRate, originHealth, type AdaptivePolicy, type AdaptiveStep, type OriginHealth, type OriginWindow } from './core.js';
 import type { OriginStats } from './origin-stats.js';
 
 /**
@@ -108,13 +108,24 @@ export function createAdaptiveController(options: { rooms: readonly RoomConfig[]
     return step;
   }
 
+  /**
+   * The origin's health for auto-activation: to switch on, the adaptive thresholds as they are
+   * (`minSamples` answers at least); during an activation, every answer counts (a queueing room
+   * sends the origin little), so a calm run needs answers within the thresholds and an interval
+   * without any answer (an instance proxying nothing) is quiet: it neither starts nor breaks one.
+   */
+  function autoActivationHealth(window: OriginWindow, room: RoomConfig): OriginHealth {
+    const thresholds = room.adaptive ?? DEFAULTS;
+    return originHealth(window, room.autoActivation ? { ...thresholds, minSamples: 1 } : thresholds);
+  }
+
   function autoActivate(room: RoomConfig, window: OriginWindow, now: number): void {
     const autoActivate = room.adaptive?.autoActivate;
     const input: AutoActivationInput = {
       enabled: autoActivate?.enabled === true,
       calmSeconds: autoActivate?.calmSeconds ?? DEFAULT_CALM_SECONDS,
       room: viewOf(room),
-      health: originHealth(window, room.adaptive ?? DEFAULTS),
+      health: autoActivationHealth(window, room),
       throttled: room.adaptivePerMinute !== undefined,
       calmSince: calm.get(room.id),
       now,

@@ -7,7 +7,7 @@ export const autoActivateSchema = z
       .boolean()
       .default(false)
       .describe('Switch the room from passthrough to open (queueing) when an interval crosses the adaptive thresholds (targetP95Ms, maxErrorRate, minSamples), and back after calmSeconds of calm.'),
-    calmSeconds: z.number().min(1).max(86_400).default(300).describe('Seconds of healthy or quiet intervals after which an auto-activated room goes back to passthrough.'),
+    calmSeconds: z.number().min(1).max(86_400).default(300).describe('Seconds of calm (every origin answer within the thresholds) after which an auto-activated room goes back to passthrough.'),
   })
   .strict();
 
