@@ -61,10 +61,17 @@ describe('dashboard history and charts', () => {
 
   it('proposes only what differs, to be confirmed, with the message in both languages', () => {
     const room = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 50, admitPerMinute: 600, message: { vi: 'Cũ' } }] }).rooms[0]!;
-    const { patch, rows } = proposedChange(room, { maxActive: '10', admitPerMinute: '600', mode: 'paused', message_vi: 'Mới', message_en: 'New' }, 'en');
+    const was = { was_maxActive: '50', was_admitPerMinute: '600', was_mode: 'open', was_message_vi: 'Cũ', was_message_en: '' };
+    const { patch, rows } = proposedChange(room, { ...was, maxActive: '10', admitPerMinute: '600', mode: 'paused', message_vi: 'Mới', message_en: 'New' }, 'en');
     expect(patch).toEqual({ maxActive: 10, mode: 'paused', message: { vi: 'Mới', en: 'New' } });
     expect(rows.map((r) => [r.before, r.after])).toEqual([['50', '10'], ['Open (queue when busy)', 'Paused'], ['vi: Cũ', 'vi: Mới · en: New']]);
-    expect(proposedChange(room, { maxActive: '50', mode: 'open', message_vi: '', message_en: '' }, 'vi').patch).toEqual({ message: null });
+    const cleared = proposedChange(room, { ...was, maxActive: '50', mode: 'open', message_vi: '', message_en: '' }, 'vi', { vi: 'Của tệp cấu hình' });
+    expect(cleared.patch).toEqual({ message: null });
+    expect(cleared.rows[0]?.after).toBe('vi: Của tệp cấu hình');
+    // The page was filled in while the room was in passthrough; auto-activation opened it since:
+    // the untouched mode is not sent back, only the limit the operator edited.
+    const stale = { ...was, was_mode: 'passthrough', mode: 'passthrough', maxActive: '20', admitPerMinute: '600', message_vi: 'Cũ', message_en: '' };
+    expect(proposedChange(room, stale, 'en').patch).toEqual({ maxActive: 20 });
   });
 
   it('signs sessions with the token\'s secret: tampered, expired or unknown ones are refused', () => {
@@ -145,7 +152,10 @@ describe('dashboard over HTTP', () => {
     const { dashboard, session, cookie, form, config, store } = await setUp();
     const ops = session(OPERATE);
     const post = (path: string, body: URLSearchParams, value = ops) => dashboard.routes.request(path, { method: 'POST', body, headers: cookie(value) });
-    const review = await post('/rooms/main/review', form(ops, OPERATE, { maxActive: '5', admitPerMinute: '600', mode: 'open', message_vi: '', message_en: '' }));
+    const page = await (await dashboard.routes.request('/?lang=en', { headers: cookie(ops) })).text();
+    const version = /name="version" value="(\d+)"/.exec(page)![1]!;
+    const was = { version, was_maxActive: '50', was_admitPerMinute: '600', was_mode: 'open', was_message_vi: '', was_message_en: '' };
+    const review = await post('/rooms/main/review', form(ops, OPERATE, { ...was, maxActive: '5', admitPerMinute: '600', mode: 'open', message_vi: '', message_en: '' }));
     const confirm = await review.text();
     expect(review.status).toBe(200);
     expect(confirm).toContain('Confirm the change');
@@ -153,21 +163,25 @@ describe('dashboard over HTTP', () => {
     const patch = /name="patch" value="([^"]+)"/.exec(confirm)![1]!.replace(/&quot;/g, '"');
     expect(JSON.parse(patch)).toEqual({ maxActive: 5 });
 
-    expect((await post('/rooms/main/apply', new URLSearchParams({ patch, lang: 'en', form: 'forged' }))).status).toBe(403);
+    expect(confirm).toContain(`name="version" value="${version}"`);
+    expect((await post('/rooms/main/apply', new URLSearchParams({ patch, version, lang: 'en', form: 'forged' }))).status).toBe(403);
     const readOnly = session(READ);
-    expect((await post('/rooms/main/apply', form(readOnly, READ, { patch }), readOnly)).status).toBe(403);
+    expect((await post('/rooms/main/apply', form(readOnly, READ, { patch, version }), readOnly)).status).toBe(403);
+    const stale = await post('/rooms/main/apply', form(ops, OPERATE, { patch, version: String(Number(version) - 1) }));
+    expect(stale.status).toBe(409);
+    expect(await stale.text()).toContain('review the change again');
     expect(config.rooms[0]!.maxActive).toBe(50);
 
-    const applied = await post('/rooms/main/apply', form(ops, OPERATE, { patch }));
+    const applied = await post('/rooms/main/apply', form(ops, OPERATE, { patch, version }));
     expect(applied.status).toBe(303);
     expect(applied.headers.get('location')).toBe('/dashboard?lang=en&done=main#room-main');
     expect(config.rooms[0]!.maxActive).toBe(5);
     const [entry] = await store.audit(1);
     expect(entry).toMatchObject({ by: 'ops', room: 'main', action: 'dashboard', before: { maxActive: 50 }, after: { maxActive: 5 } });
 
-    const refused = await post('/rooms/main/review', form(ops, OPERATE, { maxActive: '-3', mode: 'open' }));
+    const refused = await post('/rooms/main/review', form(ops, OPERATE, { ...was, maxActive: '-3', mode: 'open' }));
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain('maxActive');
-    expect((await post('/rooms/nowhere/review', form(ops, OPERATE, { maxActive: '1' }))).status).toBe(404);
+    expect((await post('/rooms/nowhere/review', form(ops, OPERATE, { ...was, maxActive: '1' }))).status).toBe(404);
   });
 });

@@ -147,6 +147,12 @@ function Controls(props: { room: RoomBoard; lang: Lang; formToken: string }) {
     <form class="controls" method="post" action={`/dashboard/rooms/${encodeURIComponent(room.id)}/review`}>
       <input type="hidden" name="form" value={props.formToken} />
       <input type="hidden" name="lang" value={lang} />
+      <input type="hidden" name="version" value={String(room.settings.version)} />
+      <input type="hidden" name="was_maxActive" value={String(room.settings.maxActive)} />
+      <input type="hidden" name="was_admitPerMinute" value={String(room.settings.admitPerMinute)} />
+      <input type="hidden" name="was_mode" value={room.mode} />
+      <input type="hidden" name="was_message_vi" value={room.settings.message.vi} />
+      <input type="hidden" name="was_message_en" value={room.settings.message.en} />
       <fieldset>
         <legend>{text.limits}</legend>
         <label>
@@ -296,7 +302,7 @@ export interface ChangeRow {
 }
 
 /** The confirmation step: every change, before and after; nothing is applied until confirmed. */
-export function renderConfirmPage(props: { lang: Lang; roomName: string; roomId: string; rows: ChangeRow[]; patch: string; formToken: string; problems?: string[] }): string {
+export function renderConfirmPage(props: { lang: Lang; roomName: string; roomId: string; rows: ChangeRow[]; patch: string; version: string; formToken: string; problems?: string[] }): string {
   const text = DASHBOARD_TEXT[props.lang];
   const controls = text.controls;
   const back = `/dashboard?lang=${props.lang}#room-${encodeURIComponent(props.roomId)}`;
@@ -338,6 +344,7 @@ export function renderConfirmPage(props: { lang: Lang; roomName: string; roomId:
               <input type="hidden" name="form" value={props.formToken} />
               <input type="hidden" name="lang" value={props.lang} />
               <input type="hidden" name="patch" value={props.patch} />
+              <input type="hidden" name="version" value={props.version} />
               <button class="primary" type="submit" id="confirm">
                 {controls.confirm}
               </button>

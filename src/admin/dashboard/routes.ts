@@ -92,7 +92,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     return deps.rooms.map((room) => {
       const figures = deps.figures(room);
       const samples: FigureSample[] = [...ring.samples(room.id), sampleOf(figures, at, rate)];
-      return roomBoard(room, figures, samples, at, lang);
+      return roomBoard(room, figures, samples, at, lang, deps.settings?.view(room.id).version ?? 0);
     });
   }
   const roomOf = (id: string) => {
@@ -191,9 +191,9 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     const body = await c.req.parseBody();
     const lang = langOf(c, body.lang);
     const room = roomOf(c.req.param('id'));
-    const { patch, rows } = proposedChange(room, body, lang);
+    const { patch, rows } = proposedChange(room, body, lang, deps.settings?.view(room.id).file.message);
     const checked = patchProblems(patch);
-    const common = { lang, roomName: room.name?.[lang] ?? room.id, roomId: room.id, formToken: formToken(c.get('dashboardSession'), c.get('dashboardToken')) };
+    const common = { lang, roomName: room.name?.[lang] ?? room.id, roomId: room.id, version: field(body, 'version'), formToken: formToken(c.get('dashboardSession'), c.get('dashboardToken')) };
     if ('problems' in checked) return c.html(renderConfirmPage({ ...common, rows, patch: '', problems: checked.problems }), 422);
     return c.html(renderConfirmPage({ ...common, rows, patch: JSON.stringify(patch) }));
   });
@@ -207,6 +207,9 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       patch = JSON.parse(field(body, 'patch'));
     } catch {
       throw new SanhError('bad_request', 'The change could not be read; please review it again.');
+    }
+    if (field(body, 'version') !== String(deps.settings.view(room.id).version)) {
+      return c.html(renderProblemPage({ lang, message: DASHBOARD_TEXT[lang].controls.stale }), 409);
     }
     await deps.settings.change(room.id, patch, c.get('dashboardToken').id, 'dashboard');
     return c.redirect(`/dashboard?lang=${lang}&done=${encodeURIComponent(room.id)}#room-${encodeURIComponent(room.id)}`, 303);
@@ -231,14 +234,20 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   };
 }
 
-/** The patch a controls form proposes (only what differs from the room's settings in force) and its rows to confirm. */
-export function proposedChange(room: RoomConfig, body: Record<string, unknown>, lang: Lang): { patch: Record<string, unknown>; rows: ChangeRow[] } {
+/**
+ * The patch a controls form proposes and its rows to confirm: only the fields the operator edited
+ * (what the form sends differs from what it was filled in with, `was_*`), so values that changed
+ * meanwhile elsewhere (another operator, auto-activation) are not sent back; the rows show what is
+ * in force now. Clearing both messages puts the file's back (`fileMessage`, shown as the after).
+ */
+export function proposedChange(room: RoomConfig, body: Record<string, unknown>, lang: Lang, fileMessage?: RoomConfig['message']): { patch: Record<string, unknown>; rows: ChangeRow[] } {
   const text = DASHBOARD_TEXT[lang];
   const patch: Record<string, unknown> = {};
   const rows: ChangeRow[] = [];
+  const edited = (name: string) => field(body, name).trim() !== field(body, `was_${name}`).trim();
   for (const name of ['maxActive', 'admitPerMinute'] as const) {
     const given = field(body, name).trim();
-    if (given === '') continue;
+    if (given === '' || !edited(name)) continue;
     const value = Number(given);
     if (value !== room[name]) {
       patch[name] = Number.isFinite(value) ? value : given;
@@ -246,16 +255,17 @@ export function proposedChange(room: RoomConfig, body: Record<string, unknown>, 
     }
   }
   const mode = field(body, 'mode');
-  if (mode && mode !== room.mode) {
+  if (mode && edited('mode') && mode !== room.mode) {
     patch.mode = mode;
     rows.push({ field: text.controls.field.mode ?? 'mode', before: text.modes[room.mode], after: (text.modes as Record<string, string>)[mode] ?? mode });
   }
   const message = { vi: field(body, 'message_vi').trim(), en: field(body, 'message_en').trim() };
   const current = { vi: room.message?.vi ?? '', en: room.message?.en ?? '' };
-  if (message.vi !== current.vi || message.en !== current.en) {
-    patch.message = message.vi || message.en ? Object.fromEntries(Object.entries(message).filter(([, v]) => v)) : null;
-    const show = (m: { vi: string; en: string }) => [m.vi && `vi: ${m.vi}`, m.en && `en: ${m.en}`].filter(Boolean).join(' · ') || '—';
-    rows.push({ field: text.controls.field.message ?? 'message', before: show(current), after: show(message) });
+  if ((edited('message_vi') || edited('message_en')) && (message.vi !== current.vi || message.en !== current.en)) {
+    const cleared = !message.vi && !message.en;
+    patch.message = cleared ? null : Object.fromEntries(Object.entries(message).filter(([, v]) => v));
+    const show = (m: { vi?: string | undefined; en?: string | undefined } | undefined) => [m?.vi && `vi: ${m.vi}`, m?.en && `en: ${m.en}`].filter(Boolean).join(' · ') || '—';
+    rows.push({ field: text.controls.field.message ?? 'message', before: show(current), after: show(cleared ? fileMessage : message) });
   }
   return { patch, rows };
 }

@@ -38,6 +38,7 @@ interface DashboardText {
     confirm: string;
     cancel: string;
     nothing: string;
+    stale: string;
     done: (room: string) => string;
     field: Record<string, string>;
   };
@@ -94,6 +95,7 @@ export const DASHBOARD_TEXT: Readonly<Record<Lang, DashboardText>> = {
       confirm: 'Xác nhận và áp dụng',
       cancel: 'Hủy',
       nothing: 'Không có gì thay đổi.',
+      stale: 'Cài đặt đã thay đổi sau khi bạn xem lại (do người khác hoặc do tự động bật xếp hàng). Chưa có gì được áp dụng: vui lòng xem lại thay đổi.',
       done: (room) => `Đã áp dụng thay đổi cho phòng «${room}».`,
       field: { maxActive: 'Số người dùng tối đa cùng lúc (maxActive)', admitPerMinute: 'Số lượt cho vào mỗi phút (admitPerMinute)', mode: 'Chế độ', message: 'Thông báo' },
     },
@@ -147,6 +149,7 @@ export const DASHBOARD_TEXT: Readonly<Record<Lang, DashboardText>> = {
       confirm: 'Confirm and apply',
       cancel: 'Cancel',
       nothing: 'Nothing would change.',
+      stale: 'The settings changed after you reviewed (someone else, or auto-activation). Nothing was applied: please review the change again.',
       done: (room) => `The change to the room “${room}” is in force.`,
       field: { maxActive: 'Most visitors at once (maxActive)', admitPerMinute: 'Admissions per minute (admitPerMinute)', mode: 'Mode', message: 'Message' },
     },

@@ -71,7 +71,8 @@ export interface RoomBoard {
   /** What the charts' x axis spans ("last 30 minutes", or since the history began). */
   span: string;
   charts: ChartView[];
-  settings: { maxActive: number; admitPerMinute: number; message: { vi: string; en: string } };
+  /** What the controls start from, and the settings version they were read at. */
+  settings: { maxActive: number; admitPerMinute: number; message: { vi: string; en: string }; version: number };
 }
 
 function numberFormat(lang: Lang) {
@@ -122,7 +123,7 @@ function valuesOf(room: RoomConfig, figures: RoomFigures, latest: FigureSample |
 }
 
 /** The room's card: `samples` is the room's history (oldest first), ending with the current sample. */
-export function roomBoard(room: RoomConfig, figures: RoomFigures, samples: readonly FigureSample[], now: number, lang: Lang): RoomBoard {
+export function roomBoard(room: RoomConfig, figures: RoomFigures, samples: readonly FigureSample[], now: number, lang: Lang, version = 0): RoomBoard {
   const history = now - (samples[0]?.at ?? now);
   const spanMs = Math.min(CHART_SPAN_MS, Math.max(MIN_SPAN_MS, history));
   const frame: ChartFrame = { ...CHART_SIZE, spanMs, now };
@@ -134,6 +135,6 @@ export function roomBoard(room: RoomConfig, figures: RoomFigures, samples: reado
     values: valuesOf(room, figures, samples[samples.length - 1], lang),
     span: spanMs >= CHART_SPAN_MS ? DASHBOARD_TEXT[lang].chartsSpan : DASHBOARD_TEXT[lang].since(formatHourMinute(now - spanMs)),
     charts: CHART_KEYS.map((key) => chartOf(key, samples, frame, lang)),
-    settings: { maxActive: room.maxActive, admitPerMinute: room.admitPerMinute, message: { vi: room.message?.vi ?? '', en: room.message?.en ?? '' } },
+    settings: { maxActive: room.maxActive, admitPerMinute: room.admitPerMinute, message: { vi: room.message?.vi ?? '', en: room.message?.en ?? '' }, version },
   };
 }
