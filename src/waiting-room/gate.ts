@@ -229,9 +229,10 @@ function staffPassOf(c: Context, deps: GateDeps, room: RoomConfig): Promise<Staf
 }
 
 /**
- * A pass link (`GET <room URL>?sanh_pass=<token>`) with a valid pass for the room: sets the
- * `sanh_bypass` cookie until the pass expires and redirects to the same URL without the
- * parameter. `undefined` otherwise (a bad pass queues like everyone).
+ * A pass link (`GET <room URL>?sanh_pass=<token>`): redirects to the same URL without the
+ * parameter, so a pass never reaches the portal (its logs, its pages' Referer); with a valid pass
+ * for the room, also sets the `sanh_bypass` cookie until the pass expires (a bad one then queues
+ * like everyone). `undefined` for other requests.
  */
 async function passLinkResponse(c: Context, passes: StaffPasses, room: RoomConfig, now: number): Promise<Response | undefined> {
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return undefined;
@@ -239,17 +240,17 @@ async function passLinkResponse(c: Context, passes: StaffPasses, room: RoomConfi
   const token = url.searchParams.get(PASS_LINK_PARAMETER);
   if (token === null) return undefined;
   const pass = await passes.read(token, room);
-  if (!pass) return undefined;
   url.searchParams.delete(PASS_LINK_PARAMETER);
-  const maxAgeSeconds = Math.max(1, pass.expiresAt - Math.floor(now / 1000));
   const headers = new Headers({
     location: safeLocalPath(`${url.pathname}${url.search}`),
     'cache-control': 'no-store',
     'referrer-policy': 'no-referrer',
-    'set-cookie': cookieHeader(BYPASS_COOKIE, token, maxAgeSeconds, isHttps(c)),
     'sanh-room': room.id,
-    'sanh-state': 'bypass',
   });
+  if (pass) {
+    headers.set('set-cookie', cookieHeader(BYPASS_COOKIE, token, Math.max(1, pass.expiresAt - Math.floor(now / 1000)), isHttps(c)));
+    headers.set('sanh-state', 'bypass');
+  }
   return new Response(null, { status: 302, headers });
 }
 

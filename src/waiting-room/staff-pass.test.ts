@@ -120,12 +120,17 @@ describe('staff bypass passes', () => {
     expect(originHits).toContain('/apply/form?step=2');
   });
 
-  it('as a bad link (forged, other room, empty), queue like everyone instead of failing', async () => {
+  it('as a bad link (forged, other room, empty), are dropped from the URL and queue like everyone, never reaching the portal', async () => {
     const { waitingRoom, visitor } = setUp();
     const { token: taxToken } = await waitingRoom.staffPasses.issue('tax', 600);
     await visitor().page('/apply');
     for (const bad of ['garbage', '', encodeURIComponent(taxToken), '%E0%A4%A']) {
-      const answer = await visitor().page(`/apply?sanh_pass=${bad}`);
+      const someone = visitor();
+      const link = await someone.page(`/apply?step=2&sanh_pass=${bad}`);
+      expect(link.status, bad).toBe(302);
+      expect(link.headers.get('location')).toBe('/apply?step=2');
+      expect(link.headers.get('set-cookie')).toBeNull();
+      const answer = await someone.page('/apply?step=2');
       expect(answer.status, bad).toBe(503);
       expect(answer.headers.get('sanh-state')).toBe('queued');
     }

@@ -67,7 +67,10 @@ describe('operators: staff passes, events and bypass rules changed live', () => 
     expect(link.headers.get('location')).toBe('/');
     expect(staff.jar.get('sanh_bypass')).toBe(issued.pass);
     expect((await staff.page('/apply')).headers.get('sanh-state')).toBe('bypass');
-    expect((await visitor().page(`/apply?sanh_pass=${issued.pass}x`)).headers.get('sanh-state')).toBe('queued');
+    const forged = visitor();
+    const dropped = await forged.page(`/apply?sanh_pass=${issued.pass}x`);
+    expect([dropped.status, dropped.headers.get('location'), dropped.headers.get('sanh-state')]).toEqual([302, '/apply', null]);
+    expect((await forged.page('/apply')).headers.get('sanh-state')).toBe('queued');
 
     const [entry] = await audit();
     expect(entry).toMatchObject({ action: 'pass', by: 'ops', room: 'main', after: { pass: issued.id, note: 'Chị Lan, bộ phận một cửa', expiresAt: issued.expiresAt } });
