@@ -7,7 +7,7 @@ import type { WaitTimes } from '../waiting-room/wait-times.js';
 import type { DraftStats } from '../drafts/index.js';
 import type { StoreErrorCounts } from '../platform/store-errors.js';
 import type { AdaptiveController } from '../adaptive/controller.js';
-import type { OriginStats } from '../adaptive/origin-stats.js';
+import type { OriginOutcome, OriginStats } from '../adaptive/origin-stats.js';
 import { roomFigures } from './figures.js';
 
 /** What the metrics are read from (this instance's view; every instance exports its own). */
@@ -171,7 +171,17 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
     buckets: ORIGIN_BUCKETS_SECONDS,
     registers: [registry],
   });
-  sources.originStats?.listen((room, latencyMs, outcome) => originDurations.observe({ room, outcome }, latencyMs / 1000));
+  // One child per room and outcome, kept: a proxied request's observation builds no label object.
+  const originChildren = new Map<string, Record<OriginOutcome, { observe(seconds: number): void }>>();
+  const originChild = (room: string, outcome: OriginOutcome) => {
+    let children = originChildren.get(room);
+    if (!children) {
+      children = { ok: originDurations.labels({ room, outcome: 'ok' }), error: originDurations.labels({ room, outcome: 'error' }) };
+      originChildren.set(room, children);
+    }
+    return children[outcome];
+  };
+  sources.originStats?.listen((room, latencyMs, outcome) => originChild(room, outcome).observe(latencyMs / 1000));
 
   return { registry, render: () => registry.metrics(), contentType: registry.contentType };
 }
