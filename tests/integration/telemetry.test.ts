@@ -154,6 +154,9 @@ describe('OpenTelemetry traces from the Node entry', () => {
     const queued = await fetch(`${sanh.url}/apply`, { headers: { accept: 'application/json' } });
     expect(queued.headers.get('sanh-state')).toBe('queued');
     await queued.text();
+    const link = await fetch(`${sanh.url}/apply?sanh_pass=a-pass-that-is-not-one-0123456789`, { redirect: 'manual' });
+    expect(link.status).toBe(302);
+    await link.text();
     const draft = await fetch(`${sanh.url}/_sanh/drafts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: 'residence', fields: { fullName: 'Nguyễn Thị Hoa' } }) });
     expect(draft.status).toBe(201);
     await draft.text();
@@ -192,7 +195,8 @@ describe('OpenTelemetry traces from the Node entry', () => {
     expect(attributesOf(sent.attributes)).toMatchObject({ 'http.request.method': 'POST', 'url.full': `${portal.url}/apply/submit` });
 
     const everything = JSON.stringify(receiver.exports);
-    for (const personal of ['001148012345', 'Nguyễn', 'sanh_pass', SECRETS]) expect(everything).not.toContain(personal);
+    expect(spans.some((s) => s.kind === KIND.SERVER && attributesOf(s.attributes)['http.response.status_code'] === 302)).toBe(true);
+    for (const personal of ['001148012345', 'Nguyễn', 'sanh_pass', 'a-pass-that-is-not-one', SECRETS]) expect(everything).not.toContain(personal);
   });
 
   it('exports what is left and exits cleanly on SIGTERM', async () => {
