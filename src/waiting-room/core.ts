@@ -107,7 +107,8 @@ export type JoinOutcome =
 
 /** The outcome of a ticket holder asking whether their turn has come. */
 export type ClaimOutcome =
-  | { kind: 'admitted' }
+  /** `again`: the visitor held a session already (a second tab, a retried request): not a new admission. */
+  | { kind: 'admitted'; again?: true }
   | { kind: 'queued'; position: number }
   /** The ticket belongs to another line lifetime, or its priority ran out: join again. */
   | { kind: 'unknown' };
@@ -290,7 +291,7 @@ export function claim(
   const member = reservationMember(ticket.number);
   if (state.active.has(visitorId)) {
     putActive(state, visitorId, now + limits.sessionIdleSeconds * 1000);
-    return { kind: 'admitted' };
+    return { kind: 'admitted', again: true };
   }
   if (state.active.delete(member)) {
     putActive(state, visitorId, now + limits.sessionIdleSeconds * 1000);

@@ -103,7 +103,7 @@ export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; 
         await scripts.claim.run(client, keysOf(roomId), [...argsOf(roomId, limits), ticket.number, ticket.epoch, visitorId]),
         'claim',
       );
-      if (kind === 1) return { kind: 'admitted' };
+      if (kind === 1) return Number(position) === 1 ? { kind: 'admitted', again: true } : { kind: 'admitted' };
       if (kind === 2) return { kind: 'queued', position: Number(position) };
       return { kind: 'unknown' };
     },

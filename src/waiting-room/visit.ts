@@ -192,7 +192,7 @@ async function claimTurn(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Pro
     deps.activity.noteWaiting(room.id, ticket.number);
     return { state: 'queued', room, status: queueStatus(deps, room, outcome.position), cookies: {}, visitor: ticket.visitor };
   }
-  deps.waits?.observe(room.id, waitedSeconds(ticket, deps.clock()));
+  if (!outcome.again) deps.waits?.observe(room.id, waitedSeconds(ticket, deps.clock()));
   return { state: 'admitted', room, visitor: ticket.visitor, cookies: { pass: await signPass(deps, room, ticket.visitor), ticket: null } };
 }
 

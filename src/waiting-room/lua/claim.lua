@@ -8,7 +8,8 @@
   returned list, served before the next new ticket.
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10] ticket number  ARGV[11] ticket epoch
   ARGV[12] visitor id.
-  Returns: { 1 } admitted | { 2, position } queued | { 3 } unknown
+  Returns: { 1 } admitted | { 1, 1 } admitted again (the visitor held a session already)
+    | { 2, position } queued | { 3 } unknown
 ]]
 -- @include room
 local limits = readLimits()
@@ -30,7 +31,7 @@ else
   local sessionUntil = int(now + limits.idleMs)
   if redis.call('ZSCORE', KEYS[2], visitorId) then
     redis.call('ZADD', KEYS[2], sessionUntil, visitorId)
-    result = { 1 }
+    result = { 1, 1 }
   elseif redis.call('ZREM', KEYS[2], member) == 1 then
     redis.call('ZADD', KEYS[2], sessionUntil, visitorId)
     result = { 1 }
