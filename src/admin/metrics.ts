@@ -46,7 +46,10 @@ export interface AdminMetrics {
 export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sanh_' });
-  const figures = () => sources.rooms.map((room) => roomFigures(room, sources.snapshots, sources));
+  const figuresNow = () => sources.rooms.map((room) => roomFigures(room, sources.snapshots, sources));
+  /** The rooms' figures of the scrape under way, read once for every gauge. */
+  let scraped: ReturnType<typeof figuresNow> | undefined;
+  const figures = () => scraped ?? figuresNow();
   const gauge = (name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => void) =>
     new Gauge({
       name,
@@ -183,5 +186,13 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   };
   sources.originStats?.listen((room, latencyMs, outcome) => originChild(room, outcome).observe(latencyMs / 1000));
 
-  return { registry, render: () => registry.metrics(), contentType: registry.contentType };
+  async function render(): Promise<string> {
+    scraped = figuresNow();
+    try {
+      return await registry.metrics();
+    } finally {
+      scraped = undefined;
+    }
+  }
+  return { registry, render, contentType: registry.contentType };
 }

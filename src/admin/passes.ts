@@ -8,12 +8,12 @@ import type { SettingsStore } from './settings-store.js';
 import { namedProblems } from './settings.js';
 
 /** A staff pass's lifetime when the request names none. */
-export const DEFAULT_PASS_TTL = '8h';
+const DEFAULT_PASS_TTL = '8h';
 /** The longest a staff pass may live (they cannot be revoked before they expire). */
-export const MAX_PASS_SECONDS = 7 * 86_400;
+const MAX_PASS_SECONDS = 7 * 86_400;
 
 /** `POST /api/rooms/<id>/passes`: how long the pass lives and whom it is for. */
-export const passRequestSchema = z
+const passRequestSchema = z
   .object({
     ttl: durationField(60, MAX_PASS_SECONDS).optional().describe(`How long the pass is valid, e.g. "2h" (default ${DEFAULT_PASS_TTL}, at most 7d).`),
     note: z.string().trim().min(1).max(200).optional().describe('Whom the pass is for (kept in the audit log).'),
@@ -32,7 +32,7 @@ export interface IssuedPass {
 }
 
 /** The pass link of a room: `https://<host><path>?sanh_pass=<token>`, or the path alone without a plain host. */
-export function passLink(room: RoomConfig, token: string): string {
+function passLink(room: RoomConfig, token: string): string {
   const host = room.hosts?.find((name) => !name.startsWith('*.'));
   const path = room.match[0] ?? '/';
   return `${host ? `https://${host}` : ''}${path}?${PASS_LINK_PARAMETER}=${encodeURIComponent(token)}`;

@@ -23,6 +23,7 @@
  *
  * Exit codes: 0 done, 1 not found / nothing to do, 2 usage or configuration error.
  */
+import { parseAdminTokens, type AdminToken } from '../admin/tokens.js';
 import { loadConfigFile } from '../config/file.js';
 import { ConfigError } from '../config/load.js';
 import { connectRedis, whenReady } from '../redis/connection.js';
@@ -58,14 +59,16 @@ const API_COMMANDS = new Set(['rooms', 'room', 'pause', 'resume', 'queue-all', '
 function assignment(word: string): [string, unknown] {
   const eq = word.indexOf('=');
   if (eq <= 0) throw new UsageError(`"${word}" is not <field>=<value>`);
-  const raw = word.slice(eq + 1);
-  let value: unknown = raw;
+  return [word.slice(0, eq), jsonOrText(word.slice(eq + 1))];
+}
+
+/** A text's JSON value when it reads as JSON, else the text itself. */
+function jsonOrText(text: string): unknown {
   try {
-    value = JSON.parse(raw);
+    return JSON.parse(text) as unknown;
   } catch {
-    value = raw;
+    return text;
   }
-  return [word.slice(0, eq), value];
 }
 
 /** The value of `--name value` in argv, if given. */
@@ -78,21 +81,19 @@ async function api(path: string, init: RequestInit = {}): Promise<{ status: numb
   const base = (process.env.SANH_ADMIN_URL || 'http://127.0.0.1:9090').replace(/\/$/, '');
   const token = process.env.SANH_ADMIN_TOKEN;
   if (!token) throw new UsageError('SANH_ADMIN_TOKEN is not set: the admin API needs a bearer token (id:scope:secret entries: give the secret)');
-  const secret = token.includes(':') ? (token.split(',')[0] ?? '').split(':').slice(2).join(':') : token;
+  let secret: string;
+  try {
+    secret = (parseAdminTokens(token)[0] as AdminToken).secret;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' } });
   } catch (error) {
     throw new Error(`cannot reach the admin API at ${base}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
+  return { status: response.status, body: jsonOrText(await response.text()) };
 }
 
 function apiProblem(answer: { status: number; body: unknown }): string {
@@ -108,13 +109,20 @@ interface RoomSummary {
   live: { active: number; waiting: number; waitForNewArrivalSeconds: number | null } | null;
 }
 
+/** A command's answer as JSON (`--json`) or as the text people read. */
+function printer(json: boolean): (value: unknown, text: string) => void {
+  return (value, text) => console.log(json ? JSON.stringify(value, null, 2) : text);
+}
+
+/** An argument that must be given. */
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`missing ${what}`);
+  return value;
+}
+
 async function apiCommand(words: string[], argv: string[], json: boolean, limit: number): Promise<number> {
   const [group, id, sub, ...rest] = words;
-  const print = (value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
-  const need = (value: string | undefined, what: string) => {
-    if (!value) throw new UsageError(`missing ${what}`);
-    return value;
-  };
+  const print = printer(json);
   let answer: { status: number; body: unknown };
   if (group === 'rooms') {
     answer = await api('/api/rooms');
@@ -245,11 +253,7 @@ async function redisOperations(): Promise<{ operations: DeadLetterOperations; cl
 /** `dead-letters list|retry|drop`, `submissions backlog`, `receipts find`, over either kind of operations. */
 async function operatorCommand(operations: DeadLetterOperations, words: string[], json: boolean, limit: number): Promise<number> {
   const [group, command, ...rest] = words;
-  const need = (value: string | undefined, what: string) => {
-    if (!value) throw new UsageError(`missing ${what}`);
-    return value;
-  };
-  const print = (value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
+  const print = printer(json);
   const key = `${group} ${command ?? ''}`;
   if (key === 'dead-letters list') {
     const dead = await operations.list(need(rest[0], '<room>'), limit);

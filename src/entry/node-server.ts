@@ -234,6 +234,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     const admin = options.admin;
     try {
       if (admin.port !== 0 && admin.port === port) throw new Error(`ADMIN_PORT (${admin.port}) must not be the public port`);
+      /** What a room's figures are read from besides the snapshot (the API, the dashboard, the metrics). */
       const figureSources = { backlog: (room: string) => submissions.forwarder.backlog(room), originStats, adaptive };
       dashboard = createDashboard({
         tokens: admin.tokens,
@@ -250,9 +251,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         tokens: admin.tokens,
         rooms: config.rooms,
         snapshots: waitingRoom.snapshots,
-        backlog: (room) => submissions.forwarder.backlog(room),
-        originStats,
-        adaptive,
+        ...figureSources,
         deadLetters: submissions.deadLetters,
         settings: liveSettings,
         settingsStore,
@@ -261,9 +260,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
           rooms: config.rooms,
           snapshots: waitingRoom.snapshots,
           counters: waitingRoom.counters,
-          backlog: (room) => submissions.forwarder.backlog(room),
-          originStats,
-          adaptive,
+          ...figureSources,
           waits: waitingRoom.waits,
           ...(drafts ? { drafts: drafts.stats } : {}),
           storeErrors,

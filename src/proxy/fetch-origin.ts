@@ -19,7 +19,7 @@ export function createFetchOriginClient(options: { url: string; timeoutSeconds: 
       try {
         answer = await fetch(`${base.origin}${basePath}${request.pathAndQuery}`, {
           method,
-          headers: originRequestHeaders(request.headers, request.forwarding),
+          headers: originRequestHeaders(request.headers, request.forwarding, request.traceHeaders),
           body,
           redirect: 'manual',
           signal: AbortSignal.timeout(options.timeoutSeconds * 1000),

@@ -53,13 +53,15 @@ export interface ForwardingContext {
 
 /**
  * Request headers for the origin: hop-by-hop and Host removed, Sảnh cookies removed,
- * `X-Forwarded-For` appended to, `X-Forwarded-Proto` and `X-Forwarded-Host` set.
+ * `X-Forwarded-For` appended to, `X-Forwarded-Proto` and `X-Forwarded-Host` set; with
+ * `traceHeaders` (a traced call), the trace context those give instead of the visitor's.
  */
-export function originRequestHeaders(incoming: Headers, ctx: ForwardingContext): Record<string, string> {
+export function originRequestHeaders(incoming: Headers, ctx: ForwardingContext, traceHeaders?: Record<string, string>): Record<string, string> {
   const listed = connectionTokens(incoming.get('connection') ?? undefined);
   const out: Record<string, string> = {};
   incoming.forEach((value, name) => {
     if (name === 'host' || hopByHop(name, listed)) return;
+    if (traceHeaders && (name === 'traceparent' || name === 'tracestate')) return;
     if (name === 'cookie') {
       const kept = stripSanhCookies(value);
       if (kept) out.cookie = kept;
@@ -72,7 +74,7 @@ export function originRequestHeaders(incoming: Headers, ctx: ForwardingContext):
   out['x-forwarded-proto'] = incoming.get('x-forwarded-proto') ?? ctx.proto;
   const host = incoming.get('x-forwarded-host') ?? ctx.host;
   if (host) out['x-forwarded-host'] = host;
-  return out;
+  return traceHeaders ? Object.assign(out, traceHeaders) : out;
 }
 
 /** Response headers for the visitor: hop-by-hop removed, repeated headers (Set-Cookie) kept. */

@@ -46,7 +46,7 @@ export function createUndiciOriginClient(options: { url: string; timeoutSeconds:
       try {
         const answer = new OriginAnswer(method);
         agent.dispatch(
-          { origin: base.origin, path: `${basePath}${request.pathAndQuery}`, method: method as 'GET', headers: originRequestHeaders(request.headers, request.forwarding), body },
+          { origin: base.origin, path: `${basePath}${request.pathAndQuery}`, method: method as 'GET', headers: originRequestHeaders(request.headers, request.forwarding, request.traceHeaders), body },
           answer,
         );
         return await answer.response;

@@ -12,6 +12,8 @@ export interface OriginRequest {
   forwarding: ForwardingContext;
   /** The room whose gate let the request through, for the origin's health per room (adaptive admission). */
   room?: string;
+  /** The W3C trace context to send instead of the visitor's (`traceparent`, `tracestate`), when traced. */
+  traceHeaders?: Record<string, string>;
 }
 
 /** The proxy's port to the origin: streams a request there and its answer back. */

@@ -9,13 +9,13 @@
  * `span.isRecording()` before building any), and without a valid span context (no SDK) the work
  * runs as it would without tracing.
  */
-import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Span, type SpanOptions, type TextMapSetter } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Span, type SpanOptions } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { SanhError } from '../platform/errors.js';
 
 /** Sảnh's tracer. */
-export const tracer = trace.getTracer('sanh');
+const tracer = trace.getTracer('sanh');
 
 export type { Span } from '@opentelemetry/api';
 
@@ -206,13 +206,9 @@ export interface OutgoingCall {
   method: string;
   /** Path and query; the query is left out of the span. */
   pathAndQuery: string;
-  headers: Headers;
   room?: string | undefined;
+  traceHeaders?: Record<string, string>;
 }
-
-const headerSetter: TextMapSetter<Headers> = {
-  set: (headers, key, value) => headers.set(key, value),
-};
 
 function defaultPort(protocol: string): number {
   return protocol === 'https:' ? 443 : 80;
@@ -237,16 +233,14 @@ function describeReply(span: Span, response: Response): void {
 
 /**
  * Sends `call` to `base` in a CLIENT span (a child of the active span), ended when the answer's
- * headers arrive. What `send` gets carries the W3C trace context of this span (`traceparent`)
- * instead of any the visitor sent, so the origin's own traces join Sảnh's.
+ * headers arrive. What `send` gets carries the W3C trace context of this span (`traceHeaders`:
+ * `traceparent`, sent instead of any the visitor sent), so the origin's own traces join Sảnh's.
  */
 export function clientCall<C extends OutgoingCall>(base: URL, call: C, send: (call: C) => Promise<Response>): Promise<Response> {
   const span = tracer.startSpan(httpSpanName(call.method), CLIENT);
   if (!isTraced(span)) return send(call);
   if (span.isRecording()) describeCall(span, base, call);
-  const headers = new Headers(call.headers);
-  headers.delete('traceparent');
-  headers.delete('tracestate');
-  propagation.inject(trace.setSpan(context.active(), span), headers, headerSetter);
-  return runIn(span, () => send({ ...call, headers }), (response) => describeReply(span, response));
+  const traceHeaders: Record<string, string> = {};
+  propagation.inject(trace.setSpan(context.active(), span), traceHeaders);
+  return runIn(span, () => send({ ...call, traceHeaders }), (response) => describeReply(span, response));
 }

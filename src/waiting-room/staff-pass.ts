@@ -28,19 +28,9 @@ export interface StaffPasses {
   read(token: string | undefined, room: PassRoom): Promise<StaffPass | undefined>;
 }
 
-/** Revoked pass ids by the room's `revokedPasses` list itself: a live change replaces the list. */
-const revokedIds = new WeakMap<NonNullable<RoomConfig['revokedPasses']>, ReadonlySet<string>>();
-
-/** True when the room's live settings revoke the pass `id` (in memory, no store round trip). */
-export function isRevoked(room: PassRoom, id: string): boolean {
-  const revoked = room.revokedPasses;
-  if (!revoked || revoked.length === 0) return false;
-  let ids = revokedIds.get(revoked);
-  if (!ids) {
-    ids = new Set(revoked.map((entry) => entry.id));
-    revokedIds.set(revoked, ids);
-  }
-  return ids.has(id);
+/** True when the room's live settings revoke the pass `id` (in memory, no store round trip; the list holds a week of revocations at most). */
+function isRevoked(room: PassRoom, id: string): boolean {
+  return room.revokedPasses?.some((entry) => entry.id === id) ?? false;
 }
 
 /** The query parameter of a pass link (`/apply?sanh_pass=<token>`). */

@@ -1,14 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAdminTokens } from '../../src/admin/tokens.js';
+import { startAdminSanh } from '../helpers/admin-sanh.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startDemoPortal, type RunningDemoPortal } from '../../src/demo-portal/server.js';
-import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
-import { parseKeyRing } from '../../src/platform/keyring.js';
-import { silentLogger } from '../../src/platform/logger.js';
+import { type NodeSanh } from '../../src/entry/node-server.js';
 import { axeViolations } from '../helpers/axe.js';
 import { launchChromium } from '../helpers/browser.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { uniquePrefix } from '../helpers/redis.js';
 
 const SCREENSHOTS = new URL('./screenshots/', import.meta.url);
 const OPERATE = 'o'.repeat(32);
@@ -36,16 +34,7 @@ describe('end to end in Chromium: the operator dashboard', () => {
         redis: { keyPrefix },
       });
       instances.push(
-        await startNodeSanh({
-          config,
-          keyRing: parseKeyRing(`e2e:${'d'.repeat(40)}`),
-          originUrl: portal.url,
-          redisUrl: testRedisUrl(),
-          port: 0,
-          hostname: '127.0.0.1',
-          logger: silentLogger,
-          admin: { port: 0, hostname: '127.0.0.1', tokens: parseAdminTokens(`ops:operate:${OPERATE},viewer:read:${READ}`), dashboard: { sampleMs: 250, pushMs: 250 } },
-        }),
+        await startAdminSanh({ config, originUrl: portal.url, tokens: `ops:operate:${OPERATE},viewer:read:${READ}`, dashboard: { sampleMs: 250, pushMs: 250 } }),
       );
     }
     browser = await launchChromium();

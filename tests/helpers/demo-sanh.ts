@@ -1,11 +1,9 @@
 import type { RoomFigures } from '../../src/admin/figures.js';
-import { parseAdminTokens } from '../../src/admin/tokens.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DemoPortalOptions } from '../../src/demo-portal/app.js';
 import { startDemoPortal, type RunningDemoPortal } from '../../src/demo-portal/server.js';
-import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
-import { parseKeyRing } from '../../src/platform/keyring.js';
-import { silentLogger } from '../../src/platform/logger.js';
+import { type NodeSanh } from '../../src/entry/node-server.js';
+import { startAdminSanh } from './admin-sanh.js';
 
 const TOKEN = 'a'.repeat(32);
 
@@ -23,15 +21,7 @@ export interface DemoSanh {
 /** Starts the demo portal with `portal` options and Sảnh in front of it with the `config` file's content. */
 export async function startDemoSanh(options: { portal: DemoPortalOptions; config: unknown }): Promise<DemoSanh> {
   const portal = await startDemoPortal({ port: 0, ...options.portal });
-  const sanh = await startNodeSanh({
-    config: parseConfig(options.config),
-    keyRing: parseKeyRing(`k:${'d'.repeat(40)}`),
-    originUrl: portal.url,
-    port: 0,
-    hostname: '127.0.0.1',
-    logger: silentLogger,
-    admin: { port: 0, hostname: '127.0.0.1', tokens: parseAdminTokens(TOKEN) },
-  });
+  const sanh = await startAdminSanh({ config: parseConfig(options.config), originUrl: portal.url, tokens: TOKEN, redis: false });
   const admin = async (path: string, init: RequestInit = {}): Promise<unknown> => {
     const answer = await fetch(`${sanh.adminUrl}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
     if (answer.status !== 200) throw new Error(`${path} answered ${answer.status}: ${await answer.text()}`);

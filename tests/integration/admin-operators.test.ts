@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAdminTokens } from '../../src/admin/tokens.js';
+import { startAdminSanh } from '../helpers/admin-sanh.js';
 import { parseConfig } from '../../src/config/load.js';
-import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
-import { parseKeyRing } from '../../src/platform/keyring.js';
-import { silentLogger } from '../../src/platform/logger.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { type NodeSanh } from '../../src/entry/node-server.js';
+import { uniquePrefix } from '../helpers/redis.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/test-origin.js';
 import { Visitor, overHttp } from '../helpers/visitor.js';
 
@@ -24,15 +22,10 @@ describe('operators: staff passes, events and bypass rules changed live', () => 
 
   beforeAll(async () => {
     portal = await startTestOrigin();
-    sanh = await startNodeSanh({
+    sanh = await startAdminSanh({
       config: parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 600 }], snapshotIntervalMs: 100, redis: { keyPrefix: uniquePrefix('operators') } }),
-      keyRing: parseKeyRing(`k:${'o'.repeat(40)}`),
       originUrl: portal.url,
-      redisUrl: testRedisUrl(),
-      port: 0,
-      hostname: '127.0.0.1',
-      logger: silentLogger,
-      admin: { port: 0, hostname: '127.0.0.1', tokens: parseAdminTokens(`ops:operate:${OPERATE},viewer:read:${READ}`) },
+      tokens: `ops:operate:${OPERATE},viewer:read:${READ}`,
     });
     expect((await visitor().page('/apply')).headers.get('sanh-state')).toBe('admitted');
     expect((await visitor().page('/apply')).headers.get('sanh-state')).toBe('queued');

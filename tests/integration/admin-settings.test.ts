@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAdminTokens } from '../../src/admin/tokens.js';
+import { startAdminSanh } from '../helpers/admin-sanh.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startDemoPortal, type RunningDemoPortal } from '../../src/demo-portal/server.js';
-import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
-import { parseKeyRing } from '../../src/platform/keyring.js';
-import { silentLogger } from '../../src/platform/logger.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { type NodeSanh } from '../../src/entry/node-server.js';
+import { uniquePrefix } from '../helpers/redis.js';
 import { Visitor, overHttp } from '../helpers/visitor.js';
 
 const OPERATE = 'o'.repeat(32);
@@ -30,16 +28,7 @@ describe('live room settings on two instances sharing Redis', () => {
   const config = () =>
     parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 600 }], snapshotIntervalMs: 100, redis: { keyPrefix } });
   async function instance(): Promise<NodeSanh> {
-    const sanh = await startNodeSanh({
-      config: config(),
-      keyRing: parseKeyRing(`k:${'l'.repeat(40)}`),
-      originUrl: portal.url,
-      redisUrl: testRedisUrl(),
-      port: 0,
-      hostname: '127.0.0.1',
-      logger: silentLogger,
-      admin: { port: 0, hostname: '127.0.0.1', tokens: parseAdminTokens(`ops:operate:${OPERATE},viewer:read:${READ}`) },
-    });
+    const sanh = await startAdminSanh({ config: config(), originUrl: portal.url, tokens: `ops:operate:${OPERATE},viewer:read:${READ}` });
     running.push(sanh);
     return sanh;
   }

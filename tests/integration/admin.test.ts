@@ -1,12 +1,10 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAdminTokens } from '../../src/admin/tokens.js';
+import { startAdminSanh } from '../helpers/admin-sanh.js';
 import { parseConfig } from '../../src/config/load.js';
-import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
-import { parseKeyRing } from '../../src/platform/keyring.js';
-import { silentLogger } from '../../src/platform/logger.js';
+import { type NodeSanh } from '../../src/entry/node-server.js';
 import type { ReceiptView } from '../../src/submissions/view.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { uniquePrefix } from '../helpers/redis.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/test-origin.js';
 import { Visitor, overHttp } from '../helpers/visitor.js';
 
@@ -29,16 +27,7 @@ describe('the admin listener', () => {
       submissions: { delivery: { maxAttempts: 1 } },
       redis: { keyPrefix: uniquePrefix('admin') },
     });
-    sanh = await startNodeSanh({
-      config,
-      keyRing: parseKeyRing(`k:${'a'.repeat(40)}`),
-      originUrl: portal.url,
-      redisUrl: testRedisUrl(),
-      port: 0,
-      hostname: '127.0.0.1',
-      logger: silentLogger,
-      admin: { port: 0, hostname: '127.0.0.1', tokens: parseAdminTokens(`ops:operate:${OPERATE},grafana:read:${READ}`) },
-    });
+    sanh = await startAdminSanh({ config, originUrl: portal.url, tokens: `ops:operate:${OPERATE},grafana:read:${READ}` });
   });
   afterAll(async () => {
     await sanh?.close();
@@ -55,16 +44,7 @@ describe('the admin listener', () => {
   it('refuses to start when the admin port is taken', async () => {
     const taken = Number(new URL(sanh.adminUrl as string).port);
     await expect(
-      startNodeSanh({
-        config: parseConfig({ redis: { keyPrefix: uniquePrefix('admin-taken') } }),
-        keyRing: parseKeyRing(`k:${'a'.repeat(40)}`),
-        originUrl: portal.url,
-        redisUrl: testRedisUrl(),
-        port: 0,
-        hostname: '127.0.0.1',
-        logger: silentLogger,
-        admin: { port: taken, hostname: '127.0.0.1', tokens: parseAdminTokens(OPERATE) },
-      }),
+      startAdminSanh({ config: parseConfig({ redis: { keyPrefix: uniquePrefix('admin-taken') } }), originUrl: portal.url, tokens: OPERATE, adminPort: taken }),
     ).rejects.toThrow(/EADDRINUSE/);
   });
 

@@ -22,7 +22,13 @@ interface ChartSpec {
   series: SeriesSpec[];
   /** The least top of the y axis (so a flat line at 0 does not fill the box). */
   floor: number;
-  unit: string;
+  /** After the top of the y axis: '/min' in the page's language, or a unit after a space. */
+  unit: '' | '/min' | 'min' | 'ms' | '%';
+}
+
+function unitLabel(unit: ChartSpec['unit'], lang: Lang): string {
+  if (unit === '/min') return DASHBOARD_TEXT[lang].perMinute;
+  return unit ? ` ${unit}` : '';
 }
 
 const CHARTS: Record<ChartKey, ChartSpec> = {
@@ -89,7 +95,7 @@ function chartOf(key: ChartKey, samples: readonly FigureSample[], frame: ChartFr
   return {
     key,
     title: text.figures[key],
-    top: `${numberFormat(lang)(top)}${spec.unit && spec.unit !== '/min' ? ` ${spec.unit}` : spec.unit === '/min' ? text.perMinute : ''}`,
+    top: `${numberFormat(lang)(top)}${unitLabel(spec.unit, lang)}`,
     lines: spec.series.map((series, slot) => ({
       series: series.key,
       label: text.series[series.key] ?? series.key,
