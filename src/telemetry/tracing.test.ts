@@ -1,7 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Visitor, inProcess } from '../../tests/helpers/visitor.js';
@@ -50,7 +52,7 @@ async function buildApp(originUrl: string, logger = jsonLogger({ service: 'sanh'
 /** OpenTelemetry's HTTP semantic conventions, and Sảnh's own spans, through the real app. */
 describe('traces', () => {
   const exporter = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   let portal: Awaited<ReturnType<typeof startPortal>>;
   let built: Awaited<ReturnType<typeof buildApp>>;
   const visitor = () => new Visitor(inProcess(built.app));
@@ -70,7 +72,9 @@ describe('traces', () => {
     span.spanContext().traceId === parent.spanContext().traceId && span.parentSpanContext?.spanId === parent.spanContext().spanId;
 
   beforeAll(async () => {
-    provider.register();
+    trace.setGlobalTracerProvider(provider);
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     portal = await startPortal();
   });
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes, type Cipheriv } from 'node:crypto';
 import { mkdir, open, readdir, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeBase64Url, encodeBase64Url } from '../../platform/base64url.js';
@@ -86,7 +86,7 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
   function read(upload: BytesOf, { length, sha256 }: { length: number; sha256?: string }): ReadableStream<Uint8Array> {
     const file = fileOf(upload.draftId, upload.id);
     let handle: FileHandle | undefined;
-    let opener: Cipher;
+    let opener: Cipheriv;
     const hash = createHash('sha256');
     let at = 0;
     return new ReadableStream<Uint8Array>({
@@ -221,7 +221,7 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
 }
 
 /** A cipher positioned at byte `offset` of the stream that starts at counter block `iv`. */
-export function cipherAt(key: Buffer, iv: Uint8Array, offset: number): Cipher {
+export function cipherAt(key: Buffer, iv: Uint8Array, offset: number): Cipheriv {
   const start = (BigInt(`0x${Buffer.from(iv).toString('hex')}`) + BigInt(Math.floor(offset / BLOCK))) % COUNTER_SPACE;
   const counter = Buffer.from(start.toString(16).padStart(BLOCK * 2, '0'), 'hex');
   const cipher = createCipheriv('aes-256-ctr', key, counter);
