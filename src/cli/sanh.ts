@@ -21,7 +21,16 @@
  *   sanh submissions backlog <room> [--json]
  *   sanh receipts find <room> <receipt number> [--json]
  *
- * Exit codes: 0 done, 1 not found / nothing to do, 2 usage or configuration error.
+ * Offline, with no token, Redis or network:
+ *   sanh config check [FILE] [--json]             validates a config file (default SANH_CONFIG) as the service would
+ *   sanh --help | help | <command> --help        the usage, on stdout
+ *   sanh --version                               the package's version
+ *
+ * Options are read with `node:util` `parseArgs`, strictly (see `args.ts`): an unknown option, or one
+ * the command does not take, is a usage error.
+ *
+ * Exit codes: 0 done, 1 not found / nothing to do / the config file is invalid, 2 usage or
+ * configuration error.
  */
 import { parseAdminTokens, type AdminToken } from '../admin/tokens.js';
 import { loadConfigFile } from '../config/file.js';
@@ -31,6 +40,9 @@ import { deadLetterOperations, type DeadLetterOperations } from '../submissions/
 import { createRedisSubmissionStore } from '../submissions/redis-store.js';
 import { isFinal, type ReceiptRecord } from '../submissions/core.js';
 import type { Backlog } from '../submissions/store.js';
+import { flag, parseCommandLine, UsageError, type CommandLine, type OptionName, type OptionValues } from './args.js';
+import { checkConfigFile, describeConfigCheck } from './config-check.js';
+import { packageVersion } from './version.js';
 
 const USAGE = `usage:
   sanh rooms [--json]
@@ -48,12 +60,20 @@ const USAGE = `usage:
   sanh dead-letters drop <receipt id>
   sanh submissions backlog <room> [--json]
   sanh receipts find <room> <receipt number> [--json]
+  sanh config check [FILE] [--json]   validates a config file (default $SANH_CONFIG) with the service's own loader:
+                                      "ok" and its rooms, or every bad field (exit code 1); needs no token or network
+  sanh --help | sanh help | sanh <command> --help   this text
+  sanh --version                                    the version of Sảnh
+exit codes: 0 done, 1 not found / nothing to do / invalid config file, 2 usage error or failure
 environment: SANH_ADMIN_URL (default http://127.0.0.1:9090) and SANH_ADMIN_TOKEN for the admin API commands;
   dead-letters, submissions and receipts go over the admin API too when SANH_ADMIN_TOKEN is set, else straight to
   Redis with REDIS_URL and SANH_CONFIG (redis.keyPrefix, submissions.delivery.deadline)`;
 
 /** The commands that talk to the admin API. */
 const API_COMMANDS = new Set(['rooms', 'room', 'pause', 'resume', 'queue-all', 'close', 'passthrough', 'audit', 'pass']);
+
+/** The commands that go over the admin API or straight to Redis (see `operatorCommand`), by `commandName`. */
+const OPERATOR_COMMANDS = new Set(['dead-letters list', 'dead-letters retry', 'dead-letters drop', 'submissions backlog', 'receipts find']);
 
 /** A `field=value` argument: the value as JSON when it reads as JSON (numbers, null, true), else as text. */
 function assignment(word: string): [string, unknown] {
@@ -69,12 +89,6 @@ function jsonOrText(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-/** The value of `--name value` in argv, if given. */
-function option(argv: readonly string[], name: string): string | undefined {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : undefined;
 }
 
 async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
@@ -120,7 +134,8 @@ function need(value: string | undefined, what: string): string {
   return value;
 }
 
-async function apiCommand(words: string[], argv: string[], json: boolean, limit: number): Promise<number> {
+/** `rooms`, `room`, `pause`…`passthrough`, `audit` and `pass`, over the admin API. */
+async function apiCommand(words: string[], options: OptionValues, json: boolean, limit: number): Promise<number> {
   const [group, id, sub, ...rest] = words;
   const print = printer(json);
   let answer: { status: number; body: unknown };
@@ -148,8 +163,7 @@ async function apiCommand(words: string[], argv: string[], json: boolean, limit:
   }
   if (group === 'pass' && sub !== undefined) throw new UsageError(`unknown pass command: ${sub}`);
   if (group === 'pass') {
-    const ttl = option(argv, '--ttl');
-    const note = option(argv, '--note');
+    const { ttl, note } = options;
     answer = await api(`/api/rooms/${room}/passes`, { method: 'POST', body: JSON.stringify({ ...(ttl ? { ttl } : {}), ...(note ? { note } : {}) }) });
     if (answer.status !== 201) throw new Error(apiProblem(answer));
     const issued = answer.body as { pass: string; url: string; expiresAt: string; id: string };
@@ -170,8 +184,7 @@ async function apiCommand(words: string[], argv: string[], json: boolean, limit:
   } else if (group === 'room') {
     throw new UsageError(`unknown room command: ${sub}`);
   } else {
-    const vi = option(argv, '--message');
-    const en = option(argv, '--message-en');
+    const { message: vi, 'message-en': en } = options;
     const message = vi || en ? { ...(vi ? { vi } : {}), ...(en ? { en } : { ...(vi ? { en: vi } : {}) }) } : undefined;
     answer = await api(`/api/rooms/${room}/${group}`, { method: 'POST', body: JSON.stringify(message ? { message } : {}) });
   }
@@ -181,27 +194,104 @@ async function apiCommand(words: string[], argv: string[], json: boolean, limit:
   return 0;
 }
 
-class UsageError extends Error {}
-
 function describe(receipt: ReceiptRecord): string {
   const when = new Date(receipt.updatedAt).toISOString();
   const outcome = receipt.state === 'failed' ? `${receipt.failure ?? 'failed'}${receipt.problem ? ` (${receipt.problem})` : ''}` : receipt.state;
   return `${receipt.id}  ${receipt.number}  ${outcome}  attempts ${receipt.attempts}  ${when}`;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const limitAt = argv.indexOf('--limit');
-  const limit = limitAt >= 0 ? Number(argv[limitAt + 1]) : 100;
-  const valued = new Set(['--limit', '--message', '--message-en', '--ttl', '--note']);
-  const words = argv.filter((word, i) => !word.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
-  const [group] = words;
-  if (!group || group === 'help' || argv.includes('--help')) {
-    console.log(USAGE);
-    return group ? 0 : 2;
-  }
+/** `--message` and `--message-en`, for the mode commands. */
+const MESSAGE_OPTIONS: readonly OptionName[] = ['message', 'message-en'];
+
+/** The options a command takes besides --help, --version and --json, by the command's name (see `commandName`). */
+const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionName[]>> = {
+  audit: ['limit'],
+  'dead-letters list': ['limit'],
+  'pass <id>': ['ttl', 'note'],
+  'pause <id>': MESSAGE_OPTIONS,
+  'resume <id>': MESSAGE_OPTIONS,
+  'queue-all <id>': MESSAGE_OPTIONS,
+  'close <id>': MESSAGE_OPTIONS,
+  'passthrough <id>': MESSAGE_OPTIONS,
+};
+
+/** The options every command takes. */
+const EVERYWHERE: readonly OptionName[] = ['help', 'version', 'json'];
+
+/** Every command, by `commandName`. */
+const COMMANDS = new Set([
+  'rooms', 'room <id>', 'room <id> set', 'room <id> reset', 'pause <id>', 'resume <id>', 'queue-all <id>', 'close <id>', 'passthrough <id>',
+  'audit', 'pass <id>', 'pass <id> revoke', ...OPERATOR_COMMANDS, 'config check',
+]);
+
+/** A command's name as the usage writes it: `rooms`, `room <id> set`, `pass <id> revoke`, `dead-letters list`. */
+function commandName(words: readonly string[]): string {
+  const [group = '', second, third] = words;
+  if (['dead-letters', 'submissions', 'receipts', 'config'].includes(group)) return second ? `${group} ${second}` : group;
+  if (group === 'room' || group === 'pass') return third ? `${group} <id> ${third}` : `${group} <id>`;
+  if (API_COMMANDS.has(group) && group !== 'rooms' && group !== 'audit') return `${group} <id>`;
+  return group;
+}
+
+/**
+ * Refuses an option the command does not take (`sanh rooms --ttl 2h`), naming both. An unknown
+ * command is left to the command's own "unknown command" answer.
+ */
+function checkOptions(line: CommandLine): void {
+  const name = commandName(line.words);
+  if (!COMMANDS.has(name)) return;
+  const takes = new Set([...EVERYWHERE, ...(COMMAND_OPTIONS[name] ?? [])]);
+  const stray = line.given.find((option) => !takes.has(option));
+  if (stray) throw new UsageError(`${flag(stray)} is not an option of "sanh ${name}"`);
+}
+
+/** `--limit`, when given: a positive whole number; else 100. */
+function limitOf(options: OptionValues): number {
+  if (options.limit === undefined) return 100;
+  const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
-  if (API_COMMANDS.has(group)) return apiCommand(words, argv, json, limit);
+  return limit;
+}
+
+/** `sanh config check [FILE]`: the file named, else SANH_CONFIG; 0 valid, 1 invalid or unreadable. */
+async function configCommand(words: readonly string[], json: boolean): Promise<number> {
+  const [, sub, ...rest] = words;
+  if (sub !== 'check') throw new UsageError(sub ? `unknown config command: ${sub}` : 'say what to do: sanh config check FILE');
+  if (rest.length > 1) throw new UsageError('sanh config check takes one file');
+  const file = rest[0] ?? (process.env.SANH_CONFIG || undefined);
+  if (!file) throw new UsageError('say which file to check: sanh config check FILE (or set SANH_CONFIG)');
+  const check = await checkConfigFile(file);
+  if (!check.ok) {
+    console.error(check.message);
+    return 1;
+  }
+  printer(json)(check, describeConfigCheck(check));
+  return 0;
+}
+
+/** Runs one command line; resolves to the exit code, throws UsageError (exit code 2) for a usage mistake. */
+async function main(argv: readonly string[]): Promise<number> {
+  const line = parseCommandLine(argv);
+  const { words, options } = line;
+  const [group] = words;
+  if (options.help || group === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (options.version) {
+    console.log(packageVersion());
+    return 0;
+  }
+  if (!group) {
+    console.log(USAGE);
+    return 2;
+  }
+  checkOptions(line);
+  const json = options.json ?? false;
+  const limit = limitOf(options);
+  if (group === 'config') return configCommand(words, json);
+  if (API_COMMANDS.has(group)) return apiCommand(words, options, json, limit);
+  if (!OPERATOR_COMMANDS.has(commandName(words))) throw new UsageError(`unknown command: ${words.join(' ')}`);
   const over = process.env.SANH_ADMIN_TOKEN ? { operations: apiOperations(), close: async () => undefined } : await redisOperations();
   try {
     return await operatorCommand(over.operations, words, json, limit);
@@ -289,7 +379,7 @@ async function operatorCommand(operations: DeadLetterOperations, words: string[]
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    if (error instanceof UsageError) console.error(`sanh: ${error.message} (see sanh --help)`);
     else if (error instanceof ConfigError) console.error(error.message);
     else console.error(`sanh: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(2);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,15 @@ import { testRedisClient, testRedisUrl, uniquePrefix } from '../helpers/redis.js
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../src/cli/sanh.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const COMPILED_CLI = join(ROOT, 'dist/cli/sanh.js');
+const EXAMPLE_CONFIG = join(ROOT, 'deploy/sanh.example.json');
 const POLICY = { perSecond: 100, burst: 100, reclaimAfterMs: 60_000, orderedAttempts: 0 };
 
-/** Runs the `sanh` command line with `env`: its exit code and output, whatever the code. */
-async function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; out: string; err: string }> {
+/** Runs the `sanh` command line (the source with tsx, or a compiled `.js`) with `env`: its exit code and output, whatever the code. */
+async function runCli(env: NodeJS.ProcessEnv, args: string[], script = CLI): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env });
+    const { stdout, stderr } = await run(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args], { env });
     return { code: 0, out: stdout, err: stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -70,7 +73,7 @@ describe('sanh dead-letters and receipts (CLI)', () => {
     expect(again.code).toBe(1);
     expect(again.out).toContain('not a dead letter');
     expect((await store.receipt('main', tokens[1] as string))?.receipt.failure).toBe('dropped');
-    expect(JSON.parse((await sanh('submissions', 'backlog', 'main', '--json')).out)).toEqual({ waiting: 1, delivering: 0, retrying: 0, dead: 0 });
+    expect(JSON.parse((await sanh('submissions', 'backlog', 'main', '--json')).out)).toEqual({ waiting: 1, delivering: 0, retrying: 0, dead: 0, oldestAt: expect.any(Number) });
   });
 
   it('finds a receipt by the number a citizen reads out', async () => {
@@ -195,4 +198,104 @@ describe('sanh rooms, room set, pause, resume, audit (CLI over the admin API)', 
     expect((await sanhCli('dead-letters', 'retry', 'not-a-receipt')).err).toContain('is not a receipt id');
     expect((await sanhCli('dead-letters', 'list', 'nope')).code).toBe(2);
   }, 30_000);
+});
+
+
+/** The package's version, as `sanh --version` should print it. */
+async function packageJsonVersion(): Promise<string> {
+  return (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** What needs no admin API, Redis or network: usage, version, option errors and `config check`. */
+describe('sanh --help, --version, strict options and config check (CLI, offline)', () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, SANH_ADMIN_TOKEN: '', REDIS_URL: '', SANH_CONFIG: '', SANH_ADMIN_URL: 'http://127.0.0.1:9' };
+  const sanh = (...args: string[]) => runCli(env, args);
+
+  it('prints the usage on stdout and exits 0 for --help, -h, help and <command> --help', async () => {
+    const answers = await Promise.all([sanh('--help'), sanh('-h'), sanh('help'), sanh('config', 'check', '--help'), sanh('dead-letters', 'list', 'main', '--help')]);
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ code: 0, err: '' });
+      expect(answer.out).toMatch(/^usage:\n {2}sanh rooms/);
+      expect(answer.out).toContain('sanh config check [FILE]');
+      expect(answer.out).toContain('sanh --version');
+    }
+  });
+
+  it('prints the version from package.json with --version', async () => {
+    expect(await sanh('--version')).toEqual({ code: 0, out: `${await packageJsonVersion()}\n`, err: '' });
+  });
+
+  it('refuses an unknown option, or one the command does not take, with exit code 2 and one line naming it', async () => {
+    const [unknown, short, stray, valueless, switchValue] = await Promise.all([
+      sanh('rooms', '--frobnicate'),
+      sanh('audit', '-x'),
+      sanh('rooms', '--ttl', '2h'),
+      sanh('audit', '--limit'),
+      sanh('rooms', '--json=yes'),
+    ]);
+    expect(unknown).toEqual({ code: 2, out: '', err: 'sanh: unknown option --frobnicate (see sanh --help)\n' });
+    expect(short).toMatchObject({ code: 2, err: 'sanh: unknown option -x (see sanh --help)\n' });
+    expect(stray).toMatchObject({ code: 2, err: 'sanh: --ttl is not an option of "sanh rooms" (see sanh --help)\n' });
+    expect(valueless).toMatchObject({ code: 2, err: 'sanh: --limit needs a value (see sanh --help)\n' });
+    expect(switchValue).toMatchObject({ code: 2, err: 'sanh: --json takes no value (see sanh --help)\n' });
+  });
+
+  it('config check: "ok" and the rooms for a valid file, with no token or network', async () => {
+    const rooms = (JSON.parse(await readFile(EXAMPLE_CONFIG, 'utf8')) as { rooms: { id: string }[] }).rooms.map((room) => room.id);
+    const [text, json] = await Promise.all([sanh('config', 'check', EXAMPLE_CONFIG), sanh('config', 'check', EXAMPLE_CONFIG, '--json')]);
+    expect(text).toEqual({ code: 0, out: `ok: ${EXAMPLE_CONFIG}: ${rooms.length} rooms (${rooms.join(', ')})\n`, err: '' });
+    expect(JSON.parse(json.out)).toEqual({ ok: true, file: EXAMPLE_CONFIG, rooms });
+    const fromEnv = await runCli({ ...env, SANH_CONFIG: EXAMPLE_CONFIG }, ['config', 'check']);
+    expect(fromEnv.out).toMatch(/^ok: /);
+  });
+
+  it('config check: names every bad field, and says so for a missing file or broken JSON, with exit code 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sanh-cli-config-'));
+    const bad = join(dir, 'bad.json');
+    const broken = join(dir, 'broken.json');
+    await writeFile(bad, JSON.stringify({ rooms: [{ id: 'main', match: ['/'], maxActive: 0 }], colour: 'blue' }));
+    await writeFile(broken, '{ "rooms": [');
+    const [invalid, missing, notJson, noFile] = await Promise.all([
+      sanh('config', 'check', bad),
+      sanh('config', 'check', join(dir, 'missing.json')),
+      sanh('config', 'check', broken),
+      sanh('config', 'check'),
+    ]);
+    expect(invalid).toMatchObject({ code: 1, out: '' });
+    expect(invalid.err).toContain(`Invalid configuration in ${bad}`);
+    expect(invalid.err).toMatch(/rooms\[0\]\.maxActive: .*>=1/);
+    expect(invalid.err).toContain('colour: unknown field');
+    expect(missing).toMatchObject({ code: 1, out: '' });
+    expect(missing.err).toContain('cannot read the file');
+    expect(notJson).toMatchObject({ code: 1, out: '' });
+    expect(notJson.err).toContain('not valid JSON');
+    expect(noFile).toMatchObject({ code: 2, err: 'sanh: say which file to check: sanh config check FILE (or set SANH_CONFIG) (see sanh --help)\n' });
+  });
+});
+
+/** The newest modification time among the files under `dir`, in milliseconds. */
+async function newestChange(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const times = await Promise.all(entries.filter((entry) => entry.isFile()).map(async (entry) => (await stat(join(entry.parentPath, entry.name))).mtimeMs));
+  return Math.max(0, ...times);
+}
+
+/** The compiled command line, as `node dist/cli/sanh.js` and as the package's `bin` runs it. */
+describe('sanh compiled (dist/cli/sanh.js)', () => {
+  beforeAll(async () => {
+    // `npm test` builds first; run alone, this builds only when dist/ lacks the CLI or is older than its source.
+    const built = await stat(COMPILED_CLI).then((file) => file.mtimeMs, () => 0);
+    if (built < (await newestChange(join(ROOT, 'src/cli')))) await run('npm', ['run', 'build', '--silent'], { cwd: ROOT });
+  }, 180_000);
+
+  it('starts with a shebang and prints the version, also through a symlink as npm links the bin', async () => {
+    expect((await readFile(COMPILED_CLI, 'utf8')).split('\n')[0]).toBe('#!/usr/bin/env node');
+    const version = `${await packageJsonVersion()}\n`;
+    const env = { ...process.env, SANH_ADMIN_TOKEN: '', REDIS_URL: '' };
+    expect(await runCli(env, ['--version'], COMPILED_CLI)).toEqual({ code: 0, out: version, err: '' });
+    const bin = join(await mkdtemp(join(tmpdir(), 'sanh-bin-')), 'sanh');
+    await symlink(COMPILED_CLI, bin);
+    expect(await runCli(env, ['--version'], bin)).toEqual({ code: 0, out: version, err: '' });
+    expect(await runCli(env, ['config', 'check', EXAMPLE_CONFIG], bin)).toMatchObject({ code: 0, out: expect.stringMatching(/^ok: /) });
+  });
 });
