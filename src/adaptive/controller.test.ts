@@ -91,7 +91,7 @@ describe.each(['memory', 'redis'] as const)('auto-activation on two instances sh
     const [room] = parseConfig({
       rooms: [{ id: 'main', match: ['/'], maxActive: 100, admitPerMinute: 600, mode: 'passthrough', adaptive: { targetP95Ms: 500, minSamples: 10, autoActivate: { enabled: true, calmSeconds: 60 } } }],
     }).rooms as [RoomConfig];
-    const live = createLiveSettings({ rooms: [room], store, logger: silentLogger, pollMs: 10 });
+    const live = createLiveSettings({ rooms: [room], store, logger: silentLogger, pollMs: 10, clock: () => now });
     await live.start();
     const stats = createOriginStats();
     const made = { room, live, stats, controller: createAdaptiveController({ rooms: [room], stats, logger: silentLogger, settings: live, clock: () => now }) };

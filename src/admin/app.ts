@@ -15,6 +15,7 @@ import type { SettingsStore } from './settings-store.js';
 import type { Dashboard } from './dashboard/routes.js';
 import type { StaffPasses } from '../waiting-room/staff-pass.js';
 import { issuePass, revokePass } from './passes.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { tokenChecker, type AdminScope, type AdminToken } from './tokens.js';
 
 /** What the admin listener is built from. */
@@ -35,6 +36,8 @@ export interface AdminDeps {
   /** The operator dashboard (`/dashboard`); absent: API only. */
   dashboard?: Dashboard;
   logger: Logger;
+  /** The process's clock, for audit stamps and pass revocations (default: the wall clock). */
+  clock?: Clock;
 }
 
 const REALM = 'Bearer realm="sanh-admin"';
@@ -147,11 +150,11 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
   app.post('/api/rooms/:id/passes', operate, async (c) => {
     const room = roomOf(c.req.param('id'));
     if (!deps.staffPasses || !deps.settingsStore) throw new SanhError('not_found', 'Staff passes are not set up on this instance.');
-    const issued = await issuePass({ passes: deps.staffPasses, store: deps.settingsStore }, room, await body(c), by(c));
+    const issued = await issuePass({ passes: deps.staffPasses, store: deps.settingsStore, clock: deps.clock ?? systemClock }, room, await body(c), by(c));
     deps.logger.info('staff pass issued', { room: room.id, by: by(c), pass: issued.id, expiresAt: issued.expiresAt });
     return c.json(issued, 201);
   });
-  app.delete('/api/rooms/:id/passes/:passId', operate, async (c) => c.json(await revokePass(live(), roomOf(c.req.param('id')), c.req.param('passId'), by(c))));
+  app.delete('/api/rooms/:id/passes/:passId', operate, async (c) => c.json(await revokePass(live(), roomOf(c.req.param('id')), c.req.param('passId'), by(c), deps.clock ?? systemClock)));
   app.get('/api/audit', read, async (c) => {
     if (!deps.settingsStore) throw new SanhError('not_found', 'Live settings are not set up on this instance.');
     const limit = Math.min(1_000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));

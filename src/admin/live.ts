@@ -1,5 +1,6 @@
 import { eventProblems, type RoomConfig } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { applySettings, effectiveSettings, namedProblems, fileSettingsOf, liveSettingsOf, mergeOverrides, patchProblems, type FileSettings, type LiveField, type RoomOverrides } from './settings.js';
 import type { SettingsStore } from './settings-store.js';
@@ -50,10 +51,12 @@ export interface LiveSettings {
 /**
  * Live settings over the config's room objects. Every part of Sảnh reads a room's limits and mode
  * from the same objects on each use, so changing them in place takes effect at once. Each
- * instance polls the store's version every `pollMs` (500 ms) and applies what changed.
+ * instance polls the store's version every `pollMs` (500 ms) and applies what changed. Audit
+ * entries and auto-activation's end are stamped with `clock` (the process's injected clock).
  */
-export function createLiveSettings(options: { rooms: readonly RoomConfig[]; store: SettingsStore; logger: Logger; pollMs?: number }): LiveSettings {
+export function createLiveSettings(options: { rooms: readonly RoomConfig[]; store: SettingsStore; logger: Logger; pollMs?: number; clock?: Clock }): LiveSettings {
   const { rooms, store, logger } = options;
+  const clock = options.clock ?? systemClock;
   const files = new Map<string, FileSettings>(rooms.map((room) => [room.id, fileSettingsOf(room, room.admitBurstDerived !== true)]));
   let overrides: Record<string, RoomOverrides> = {};
   let version = -1;
@@ -70,11 +73,14 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
     version = nextVersion;
     for (const room of rooms) applySettings(room, effectiveSettings(files.get(room.id) as FileSettings, overrides[room.id] ?? {}));
   }
+  /** True while reading the settings fails: the failure is logged once (warn), repeats at debug. */
+  let unreadable = false;
   async function follow(): Promise<void> {
     if (following) return;
     following = true;
     try {
       const stored = await store.version();
+      unreadable = false;
       if (stored === version) return;
       const loaded = await store.load();
       if (loaded.version === version) return;
@@ -84,7 +90,9 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
       apply(loaded.rooms, loaded.version);
       logger.info('room settings changed by an operator were applied', { version: loaded.version });
     } catch (error) {
-      logger.warn('live room settings could not be read; the ones in force stay', { error: String(error) });
+      if (unreadable) logger.debug?.('live room settings could not be read; the ones in force stay', { error: String(error) });
+      else logger.warn('live room settings could not be read; the ones in force stay', { error: String(error) });
+      unreadable = true;
     } finally {
       following = false;
     }
@@ -109,7 +117,7 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
       refuseEventProblems(effective.events);
       let saved: number | 'stale';
       try {
-        saved = await store.save(room.id, wanted, { at: new Date().toISOString(), by, room: room.id, action, before: maskedSecrets(before), after: maskedSecrets(effective) }, version);
+        saved = await store.save(room.id, wanted, { at: new Date(clock()).toISOString(), by, room: room.id, action, before: maskedSecrets(before), after: maskedSecrets(effective) }, version);
         if (saved === 'stale') {
           const loaded = await store.load();
           apply(loaded.rooms, loaded.version);
@@ -141,7 +149,7 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
       const checked = patchProblems(withSecretsKept(patch, room.bypass?.secrets ?? [], files.get(room.id)?.bypass?.secrets ?? []));
       if ('problems' in checked) throw refused(checked.problems);
       // Setting the mode during an auto-activation ends it: the mode is the operator's from then on.
-      return (await save(room, (current) => mergeOverrides(current, endedByModeChange(current.autoActivation, checked.patch, by, Date.now())), by, action)) ?? view(room.id);
+      return (await save(room, (current) => mergeOverrides(current, endedByModeChange(current.autoActivation, checked.patch, by, clock())), by, action)) ?? view(room.id);
     },
     async reset(roomId, by) {
       // Revoked staff passes stay revoked: going back to the file must not let them in again.

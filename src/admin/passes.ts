@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RoomConfig } from '../config/schema.js';
 import { durationField, parseDuration } from '../config/duration.js';
 import { SanhError } from '../platform/errors.js';
+import type { Clock } from '../platform/clock.js';
 import { PASS_LINK_PARAMETER, type StaffPasses } from '../waiting-room/staff-pass.js';
 import type { LiveSettings } from './live.js';
 import type { SettingsStore } from './settings-store.js';
@@ -43,7 +44,7 @@ function passLink(room: RoomConfig, token: string): string {
  * field named) and recording it in the audit log (`action: "pass"`, the pass id, note and expiry,
  * never the token). A pass whose audit entry could not be stored is not handed out.
  */
-export async function issuePass(deps: { passes: StaffPasses; store: SettingsStore }, room: RoomConfig, input: unknown, by: string): Promise<IssuedPass> {
+export async function issuePass(deps: { passes: StaffPasses; store: SettingsStore; clock: Clock }, room: RoomConfig, input: unknown, by: string): Promise<IssuedPass> {
   const parsed = passRequestSchema.safeParse(input);
   if (!parsed.success) {
     const problems = namedProblems(parsed.error.issues);
@@ -54,7 +55,7 @@ export async function issuePass(deps: { passes: StaffPasses; store: SettingsStor
   const expiresAt = new Date(pass.expiresAt * 1000).toISOString();
   const after = { pass: pass.id, expiresAt, ...(parsed.data.note ? { note: parsed.data.note } : {}) };
   try {
-    await deps.store.record({ at: new Date().toISOString(), by, room: room.id, action: 'pass', before: null, after });
+    await deps.store.record({ at: new Date(deps.clock()).toISOString(), by, room: room.id, action: 'pass', before: null, after });
   } catch (error) {
     throw new SanhError('store_unavailable', 'The pass could not be recorded in the audit log; none was issued.', { cause: error, retryAfterSeconds: 5 });
   }
@@ -70,12 +71,12 @@ const PASS_ID = /^[A-Za-z0-9_-]{1,32}$/;
  * Each id is kept for the longest life a pass can have, then forgotten; revoking it again changes
  * nothing.
  */
-export async function revokePass(live: LiveSettings, room: RoomConfig, passId: string, by: string): Promise<{ room: string; id: string; revoked: true }> {
+export async function revokePass(live: LiveSettings, room: RoomConfig, passId: string, by: string, clock: Clock): Promise<{ room: string; id: string; revoked: true }> {
   if (!PASS_ID.test(passId)) throw new SanhError('bad_request', `"${passId}" is not a pass id.`);
   await live.update(
     room.id,
     (current) => {
-      const now = Date.now();
+      const now = clock();
       const kept = (current.revokedPasses ?? []).filter((entry) => Date.parse(entry.until) > now);
       if (kept.some((entry) => entry.id === passId)) return undefined;
       return { revokedPasses: [...kept, { id: passId, until: new Date(now + MAX_PASS_SECONDS * 1000).toISOString() }] };

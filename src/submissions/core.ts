@@ -153,7 +153,8 @@ export type Settlement =
 /**
  * Decides a submission's fate after attempt number `receipt.attempts`: delivered; retried after a
  * back-off (at least the origin's `Retry-After`, which also pauses the room's deliveries); or, out
- * of attempts or past the deadline, failed for good.
+ * of attempts or past the deadline, failed for good. `now` is on the clock `deadlineAt` was stamped
+ * with (the store's).
  */
 export function settle(
   receipt: Pick<ReceiptRecord, 'attempts' | 'deadlineAt'>,

@@ -189,12 +189,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   async function deliver(roomId: string, delivery: Delivery, span: Span): Promise<void> {
     let settlement: StoredSettlement;
     let result: AttemptResult | undefined;
+    const handedAt = clock();
     try {
       const tried = await attempt(delivery);
       const { answer, applicationNumber, delivered } = tried;
       result = tried.result;
       const now = clock();
-      const decided = settle(delivery.receipt, judgeAttempt(result, now, delivered), result, config.delivery, now, random(), applicationNumber);
+      // The receipt's deadline is on the store's clock: compare it with the store's now.
+      const storeNow = delivery.storeNow + (now - handedAt);
+      const decided = settle(delivery.receipt, judgeAttempt(result, now, delivered), result, config.delivery, storeNow, random(), applicationNumber);
       if (decided.kind === 'delivered') health.noteSuccess(roomId);
       else if (decided.kind === 'retry' || decided.reason !== 'rejected') health.noteFailure(roomId);
       const sealedAnswer = answer && decided.kind !== 'retry' ? await sealer.sealAnswer(delivery.receipt.id, answer) : undefined;

@@ -3,6 +3,7 @@ import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
 import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import { clientLimitsSchema, type RoomConfig } from '../config/schema.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 
 /** The outcome of taking one unit. */
 export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -69,8 +70,9 @@ export type SharedLimiterFactory = (roomId: string, points: number, insurance: R
  * not take it down. Redis being down is not such a fault; the insurance limiter answers (at
  * once when the connection is down; after the client's command timeout when Redis hangs).
  */
-export function createClientLimiter(options: { shared?: SharedLimiterFactory; keyPrefix?: string; logger?: Logger } = {}): ClientLimiter {
+export function createClientLimiter(options: { shared?: SharedLimiterFactory; keyPrefix?: string; logger?: Logger; clock?: Clock } = {}): ClientLimiter {
   const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
   const prefix = options.keyPrefix ?? 'sanh';
   const limiters = new Map<string, { points: number; limiter: RateLimiterAbstract }>();
   let window = -1;
@@ -82,7 +84,7 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
    * promise; past it, the library decides, charged with everything counted so far.
    */
   function countLocally(kind: LimitKind, room: RoomConfig, clientKey: string, points: number): number | undefined {
-    const now = Math.floor(Date.now() / 60_000);
+    const now = Math.floor(clock() / 60_000);
     if (now !== window) {
       window = now;
       counts = new Map();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childEnv } from '../helpers/child-env.js';
 
 const ENTRY = fileURLToPath(new URL('../../src/entry/node.ts', import.meta.url));
 const SECRETS = `k1:${'t'.repeat(40)}`;
@@ -127,8 +128,7 @@ describe('OpenTelemetry traces from the Node entry', () => {
       }),
     );
     sanh = await startSanh({
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+      ...childEnv(),
       PORT: '0',
       HOST: '127.0.0.1',
       ORIGIN_URL: portal.url,

@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
+import { systemClock } from '../../platform/clock.js';
 import type { RoomConfig } from '../../config/schema.js';
 import { SanhError } from '../../platform/errors.js';
 import { isHttps, readCookie, type SanhEnv } from '../../platform/http.js';
@@ -71,7 +72,7 @@ const field = (body: Record<string, unknown>, name: string) => (typeof body[name
  * English. Works without JavaScript too (the page then reloads itself).
  */
 export function createDashboard(deps: DashboardDeps): Dashboard {
-  const clock = deps.clock ?? Date.now;
+  const clock = deps.clock ?? systemClock;
   const sampleMs = deps.sampleMs ?? 10_000;
   const pushMs = deps.pushMs ?? 2_000;
   const ring = createSampleRing(Math.ceil(CHART_SPAN_MS / sampleMs) + 1);

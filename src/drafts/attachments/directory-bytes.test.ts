@@ -84,10 +84,14 @@ describe('directory upload bytes', () => {
     const fresh = join(directory, 'd1', 'u1.y.part');
     await writeFile(stale, 'x');
     await writeFile(fresh, 'y');
-    const old = new Date(Date.now() - 120_000);
+    // Every time the tidy compares is set here, so the machine's calendar does not matter.
+    const now = Date.now();
+    const old = new Date(now - 120_000);
     await utimes(stale, old, old);
+    await utimes(fresh, new Date(now), new Date(now));
+    await utimes(join(directory, 'd1'), new Date(now), new Date(now));
     await utimes(join(directory, 'd2'), old, old);
-    await bytes.tidy?.(Date.now());
+    await bytes.tidy?.(now);
     expect((await readdir(join(directory, 'd1'))).sort()).toEqual(['u1', 'u1.y.part']);
     expect(await readdir(directory)).toEqual(['d1']);
   });

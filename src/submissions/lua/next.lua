@@ -9,7 +9,7 @@
   KEYS[1] stream  KEYS[2] bucket (hash: tokens, at, pauseUntil, claimFrom)  KEYS[3] dead letters
   ARGV[1] group  ARGV[2] consumer  ARGV[3] deliveries per second  ARGV[4] burst
   ARGV[5] reclaimAfter ms  ARGV[6] orderedAttempts  ARGV[7] receipt key prefix
-  Returns { 'deliver', entryId, request, fields... } | { 'wait', ms }
+  Returns { 'deliver', now ms (Redis TIME), entryId, request, fields... } | { 'wait', ms }
 ]]
 -- @include submission
 local stream, group, consumer, prefix = KEYS[1], ARGV[1], ARGV[2], ARGV[7]
@@ -62,6 +62,7 @@ local function take(id, token)
   local reply = receiptReply(rkey)
   table.insert(reply, 1, redis.call('HGET', rkey, 'req'))
   table.insert(reply, 1, id)
+  table.insert(reply, 1, now)
   table.insert(reply, 1, 'deliver')
   return reply
 end

@@ -41,8 +41,8 @@ export interface ClosedPageProps {
   reopensAt?: number;
   /** The same page in the other language. */
   otherLangUrl: string;
-  /** Now (epoch ms), for the reload delay and "today". Default: `Date.now()`. */
-  now?: number;
+  /** Now (epoch ms, from the process's clock), for the reload delay and "today". */
+  now: number;
   /** Random delay added to the reload (ms), up to 5 s by default, so visitors do not all return at once. */
   jitterMs?: number;
 }
@@ -64,7 +64,7 @@ export function closedReloadSeconds(now: number, reopensAt: number | undefined, 
 export function renderClosedPage(props: ClosedPageProps): string {
   const { lang, room, message, reopensAt } = props;
   const t = TEXT[lang];
-  const now = props.now ?? Date.now();
+  const now = props.now;
   const ahead = reopensAt !== undefined && reopensAt > now;
   const after = closedReloadSeconds(now, reopensAt, props.jitterMs ?? randomJitterMs(5_000));
   const name = roomDisplayName(room, lang);
