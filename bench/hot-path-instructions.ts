@@ -8,11 +8,18 @@
  *   valgrind --tool=callgrind --callgrind-out-file=/tmp/0.out node --import tsx bench/hot-path-instructions.ts 0
  *
  * The figure includes the origin's own handling and JIT warm-up: compare two commits, never quote
- * it alone.
+ * it alone. The app is wired as the Node entry wires it: every answer measured into the admin
+ * metrics' `http_server_request_duration_seconds`. Counts vary less between runs with V8 on one
+ * thread (`node --single-threaded ...`): no concurrent JIT or GC threads for callgrind to count.
+ * After editing a source file, run once uncounted: tsx's first run transpiles it, and callgrind
+ * counts that too (hundreds of millions of instructions). The measuring layer alone, exactly:
+ * `bench/measured-fetch-instructions.ts`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.js';
+import { createAdminMetrics } from '../src/admin/metrics.js';
+import { createHttpServerStats } from '../src/telemetry/http-server-stats.js';
 import { parseConfig } from '../src/config/load.js';
 import { parseKeyRing } from '../src/platform/keyring.js';
 import { silentLogger } from '../src/platform/logger.js';
@@ -27,7 +34,9 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1000, admitPerMinute: 60000 }] });
 const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore(), keyRing: parseKeyRing(`k:${'h'.repeat(40)}`), mac: nodeMac });
 const origin = createUndiciOriginClient({ url, timeoutSeconds: 10 });
-const app = createApp({ waitingRoom, origin, logger: silentLogger });
+const httpServerStats = createHttpServerStats();
+createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: () => undefined, httpServerStats });
+const app = createApp({ waitingRoom, origin, logger: silentLogger, httpServerStats });
 await waitingRoom.snapshots.refresh();
 const first = await app.request('/apply', { headers: { accept: 'text/html' } });
 const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');

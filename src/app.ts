@@ -4,6 +4,7 @@ import { ensureRequestId, errorMapper, REQUEST_ID_HEADER, requestIdFor, requestI
 import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
 import { nameActiveSpan, routeSpans, tracedFetch } from './telemetry/tracing.js';
+import { measuredFetch, type HttpServerStats } from './telemetry/http-server-stats.js';
 import type { OriginClient } from './proxy/port.js';
 import type { Drafts } from './drafts/index.js';
 import type { Submissions } from './submissions/index.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   origin: OriginClient;
   logger: Logger;
   connection?: ConnectionInfo;
+  /** Where every answer's method, status and duration go (the admin listener's metrics); absent: not measured. */
+  httpServerStats?: HttpServerStats;
 }
 
 /** The headers `requestIds()` gives an answer, for answers made ahead of routing. */
@@ -44,7 +47,8 @@ function statusAnswer(response: Response): Response {
  * origin's answers do not, so requests on their way to the origin get an id only if one fails.
  * The most frequent request, a queued visitor's status poll, is answered from memory ahead of
  * routing whenever the waiting room can (`WaitingRoom.statusFromMemory`), with the same answer.
- * Every request is traced (a SERVER span, see `telemetry/tracing.ts`).
+ * Every request is traced (a SERVER span, see `telemetry/tracing.ts`) and, with `httpServerStats`,
+ * measured once, outermost (`telemetry/http-server-stats.ts`); the app serves no metrics itself.
  */
 export function createApp(deps: AppDeps): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
@@ -75,5 +79,6 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
     if (fromMemory instanceof Response) return statusAnswer(fromMemory);
     return fromMemory.then((response) => (response ? statusAnswer(response) : route(request, env, executionCtx)));
   });
+  if (deps.httpServerStats) app.fetch = measuredFetch(app.fetch, deps.httpServerStats);
   return app;
 }

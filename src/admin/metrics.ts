@@ -8,6 +8,9 @@ import type { DraftStats } from '../drafts/index.js';
 import type { StoreErrorCounts } from '../platform/store-errors.js';
 import type { AdaptiveController } from '../adaptive/controller.js';
 import type { OriginOutcome, OriginStats } from '../adaptive/origin-stats.js';
+import type { HttpServerStats } from '../telemetry/http-server-stats.js';
+import type { Clock } from '../platform/clock.js';
+import { countedHistogram, type CountedSeries } from './counted-histogram.js';
 import { roomFigures } from './figures.js';
 
 /** What the metrics are read from (this instance's view; every instance exports its own). */
@@ -22,6 +25,12 @@ export interface MetricsSources {
   waits?: Pick<WaitTimes, 'listen'>;
   drafts?: DraftStats;
   storeErrors?: Pick<StoreErrorCounts, 'totals'>;
+  /** Whether the store answered its last health check (`sanh_store_up`). */
+  storeUp?: () => boolean;
+  /** The public listener's answers (`http_server_request_duration_seconds`); absent: the histogram stays empty. */
+  httpServerStats?: Pick<HttpServerStats, 'listen'>;
+  /** The process's clock (the stores' backlog times are on it), read at scrape time for ages; default `Date.now`. */
+  clock?: Clock;
 }
 
 /** Buckets of `sanh_room_wait_seconds`: from seconds to hours (a long wait on the worst day is several hours). */
@@ -29,6 +38,9 @@ export const WAIT_BUCKETS_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1_800
 
 /** Buckets of `sanh_origin_request_duration_seconds`: from a fast page to the origin timeout's range. */
 export const ORIGIN_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Buckets of `http_server_request_duration_seconds`: the OpenTelemetry HTTP conventions' advice, then 30 s (the origin timeout's range). */
+export const HTTP_SERVER_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30];
 
 /** The Prometheus registry of the admin listener's `/metrics`. */
 export interface AdminMetrics {
@@ -41,11 +53,15 @@ export interface AdminMetrics {
  * Sảnh's metrics in Prometheus' text format (`prom-client`), read from this instance's snapshot
  * when scraped, so a scrape costs no store round trip. Names and units are stable (see the
  * README's *Metrics*); counters that Sảnh keeps as running totals per line (admissions) are turned
- * into Prometheus counters by their increase since the last scrape.
+ * into Prometheus counters by their increase since the last scrape. Sảnh's own names start with
+ * `sanh_`; prom-client's process and Node.js metrics keep their standard names (`process_*`,
+ * `nodejs_*`) and the public listener's requests theirs from the OpenTelemetry HTTP conventions
+ * (`http_server_request_duration_seconds`), so stock dashboards read them.
  */
 export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sanh_' });
+  collectDefaultMetrics({ register: registry });
+  const clock = sources.clock ?? Date.now;
   const figuresNow = () => sources.rooms.map((room) => roomFigures(room, sources.snapshots, sources));
   /** The rooms' figures of the scrape under way, read once for every gauge. */
   let scraped: ReturnType<typeof figuresNow> | undefined;
@@ -110,6 +126,13 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
       if (backlog) set({ room: room.id }, backlog.dead);
     }
   });
+  gauge('sanh_submissions_oldest_waiting_seconds', 'Age of the room\'s oldest deferred submission not yet delivered (waiting, delivering or retrying); 0 when none waits.', ['room'], (set) => {
+    const now = clock();
+    for (const room of sources.rooms) {
+      const backlog = room.submissions ? sources.backlog(room.id) : undefined;
+      if (backlog) set({ room: room.id }, backlog.oldestAt === null ? 0 : Math.max(0, now - backlog.oldestAt) / 1000);
+    }
+  });
 
   const seen = new Map<string, { epoch: string; admitted: number }>();
   new Counter({
@@ -148,6 +171,8 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   totalsCounter('sanh_gate_passthrough_requests_total', 'Requests let through by a room in passthrough mode.', 'room', () => sources.counters.passthrough);
   totalsCounter('sanh_gate_bypass_requests_total', 'Requests that skipped the line by a bypass rule or a staff pass.', 'room', () => sources.counters.bypass);
   totalsCounter('sanh_store_errors_total', 'Store operations that failed (unreachable, timed out or refused), by domain.', 'domain', () => sources.storeErrors?.totals() ?? []);
+  const storeUp = sources.storeUp;
+  if (storeUp) gauge('sanh_store_up', '1 while the store answers its health check (every second), 0 while it is down.', [], (set) => set({}, storeUp() ? 1 : 0));
   let savedBefore = 0;
   new Counter({
     name: 'sanh_drafts_saved_total',
@@ -185,6 +210,32 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
     return children[outcome];
   };
   sources.originStats?.listen((room, latencyMs, outcome) => originChild(room, outcome).observe(latencyMs / 1000));
+  // Every public answer is observed: a counted histogram (no allocation per observation), one
+  // series per method, status, room and state, kept in nested maps, so an answer builds no key and
+  // no label object. Every label is bounded: the methods the conventions name (else _OTHER), HTTP
+  // statuses, the configured rooms ('' for another Sanh-Room), Sảnh's states.
+  const httpDurations = countedHistogram(registry, {
+    name: 'http_server_request_duration_seconds',
+    help: 'Time to the answer\'s headers of every request to the public listener (OpenTelemetry http.server.request.duration), by method, status, and Sảnh\'s room and state.',
+    buckets: HTTP_SERVER_BUCKETS_SECONDS,
+  });
+  const roomIds = new Set(sources.rooms.map((room) => room.id));
+  const httpChildren = new Map<string, Map<number, Map<string, Map<string, CountedSeries>>>>();
+  const httpChild = (method: string, status: number, room: string, state: string): CountedSeries => {
+    let byStatus = httpChildren.get(method);
+    if (!byStatus) httpChildren.set(method, (byStatus = new Map()));
+    let byRoom = byStatus.get(status);
+    if (!byRoom) byStatus.set(status, (byRoom = new Map()));
+    let byState = byRoom.get(room);
+    if (!byState) byRoom.set(room, (byState = new Map()));
+    let child = byState.get(state);
+    if (!child) {
+      child = httpDurations.series({ http_request_method: method, http_response_status_code: String(status), sanh_room: room, sanh_state: state });
+      byState.set(state, child);
+    }
+    return child;
+  };
+  sources.httpServerStats?.listen((method, status, room, state, seconds) => httpChild(method, status, room !== null && roomIds.has(room) ? room : '', state).observe(seconds));
 
   async function render(): Promise<string> {
     scraped = figuresNow();

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import { Server as HttpServer, type IncomingMessage } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
@@ -9,6 +9,7 @@ import { redisJoinLimiters } from '../waiting-room/client-limits-redis.js';
 import { createRedisOnceStore } from '../waiting-room/challenge/once-store.js';
 import { createApp } from '../app.js';
 import type { SanhConfig } from '../config/schema.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import type { KeyRing } from '../platform/keyring.js';
 import type { Logger } from '../platform/logger.js';
 import { nodeAead } from '../platform/node-aead.js';
@@ -16,6 +17,7 @@ import { nodeMac } from '../platform/node-mac.js';
 import { nodeSha256 } from '../platform/node-hash.js';
 import { createUndiciOriginClient } from '../proxy/origin.js';
 import { connectRedis, whenReady } from '../redis/connection.js';
+import { drainable, drainWithin, settleWithin, type DrainableListener, type DrainFigures } from './drain.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDraftAttachments, createMemoryUploadRecords } from '../drafts/attachments/index.js';
@@ -29,6 +31,7 @@ import { createRedisDraftStore } from '../drafts/redis-store.js';
 import type { DraftStore } from '../drafts/store.js';
 import { createAdminApp } from '../admin/app.js';
 import { createAdminMetrics } from '../admin/metrics.js';
+import { createHttpServerStats } from '../telemetry/http-server-stats.js';
 import { createDashboard, type Dashboard } from '../admin/dashboard/routes.js';
 import { roomFigures } from '../admin/figures.js';
 import { createAdaptiveController } from '../adaptive/controller.js';
@@ -60,8 +63,15 @@ export interface NodeSanhOptions {
   logger: Logger;
   /** This instance's name among the submission forwarders (default: a fresh random one). */
   consumer?: string;
+  /** The one clock every part of this process stamps and compares time with (default: the wall clock). */
+  clock?: Clock;
   /** The admin listener (API, `/metrics`); absent: none. Never on the public port. */
   admin?: { port: number; hostname: string; tokens: readonly AdminToken[]; dashboard?: { sampleMs?: number; pushMs?: number } };
+  /**
+   * How long `close()` lets requests and deliveries in flight finish (seconds; the Node entry
+   * passes `SANH_DRAIN_SECONDS`, default 25). Default 0: `close()` cuts them at once.
+   */
+  drainSeconds?: number;
 }
 
 /** A running Sảnh on Node. */
@@ -70,7 +80,15 @@ export interface NodeSanh {
   port: number;
   /** The admin listener's URL, when there is one. */
   adminUrl?: string;
-  close(): Promise<void>;
+  /**
+   * Shuts down gracefully (once; later calls return the same promise): `/_sanh/ready` answers 503
+   * at once, the listeners stop accepting connections, idle keep-alive connections close and
+   * answers say `Connection: close`; the submission forwarders take no new deliveries. Requests
+   * and deliveries in flight get `drainSeconds` to finish; then what remains is cut (a cut
+   * delivery's entry stays in Redis and another instance reclaims it after `reclaimAfter`). Then
+   * the waiting room's activity is flushed and the stores and Redis connections are closed.
+   */
+  close(): Promise<DrainFigures>;
 }
 
 type NodeBindings = { incoming: IncomingMessage };
@@ -78,6 +96,32 @@ type NodeBindings = { incoming: IncomingMessage };
 function hasIncoming(env: unknown): env is NodeBindings {
   return typeof env === 'object' && env !== null && 'incoming' in env;
 }
+
+/**
+ * Logs a Redis connection's errors: once per distinct error until the connection is ready again
+ * (warn), repeats at debug, so an outage is not a line every reconnect attempt. The outage itself
+ * is logged once by the store's health check (`platform/store-health.ts`).
+ */
+function logConnectionProblems(client: Redis, logger: Logger, message: string): void {
+  let last: string | undefined;
+  client.on('error', (error: Error) => {
+    if (error.message === last) return logger.debug?.(message, { error: error.message });
+    last = error.message;
+    logger.warn(message, { error: error.message });
+  });
+  client.on('ready', () => {
+    last = undefined;
+  });
+}
+
+/** The Node HTTP server behind a `serve()` answer (`serve` makes a plain HTTP/1.1 server unless told otherwise). */
+function httpServer(server: ServerType): HttpServer {
+  if (!(server instanceof HttpServer)) throw new Error('Sảnh on Node expects an HTTP/1.1 listener');
+  return server;
+}
+
+/** How long closing the origin client waits for origin requests of cut connections (ms). */
+const ORIGIN_CLOSE_GRACE_MS = 100;
 
 /**
  * Deferred submissions wait in Redis until they are delivered: a Redis that evicts keys under
@@ -99,45 +143,49 @@ function warnOnEviction(redis: Redis, logger: Logger): void {
 /** Starts Sảnh on Node: store, waiting room, origin client and HTTP listener, wired together. */
 export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh> {
   const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
   let store: WaitingRoomStore;
   let draftStore: DraftStore;
   let submissionStore: SubmissionStore;
   let redis: Redis | undefined;
   if (options.redisUrl) {
     redis = connectRedis(options.redisUrl);
-    redis.on('error', (error: Error) => logger.warn('redis connection problem', { error: error.message }));
-    await whenReady(redis).catch((error: Error) => logger.warn('redis is not ready yet; /_sanh/ready will say so', { error: error.message }));
+    logConnectionProblems(redis, logger, 'redis connection problem');
+    await whenReady(redis).catch((error: Error) => logger.warn('redis is not ready yet: rooms follow their onStoreFailure policy until it is (see /_sanh/health)', { error: error.message }));
     store = createRedisWaitingRoomStore({ client: redis, keyPrefix: config.redis.keyPrefix });
     draftStore = createRedisDraftStore({ client: redis, keyPrefix: config.redis.keyPrefix });
     const durabilityClient = config.submissions.durability === 'fsync' ? connectRedis(options.redisUrl, { connectionName: 'sanh-submissions' }) : undefined;
-    durabilityClient?.on('error', (error: Error) => logger.warn('redis connection problem (submissions)', { error: error.message }));
+    if (durabilityClient) logConnectionProblems(durabilityClient, logger, 'redis connection problem (submissions)');
     if (durabilityClient) await whenReady(durabilityClient).catch((error: Error) => logger.warn('the submissions\' Redis connection is not ready yet', { error: error.message }));
-    submissionStore = createRedisSubmissionStore({ client: redis, keyPrefix: config.redis.keyPrefix, ...(durabilityClient ? { durabilityClient } : {}) });
+    submissionStore = createRedisSubmissionStore({ client: redis, keyPrefix: config.redis.keyPrefix, clock, ...(durabilityClient ? { durabilityClient } : {}) });
     if (config.rooms.some((room) => room.submissions)) warnOnEviction(redis, logger);
   } else {
-    store = createMemoryWaitingRoomStore();
-    draftStore = createMemoryDraftStore();
-    submissionStore = createMemorySubmissionStore();
+    store = createMemoryWaitingRoomStore({ clock });
+    draftStore = createMemoryDraftStore({ clock });
+    submissionStore = createMemorySubmissionStore({ clock });
   }
   const storeErrors = createStoreErrorCounts();
   store = storeErrors.wrap('waiting-room', store);
   draftStore = storeErrors.wrap('drafts', draftStore);
   submissionStore = storeErrors.wrap('submissions', submissionStore);
   const settingsStore: SettingsStore = storeErrors.wrap('admin', redis ? createRedisSettingsStore(redis, config.redis.keyPrefix) : createMemorySettingsStore());
-  const liveSettings = createLiveSettings({ rooms: config.rooms, store: settingsStore, logger });
+  const liveSettings = createLiveSettings({ rooms: config.rooms, store: settingsStore, logger, clock });
   await liveSettings.start().catch((error: Error) => logger.warn('live room settings could not be read at start; the file\'s are in force until they can', { error: error.message }));
   const socketAddress = (c: Context) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined);
   const clientIp = (c: Context) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops);
+  let draining = false;
   const waitingRoom = createWaitingRoom({
     rooms: config.rooms,
+    draining: () => draining,
     store,
     keyRing: options.keyRing,
     logger,
+    clock,
     snapshotIntervalMs: config.snapshotIntervalMs,
     mac: nodeMac,
     clientAddress: clientIp,
     ...(redis ? { once: createRedisOnceStore(redis, config.redis.keyPrefix) } : {}),
-    limiter: createClientLimiter({ ...(redis ? { shared: redisJoinLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger }),
+    limiter: createClientLimiter({ ...(redis ? { shared: redisJoinLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger, clock }),
   });
   await waitingRoom.start().catch((error: Error) => logger.warn('first waiting room snapshot failed', { error: error.message }));
   const rawBody = (c: Context) => (hasIncoming(c.env) ? c.env.incoming : undefined);
@@ -151,6 +199,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         store: draftStore,
         keyRing: options.keyRing,
         logger,
+        clock,
         mac: nodeMac,
         aead: nodeAead,
         clientAddress: clientIp,
@@ -163,6 +212,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
             bytes: createDirectoryUploadBytes({ directory: uploadsDirectory, keyRing: options.keyRing }),
             config: config.drafts,
             logger,
+            clock,
             rawBody,
             ...(redis ? {} : { draftExists: async (id: string) => (await draftStore.formOf(id)) !== undefined }),
           }),
@@ -171,7 +221,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     : undefined;
   const originStats = createOriginStats();
   const origin = measuredOrigin(createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds }), originStats);
-  const adaptive = createAdaptiveController({ rooms: config.rooms, stats: originStats, logger, settings: liveSettings });
+  const adaptive = createAdaptiveController({ rooms: config.rooms, stats: originStats, logger, settings: liveSettings, clock });
   adaptive.start();
   const submissions: Submissions = createSubmissions({
     config: config.submissions,
@@ -181,6 +231,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     keyRing: options.keyRing,
     origin,
     logger,
+    clock,
     aead: nodeAead,
     mac: nodeMac,
     sha256: nodeSha256,
@@ -189,7 +240,10 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     ...(options.consumer ? { consumer: options.consumer } : {}),
   });
   submissions.start();
+  // Metrics conventions (issue 15): the public listener's answers, measured by the app, exported by the admin metrics.
+  const httpServerStats = createHttpServerStats();
   const app = createApp({
+    httpServerStats,
     waitingRoom,
     ...(drafts ? { drafts } : {}),
     submissions,
@@ -204,30 +258,37 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.hostname ?? '0.0.0.0' }, () => resolve(s));
   });
+  const publicListener = drainable(httpServer(server));
   const port = (server.address() as AddressInfo).port;
   const host = options.hostname && options.hostname !== '0.0.0.0' && options.hostname !== '::' ? options.hostname : 'localhost';
-  const closeServer = (s: ServerType) =>
-    new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      if ('closeAllConnections' in s) s.closeAllConnections();
-    });
+  let adminListener: DrainableListener | undefined;
   let adminServer: ServerType | undefined;
   let dashboard: Dashboard | undefined;
-  /** Stops everything this start made (also when the start fails half-way). */
-  async function closeAll(): Promise<void> {
-    await closeServer(server);
-    if (adminServer) await closeServer(adminServer);
-    dashboard?.stop();
-    liveSettings.stop();
-    adaptive.stop();
-    await submissions.stop().catch(() => undefined);
-    await waitingRoom.stop().catch(() => undefined);
-    await drafts?.close().catch(() => undefined);
-    await draftStore.close();
-    await submissionStore.close();
-    await origin.close();
-    await store.close();
-    if (redis) await redis.quit().catch(() => redis?.disconnect());
+  let closing: Promise<DrainFigures> | undefined;
+  /** Drains, then stops everything this start made (also when the start fails half-way): see `NodeSanh.close`. */
+  function closeAll(): Promise<DrainFigures> {
+    closing ??= (async () => {
+      draining = true;
+      const forwarding = submissions.stop();
+      const figures = await drainWithin({
+        limitMs: (options.drainSeconds ?? 0) * 1000,
+        listeners: [publicListener],
+        ...(adminListener ? { alongside: [adminListener] } : {}),
+        work: [forwarding],
+      });
+      dashboard?.stop();
+      liveSettings.stop();
+      adaptive.stop();
+      await waitingRoom.stop().catch(() => undefined);
+      await drafts?.close().catch(() => undefined);
+      await draftStore.close();
+      await submissionStore.close();
+      await settleWithin(origin.close(), ORIGIN_CLOSE_GRACE_MS);
+      await store.close();
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+      return figures;
+    })();
+    return closing;
   }
   let adminUrl: string | undefined;
   if (options.admin) {
@@ -241,6 +302,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         rooms: config.rooms,
         figures: (room) => roomFigures(room, waitingRoom.snapshots, figureSources),
         settings: liveSettings,
+        clock,
         ...(drafts ? { draftsSavedTotal: () => drafts.stats.savedTotal() } : {}),
         logger,
         ...(admin.dashboard ?? {}),
@@ -256,6 +318,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         settings: liveSettings,
         settingsStore,
         staffPasses: waitingRoom.staffPasses,
+        clock,
         metrics: createAdminMetrics({
           rooms: config.rooms,
           snapshots: waitingRoom.snapshots,
@@ -264,6 +327,9 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
           waits: waitingRoom.waits,
           ...(drafts ? { drafts: drafts.stats } : {}),
           storeErrors,
+          httpServerStats,
+          clock,
+          storeUp: () => waitingRoom.storeHealth.state().status === 'ok',
         }),
         logger,
       });
@@ -274,6 +340,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         });
         s.once('error', reject);
       });
+      adminListener = drainable(httpServer(adminServer));
     } catch (error) {
       await closeAll();
       throw error;

@@ -3,23 +3,49 @@
  *   PORT (8080), HOST (0.0.0.0), ORIGIN_URL (unset: the bundled demo portal), REDIS_URL (unset:
  *   in-memory store), SANH_CONFIG (JSON config path), SANH_SECRETS (key ring), ADMIN_PORT (9090),
  *   ADMIN_HOST (127.0.0.1), SANH_ADMIN_TOKEN (unset: no admin listener),
+ *   SANH_DRAIN_SECONDS (25: how long a shutdown lets requests in flight finish),
+ *   LOG_LEVEL (debug | info | warn | error; info), NODE_ENV (`production`: ORIGIN_URL and
+ *   SANH_SECRETS are required, no human banners),
  *   OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (unset: no traces exported;
  *   see `telemetry.ts`).
+ *
+ * Every line on stdout is a JSON log line. In development, the human banners (the generated key
+ * warning, the URL to open) go to stderr, beside a JSON warn line; in production there are none.
+ * SIGTERM or SIGINT drains (`NodeSanh.close`) and exits 0; a second signal exits at once with
+ * 128 + the signal's number (143 for SIGTERM, 130 for SIGINT).
  */
+import { constants } from 'node:os';
 import { loadConfigFile } from '../config/file.js';
 import { ConfigError } from '../config/load.js';
 import { startDemoPortal } from '../demo-portal/server.js';
 import { generateKeyRing, KeyRingError, parseKeyRing, type KeyRing } from '../platform/keyring.js';
-import { jsonLogger, urlForLog } from '../platform/logger.js';
+import { jsonLogger, LOG_LEVELS, parseLogLevel, urlForLog, type LogLevel } from '../platform/logger.js';
 import { AdminTokenError, parseAdminTokens } from '../admin/tokens.js';
+import { settleWithin } from './drain.js';
 import { startNodeSanh } from './node-server.js';
 import { startTelemetry } from './telemetry.js';
 
-const logger = jsonLogger({ service: 'sanh' });
+/** The longest the steps after the drain may take before the process gives up and exits 1 (ms). */
+const SHUTDOWN_AFTER_DRAIN_MS = 5_000;
+/** The longest the last traces' export may hold the exit (ms). */
+const TELEMETRY_SHUTDOWN_MS = 2_000;
 
-function fail(message: string): never {
-  console.error(message);
+const production = process.env.NODE_ENV === 'production';
+const logLevel: LogLevel | undefined = process.env.LOG_LEVEL ? parseLogLevel(process.env.LOG_LEVEL) : 'info';
+const logger = jsonLogger({ service: 'sanh' }, { level: logLevel ?? 'info' });
+
+/** Refuses to start: one JSON error line on stderr, exit code 1. */
+function fail(message: string, fields: Record<string, string> = {}): never {
+  logger.error(message, fields);
   process.exit(1);
+}
+
+/** How long a shutdown drains (seconds): `SANH_DRAIN_SECONDS`, default 25. */
+function parseDrainSeconds(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 25;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3_600) fail(`SANH_DRAIN_SECONDS must be a number of seconds from 0 to 3600, got "${value}"`);
+  return seconds;
 }
 
 function parsePort(name: string, value: string | undefined, fallback: number): number {
@@ -31,6 +57,7 @@ function parsePort(name: string, value: string | undefined, fallback: number): n
 
 function keyRingFromEnv(value: string | undefined): KeyRing {
   if (value) return parseKeyRing(value);
+  logger.warn('SANH_SECRETS is not set: a random signing key was generated (passes and tickets die with this process and differ per instance)');
   console.error(
     [
       '',
@@ -46,6 +73,12 @@ function keyRingFromEnv(value: string | undefined): KeyRing {
 }
 
 async function main(): Promise<void> {
+  if (logLevel === undefined) fail(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${process.env.LOG_LEVEL}"`);
+  const drainSeconds = parseDrainSeconds(process.env.SANH_DRAIN_SECONDS);
+  if (production) {
+    const missing = ['ORIGIN_URL', 'SANH_SECRETS'].filter((name) => !process.env[name]);
+    if (missing.length > 0) fail(`NODE_ENV is production: set ${missing.join(' and ')} (Sảnh does not start without ${missing.length > 1 ? 'them' : 'it'})`, { missing: missing.join(',') });
+  }
   const telemetry = await startTelemetry(process.env, logger);
   const port = parsePort('PORT', process.env.PORT, 8080);
   const config = await loadConfigFile(process.env.SANH_CONFIG || undefined);
@@ -58,7 +91,11 @@ async function main(): Promise<void> {
     originUrl = demo.url;
     logger.info('no ORIGIN_URL: started the bundled demo portal', { origin: originUrl });
   }
-  if (!redisUrl) logger.warn('no REDIS_URL: using the in-memory store (one instance only; the line is lost on restart)');
+  if (!redisUrl && production) {
+    logger.warn('PRODUCTION ON THE IN-MEMORY STORE: no REDIS_URL, so this instance keeps the line, drafts and deferred submissions in its own memory: one instance only, and everything is lost when it stops. Set REDIS_URL.', { store: 'memory' });
+  } else if (!redisUrl) {
+    logger.warn('no REDIS_URL: using the in-memory store (one instance only; the line is lost on restart)', { store: 'memory' });
+  }
 
   const adminToken = process.env.SANH_ADMIN_TOKEN || undefined;
   const admin = adminToken
@@ -66,19 +103,28 @@ async function main(): Promise<void> {
     : undefined;
   if (admin && admin.port !== 0 && admin.port === port) fail(`ADMIN_PORT (${admin.port}) must not be the public PORT: the admin API is never served on the public listener`);
   if (!admin) logger.warn('SANH_ADMIN_TOKEN is not set: no admin listener (API, /metrics)');
-  const sanh = await startNodeSanh({ config, keyRing, originUrl, redisUrl, port, hostname: process.env.HOST || '0.0.0.0', logger, ...(admin ? { admin } : {}) });
+  const sanh = await startNodeSanh({ config, keyRing, originUrl, redisUrl, port, hostname: process.env.HOST || '0.0.0.0', logger, drainSeconds, ...(admin ? { admin } : {}) });
   if (sanh.adminUrl) logger.info('admin listener is ready', { url: sanh.adminUrl });
-  logger.info('Sảnh is ready', { url: sanh.url, origin: urlForLog(originUrl), store: redisUrl ? 'redis' : 'memory', rooms: config.rooms.length });
-  console.log(`\n  Sảnh is listening: open ${sanh.url}/ in a browser.\n`);
+  logger.info('Sảnh is ready', { url: sanh.url, origin: urlForLog(originUrl), store: redisUrl ? 'redis' : 'memory', rooms: config.rooms.length, mode: production ? 'production' : 'development' });
+  if (!production) console.error(`\n  Sảnh is listening: open ${sanh.url}/ in a browser.\n`);
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn('a second signal: exiting at once, without finishing the drain', { signal });
+      process.exit(128 + (constants.signals[signal] ?? 0));
+    }
     stopping = true;
-    logger.info('shutting down', { signal });
-    await sanh.close();
+    logger.info('shutting down: draining', { signal, drainSeconds });
+    // A backstop: the steps after the drain are bounded, but a process that must exit does.
+    setTimeout(() => fail('the shutdown did not finish in time', { signal }), drainSeconds * 1000 + SHUTDOWN_AFTER_DRAIN_MS).unref();
+    const figures = await sanh.close();
+    logger.info('drained', { ...figures });
     await demo?.close();
-    await telemetry?.shutdown().catch((error: Error) => logger.warn('the last traces could not be exported', { error: error.message }));
+    await settleWithin(
+      (telemetry?.shutdown() ?? Promise.resolve()).catch((error: Error) => logger.warn('the last traces could not be exported', { error: error.message })),
+      TELEMETRY_SHUTDOWN_MS,
+    );
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

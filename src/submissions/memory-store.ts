@@ -13,6 +13,8 @@ interface Entry {
   /** Undefined: not yet handed out. */
   owner: string | undefined;
   heldAt: number;
+  /** When it was put in the log. */
+  at: number;
 }
 
 interface Kept {
@@ -123,8 +125,9 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
   }
   function append(room: Room, token: string): void {
     room.seq += 1;
-    const id = `${clock()}-${room.seq}`;
-    room.entries.set(id, { id, token, owner: undefined, heldAt: 0 });
+    const at = clock();
+    const id = `${at}-${room.seq}`;
+    room.entries.set(id, { id, token, owner: undefined, heldAt: 0, at });
   }
   function touch(item: Kept, now: number): void {
     item.record.updatedAt = now;
@@ -148,7 +151,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
     item.record.attempts += 1;
     delete item.record.nextAttemptAt;
     item.record.updatedAt = now;
-    return { kind: 'deliver', delivery: { entryId: entry.id, receipt: { ...item.record }, request: item.request } };
+    return { kind: 'deliver', delivery: { storeNow: now, entryId: entry.id, receipt: { ...item.record }, request: item.request } };
   }
   function next(room: Room, consumer: string, policy: DeliveryPolicy, now: number): NextOutcome {
     const { bucket } = room;
@@ -266,8 +269,9 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
     },
     async backlog(roomId): Promise<Backlog> {
       const room = roomOf(roomId);
-      const counts: Backlog = { waiting: 0, delivering: 0, retrying: 0, dead: room.dead.size };
+      const counts: Backlog = { waiting: 0, delivering: 0, retrying: 0, dead: room.dead.size, oldestAt: null };
       for (const entry of room.entries.values()) {
+        if (counts.oldestAt === null || entry.at < counts.oldestAt) counts.oldestAt = entry.at;
         if (entry.owner === undefined) counts.waiting += 1;
         else if (entry.owner === RETRY_OWNER) counts.retrying += 1;
         else counts.delivering += 1;

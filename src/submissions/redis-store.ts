@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { submissionKeys, type SubmissionKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { receiptDay, type FailureReason, type ReceiptRecord, type StoredState } from './core.js';
 import type { AcceptOutcome, Backlog, HoldOutcome, NextOutcome, StoredSettlement, SubmissionStore } from './store.js';
 
@@ -76,6 +77,8 @@ export interface RedisSubmissionStoreOptions {
   durabilityClient?: Redis;
   /** Longest wait for the append-only file (ms, default 2,000). */
   durabilityTimeoutMs?: number;
+  /** The process's clock, for the day a receipt number belongs to (default: the wall clock). */
+  clock?: Clock;
 }
 
 /**
@@ -88,6 +91,7 @@ export interface RedisSubmissionStoreOptions {
 export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions): SubmissionStore {
   const { client } = options;
   const prefix = options.keyPrefix ?? 'sanh';
+  const clock = options.clock ?? systemClock;
   const keysOf = new Map<string, SubmissionKeys>();
   const keys = (room: string) => {
     let found = keysOf.get(room);
@@ -105,7 +109,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     durable: true,
     async accept(room, submission) {
       const k = keys(room);
-      const day = receiptDay(Date.now());
+      const day = receiptDay(clock());
       const reply = asArray(
         await scripts.accept.run(
           writer,
@@ -137,7 +141,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     },
     async recordDelivered(room, submission, settlement) {
       const k = keys(room);
-      const day = receiptDay(Date.now());
+      const day = receiptDay(clock());
       const reply = asArray(
         await scripts.recordDelivered.run(
           writer,
@@ -167,7 +171,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
         'next',
       );
       if (reply[0] === 'wait') return { kind: 'wait', ms: Number(reply[1]) };
-      return { kind: 'deliver', delivery: { entryId: text(reply[1]), request: text(reply[2]), receipt: receiptFrom(reply, 3) } };
+      return { kind: 'deliver', delivery: { storeNow: Number(reply[1]), entryId: text(reply[2]), request: text(reply[3]), receipt: receiptFrom(reply, 4) } };
     },
     async settle(room, consumer, delivery, settlement: StoredSettlement) {
       const k = keys(room);
@@ -180,8 +184,10 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     },
     async backlog(room): Promise<Backlog> {
       const k = keys(room);
-      const [waiting, delivering, retrying, dead] = asArray(await scripts.backlog.run(client, [k.stream, k.dead], [GROUP]), 'backlog').map(Number);
-      return { waiting: waiting ?? 0, delivering: delivering ?? 0, retrying: retrying ?? 0, dead: dead ?? 0 };
+      const [waiting, delivering, retrying, dead, oldestAgeMs] = asArray(await scripts.backlog.run(client, [k.stream, k.dead], [GROUP]), 'backlog');
+      // The oldest's age on Redis' clock, placed on this process's clock (the two may differ).
+      const age = optionalNumber(oldestAgeMs);
+      return { waiting: Number(waiting ?? 0), delivering: Number(delivering ?? 0), retrying: Number(retrying ?? 0), dead: Number(dead ?? 0), oldestAt: age === undefined ? null : clock() - age };
     },
     async deadLetters(room, limit) {
       const k = keys(room);

@@ -66,7 +66,7 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect((await store.receipt(room, offered.token))?.receipt).toEqual(receipt);
       expect(await store.findByNumber(room, receipt.number)).toBe(receipt.id);
       expect(await store.receipt(room, 'nosuchtoken00000000000')).toBeUndefined();
-      expect(await store.backlog(room)).toEqual({ waiting: 2, delivering: 0, retrying: 0, dead: 0 });
+      expect(await store.backlog(room)).toEqual({ waiting: 2, delivering: 0, retrying: 0, dead: 0, oldestAt: expect.any(Number) });
     });
 
     it('gives back the same receipt for the same key and body, and refuses another body', async () => {
@@ -100,7 +100,7 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       const again = await store.accept(room, { ...submission(), key: offered.key, fingerprint: offered.fingerprint });
       expect(again.kind === 'existing' && again.receipt.id).toBe(receipt.id);
       expect((await store.receipt(room, offered.token))?.answer).toBe('sealed-answer');
-      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 0 });
+      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 0, oldestAt: null });
     });
 
     it('hands submissions out in acceptance order and records deliveries', async () => {
@@ -115,14 +115,50 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect([first.receipt.id, second.receipt.id]).toEqual([`${room}.${tokens[0]}`, `${room}.${tokens[1]}`]);
       expect(first.request).toBe('sealed-request-' + tokens[0]?.replace(/^tok0*/, ''));
       expect(first.receipt).toMatchObject({ state: 'delivering', attempts: 1 });
-      expect(await store.backlog(room)).toEqual({ waiting: 1, delivering: 2, retrying: 0, dead: 0 });
+      expect(await store.backlog(room)).toEqual({ waiting: 1, delivering: 2, retrying: 0, dead: 0, oldestAt: expect.any(Number) });
       expect(await store.settle(room, 'b', first, { kind: 'delivered', status: 200 })).toBe(false);
       expect(await store.settle(room, 'a', first, { kind: 'delivered', status: 201, applicationNumber: 'A-1', answer: 'ans' })).toBe(true);
       expect(await store.settle(room, 'a', first, { kind: 'delivered', status: 201 })).toBe(false);
       const kept = await store.receipt(room, tokens[0] as string);
       expect(kept?.receipt).toMatchObject({ state: 'delivered', originStatus: 201, applicationNumber: 'A-1', hasAnswer: true });
       expect(kept?.answer).toBe('ans');
-      expect(await store.backlog(room)).toEqual({ waiting: 1, delivering: 1, retrying: 0, dead: 0 });
+      expect(await store.backlog(room)).toEqual({ waiting: 1, delivering: 1, retrying: 0, dead: 0, oldestAt: expect.any(Number) });
+    });
+
+    it('says when the oldest submission not yet delivered was put in the log, and null when none is', async () => {
+      // On the adapter's clock (the Redis adapter places Redis' reading on it): a few ms either way.
+      const near = (at: number | null, expected: number) => expect(Math.abs((at ?? Number.NaN) - expected)).toBeLessThanOrEqual(20);
+      const oldestAt = async () => (await store.backlog(room)).oldestAt;
+      expect(await oldestAt()).toBeNull();
+      const before = Date.now();
+      const a = submission();
+      await store.accept(room, a);
+      const acceptedA = Date.now();
+      await sleep(40);
+      await store.accept(room, submission());
+      const oldestA = (await oldestAt()) ?? Number.NaN;
+      expect(oldestA).toBeGreaterThanOrEqual(before - 20);
+      expect(oldestA).toBeLessThanOrEqual(acceptedA + 20);
+      // Being delivered or waiting for a retry, it is still the oldest not yet delivered.
+      const first = delivered(await store.next(room, 'x', POLICY));
+      expect(first.receipt.id).toBe(`${room}.${a.token}`);
+      near(await oldestAt(), oldestA);
+      await store.settle(room, 'x', first, { kind: 'retry', delayMs: 0, problem: 'status 503' });
+      expect(await store.backlog(room)).toMatchObject({ waiting: 1, delivering: 0, retrying: 1, dead: 0 });
+      near(await oldestAt(), oldestA);
+      // In the dead letters it is out of the log: the next oldest counts, then none.
+      const again = delivered(await store.next(room, 'x', POLICY));
+      expect(again.receipt.id).toBe(first.receipt.id);
+      await store.settle(room, 'x', again, { kind: 'failed', reason: 'attempts', problem: 'status 503' });
+      const oldestB = (await oldestAt()) ?? Number.NaN;
+      expect(oldestB).toBeGreaterThanOrEqual(oldestA + 20);
+      const second = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', second, { kind: 'delivered', status: 200 });
+      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 1, oldestAt: null });
+      // Sent again by an operator, it is put in the log anew.
+      await sleep(40);
+      expect(await store.retryDead(room, a.token, HOUR)).toBe(true);
+      expect((await oldestAt()) ?? Number.NaN).toBeGreaterThanOrEqual(oldestB + 20);
     });
 
     it('keeps to the delivery rate', async () => {
@@ -148,7 +184,7 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       const receipt = (await store.receipt(room, a.token))?.receipt;
       expect(receipt).toMatchObject({ state: 'retrying', problem: 'status 503', attempts: 1 });
       expect((receipt?.nextAttemptAt ?? 0) - (receipt?.updatedAt ?? 0)).toBe(300);
-      expect(await store.backlog(room)).toEqual({ waiting: 1, delivering: 0, retrying: 1, dead: 0 });
+      expect(await store.backlog(room)).toEqual({ waiting: 1, delivering: 0, retrying: 1, dead: 0, oldestAt: expect.any(Number) });
       const blocked = await store.next(room, 'y', POLICY);
       expect(blocked.kind).toBe('wait');
       expect(blocked.kind === 'wait' && blocked.ms).toBeLessThanOrEqual(300);
@@ -196,7 +232,7 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect(reclaimed.receipt.attempts).toBe(2);
       expect(await store.settle(room, 'dead-one', held, { kind: 'delivered', status: 200 })).toBe(false);
       expect(await store.settle(room, 'alive', reclaimed, { kind: 'delivered', status: 200 })).toBe(true);
-      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 0 });
+      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 0, oldestAt: null });
     });
 
     it('does not reclaim a retry before it is due', async () => {
@@ -224,7 +260,7 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       const dead = await store.deadLetters(room, 10);
       expect(dead.map((r) => r.id)).toEqual([first.receipt.id, second.receipt.id]);
       expect(dead[0]).toMatchObject({ state: 'failed', failure: 'rejected', originStatus: 400, hasAnswer: true });
-      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 2 });
+      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 2, oldestAt: null });
       expect(await store.retryDead(room, a.token, HOUR)).toBe(true);
       expect(await store.retryDead(room, a.token, HOUR)).toBe(false);
       expect((await store.receipt(room, a.token))?.receipt).toMatchObject({ state: 'accepted', attempts: 0 });
@@ -324,7 +360,7 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect((await store.next(room, 'x', POLICY)).kind).toBe('wait');
       expect((await store.receipt(room, late.token))?.receipt).toMatchObject({ state: 'failed', failure: 'deadline' });
       expect((await store.deadLetters(room, 10)).map((r) => r.id)).toEqual([`${room}.${late.token}`]);
-      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 1 });
+      expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 1, oldestAt: null });
     });
 
     it('reclaims an abandoned submission even behind many others that are pending', async () => {

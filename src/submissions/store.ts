@@ -48,6 +48,12 @@ export interface Delivery {
   receipt: ReceiptRecord;
   /** The sealed request. */
   request: string;
+  /**
+   * The store's clock (ms since the epoch) when it handed this out. The receipt's times are the
+   * store's; a forwarder compares them with this (plus the time it took since), never with its
+   * own clock, which may differ from the store's.
+   */
+  storeNow: number;
 }
 
 /** The next thing a forwarder should do: deliver, or wait (nothing due, no delivery token, room paused). */
@@ -79,6 +85,13 @@ export interface Backlog {
   retrying: number;
   /** In the dead letters. */
   dead: number;
+  /**
+   * When the oldest submission still in the room's log (waiting, delivering or retrying; not the
+   * dead letters) was put there, accepted or sent again by an operator: ms since the epoch on the
+   * process's clock (the Redis adapter measures the age on Redis' and subtracts it from its own
+   * clock's now, so a skew between the two does not count); null when none is.
+   */
+  oldestAt: number | null;
 }
 
 /** A receipt with its sealed answer, when one is kept. */

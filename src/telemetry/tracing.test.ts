@@ -240,8 +240,8 @@ describe('traces', () => {
     const server = serverSpan();
     expect(server.attributes).toMatchObject({ 'error.type': 'origin_unreachable', 'http.response.status_code': 502, 'sanh.request_id': 'req-42' });
     const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.code === 'origin_unreachable');
-    expect(logged).toMatchObject({ level: 'error', requestId: 'req-42', traceId: server.spanContext().traceId, path: '/apply' });
-    expect(logged?.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(logged).toMatchObject({ level: 'error', requestId: 'req-42', trace_id: server.spanContext().traceId, path: '/apply' });
+    expect(logged?.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('scrubs route parameters (a receipt id is a capability) from the span and the error log line', async () => {

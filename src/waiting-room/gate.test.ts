@@ -226,15 +226,25 @@ describe('waiting room gate (in-process, memory store)', () => {
     expect(await byQuery.text()).toContain('1 person is ahead of you.');
   });
 
-  it('serves health, and readiness that follows the store', async () => {
-    expect(await (await app.request('/_sanh/health')).json()).toEqual({ status: 'ok' });
+  it('serves liveness, readiness that a store outage does not fail, and health that shows the store', async () => {
+    const since = new Date(clock()).toISOString();
+    expect(await (await app.request('/_sanh/live')).json()).toEqual({ status: 'live' });
+    expect(await (await app.request('/_sanh/health')).json()).toEqual({ status: 'ok', draining: false, store: { status: 'ok', since } });
     expect(await (await app.request('/_sanh/ready')).json()).toEqual({ status: 'ready' });
+    const ping = store.ping.bind(store);
     store.ping = async () => {
       throw new Error('connection refused');
     };
-    const notReady = await app.request('/_sanh/ready', { headers: { accept: 'application/json' } });
-    expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toMatchObject({ error: { code: 'store_unavailable' } });
+    clock.advance(5_000);
+    await waitingRoom.storeHealth.check();
+    const ready = await app.request('/_sanh/ready', { headers: { accept: 'application/json' } });
+    expect(ready.status).toBe(200);
+    const down = await app.request('/_sanh/health');
+    expect(down.status).toBe(200);
+    expect(await down.json()).toEqual({ status: 'ok', draining: false, store: { status: 'down', since: new Date(clock()).toISOString() } });
+    store.ping = ping;
+    await waitingRoom.storeHealth.check();
+    expect(((await (await app.request('/_sanh/health')).json()) as { store: { status: string } }).store.status).toBe('ok');
   });
 
   it('when the store fails: admitted visitors carry on, newcomers get this instance\'s fallback share, then the waiting page', async () => {

@@ -5,6 +5,8 @@ import type { SanhEnv } from '../platform/http.js';
 import type { KeyRing } from '../platform/keyring.js';
 import type { MacFactory } from '../platform/mac.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
+import { probeRoutes } from '../platform/probes.js';
+import { createStoreHealth, type StoreHealth } from '../platform/store-health.js';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
 import { waitingRoomGate, type GateCounters, type GateDeps } from './gate.js';
 import { createMemoryOnceStore, type OnceStore } from './challenge/once-store.js';
@@ -38,13 +40,17 @@ export interface WaitingRoomOptions {
   once?: OnceStore;
   /** Admit on this instance's own while the store is unreachable, per each room's `onStoreFailure` (default true). */
   storeFallback?: boolean;
+  /** True once this instance has begun to shut down: `/_sanh/ready` then answers 503 (default: never). */
+  draining?: () => boolean;
+  /** How often the store's health is checked with a ping (default 1 s). */
+  storeHealthIntervalMs?: number;
 }
 
 /** A running waiting room: its gate middleware, its `/_sanh` routes and its background loops. */
 export interface WaitingRoom {
   /** Hono middleware: admits, seats or passes each request. */
   gate: MiddlewareHandler<SanhEnv>;
-  /** Mount at `/_sanh`: status, health and readiness. */
+  /** Mount at `/_sanh`: status, lottery, challenge and the probes (`/live`, `/ready`, `/health`). */
   routes: Hono<SanhEnv>;
   /**
    * A status poll answered from memory ahead of routing, or `undefined` (the routes answer it):
@@ -59,7 +65,9 @@ export interface WaitingRoom {
   staffPasses: StaffPasses;
   /** The waits of visitors admitted from the line, as they are admitted (for the metrics). */
   waits: WaitTimes;
-  /** Starts the snapshot loop and the activity flush. */
+  /** The store's health as last checked (for `/_sanh/health` and the metrics). */
+  storeHealth: StoreHealth;
+  /** Checks the store, then starts the health checks, the snapshot loop and the activity flush. */
   start(): Promise<void>;
   /** Stops the loops and flushes pending activity. */
   stop(): Promise<void>;
@@ -82,6 +90,7 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const counters: GateCounters = { passthrough: new Map(), bypass: new Map() };
   const staffPasses = createStaffPasses(options.keyRing, clock, options.mac);
   const waits = createWaitTimes();
+  const storeHealth = createStoreHealth({ ping: () => options.store.ping(), clock, logger, ...(options.storeHealthIntervalMs ? { intervalMs: options.storeHealthIntervalMs } : {}) });
   const challenge = createChallengeService({ rooms, keyRing: options.keyRing, once: options.once ?? createMemoryOnceStore({ clock }), clock });
   const deps: GateDeps = {
     rooms,
@@ -101,19 +110,25 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   };
   return {
     gate: waitingRoomGate(deps),
-    routes: waitingRoomRoutes(deps).route('/', challenge.routes),
+    routes: waitingRoomRoutes(deps)
+      .route('/', probeRoutes({ store: storeHealth, draining: options.draining ?? (() => false) }))
+      .route('/', challenge.routes),
     statusFromMemory: (request, appHeaders) => statusFromMemory(deps, request, appHeaders),
     snapshots,
     activity,
     counters,
     staffPasses,
     waits,
+    storeHealth,
     async start() {
+      await storeHealth.check();
+      storeHealth.start();
       await snapshots.refresh();
       snapshots.start();
       activity.start();
     },
     async stop() {
+      storeHealth.stop();
       snapshots.stop();
       await activity.stop();
     },

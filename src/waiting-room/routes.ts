@@ -38,7 +38,8 @@ function statusRoom(deps: GateDeps, requested: string | undefined, cookie: strin
 
 /**
  * The waiting room's public endpoints, mounted under `/_sanh`:
- * `GET /status` (the caller's own place in line), `GET /health` and `GET /ready`.
+ * `GET /status` (the caller's own place in line) and `GET /lottery`; the waiting room adds the
+ * probes (`platform/probes.ts`) and the challenge.
  */
 export function waitingRoomRoutes(deps: GateDeps): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
@@ -62,17 +63,6 @@ export function waitingRoomRoutes(deps: GateDeps): Hono<SanhEnv> {
     const report = drawnReports.get(key) ?? (await lotteryReport(deps, room, c.req.query('event'), deps.clock()));
     if (report.drawn && drawnReports.size < 1000) drawnReports.set(key, report);
     return c.json(report, 200, { 'cache-control': report.drawn ? 'public, max-age=300' : 'no-store' });
-  });
-
-  app.get('/health', (c) => c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' }));
-
-  app.get('/ready', async (c) => {
-    try {
-      await deps.store.ping();
-    } catch (error) {
-      throw new SanhError('store_unavailable', 'The store is not reachable.', { cause: error, retryAfterSeconds: 5 });
-    }
-    return c.json({ status: 'ready' }, 200, { 'cache-control': 'no-store' });
   });
 
   return app;

@@ -287,7 +287,8 @@ const OUTAGE_POLL_SECONDS = 10;
 function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefined, error: unknown): Promise<Visit> | Visit {
   if (!deps.fallback) throw storeFault(error);
   recordActiveError(storeFault(error));
-  deps.logger?.warn('store unreachable: deciding this visit by the store-failure policy', { room: room.id, policy: room.onStoreFailure, error: String(error) });
+  // The outage itself is logged once, by the store's health check; each visit it decides only at debug.
+  deps.logger?.debug?.('store unreachable: deciding this visit by the store-failure policy', { room: room.id, policy: room.onStoreFailure, error: String(error) });
   const now = deps.clock();
   const view = deps.snapshots.view(room.id);
   const called =

@@ -12,6 +12,18 @@ const OPERATE = 'o'.repeat(32);
 const READ = 'r'.repeat(32);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The `_count` series of histogram `name` in Prometheus text, summed over the series whose labels include `labels`. */
+function histogramCount(text: string, name: string, labels: Record<string, string>): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const series = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
+    if (series?.[1] !== `${name}_count`) continue;
+    const found = Object.fromEntries([...(series[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) total += Number(series[3]);
+  }
+  return total;
+}
+
 /** The admin listener of a real Sảnh on Redis: its own port, bearer tokens, live figures, dead letters, Prometheus metrics. */
 describe('the admin listener', () => {
   let sanh: NodeSanh;
@@ -38,7 +50,10 @@ describe('the admin listener', () => {
     expect(sanh.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(sanh.adminUrl).not.toBe(sanh.url);
     const publicMetrics = await fetch(`${sanh.url}/metrics`, { headers: { authorization: `Bearer ${OPERATE}` } });
-    expect(await publicMetrics.text()).not.toContain('sanh_room_');
+    const publicText = await publicMetrics.text();
+    expect(publicText).not.toContain('sanh_room_');
+    expect(publicText).not.toContain('http_server_request_duration_seconds');
+    expect(publicText).not.toContain('process_cpu_seconds_total');
   });
 
   it('refuses to start when the admin port is taken', async () => {
@@ -89,7 +104,13 @@ describe('the admin listener', () => {
     expect(value('sanh_room_mode', { room: 'main', mode: 'paused' })).toBe(0);
     expect(family('sanh_room_admissions_total')?.type).toBe('COUNTER');
     expect(value('sanh_room_admissions_total')).toBeGreaterThanOrEqual(1);
-    expect(family('sanh_process_resident_memory_bytes')?.type).toBe('GAUGE');
+    // prom-client's process and Node.js metrics under their standard names, none under sanh_.
+    expect(family('process_cpu_seconds_total')?.type).toBe('COUNTER');
+    expect(family('process_resident_memory_bytes')?.type).toBe('GAUGE');
+    expect(family('nodejs_eventloop_lag_seconds')?.type).toBe('GAUGE');
+    expect(family('nodejs_heap_size_used_bytes')?.type).toBe('GAUGE');
+    expect(families.filter((f) => /^sanh_(process|nodejs)_/.test(f.name)).map((f) => f.name)).toEqual([]);
+    expect(family('http_server_request_duration_seconds')?.type).toBe('HISTOGRAM');
     expect(family('sanh_store_errors_total')?.type).toBe('COUNTER');
     expect(family('sanh_room_wait_seconds')?.type).toBe('HISTOGRAM');
 
@@ -120,6 +141,71 @@ describe('the admin listener', () => {
     expect(originCount).toBeGreaterThanOrEqual(3);
     await admin('/api/rooms/main/settings', OPERATE, { method: 'DELETE' });
   });
+
+  it('counts every public answer once in http_server_request_duration_seconds, by method, status, room and state', async () => {
+    const name = 'http_server_request_duration_seconds';
+    const before = await (await admin('/metrics', READ)).text();
+    await admin('/api/rooms/main/settings', OPERATE, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maxActive: 10 }) });
+    // An admitted visitor's pages, proxied: the test portal answers 404 to anything but POST /apply/submit.
+    const admitted = new Visitor(overHttp(sanh.url));
+    const first = await admitted.page('/apply');
+    expect([first.status, first.headers.get('sanh-state')]).toEqual([404, 'admitted']);
+    expect((await admitted.page('/apply/step/1')).status).toBe(404);
+    await admin('/api/rooms/main/settings', OPERATE, { method: 'DELETE' });
+    // The room is full again: a newcomer is seated (the gate's 503), then polls (answered from memory).
+    const seated = new Visitor(overHttp(sanh.url));
+    const seat = await seated.page('/apply');
+    expect([seat.status, seat.headers.get('sanh-state')]).toEqual([503, 'queued']);
+    expect((await seated.status('main')).state).toBe('queued');
+    // An error of Sảnh's own, mapped by the error mapper; a method the conventions do not name.
+    expect((await fetch(`${sanh.url}/_sanh/nothing`)).status).toBe(404);
+    expect((await fetch(`${sanh.url}/apply`, { method: 'PROPFIND' })).headers.get('sanh-state')).toBe('queued');
+    const after = await (await admin('/metrics', READ)).text();
+    const increase = (labels: Record<string, string>) => histogramCount(after, name, labels) - histogramCount(before, name, labels);
+    const by = (method: string, status: string, room: string, state: string) => ({ http_request_method: method, http_response_status_code: status, sanh_room: room, sanh_state: state });
+    expect(increase(by('GET', '404', 'main', 'admitted'))).toBe(2);
+    expect(increase(by('GET', '503', 'main', 'queued'))).toBe(1);
+    expect(increase(by('GET', '200', 'main', 'queued'))).toBe(1);
+    expect(increase(by('GET', '404', '', ''))).toBe(1);
+    expect(increase(by('_OTHER', '503', 'main', 'queued'))).toBe(1);
+    expect(increase({ http_request_method: 'PROPFIND' })).toBe(0);
+    // Every public answer once: the two scrapes went to the admin listener, not counted.
+    expect(increase({})).toBe(6);
+    // Errors are the 5xx of the histogram; here only the two seats, outcomes the state tells apart.
+    expect(increase({ http_response_status_code: '503' })).toBe(2);
+    expect(increase({ http_response_status_code: '503', sanh_state: 'queued' })).toBe(2);
+    const sum = (text: string) => Number(/^http_server_request_duration_seconds_sum\{http_request_method="GET",http_response_status_code="404",sanh_room="main",sanh_state="admitted"\} (\S+)$/m.exec(text)?.[1] ?? 0);
+    expect(sum(after)).toBeGreaterThan(sum(before));
+  });
+
+  it('tells the age of the oldest submission waiting for delivery, and 0 once it is delivered', async () => {
+    const oldest = async () => {
+      const families = parsePrometheusTextFormat(await (await admin('/metrics', READ)).text());
+      return Number(families.find((f) => f.name === 'sanh_submissions_oldest_waiting_seconds')?.metrics.find((m) => m.labels?.room === 'main')?.value);
+    };
+    const until = async (check: (age: number) => boolean) => {
+      let age = await oldest();
+      for (let i = 0; i < 50 && !check(age); i++) {
+        await sleep(100);
+        age = await oldest();
+      }
+      return age;
+    };
+    expect(await until((age) => age === 0)).toBe(0);
+    // While the room is paused its submissions are kept and wait.
+    expect((await admin('/api/rooms/main/pause', OPERATE, { method: 'POST' })).status).toBe(200);
+    const answer = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'n=oldest' });
+    expect(answer.status).toBe(202);
+    const receipt = (await answer.json()) as ReceiptView;
+    await sleep(300);
+    const waiting = await until((age) => age > 0.3);
+    expect(waiting).toBeGreaterThan(0.3);
+    expect(waiting).toBeLessThan(30);
+    expect((await admin('/api/rooms/main/settings', OPERATE, { method: 'DELETE' })).status).toBe(200);
+    expect(await until((age) => age === 0)).toBe(0);
+    const state = ((await (await fetch(`${sanh.url}${receipt.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state;
+    expect(state).toBe('delivered');
+  }, 20_000);
 
   it('lists, retries and drops dead letters', async () => {
     portal.busy(1);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { childEnv } from '../helpers/child-env.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -171,7 +172,7 @@ describe('deploy/Dockerfile, replayed without Docker', { timeout: 120_000 }, () 
 
   const start = (env: Record<string, string>) => {
     const cmd = JSON.parse(runtime.instructions.find((i) => i.op === 'CMD')?.args ?? '[]') as string[];
-    const instance = new Instance(cmd, image, { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: image, ...envOf(runtime), ...env });
+    const instance = new Instance(cmd, image, { ...childEnv({ HOME: image }), ...envOf(runtime), ...env });
     children.push(instance);
     return instance;
   };

@@ -94,6 +94,7 @@ describe('when Redis dies under load and comes back empty', () => {
     await sleep(200);
     await redisServer.kill();
     await sleep(300);
+    expect((await app.request('/_sanh/ready')).status).toBe(200);
     for (const [room, group] of Object.entries(rooms)) {
       for (const v of group.admitted) expect((await v.page(`/${room}/during`)).status).toBe(200);
       for (const v of group.queued) expect((await v.status(room)).position).toBe(placesBefore.get(v));
@@ -115,7 +116,9 @@ describe('when Redis dies under load and comes back empty', () => {
 
     await redisServer.restart();
     const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && (await app.request('/_sanh/ready')).status !== 200) await sleep(100);
+    const storeStatus = async () => ((await (await app.request('/_sanh/health')).json()) as { store: { status: string } }).store.status;
+    while (Date.now() < deadline && (await storeStatus()) !== 'ok') await sleep(100);
+    expect(await storeStatus()).toBe('ok');
     expect((await app.request('/_sanh/ready')).status).toBe(200);
     await sleep(300);
     loading = false;
