@@ -9,7 +9,7 @@ import type { StoreErrorCounts } from '../platform/store-errors.js';
 import type { AdaptiveController } from '../adaptive/controller.js';
 import type { OriginOutcome, OriginStats } from '../adaptive/origin-stats.js';
 import type { HttpServerStats } from '../telemetry/http-server-stats.js';
-import type { Clock } from '../platform/clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { countedHistogram, type CountedSeries } from './counted-histogram.js';
 import { roomFigures } from './figures.js';
 
@@ -29,7 +29,7 @@ export interface MetricsSources {
   storeUp?: () => boolean;
   /** The public listener's answers (`http_server_request_duration_seconds`); absent: the histogram stays empty. */
   httpServerStats?: Pick<HttpServerStats, 'listen'>;
-  /** The process's clock (the stores' backlog times are on it), read at scrape time for ages; default `Date.now`. */
+  /** The process's clock (the stores' backlog times are on it), read at scrape time for ages; default the wall clock. */
   clock?: Clock;
 }
 
@@ -61,7 +61,7 @@ export interface AdminMetrics {
 export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const clock = sources.clock ?? Date.now;
+  const clock = sources.clock ?? systemClock;
   const figuresNow = () => sources.rooms.map((room) => roomFigures(room, sources.snapshots, sources));
   /** The rooms' figures of the scrape under way, read once for every gauge. */
   let scraped: ReturnType<typeof figuresNow> | undefined;

@@ -4,6 +4,7 @@ import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drainable, drainWithin, settleWithin } from './drain.js';
 import { rawConnection } from '../../tests/helpers/raw-connection.js';
+import { until } from '../../tests/helpers/until.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,13 +32,6 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-async function until(check: () => boolean, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(10);
-  }
-}
 
 describe('drain', () => {
   const servers: Server[] = [];
@@ -57,20 +51,20 @@ describe('drain', () => {
     const { port, listener } = await started();
     const idle = await connection(port);
     idle.get('/');
-    await until(() => idle.received().includes('done /'));
+    await until(() => idle.received().includes('done /'), { ms: 2_000 });
     expect(idle.received()).toMatch(/connection: keep-alive/i);
     const busy = await connection(port);
     busy.get('/slow?ms=300');
     const starting = await connection(port);
     starting.send('GET /later HTTP/1.1\r\nHost: test\r\n');
-    await until(() => listener.inFlight() === 1);
+    await until(() => listener.inFlight() === 1, { ms: 2_000 });
 
     const figures = drainWithin({ limitMs: 5_000, listeners: [listener] });
-    await until(() => idle.closed(), 500);
+    await until(() => idle.closed(), { ms: 500 });
     expect(await refused(port)).toBe(true);
     starting.send('\r\n');
     const result = await figures;
-    await until(() => busy.closed() && starting.closed());
+    await until(() => busy.closed() && starting.closed(), { ms: 2_000 });
 
     expect(busy.received()).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(busy.received()).toMatch(/connection: close/i);
@@ -94,9 +88,9 @@ describe('drain', () => {
     const listener = drainable(server, { sweepMs: 20 });
     const streaming = await connection(port);
     streaming.get('/');
-    await until(() => streaming.received().includes('part one'));
+    await until(() => streaming.received().includes('part one'), { ms: 2_000 });
     const result = await drainWithin({ limitMs: 5_000, listeners: [listener] });
-    await until(() => streaming.closed());
+    await until(() => streaming.closed(), { ms: 2_000 });
     expect(streaming.received()).toContain('part two');
     expect(streaming.received()).toMatch(/connection: keep-alive/i);
     expect(result).toMatchObject({ drained: true, cut: 0 });
@@ -106,20 +100,20 @@ describe('drain', () => {
     const { port, listener } = await started();
     const slow = await connection(port);
     slow.get('/slow?ms=5000');
-    await until(() => listener.inFlight() === 1);
+    await until(() => listener.inFlight() === 1, { ms: 2_000 });
     const result = await drainWithin({ limitMs: 300, listeners: [listener] });
     expect(result).toMatchObject({ drained: false, inFlight: 1, cut: 1 });
     expect(result.ms).toBeGreaterThanOrEqual(290);
     expect(result.ms).toBeLessThan(1_000);
-    await until(() => slow.closed());
+    await until(() => slow.closed(), { ms: 2_000 });
     expect(slow.received()).toBe('');
 
     const other = await started();
     const cutAtOnce = await connection(other.port);
     cutAtOnce.get('/slow?ms=5000');
-    await until(() => other.listener.inFlight() === 1);
+    await until(() => other.listener.inFlight() === 1, { ms: 2_000 });
     expect(await drainWithin({ limitMs: 0, listeners: [other.listener] })).toMatchObject({ drained: false, cut: 1 });
-    await until(() => cutAtOnce.closed());
+    await until(() => cutAtOnce.closed(), { ms: 2_000 });
   });
 
   it('waits for other work within the same limit, and cuts listeners drained alongside as soon as the rest is done', async () => {
@@ -127,14 +121,14 @@ describe('drain', () => {
     const side = await started();
     const stream = await connection(side.port);
     stream.get('/slow?ms=10000');
-    await until(() => side.listener.inFlight() === 1);
+    await until(() => side.listener.inFlight() === 1, { ms: 2_000 });
     let workDone = false;
     const work = sleep(200).then(() => void (workDone = true));
     const result = await drainWithin({ limitMs: 5_000, listeners: [listener], alongside: [side.listener], work: [work] });
     expect(workDone).toBe(true);
     expect(result).toMatchObject({ drained: true, inFlight: 0, cut: 0 });
     expect(result.ms).toBeLessThan(1_000);
-    await until(() => stream.closed());
+    await until(() => stream.closed(), { ms: 2_000 });
     const failing = await drainWithin({ limitMs: 1_000, listeners: [], work: [Promise.reject(new Error('no'))] });
     expect(failing.drained).toBe(true);
   });

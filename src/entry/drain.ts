@@ -30,9 +30,13 @@ export function drainable(server: Server, options: { sweepMs?: number } = {}): D
   const open = new Set<ServerResponse>();
   let draining = false;
   let closed: Promise<void> | undefined;
+  // One handler for every answer's end, so counting a request makes no closure.
+  function forget(this: ServerResponse): void {
+    open.delete(this);
+  }
   server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
     open.add(response);
-    response.once('close', () => open.delete(response));
+    response.once('close', forget);
     if (draining) response.shouldKeepAlive = false;
   });
   return {

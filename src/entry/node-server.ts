@@ -240,7 +240,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     ...(options.consumer ? { consumer: options.consumer } : {}),
   });
   submissions.start();
-  // Metrics conventions (issue 15): the public listener's answers, measured by the app, exported by the admin metrics.
+  // The public listener's answers: measured by the app, exported by the admin listener's metrics.
   const httpServerStats = createHttpServerStats();
   const app = createApp({
     httpServerStats,

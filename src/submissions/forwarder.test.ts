@@ -6,6 +6,7 @@ import { createForwarder, createOriginHealth, type Forwarder } from './forwarder
 import { createMemorySubmissionStore } from './memory-store.js';
 import { captureRequest, createSubmissionSealer } from './sealing.js';
 import type { SubmissionStore } from './store.js';
+import { until } from '../../tests/helpers/until.js';
 
 const KEYS = parseKeyRing(`k1:${'f'.repeat(40)}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,13 +74,6 @@ function forwarder(store: SubmissionStore, origin: OriginClient, delivery: Parti
   return started;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(10);
-  }
-}
 
 describe('the forwarder', () => {
   it('sends what was submitted with the carried headers, its key and receipt, and keeps the portal\'s answer', async () => {

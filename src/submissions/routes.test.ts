@@ -13,6 +13,7 @@ import { createWaitingRoom } from '../waiting-room/index.js';
 import { createSubmissions, type Submissions } from './index.js';
 import { createMemorySubmissionStore } from './memory-store.js';
 import type { ReceiptView } from './view.js';
+import { until } from '../../tests/helpers/until.js';
 
 const KEYS = parseKeyRing(`k1:${'a'.repeat(40)}`);
 const FORM = 'fullName=Nguy%E1%BB%85n+Th%E1%BB%8B+Hoa&nationalId=001148012345';
@@ -97,13 +98,6 @@ function submit(v: Visitor, options: { body?: string; key?: string; json?: boole
   return v.request(options.path ?? '/apply/submit', { method: 'POST', headers, body: options.body ?? FORM });
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(10);
-  }
-}
 
 /** A room whose one slot is taken: the next visitor would be seated. */
 async function fullRoom(t: ReturnType<typeof build>) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { configFile, EntryProcess } from '../helpers/sanh-entry.js';
+import { until } from '../helpers/until.js';
 
 const SECRETS = `k1:${'p'.repeat(40)}`;
 const ADMIN_TOKEN = 'q'.repeat(32);
@@ -14,13 +15,6 @@ interface Health {
   store: { status: 'ok' | 'down'; since: string };
 }
 
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /**
  * The probes of two real Node entries (child processes) sharing one redis-server the test kills
@@ -86,7 +80,7 @@ describe('probes through a Redis outage, two instances', () => {
 
     const killedAt = Date.now();
     await redis.kill();
-    for (const { url } of instances) await until(async () => (await health(url)).store.status === 'down', 5_000, 'health to show the store down');
+    for (const { url } of instances) await until(async () => (await health(url)).store.status === 'down', { ms: 5_000, what: 'health to show the store down', everyMs: 100 });
     const outage: string[] = [];
     for (let round = 0; round < 10; round++) {
       for (const { url } of instances) {
@@ -117,7 +111,7 @@ describe('probes through a Redis outage, two instances', () => {
     }
 
     await redis.restart();
-    for (const { url } of instances) await until(async () => (await health(url)).store.status === 'ok', 15_000, 'health to show the store back');
+    for (const { url } of instances) await until(async () => (await health(url)).store.status === 'ok', { ms: 15_000, what: 'health to show the store back', everyMs: 100 });
     for (const { entry, url, adminUrl } of instances) {
       expect(await readyStatus(url)).toBe(200);
       expect(await storeUp(adminUrl)).toBe('1');

@@ -11,6 +11,7 @@ import { canConnect } from '../helpers/redis-server.js';
 import { configFile, EntryProcess } from '../helpers/sanh-entry.js';
 import { startTestOrigin } from '../helpers/test-origin.js';
 import { rawConnection } from '../helpers/raw-connection.js';
+import { until } from '../helpers/until.js';
 
 const SECRETS = `k1:${'d'.repeat(40)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,13 +50,6 @@ async function halfSentRequest(port: number, path: string) {
   return { finish: () => connection.send('\r\n'), received: connection.received, closed: connection.closed };
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** Every stdout line is a JSON log line. */
 function expectJsonStdout(entry: EntryProcess): void {
@@ -106,15 +100,15 @@ describe('graceful shutdown of the Node entry', () => {
       ),
     );
     const probe = await halfSentRequest(port, '/_sanh/ready');
-    await until(() => origin.inFlight() === inFlight, 10_000, 'the 50 requests to reach the origin');
+    await until(() => origin.inFlight() === inFlight, { ms: 10_000, what: 'the 50 requests to reach the origin' });
 
     const signalledAt = performance.now();
     entry.child.kill('SIGTERM');
-    await until(async () => !(await canConnect(port)), 2_000, 'the listener to stop accepting');
+    await until(async () => !(await canConnect(port)), { ms: 2_000, what: 'the listener to stop accepting' });
     const refusedAfterMs = performance.now() - signalledAt;
     expect(origin.inFlight()).toBe(inFlight);
     probe.finish();
-    await until(() => probe.closed(), 2_000, 'the readiness answer during the drain');
+    await until(() => probe.closed(), { ms: 2_000, what: 'the readiness answer during the drain' });
     expect(probe.received()).toMatch(/^HTTP\/1\.1 503/);
     expect(probe.received()).toMatch(/connection: close/i);
     expect(probe.received()).toContain('{"status":"draining"}');
@@ -146,7 +140,7 @@ describe('graceful shutdown of the Node entry', () => {
       async (response) => ({ status: response.status, body: await response.text() }),
       (error: Error) => ({ status: 0, body: String(error) }),
     );
-    await until(() => origin.arrived('slow'), 10_000, 'the slow request to reach the origin');
+    await until(() => origin.arrived('slow'), { ms: 10_000, what: 'the slow request to reach the origin' });
     const signalledAt = performance.now();
     entry.child.kill('SIGTERM');
     const outcome = await slow;
@@ -182,7 +176,7 @@ describe('graceful shutdown of the Node entry', () => {
         expect(answer.status).toBe(202);
         receipts.push((await answer.json()) as ReceiptView);
       }
-      await until(() => portal.arrivals.length === 1, 10_000, 'the first delivery to reach the portal');
+      await until(() => portal.arrivals.length === 1, { ms: 10_000, what: 'the first delivery to reach the portal' });
       const signalledAt = performance.now();
       entry.child.kill('SIGTERM');
       const exit = await entry.exited;
@@ -216,7 +210,7 @@ describe('graceful shutdown of the Node entry', () => {
   it('exits at once on a second signal (128 + its number), without finishing the drain', async () => {
     const { entry, url } = await start(20);
     const slow = fetch(`${url}/slow?ms=15000&id=second`).catch(() => undefined);
-    await until(() => origin.arrived('second'), 10_000, 'the slow request to reach the origin');
+    await until(() => origin.arrived('second'), { ms: 10_000, what: 'the slow request to reach the origin' });
     entry.child.kill('SIGTERM');
     await entry.line('shutting down: draining', 5_000);
     const secondAt = performance.now();
