@@ -237,7 +237,11 @@ describe('deferrable submissions', () => {
     t.submissions.start();
     running.push(t.submissions);
     await until(async () => (await t.store.receipt('main', receipt.receiptId.split('.')[1] as string))?.receipt.state === 'delivered');
-    expect(t.portal.received[1]?.key).toBe(t.portal.received[0]?.key);
+    // The straight attempt's key comes back with the delivery. Deliveries run concurrently
+    // (delivery.concurrency 8), so s7's may reach the portal first: match by key, not by place.
+    const straightKey = t.portal.received[0]?.key;
+    expect(straightKey).toBeTruthy();
+    expect(t.portal.received.filter((r) => r.key === straightKey)).toHaveLength(2);
   });
 
   it('are always deferred on an "always" route, and a waiting backlog defers the rest in order', async () => {
