@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { adminKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import type { RoomOverrides } from './settings.js';
@@ -7,7 +7,7 @@ import { AUDIT_KEEP, type AuditEntry, type SettingsStore } from './settings-stor
 const saveSettings = loadScript(new URL('./lua/', import.meta.url), 'save-settings');
 
 /** Live settings in Redis, shared by every instance (the keys share the hash tag `{admin}`). */
-export function createRedisSettingsStore(client: Redis | Cluster, keyPrefix = 'sanh'): SettingsStore {
+export function createRedisSettingsStore(client: RedisClient, keyPrefix = 'sanh'): SettingsStore {
   const keys = adminKeys(keyPrefix);
   return {
     async load() {
@@ -28,6 +28,7 @@ export function createRedisSettingsStore(client: Redis | Cluster, keyPrefix = 's
       if (failed) throw failed[0];
     },
     async audit(limit) {
+      if (limit <= 0) return [];
       return (await client.lrange(keys.audit, 0, Math.max(0, limit - 1))).map((line) => JSON.parse(line) as AuditEntry);
     },
   };

@@ -35,7 +35,7 @@
 import { parseAdminTokens, type AdminToken } from '../admin/tokens.js';
 import { loadConfigFile } from '../config/file.js';
 import { ConfigError } from '../config/load.js';
-import { connectRedis, whenReady } from '../redis/connection.js';
+import { connectRedis, parseRedisTarget, RedisTargetError, whenReady } from '../redis/connection.js';
 import { deadLetterOperations, type DeadLetterOperations } from '../submissions/index.js';
 import { createRedisSubmissionStore } from '../submissions/redis-store.js';
 import { isFinal, type ReceiptRecord } from '../submissions/core.js';
@@ -321,12 +321,18 @@ function apiOperations(): DeadLetterOperations {
   };
 }
 
-/** The same operations straight on Redis (REDIS_URL, SANH_CONFIG), for when no admin API is at hand. */
+/** The same operations straight on Redis (REDIS_URL or REDIS_CLUSTER_NODES, SANH_CONFIG), for when no admin API is at hand. */
 async function redisOperations(): Promise<{ operations: DeadLetterOperations; close(): Promise<void> }> {
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) throw new UsageError('neither SANH_ADMIN_TOKEN (the admin API) nor REDIS_URL (the dead letters live in Redis) is set');
+  let target;
+  try {
+    target = parseRedisTarget(process.env);
+  } catch (error) {
+    if (error instanceof RedisTargetError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (!target) throw new UsageError('neither SANH_ADMIN_TOKEN (the admin API) nor REDIS_URL (the dead letters live in Redis) is set');
   const config = await loadConfigFile(process.env.SANH_CONFIG || undefined);
-  const client = connectRedis(redisUrl, { connectionName: 'sanh-cli' });
+  const client = connectRedis(target, { connectionName: 'sanh-cli' });
   client.on('error', () => undefined);
   const close = async () => {
     await client.quit().catch(() => client.disconnect());

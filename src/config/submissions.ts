@@ -73,9 +73,10 @@ export const roomSubmissionsSchema = z
 export const submissionsSchema = z
   .object({
     durability: z
-      .enum(['write', 'fsync'])
+      .enum(['write', 'fsync', 'replicated'])
       .default('write')
-      .describe('When a 202 is sent in Redis mode: "write", once the entry is on the Redis Stream; "fsync", once Redis also confirms it reached the append-only file (WAITAOF, or appendfsync always on Redis before 7.2).'),
+      .describe('When a 202 is sent in Redis mode: "write", once the entry is on the Redis Stream; "fsync", once Redis also confirms it reached the append-only file (WAITAOF, or appendfsync always on Redis before 7.2); "replicated", once `replicas` replicas confirm it (WAIT), and the primary\'s append-only file too where it has one. Unconfirmed in time: 503 store_not_durable.'),
+    replicas: z.number().int().min(1).max(16).default(1).describe('With durability "replicated": how many replicas must confirm a submission before it is acknowledged (set it to the number of replicas, so any one promoted has it).'),
     expireAfter: durationField(3_600, 400 * 86_400).prefault('30d').describe('Receipts and stored answers are deleted this long after their last change.'),
     idempotencyWindow: durationField(60, 30 * 86_400).prefault('24h').describe('How long an Idempotency-Key (or a draft id, or a body fingerprint) keeps giving back the same receipt.'),
     acceptPerMinute: z.number().int().min(1).max(100_000_000).default(30).describe('Deferred submissions accepted per client address per minute (more: 429).'),

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { draftKeys, resumeLocatorKey } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import { locatorTtl } from './core.js';
@@ -55,7 +55,7 @@ function fieldArgs(fields: Record<string, SealedField | null>): (string | number
  * Redis itself deletes a draft when it expires. The resume-code locator lives on its own key
  * (another slot), set with `SET NX` at creation and given the draft's life again now and then.
  */
-export function createRedisDraftStore(options: { client: Redis | Cluster; keyPrefix?: string }): DraftStore {
+export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?: string }): DraftStore {
   const { client } = options;
   const prefix = options.keyPrefix ?? 'sanh';
   const keysOf = (id: string) => draftKeys(prefix, id);

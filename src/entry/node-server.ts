@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net';
 import { Server as HttpServer, type IncomingMessage } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Context } from 'hono';
-import type { Redis } from 'ioredis';
 import { clientAddress } from '../waiting-room/bypass.js';
 import { createClientLimiter } from '../waiting-room/client-limits.js';
 import { redisJoinLimiters } from '../waiting-room/client-limits-redis.js';
@@ -16,7 +15,7 @@ import { nodeAead } from '../platform/node-aead.js';
 import { nodeMac } from '../platform/node-mac.js';
 import { nodeSha256 } from '../platform/node-hash.js';
 import { createUndiciOriginClient } from '../proxy/origin.js';
-import { connectRedis, whenReady } from '../redis/connection.js';
+import { connectRedis, parseRedisTarget, whenReady, type RedisClient, type RedisTarget } from '../redis/connection.js';
 import { drainable, drainWithin, settleWithin, type DrainableListener, type DrainFigures } from './drain.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +55,9 @@ export interface NodeSanhOptions {
   config: SanhConfig;
   keyRing: KeyRing;
   originUrl: string;
-  /** Unset: the embedded in-memory store. */
+  /** Where Redis is (any topology); wins over `redisUrl`. Both unset: the embedded in-memory store. */
+  redis?: RedisTarget;
+  /** A standalone, Sentinel or Cluster `REDIS_URL` (see `parseRedisTarget`). */
   redisUrl?: string;
   port?: number;
   hostname?: string;
@@ -102,7 +103,7 @@ function hasIncoming(env: unknown): env is NodeBindings {
  * (warn), repeats at debug, so an outage is not a line every reconnect attempt. The outage itself
  * is logged once by the store's health check (`platform/store-health.ts`).
  */
-function logConnectionProblems(client: Redis, logger: Logger, message: string): void {
+function logConnectionProblems(client: RedisClient, logger: Logger, message: string): void {
   let last: string | undefined;
   client.on('error', (error: Error) => {
     if (error.message === last) return logger.debug?.(message, { error: error.message });
@@ -128,7 +129,7 @@ const ORIGIN_CLOSE_GRACE_MS = 100;
  * memory pressure could drop one. Says so at start when `maxmemory-policy` is not `noeviction`
  * (and nothing when CONFIG is not allowed, as on some managed services).
  */
-function warnOnEviction(redis: Redis, logger: Logger): void {
+function warnOnEviction(redis: RedisClient, logger: Logger): void {
   redis
     .call('CONFIG', 'GET', 'maxmemory-policy')
     .then((reply) => {
@@ -147,17 +148,23 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   let store: WaitingRoomStore;
   let draftStore: DraftStore;
   let submissionStore: SubmissionStore;
-  let redis: Redis | undefined;
-  if (options.redisUrl) {
-    redis = connectRedis(options.redisUrl);
+  let redis: RedisClient | undefined;
+  const redisTarget = options.redis ?? (options.redisUrl ? parseRedisTarget({ REDIS_URL: options.redisUrl }) : undefined);
+  if (redisTarget) {
+    redis = connectRedis(redisTarget);
     logConnectionProblems(redis, logger, 'redis connection problem');
     await whenReady(redis).catch((error: Error) => logger.warn('redis is not ready yet: rooms follow their onStoreFailure policy until it is (see /_sanh/health)', { error: error.message }));
     store = createRedisWaitingRoomStore({ client: redis, keyPrefix: config.redis.keyPrefix });
     draftStore = createRedisDraftStore({ client: redis, keyPrefix: config.redis.keyPrefix });
-    const durabilityClient = config.submissions.durability === 'fsync' ? connectRedis(options.redisUrl, { connectionName: 'sanh-submissions' }) : undefined;
+    const durabilityClient = config.submissions.durability === 'write' ? undefined : connectRedis(redisTarget, { connectionName: 'sanh-submissions' });
     if (durabilityClient) logConnectionProblems(durabilityClient, logger, 'redis connection problem (submissions)');
     if (durabilityClient) await whenReady(durabilityClient).catch((error: Error) => logger.warn('the submissions\' Redis connection is not ready yet', { error: error.message }));
-    submissionStore = createRedisSubmissionStore({ client: redis, keyPrefix: config.redis.keyPrefix, clock, ...(durabilityClient ? { durabilityClient } : {}) });
+    submissionStore = createRedisSubmissionStore({
+      client: redis,
+      keyPrefix: config.redis.keyPrefix,
+      clock,
+      ...(durabilityClient ? { durabilityClient, durability: config.submissions.durability === 'replicated' ? { kind: 'replicated', replicas: config.submissions.replicas } : { kind: 'fsync' } } : {}),
+    });
     if (config.rooms.some((room) => room.submissions)) warnOnEviction(redis, logger);
   } else {
     store = createMemoryWaitingRoomStore({ clock });

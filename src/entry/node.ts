@@ -1,7 +1,8 @@
 /**
  * The Node entry: the only place that reads `process.env`.
  *   PORT (8080), HOST (0.0.0.0), ORIGIN_URL (unset: the bundled demo portal), REDIS_URL (unset:
- *   in-memory store), SANH_CONFIG (JSON config path), SANH_SECRETS (key ring), ADMIN_PORT (9090),
+ *   in-memory store; standalone, Sentinel or Cluster, see `parseRedisTarget`), REDIS_CLUSTER_NODES,
+ *   REDIS_TLS_CA_FILE, REDIS_SENTINEL_PASSWORD, SANH_CONFIG (JSON config path), SANH_SECRETS (key ring), ADMIN_PORT (9090),
  *   ADMIN_HOST (127.0.0.1), SANH_ADMIN_TOKEN (unset: no admin listener),
  *   SANH_DRAIN_SECONDS (25: how long a shutdown lets requests in flight finish),
  *   LOG_LEVEL (debug | info | warn | error; info), NODE_ENV (`production`: ORIGIN_URL and
@@ -22,6 +23,7 @@ import { generateKeyRing, KeyRingError, parseKeyRing, type KeyRing } from '../pl
 import { jsonLogger, LOG_LEVELS, parseLogLevel, urlForLog, type LogLevel } from '../platform/logger.js';
 import { AdminTokenError, parseAdminTokens } from '../admin/tokens.js';
 import { settleWithin } from './drain.js';
+import { describeRedisTarget, parseRedisTarget, RedisTargetError } from '../redis/connection.js';
 import { startNodeSanh } from './node-server.js';
 import { startTelemetry } from './telemetry.js';
 
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
   const port = parsePort('PORT', process.env.PORT, 8080);
   const config = await loadConfigFile(process.env.SANH_CONFIG || undefined);
   const keyRing = keyRingFromEnv(process.env.SANH_SECRETS);
-  const redisUrl = process.env.REDIS_URL || undefined;
+  const redis = parseRedisTarget(process.env);
   let originUrl = process.env.ORIGIN_URL || undefined;
   let demo: Awaited<ReturnType<typeof startDemoPortal>> | undefined;
   if (!originUrl) {
@@ -91,9 +93,9 @@ async function main(): Promise<void> {
     originUrl = demo.url;
     logger.info('no ORIGIN_URL: started the bundled demo portal', { origin: originUrl });
   }
-  if (!redisUrl && production) {
+  if (!redis && production) {
     logger.warn('PRODUCTION ON THE IN-MEMORY STORE: no REDIS_URL, so this instance keeps the line, drafts and deferred submissions in its own memory: one instance only, and everything is lost when it stops. Set REDIS_URL.', { store: 'memory' });
-  } else if (!redisUrl) {
+  } else if (!redis) {
     logger.warn('no REDIS_URL: using the in-memory store (one instance only; the line is lost on restart)', { store: 'memory' });
   }
 
@@ -103,9 +105,9 @@ async function main(): Promise<void> {
     : undefined;
   if (admin && admin.port !== 0 && admin.port === port) fail(`ADMIN_PORT (${admin.port}) must not be the public PORT: the admin API is never served on the public listener`);
   if (!admin) logger.warn('SANH_ADMIN_TOKEN is not set: no admin listener (API, /metrics)');
-  const sanh = await startNodeSanh({ config, keyRing, originUrl, redisUrl, port, hostname: process.env.HOST || '0.0.0.0', logger, drainSeconds, ...(admin ? { admin } : {}) });
+  const sanh = await startNodeSanh({ config, keyRing, originUrl, ...(redis ? { redis } : {}), port, hostname: process.env.HOST || '0.0.0.0', logger, drainSeconds, ...(admin ? { admin } : {}) });
   if (sanh.adminUrl) logger.info('admin listener is ready', { url: sanh.adminUrl });
-  logger.info('Sảnh is ready', { url: sanh.url, origin: urlForLog(originUrl), store: redisUrl ? 'redis' : 'memory', rooms: config.rooms.length, mode: production ? 'production' : 'development' });
+  logger.info('Sảnh is ready', { url: sanh.url, origin: urlForLog(originUrl), store: redis ? 'redis' : 'memory', ...(redis ? { redis: describeRedisTarget(redis) } : {}), rooms: config.rooms.length, mode: production ? 'production' : 'development' });
   if (!production) console.error(`\n  Sảnh is listening: open ${sanh.url}/ in a browser.\n`);
 
   let stopping = false;
@@ -132,6 +134,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof KeyRingError || error instanceof AdminTokenError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof KeyRingError || error instanceof AdminTokenError || error instanceof RedisTargetError) fail(error.message);
   fail(`Sảnh could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 });

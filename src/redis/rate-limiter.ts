@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /**
@@ -6,7 +6,7 @@ import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexibl
  * and `insurance` (an in-memory limiter of the same size) counts on this instance until it is back.
  */
 export function sharedRedisLimiter(
-  client: Redis | Cluster,
+  client: RedisClient,
   options: { keyPrefix: string; points: number; durationSeconds: number; insurance: RateLimiterAbstract },
 ): RateLimiterAbstract {
   return new RateLimiterRedis({

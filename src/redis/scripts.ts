@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis, Cluster } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /** A Lua script with its includes inlined, run by SHA with a fallback to sending its text. */
 export interface RedisScript {
   name: string;
   sha: string;
   source: string;
-  run(client: Redis | Cluster, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
 }
 
 const INCLUDE = /^--\s*@include\s+"?([A-Za-z0-9_-]+)"?\s*$/gm;

@@ -96,8 +96,8 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
   const { config, store } = options;
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
-  if (config.durability === 'fsync' && !store.durable) {
-    throw new Error('submissions.durability is "fsync" but submissions are kept in memory: set REDIS_URL, or use durability "write"');
+  if (config.durability !== 'write' && !store.durable) {
+    throw new Error(`submissions.durability is "${config.durability}" but submissions are kept in memory: set REDIS_URL, or use durability "write"`);
   }
   const rooms = options.rooms.filter((room) => room.submissions);
   const sealer = createSubmissionSealer(options.keyRing, { ...(options.aead ? { aead: options.aead } : {}), ...(options.mac ? { mac: options.mac } : {}), ...(options.sha256 ? { sha256: options.sha256 } : {}) });

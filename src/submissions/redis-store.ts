@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { submissionKeys, type SubmissionKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -67,15 +67,17 @@ function knownOutcome(reply: readonly unknown[]): Exclude<AcceptOutcome, { kind:
 
 /** Options of the Redis submission store. */
 export interface RedisSubmissionStoreOptions {
-  client: Redis | Cluster;
+  client: RedisClient;
   keyPrefix?: string;
   /**
-   * With `durability: "fsync"`: a connection of its own for acceptances and `WAITAOF`, which waits
-   * for the writes of the connection it is sent on and blocks it meanwhile (so it must not be the
-   * one every other request shares).
+   * With `durability` "fsync" or "replicated": a connection of its own for acceptances and for
+   * `WAITAOF` / `WAIT`, which wait for the writes of the connection they are sent on and block it
+   * meanwhile (so it must not be the one every other request shares).
    */
-  durabilityClient?: Redis;
-  /** Longest wait for the append-only file (ms, default 2,000). */
+  durabilityClient?: RedisClient;
+  /** What `confirmDurable` waits for on `durabilityClient` (default: fsync). */
+  durability?: DurabilityLevel;
+  /** Longest wait for the append-only file or the replicas (ms, default 2,000). */
   durabilityTimeoutMs?: number;
   /** The process's clock, for the day a receipt number belongs to (default: the wall clock). */
   clock?: Clock;
@@ -101,8 +103,8 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     }
     return found;
   };
-  const durability = createDurabilityCheck(options.durabilityClient, options.durabilityTimeoutMs ?? 2_000);
-  /** Acknowledged writes go on the connection WAITAOF is asked on: it waits for that connection's writes. */
+  const durability = createDurabilityCheck(options.durabilityClient, options.durability ?? { kind: 'fsync' }, options.durabilityTimeoutMs ?? 2_000, keys);
+  /** Acknowledged writes go on the connection WAIT and WAITAOF are asked on: they wait for that connection's writes. */
   const writer = options.durabilityClient ?? client;
 
   return {
@@ -152,7 +154,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
       );
       return receiptFrom(reply, 0);
     },
-    confirmDurable: () => durability(),
+    confirmDurable: (room) => durability(room),
     async receipt(room, token) {
       const key = keys(room).receipt(token);
       const reply = await client.hmget(key, ...FIELDS, 'ans');
@@ -214,53 +216,105 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
   };
 }
 
-/**
- * The fsync confirmation. `WAITAOF 1 0 <timeout>` (Redis 7.2+) on the dedicated connection,
- * coalesced: callers arriving while one is in flight share the next one, which covers every write
- * made before it was sent. Before 7.2 there is no `WAITAOF`: writes are on disk when they are
- * acknowledged only with `appendonly yes` and `appendfsync always`, which is checked once (and
- * again after a failure). Anything else throws: the caller must not acknowledge.
- */
-function createDurabilityCheck(connection: Redis | undefined, timeoutMs: number): () => Promise<void> {
-  let mode: 'waitaof' | 'always' | undefined;
-  let inFlight: Promise<void> | undefined;
-  let queued: Promise<void> | undefined;
+/** What `confirmDurable` waits for: the primary's append-only file, or replicas. */
+export type DurabilityLevel = { kind: 'fsync' } | { kind: 'replicated'; replicas: number };
 
-  async function detect(redis: Redis): Promise<'waitaof' | 'always'> {
+/** How the fsync level is confirmed on this Redis, found out once (and again after a failure). */
+type FsyncMode = 'waitaof' | 'always';
+/** Whether the replicated level also waits for the primary's append-only file. */
+type AofMode = 'waitaof' | 'none';
+
+/**
+ * The durability confirmation, on the dedicated connection that carried the acknowledged writes
+ * (`WAIT` and `WAITAOF` wait for the writes of the connection they are sent on). Each command goes
+ * in a pipeline behind a read of the room's bucket key, so on a Cluster it reaches the shard that
+ * holds the room. Callers of one room arriving while a confirmation is in flight share the next
+ * one, which covers every write made before it was sent.
+ *
+ * - `fsync`: `WAITAOF 1 0 <timeout>` (Redis 7.2+). Before 7.2 there is no `WAITAOF`: writes are on
+ *   disk when acknowledged only with `appendonly yes` and `appendfsync always`, which is checked.
+ * - `replicated`: `WAIT <replicas> <timeout>`: the write reached that many replicas. Where the
+ *   primary has `appendonly yes` and `WAITAOF` exists, it must also be on the primary's disk.
+ *
+ * Anything short of that throws: the caller must not acknowledge.
+ */
+function createDurabilityCheck(connection: RedisClient | undefined, level: DurabilityLevel, timeoutMs: number, keys: (room: string) => SubmissionKeys): (room: string) => Promise<void> {
+  let fsyncMode: FsyncMode | undefined;
+  let aofMode: AofMode | undefined;
+  const inFlight = new Map<string, Promise<void>>();
+  const queued = new Map<string, Promise<void>>();
+
+  /** Runs one command on the shard of `room`'s keys; its reply, or its error thrown. */
+  async function onRoomShard(redis: RedisClient, room: string, command: string, ...args: string[]): Promise<unknown> {
+    const replies = await redis.pipeline().exists(keys(room).bucket).call(command, ...args).exec();
+    const [error, reply] = replies?.[1] ?? [new Error(`${command}: no reply`), undefined];
+    if (error) throw error;
+    return reply;
+  }
+  async function hasWaitAof(redis: RedisClient, room: string): Promise<boolean> {
     try {
-      await redis.call('WAITAOF', '0', '0', '1');
-      return 'waitaof';
+      await onRoomShard(redis, room, 'WAITAOF', '0', '0', '1');
+      return true;
     } catch (error) {
-      if (!(error instanceof Error) || !/unknown command/i.test(error.message)) throw error;
+      if (error instanceof Error && /unknown command/i.test(error.message)) return false;
+      throw error;
     }
-    const [, appendonly] = (await redis.call('CONFIG', 'GET', 'appendonly')) as string[];
-    const [, appendfsync] = (await redis.call('CONFIG', 'GET', 'appendfsync')) as string[];
+  }
+  async function appendOnly(redis: RedisClient, room: string): Promise<{ appendonly: string; appendfsync: string }> {
+    const [, appendonly = ''] = (await onRoomShard(redis, room, 'CONFIG', 'GET', 'appendonly')) as string[];
+    const [, appendfsync = ''] = (await onRoomShard(redis, room, 'CONFIG', 'GET', 'appendfsync')) as string[];
+    return { appendonly, appendfsync };
+  }
+  async function detectFsync(redis: RedisClient, room: string): Promise<FsyncMode> {
+    if (await hasWaitAof(redis, room)) return 'waitaof';
+    const { appendonly, appendfsync } = await appendOnly(redis, room);
     if (appendonly === 'yes' && appendfsync === 'always') return 'always';
     throw new Error(`durability "fsync" needs WAITAOF (Redis 7.2+) or appendonly yes with appendfsync always; this Redis has appendonly ${appendonly}, appendfsync ${appendfsync}`);
   }
-  async function once(redis: Redis): Promise<void> {
-    mode ??= await detect(redis);
-    if (mode === 'always') return;
-    const reply = (await redis.call('WAITAOF', '1', '0', String(timeoutMs))) as number[];
+  async function detectAof(redis: RedisClient, room: string): Promise<AofMode> {
+    if (!(await hasWaitAof(redis, room))) return 'none';
+    return (await appendOnly(redis, room)).appendonly === 'yes' ? 'waitaof' : 'none';
+  }
+  async function waitAof(redis: RedisClient, room: string): Promise<void> {
+    const reply = (await onRoomShard(redis, room, 'WAITAOF', '1', '0', String(timeoutMs))) as number[];
     if (Number(reply[0]) < 1) throw new Error(`WAITAOF: the write did not reach the append-only file within ${timeoutMs} ms`);
   }
-  return async () => {
-    if (!connection) throw new Error('durability "fsync" needs a dedicated Redis connection');
-    if (!inFlight) {
-      inFlight = once(connection).finally(() => {
-        inFlight = undefined;
-      });
-      return inFlight.catch((error: unknown) => {
-        mode = undefined;
-        throw error;
-      });
+  async function once(redis: RedisClient, room: string): Promise<void> {
+    if (level.kind === 'fsync') {
+      fsyncMode ??= await detectFsync(redis, room);
+      if (fsyncMode === 'waitaof') await waitAof(redis, room);
+      return;
     }
-    queued ??= inFlight
-      .catch(() => undefined)
-      .then(() => {
-        queued = undefined;
-        return once(connection);
-      });
-    return queued;
+    aofMode ??= await detectAof(redis, room);
+    const confirmed = Number(await onRoomShard(redis, room, 'WAIT', String(level.replicas), String(timeoutMs)));
+    if (confirmed < level.replicas) throw new Error(`WAIT: ${confirmed} of ${level.replicas} replica(s) confirmed the write within ${timeoutMs} ms`);
+    if (aofMode === 'waitaof') await waitAof(redis, room);
+  }
+  function start(redis: RedisClient, room: string): Promise<void> {
+    const running = once(redis, room)
+      .catch((error: unknown) => {
+        fsyncMode = undefined;
+        aofMode = undefined;
+        throw error;
+      })
+      .finally(() => inFlight.delete(room));
+    inFlight.set(room, running);
+    return running;
+  }
+  return async (room) => {
+    if (!connection) throw new Error(`durability "${level.kind}" needs a dedicated Redis connection`);
+    const running = inFlight.get(room);
+    if (!running) return start(connection, room);
+    let next = queued.get(room);
+    if (!next) {
+      next = running
+        .catch(() => undefined)
+        .then(() => {
+          queued.delete(room);
+          return inFlight.get(room) ?? start(connection, room);
+        });
+      queued.set(room, next);
+    }
+    return next;
   };
 }

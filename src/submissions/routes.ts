@@ -158,13 +158,16 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     return withCookies(receiptAnswer(c, outcome.receipt, deps, { replayed: false }), cookies);
   }
 
-  /** With `durability: "fsync"`, nothing is acknowledged before the store confirms it is on disk (a replay neither). */
+  /**
+   * With `durability` "fsync" or "replicated", nothing is acknowledged before the store confirms it
+   * is on disk or on replicas (a replay neither).
+   */
   async function confirmDurable(room: string, receiptNumber: string): Promise<void> {
-    if (config.durability !== 'fsync') return;
+    if (config.durability === 'write') return;
     try {
-      await store.confirmDurable();
+      await store.confirmDurable(room);
     } catch (error) {
-      logger.error('a submission is kept but its arrival on disk could not be confirmed', { room, receiptNumber, error: String(error) });
+      logger.error(`a submission is kept but could not be confirmed ${config.durability === 'fsync' ? 'on disk' : 'on replicas'}`, { room, receiptNumber, error: String(error) });
       throw new SanhError('store_not_durable', 'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.', { cause: error, retryAfterSeconds: 30 });
     }
   }

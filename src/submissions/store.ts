@@ -116,8 +116,11 @@ export interface SubmissionStore {
   release(room: string, key: string): Promise<void>;
   /** A straight-through submission the origin answered: a delivered receipt, bound to the held key. */
   recordDelivered(room: string, submission: NewSubmission, settlement: Extract<StoredSettlement, { kind: 'delivered' }>): Promise<ReceiptRecord>;
-  /** Waits until what was acknowledged is on disk (`durability: "fsync"`); throws when that cannot be confirmed. */
-  confirmDurable(): Promise<void>;
+  /**
+   * Waits until what was written for `room` is on disk (`durability: "fsync"`) or on replicas
+   * (`"replicated"`); throws when that cannot be confirmed in time.
+   */
+  confirmDurable(room: string): Promise<void>;
   receipt(room: string, token: string): Promise<StoredReceipt | undefined>;
   /** The receipt id of a receipt number, for support staff. */
   findByNumber(room: string, number: string): Promise<string | undefined>;

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { sharedRedisLimiter } from '../redis/rate-limiter.js';
 import type { SharedLimiterFactory } from './client-limits.js';
 
@@ -7,6 +7,6 @@ import type { SharedLimiterFactory } from './client-limits.js';
  * instance (keys carry the room's hash tag), with the in-memory insurance limiter while Redis
  * is unreachable (see `sharedRedisLimiter`).
  */
-export function redisJoinLimiters(client: Redis | Cluster, keyPrefix: string): SharedLimiterFactory {
+export function redisJoinLimiters(client: RedisClient, keyPrefix: string): SharedLimiterFactory {
   return (roomId, points, insurance) => sharedRedisLimiter(client, { keyPrefix: `${keyPrefix}:{${roomId}}:limit:join`, points, durationSeconds: 60, insurance });
 }

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { randomId } from '../platform/random-id.js';
 import { lotteryKeys, roomKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
@@ -55,7 +55,7 @@ function asArray(reply: unknown, script: string): unknown[] {
  * ioredis client; a room's keys share one hash tag, so a Cluster client works too (tested here on
  * standalone Redis only).
  */
-export function createRedisWaitingRoomStore(options: { client: Redis | Cluster; keyPrefix?: string; ownsClient?: boolean }): WaitingRoomStore {
+export function createRedisWaitingRoomStore(options: { client: RedisClient; keyPrefix?: string; ownsClient?: boolean }): WaitingRoomStore {
   const { client } = options;
   const prefix = options.keyPrefix ?? 'sanh';
   const lines = new Map<string, SeenLine>();

@@ -31,6 +31,15 @@ export function waitingRoomStoreContract(adapter: string, open: () => Promise<Wa
       await store.close();
     });
 
+    it('adopts sessions admitted during an outage: they count against maxActive and stay alive', async () => {
+      const l = limits({ maxActive: 3 });
+      expect(await store.join(room, l, 'a')).toMatchObject({ kind: 'admitted' });
+      await store.adopt(room, l, ['offline-1', 'offline-2']);
+      expect((await store.tick(room, l)).active).toBe(3);
+      expect(await store.join(room, l, 'b')).toMatchObject({ kind: 'queued', position: 1 });
+      expect(await store.touch(room, l, ['offline-1', 'a'])).toEqual([]);
+    });
+
     it('admits at once while slots are free, then queues in arrival order', async () => {
       const l = limits();
       expect(await store.join(room, l, 'a')).toMatchObject({ kind: 'admitted' });

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { connectRedis, whenReady } from '../../src/redis/connection.js';
 
@@ -11,9 +12,16 @@ export function uniquePrefix(label = 'test'): string {
   return `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** A Sảnh connection (`connectRedis`) to one standalone Redis, typed as such for tests that use its own commands. */
+export function connectStandalone(url: string, connectionName = 'sanh-test'): Redis {
+  const client = connectRedis(url, { connectionName });
+  if (!(client instanceof Redis)) throw new Error(`${url} is not a standalone Redis`);
+  return client;
+}
+
 /** A ready connection to the shared test Redis. */
-export async function testRedisClient(url = testRedisUrl()) {
-  const client = connectRedis(url, { connectionName: 'sanh-test' });
+export async function testRedisClient(url = testRedisUrl()): Promise<Redis> {
+  const client = connectStandalone(url);
   await whenReady(client);
   return client;
 }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Logger } from '../../src/platform/logger.js';
-import { connectRedis } from '../../src/redis/connection.js';
+import { connectStandalone } from '../helpers/redis.js';
 import { createClientLimiter, type ClientLimiter } from '../../src/waiting-room/client-limits.js';
 import { redisJoinLimiters } from '../../src/waiting-room/client-limits-redis.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -27,7 +27,7 @@ describe('join limits shared through Redis, with an insurance limiter', () => {
 
   beforeAll(async () => {
     server = await startRedisServer();
-    clients = [connectRedis(server.url), connectRedis(server.url)];
+    clients = [connectStandalone(server.url), connectStandalone(server.url)];
     for (const client of clients) client.on('error', () => undefined);
     await Promise.all(clients.map(ready));
   });

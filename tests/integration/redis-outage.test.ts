@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { errorMapper, type SanhEnv } from '../../src/platform/http.js';
 import { parseKeyRing } from '../../src/platform/keyring.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { connectRedis } from '../../src/redis/connection.js';
+import { connectStandalone } from '../helpers/redis.js';
 import { createWaitingRoom, type WaitingRoom } from '../../src/waiting-room/index.js';
 import { createRedisWaitingRoomStore } from '../../src/waiting-room/redis-store.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -28,7 +28,7 @@ describe('when Redis dies under load and comes back empty', () => {
 
   beforeAll(async () => {
     redisServer = await startRedisServer();
-    client = connectRedis(redisServer.url);
+    client = connectStandalone(redisServer.url);
     client.on('error', () => undefined);
     await new Promise((resolve) => client.once('ready', resolve));
     const config = parseConfig({

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { draftKeys } from '../../redis/keys.js';
 import { loadScript } from '../../redis/scripts.js';
 import { byCreation, type UploadRecord, type UploadRecords } from './records.js';
@@ -20,7 +20,7 @@ function parse(json: string): UploadRecord {
  * creation is refused once the draft is gone, and every write gives the hash the draft's
  * remaining life (the draft's own writes do the same), so the records expire with the draft.
  */
-export function createRedisUploadRecords(client: Redis | Cluster, keyPrefix: string): UploadRecords {
+export function createRedisUploadRecords(client: RedisClient, keyPrefix: string): UploadRecords {
   const keys = (draftId: string) => {
     const k = draftKeys(keyPrefix, draftId);
     return [k.uploads, k.meta];

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import type { Clock } from '../../platform/clock.js';
 import { onceKey } from '../../redis/keys.js';
 
@@ -56,7 +56,7 @@ export function createMemoryOnceStore(options: { clock?: Clock; maxEntries?: num
  * cannot answer, marks go to `fallback` (default: this process's memory), so a token is still
  * spent once per instance; a mark made there is not seen by Redis when it is back.
  */
-export function createRedisOnceStore(client: Redis | Cluster, keyPrefix: string, options: { fallback?: OnceStore } = {}): OnceStore {
+export function createRedisOnceStore(client: RedisClient, keyPrefix: string, options: { fallback?: OnceStore } = {}): OnceStore {
   const fallback = options.fallback ?? createMemoryOnceStore();
   return {
     async useOnce(key, ttlMs) {
