@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { decodeBase64Url } from '../../src/platform/base64url.js';
@@ -10,7 +9,9 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { createWaitingRoom, type WaitingRoom } from '../../src/waiting-room/index.js';
 import { limitsOf } from '../../src/waiting-room/rooms.js';
 import { createRedisWaitingRoomStore } from '../../src/waiting-room/redis-store.js';
-import { testRedisClient, uniquePrefix } from '../helpers/redis.js';
+import { connectRedis, whenReady, type RedisClient } from '../../src/redis/connection.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { startRedisCluster, type RedisClusterServers } from '../helpers/redis-topologies.js';
 import { Visitor, inProcess } from '../helpers/visitor.js';
 
 const KEYS = parseKeyRing(`k1:${'m'.repeat(40)}`);
@@ -35,8 +36,15 @@ function ticketNumber(cookie: string | undefined): number | undefined {
   return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as { n?: number }).n : undefined;
 }
 
-describe('three Sảnh instances sharing one Redis', () => {
-  const clients: Redis[] = [];
+/** Where the three instances' Redis is: the shared test server, or a Cluster of three primaries started for the test. */
+const TOPOLOGIES = [
+  { name: 'one Redis', start: async () => ({ url: testRedisUrl(), stop: async () => undefined }) },
+  { name: 'a Redis Cluster of three primaries', start: async (): Promise<Pick<RedisClusterServers, 'url' | 'stop'>> => startRedisCluster({ primaries: 3 }) },
+];
+
+describe.each(TOPOLOGIES)('three Sảnh instances sharing $name', ({ start }) => {
+  const clients: RedisClient[] = [];
+  let topology: Awaited<ReturnType<typeof start>>;
   const rooms: WaitingRoom[] = [];
   const apps: Hono<SanhEnv>[] = [];
   const prefix = uniquePrefix('multi');
@@ -44,8 +52,10 @@ describe('three Sảnh instances sharing one Redis', () => {
   let maxInSession = 0;
 
   beforeAll(async () => {
+    topology = await start();
     for (let i = 0; i < 3; i++) {
-      const client = await testRedisClient();
+      const client = connectRedis(topology.url, { connectionName: 'sanh-test' });
+      await whenReady(client, 10_000);
       clients.push(client);
       const waitingRoom = createWaitingRoom({
         rooms: config.rooms,
@@ -70,6 +80,7 @@ describe('three Sảnh instances sharing one Redis', () => {
   afterAll(async () => {
     for (const waitingRoom of rooms) await waitingRoom.stop();
     for (const client of clients) client.disconnect();
+    await topology?.stop();
   });
 
   it('keeps one global line, active count and rate for a few hundred visitors', async () => {
