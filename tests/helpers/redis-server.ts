@@ -10,8 +10,8 @@ export interface RedisServer {
   port: number;
   /** SIGKILL: the abrupt death of Redis. */
   kill(): Promise<void>;
-  /** Starts it again on the same port (after kill or stop). */
-  restart(): Promise<void>;
+  /** Starts it again on the same port (after kill or stop), with `extraArgs` added to those it was started with. */
+  restart(extraArgs?: string[]): Promise<void>;
   /** Stops it and removes its directory. */
   stop(): Promise<void>;
 }
@@ -58,8 +58,8 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
   const dir = await mkdtemp(join(tmpdir(), 'sanh-redis-'));
   let child: ChildProcess | undefined;
 
-  async function launch(): Promise<void> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
+  async function launch(moreArgs: string[] = []): Promise<void> {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs, ...moreArgs];
     child = spawn('redis-server', args, { stdio: 'ignore' });
     const started = child;
     const exited = new Promise<boolean>((resolve) => started.once('exit', () => resolve(false)));
@@ -83,7 +83,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     url: `redis://127.0.0.1:${port}`,
     port,
     kill: () => end('SIGKILL'),
-    restart: launch,
+    restart: (moreArgs) => launch(moreArgs),
     async stop() {
       await end('SIGTERM');
       await rm(dir, { recursive: true, force: true });

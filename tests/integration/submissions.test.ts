@@ -7,14 +7,15 @@ import { parseKeyRing } from '../../src/platform/keyring.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import type { ReceiptView } from '../../src/submissions/view.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { testRedisClient, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/test-origin.js';
 
 const SECRETS = `k1:${'s'.repeat(40)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A config whose room defers `/apply/submit` (when busy, or always) and delivers 10 a second, one at a time. */
-function configOf(keyPrefix: string, options: { defer?: 'always' | 'when-busy'; durability?: 'write' | 'fsync'; concurrency?: number } = {}) {
+function configOf(keyPrefix: string, options: { defer?: 'always' | 'when-busy'; durability?: 'write' | 'fsync' | 'replicated'; concurrency?: number } = {}) {
   return {
     origin: { timeoutSeconds: 1 },
     rooms: [
@@ -226,6 +227,36 @@ describe('store-and-forward submissions on real Redis and a real origin', () => 
     expect(answer.status).toBe(503);
     expect(await answer.json()).toMatchObject({ error: { code: 'store_not_durable' } });
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+  it('with durability "replicated", acknowledges nothing no replica confirmed (a Redis without replicas)', async () => {
+    const portal = await origin();
+    const front = await sanh(portal.url, configOf(uniquePrefix('subs-norepl'), { defer: 'always', durability: 'replicated' }));
+    const answer = await submit(front.url, form(1));
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatchObject({ error: { code: 'store_not_durable' } });
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('with durability "replicated", acknowledges once the replica has it, and the replica holds every acknowledged receipt', async () => {
+    const primary = await startRedisServer();
+    redisServers.push(primary);
+    const replica = await startRedisServer(['--replicaof', '127.0.0.1', String(primary.port)]);
+    redisServers.push(replica);
+    const replicaClient = await testRedisClient(replica.url);
+    try {
+      await until(async () => /master_link_status:up/.test(await replicaClient.info('replication')), { what: 'the replica to be in sync' });
+      const portal = await origin();
+      await portal.down();
+      const prefix = uniquePrefix('subs-repl');
+      const front = await sanh(portal.url, configOf(prefix, { defer: 'always', durability: 'replicated' }), primary.url);
+      const receipts = await accepted(front.url, 5);
+      await primary.kill();
+      for (const receipt of receipts) {
+        expect(await replicaClient.exists(`${prefix}:sub:{s:main}:r:${receipt.receiptId.split('.')[1]}`)).toBe(1);
+      }
+    } finally {
+      replicaClient.disconnect();
+    }
   });
 });
 
