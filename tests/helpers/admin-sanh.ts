@@ -14,7 +14,8 @@ export function startAdminSanh(options: {
   config: SanhConfig;
   originUrl: string;
   tokens: string;
-  redis?: boolean;
+  /** false: the in-memory store; a string: that REDIS_URL; unset: the test Redis. */
+  redis?: boolean | string;
   adminPort?: number;
   dashboard?: NonNullable<NodeSanhOptions['admin']>['dashboard'];
 }): Promise<NodeSanh> {
@@ -22,7 +23,7 @@ export function startAdminSanh(options: {
     config: options.config,
     keyRing: parseKeyRing(`k:${'s'.repeat(40)}`),
     originUrl: options.originUrl,
-    ...(options.redis === false ? {} : { redisUrl: testRedisUrl() }),
+    ...(options.redis === false ? {} : { redisUrl: typeof options.redis === 'string' ? options.redis : testRedisUrl() }),
     port: 0,
     hostname: '127.0.0.1',
     logger: silentLogger,
