@@ -13,25 +13,27 @@ import { misses, readResults, writeReport, writeResult, type Machine } from './l
 import { HAS_TASKSET, NGINX, pinSelf, stopAll } from './lib/processes.js';
 import type { Scenario } from './lib/scenario.js';
 import { draftsScenario } from './scenarios/drafts.js';
+import { failoverScenario } from './scenarios/failover.js';
 import { joinScenario, proxyScenario, statusScenario } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { precisionScenario } from './scenarios/precision.js';
 import { submissionsScenario } from './scenarios/submissions.js';
 import { surgeScenario } from './scenarios/surge.js';
 
-const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, draftsScenario, submissionsScenario, precisionScenario, surgeScenario, memoryScenario];
+const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, draftsScenario, submissionsScenario, precisionScenario, surgeScenario, memoryScenario, failoverScenario];
 
 function usage(): string {
   return [
-    'usage: npm run bench -- <scenario...|all|quick> [--quick] [--check]',
+    'usage: npm run bench -- <scenario...|all|quick> [--quick] [--check] [--redis standalone|cluster]',
     '',
     'scenarios:',
-    ...SCENARIOS.map((s) => `  ${s.name.padEnd(11)} ${s.title}`),
-    '  all         every scenario, full length (about 30 minutes)',
-    '  quick       every scenario, one-minute smoke version',
+    ...SCENARIOS.map((s) => `  ${s.name.padEnd(11)} ${s.title}${s.inQuickAll === false ? ' (only when named)' : ''}`),
+    '  all         every scenario not marked "only when named", full length (about 30 minutes)',
+    '  quick       the same, one-minute smoke version',
     '',
     '--quick       the named scenarios in their smoke version',
     '--check       exit 1 when a correctness target is missed',
+    '--redis cluster  precision also on a Redis Cluster of three primaries, beside standalone',
   ].join('\n');
 }
 
@@ -42,10 +44,16 @@ async function main(): Promise<number> {
     return 0;
   }
   const check = args.includes('--check');
-  const words = args.filter((a) => !a.startsWith('--'));
+  const redisAt = args.indexOf('--redis');
+  const redis = redisAt < 0 ? 'standalone' : args[redisAt + 1];
+  if (redis !== 'standalone' && redis !== 'cluster') {
+    console.error(`--redis takes standalone or cluster, got ${redis ?? 'nothing'}\n\n${usage()}`);
+    return 2;
+  }
+  const words = args.filter((a, i) => !a.startsWith('--') && !(redisAt >= 0 && i === redisAt + 1));
   const quick = words.includes('quick') || args.includes('--quick');
   const named = words.filter((w) => w !== 'quick' && w !== 'all');
-  const wanted = named.length === 0 ? SCENARIOS.map((s) => s.name) : named;
+  const wanted = named.length === 0 ? SCENARIOS.filter((s) => s.inQuickAll !== false).map((s) => s.name) : named;
   const unknown = wanted.filter((w) => !SCENARIOS.some((s) => s.name === w));
   if (unknown.length > 0) {
     console.error(`unknown scenario: ${unknown.join(', ')}\n\n${usage()}`);
@@ -68,7 +76,7 @@ async function main(): Promise<number> {
     console.log(`\n▶ ${scenario.name}: ${scenario.title}${quick ? ' (quick)' : ''}`);
     const progress = (line: string) => console.log(`  [${scenario.name} ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
     try {
-      const outcome = await scenario.run({ quick, progress });
+      const outcome = await scenario.run({ quick, progress, redis });
       const result = await writeResult({ scenario: scenario.name, title: scenario.title, machine, startedAt, finishedAt: new Date().toISOString(), quick }, outcome);
       ran.push(result);
       for (const [name, { value, unit }] of Object.entries(result.figures)) {

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect, freePort } from '../../tests/helpers/redis-server.js';
+import { startRedisCluster } from '../../tests/helpers/redis-topologies.js';
 
 /** Whether `taskset` can pin processes on this machine. */
 export const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -96,6 +97,16 @@ export async function startRedis(core: string = CORES.support): Promise<Running 
     core,
   });
   return { ...running, redisUrl: `redis://127.0.0.1:${port}` };
+}
+
+/**
+ * Starts a Redis Cluster of three primaries on free ports (the test setup's, not pinned to a core),
+ * stopped by `stopAll()`.
+ */
+export async function startRedisClusterServers(): Promise<{ redisUrl: string }> {
+  const cluster = await startRedisCluster({ primaries: 3 });
+  cleanups.push(() => cluster.stop());
+  return { redisUrl: cluster.url };
 }
 
 /**

@@ -39,12 +39,19 @@ export interface ScenarioContext {
   quick: boolean;
   /** Prints a progress line. */
   progress(line: string): void;
+  /**
+   * `--redis cluster`: scenarios that measure the store (precision) also run on a Redis Cluster of
+   * three primaries, beside the standalone figures of the same run. Default: standalone only.
+   */
+  redis: 'standalone' | 'cluster';
 }
 
 /** A benchmark scenario. */
 export interface Scenario {
   name: string;
   title: string;
+  /** false: left out of `quick` and `all` (named, it runs): what an integration test already runs in `npm test`. */
+  inQuickAll?: boolean;
   run(context: ScenarioContext): Promise<ScenarioOutcome>;
 }
 

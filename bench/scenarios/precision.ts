@@ -2,12 +2,13 @@
  * `precision`: three Sảnh instances sharing one Redis, offered ten times the room's admission
  * rate, with visitors who browse, end their session, walk away while admitted or give up in
  * line. The store is sampled throughout: the room must never hold more than `maxActive`, and no
- * minute may see more admissions than the token bucket allows.
+ * minute may see more admissions than the token bucket allows. With `--redis cluster` the same
+ * run is repeated on a Redis Cluster of three primaries, its figures prefixed `cluster_`.
  */
-import { Redis } from 'ioredis';
+import { connectRedis } from '../../src/redis/connection.js';
 import { roomKeys } from '../../src/redis/keys.js';
-import { CORES, startNodeServer, startRedis } from '../lib/processes.js';
-import { LOAD_FROM_ONE_ADDRESS, figure, type Scenario } from '../lib/scenario.js';
+import { CORES, startNodeServer, startRedis, startRedisClusterServers } from '../lib/processes.js';
+import { LOAD_FROM_ONE_ADDRESS, figure, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
 import { maxIncreaseInWindow, round } from '../lib/stats.js';
 import { lineChart } from '../lib/svg.js';
 import { between, CookieJar, isQueued, PeopleClient, poissonArrivals, sleep, waitInLine } from '../lib/visitors.js';
@@ -27,15 +28,30 @@ export const precisionScenario: Scenario = {
   title: 'Limits held by three instances sharing one Redis under ten times the load',
   async run(context) {
     const seconds = context.quick ? 15 : 150;
-    const redis = await startRedis();
+    const standalone = await measure(context, (await startRedis()).redisUrl, seconds, 'one Redis');
+    if (context.redis !== 'cluster') return standalone;
+    const cluster = await measure(context, (await startRedisClusterServers()).redisUrl, seconds, 'a Redis Cluster of three primaries');
+    const prefixed = <T>(record: Record<string, T> | undefined) => Object.fromEntries(Object.entries(record ?? {}).map(([name, value]) => [`cluster_${name}`, value]));
+    return {
+      figures: { ...standalone.figures, ...prefixed(cluster.figures) },
+      targets: { ...standalone.targets, ...prefixed(cluster.targets) },
+      charts: [...(standalone.charts ?? []), ...(cluster.charts ?? []).map((chart) => ({ ...chart, file: `cluster-${chart.file}`, title: `${chart.title} (Redis Cluster)` }))],
+      notes: [...(standalone.notes ?? []), 'The `cluster_` figures are the same run on a Redis Cluster of three primaries (redis+cluster://), measured right after the standalone one: the room\'s keys share its hash tag, so they sit on one shard.'],
+    };
+  },
+};
+
+/** One precision run on the Redis at `redisUrl` (`label` names it in the charts). */
+async function measure(context: ScenarioContext, redisUrl: string, seconds: number, label: string): Promise<ScenarioOutcome> {
+  {
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const config = JSON.stringify({ rooms: [ROOM] });
     const instances = await Promise.all(
-      Array.from({ length: INSTANCES }, () => startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: config, ORIGIN_URL: origin.url, REDIS_URL: redis.redisUrl })),
+      Array.from({ length: INSTANCES }, () => startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: config, ORIGIN_URL: origin.url, REDIS_URL: redisUrl })),
     );
     const anyInstance = () => instances[Math.floor(Math.random() * instances.length)]!.url;
     const keys = roomKeys('sanh', ROOM.id);
-    const observer = new Redis(redis.redisUrl);
+    const observer = connectRedis(redisUrl, { connectionName: 'sanh-bench-observer' });
     const client = new PeopleClient();
     const samples: { t: number; active: number; admitted: number }[] = [];
     const started = performance.now();
@@ -144,7 +160,7 @@ export const precisionScenario: Scenario = {
           file: 'precision-active.svg',
           title: 'precision: active visitors in the store',
           svg: lineChart({
-            title: `precision: active visitors (sampled every 100 ms), ${INSTANCES} instances, one Redis`,
+            title: `precision: active visitors (sampled every 100 ms), ${INSTANCES} instances, ${label}`,
             xLabel: 'seconds',
             yLabel: 'visitors',
             series: [{ name: 'active', points: samples.map((s) => [round(s.t), s.active] as [number, number]) }],
@@ -172,5 +188,5 @@ export const precisionScenario: Scenario = {
         `The store is sampled every 100 ms (live sessions and reserved slots; the admissions counter). A token bucket allows at most admitPerMinute + admitBurst admissions in any minute, so the ratio divides the busiest ${windowMs / 1000}-second window by ${allowedInWindow}.`,
       ],
     };
-  },
-};
+  }
+}

@@ -271,9 +271,11 @@ function createDurabilityCheck(connection: RedisClient | undefined, level: Durab
     if (appendonly === 'yes' && appendfsync === 'always') return 'always';
     throw new Error(`durability "fsync" needs WAITAOF (Redis 7.2+) or appendonly yes with appendfsync always; this Redis has appendonly ${appendonly}, appendfsync ${appendfsync}`);
   }
+  /** A managed Redis may refuse `CONFIG`: then its AOF is not known, and the replicas' `WAIT` is what is confirmed. */
   async function detectAof(redis: RedisClient, room: string): Promise<AofMode> {
     if (!(await hasWaitAof(redis, room))) return 'none';
-    return (await appendOnly(redis, room)).appendonly === 'yes' ? 'waitaof' : 'none';
+    const { appendonly } = await appendOnly(redis, room).catch(() => ({ appendonly: 'unknown' }));
+    return appendonly === 'yes' ? 'waitaof' : 'none';
   }
   async function waitAof(redis: RedisClient, room: string): Promise<void> {
     const reply = (await onRoomShard(redis, room, 'WAITAOF', '1', '0', String(timeoutMs))) as number[];
