@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseAdminTokens } from '../../src/admin/tokens.js';
 import { parseConfig } from '../../src/config/load.js';
+import { parseRedisTarget } from '../../src/redis/connection.js';
 import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
 import { parseKeyRing } from '../../src/platform/keyring.js';
 import { silentLogger } from '../../src/platform/logger.js';
@@ -315,5 +316,93 @@ describe('deploy/kubernetes/secret.example.yaml', () => {
       }
     }
     expect(Object.keys(secrets[0]?.stringData ?? {}).sort()).toEqual(['REDIS_URL', 'SANH_ADMIN_TOKEN', 'SANH_SECRETS']);
+  });
+});
+
+const OVERLAY = join(ROOT, 'deploy/kubernetes-sentinel');
+
+/** A sanh.json with `submissions.durability` and `submissions.replicas` taken out: what the overlay must leave as the base has it. */
+function withoutDurability(config: K8s): K8s {
+  const { durability: _durability, replicas: _replicas, ...submissions } = config.submissions as K8s;
+  return { ...config, submissions };
+}
+
+describe('deploy/kubernetes-sentinel (files)', () => {
+  it('is an overlay of the base whose sanh.json is the base\'s with "replicated" durability', async () => {
+    const kustomization = await yamlFile('deploy/kubernetes-sentinel/kustomization.yaml');
+    expect(kustomization.resources).toEqual(['../kubernetes']);
+    const generator = (kustomization.configMapGenerator as K8s[]).find((g) => g.name === 'sanh-config');
+    expect(generator).toMatchObject({ behavior: 'replace', files: ['sanh.json'] });
+    const overlay = JSON.parse(await readFile(join(OVERLAY, 'sanh.json'), 'utf8')) as K8s;
+    const base = JSON.parse(await readFile(join(BASE, 'sanh.json'), 'utf8')) as K8s;
+    const config = parseConfig(overlay as unknown);
+    expect(config.submissions.durability).toBe('replicated');
+    expect(config.submissions.replicas).toBeGreaterThanOrEqual(1);
+    expect(withoutDurability(overlay), 'keep deploy/kubernetes-sentinel/sanh.json equal to the base\'s but for durability').toEqual(withoutDurability(base));
+  });
+});
+
+describe.skipIf(!haveKubectl)('deploy/kubernetes-sentinel (kustomize overlay, rendered by kubectl kustomize)', () => {
+  let base: K8s[];
+  let objects: K8s[];
+  let deployment: K8s;
+  let env: K8s[];
+  const render = async (dir: string) => parseAllDocuments((await run('kubectl', ['kustomize', dir], { timeout: 60_000 })).stdout).map((document) => document.toJS() as K8s);
+  const entry = (name: string) => env.find((e) => e.name === name);
+
+  beforeAll(async () => {
+    [base, objects] = await Promise.all([render(BASE), render(OVERLAY)]);
+    deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'sanh') as K8s;
+    env = deployment.spec.template.spec.containers.find((c: K8s) => c.name === 'sanh').env as K8s[];
+  });
+
+  it('renders the base\'s objects, the Deployment valid under the Kubernetes schemas', async () => {
+    const kinds = (list: K8s[]) => list.map((o) => `${o.kind}/${o.metadata.name.replace(/^(sanh-config)-\w+$/, '$1')}`).sort();
+    expect(kinds(objects)).toEqual(kinds(base));
+    const { Deployment } = await import('kubernetes-models/apps/v1/Deployment');
+    expect(() => new Deployment(deployment).validate()).not.toThrow();
+  });
+
+  it('sets REDIS_URL to the redis+sentinel:// form, its password only a reference to a Secret', () => {
+    const url = entry('REDIS_URL');
+    expect(url?.valueFrom, 'REDIS_URL is written in the overlay, not read from the Secret sanh').toBeUndefined();
+    expect(url?.value).toMatch(/^redis\+sentinel:\/\//);
+    // Kubernetes expands $(NAME) only for entries listed before; each one here comes from a Secret.
+    const index = env.indexOf(url as K8s);
+    const referenced = [...String(url?.value).matchAll(/\$\((\w+)\)/g)].map((m) => m[1] as string);
+    expect(referenced).not.toEqual([]);
+    for (const name of referenced) {
+      const at = env.findIndex((e) => e.name === name);
+      expect(at, `$(${name}) is defined before REDIS_URL`).toBeGreaterThanOrEqual(0);
+      expect(at).toBeLessThan(index);
+      expect(env[at]?.valueFrom?.secretKeyRef, name).toMatchObject({ name: expect.any(String), key: expect.any(String) });
+    }
+    const target = parseRedisTarget({ REDIS_URL: String(url?.value).replace(/\$\((\w+)\)/g, 'example') });
+    if (target?.kind !== 'sentinel') throw new Error('REDIS_URL is not a Sentinel target');
+    expect(target.password, 'the data nodes\' password comes from the reference').toBe('example');
+    expect(new Set(target.sentinels.map((s) => s.host)).size).toBe(3);
+    for (const s of target.sentinels) expect(s.port).toBe(26379);
+    expect(target.name).toBeTruthy();
+    expect(entry('REDIS_SENTINEL_PASSWORD')?.valueFrom?.secretKeyRef).toMatchObject({ name: expect.any(String), key: expect.any(String) });
+    for (const name of ['SANH_SECRETS', 'SANH_ADMIN_TOKEN']) expect(entry(name)?.valueFrom?.secretKeyRef, name).toMatchObject({ name: 'sanh', key: name });
+  });
+
+  it('changes nothing else in the Deployment, and mounts its own sanh.json with "replicated" durability', () => {
+    const baseDeployment = base.find((o) => o.kind === 'Deployment') as K8s;
+    const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('sanh-config-')) as K8s;
+    const baseConfigMap = base.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('sanh-config-')) as K8s;
+    const volume = (d: K8s) => (d.spec.template.spec.volumes as K8s[]).find((v) => v.name === 'config');
+    expect(volume(deployment)?.configMap?.name).toBe(configMap.metadata.name);
+    const sameBut = (d: K8s) => {
+      const copy = structuredClone(d);
+      const container = copy.spec.template.spec.containers.find((c: K8s) => c.name === 'sanh');
+      container.env = (container.env as K8s[]).filter((e) => !e.name.startsWith('REDIS_')).sort((a, b) => a.name.localeCompare(b.name));
+      ((copy.spec.template.spec.volumes as K8s[]).find((v) => v.name === 'config') as K8s).configMap.name = 'sanh-config';
+      return copy;
+    };
+    expect(sameBut(deployment)).toEqual(sameBut(baseDeployment));
+    const config = parseConfig(JSON.parse(configMap.data['sanh.json']) as unknown);
+    expect(config.submissions.durability).toBe('replicated');
+    expect(withoutDurability(JSON.parse(configMap.data['sanh.json']) as K8s)).toEqual(withoutDurability(JSON.parse(baseConfigMap.data['sanh.json']) as K8s));
   });
 });
