@@ -126,19 +126,20 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
     });
 
     it('says when the oldest submission not yet delivered was put in the log, and null when none is', async () => {
-      // On the adapter's clock (the Redis adapter places Redis' reading on it): a few ms either way.
-      const near = (at: number | null, expected: number) => expect(Math.abs((at ?? Number.NaN) - expected)).toBeLessThanOrEqual(20);
+      // On the adapter's clock (the Redis adapter places Redis' reading on it, late by a round trip):
+      // within 100 ms, and the next submission comes 300 ms after the first.
+      const near = (at: number | null, expected: number) => expect(Math.abs((at ?? Number.NaN) - expected)).toBeLessThanOrEqual(100);
       const oldestAt = async () => (await store.backlog(room)).oldestAt;
       expect(await oldestAt()).toBeNull();
       const before = Date.now();
       const a = submission();
       await store.accept(room, a);
       const acceptedA = Date.now();
-      await sleep(40);
+      await sleep(300);
       await store.accept(room, submission());
       const oldestA = (await oldestAt()) ?? Number.NaN;
-      expect(oldestA).toBeGreaterThanOrEqual(before - 20);
-      expect(oldestA).toBeLessThanOrEqual(acceptedA + 20);
+      expect(oldestA).toBeGreaterThanOrEqual(before - 100);
+      expect(oldestA).toBeLessThanOrEqual(acceptedA + 100);
       // Being delivered or waiting for a retry, it is still the oldest not yet delivered.
       const first = delivered(await store.next(room, 'x', POLICY));
       expect(first.receipt.id).toBe(`${room}.${a.token}`);
@@ -151,14 +152,14 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect(again.receipt.id).toBe(first.receipt.id);
       await store.settle(room, 'x', again, { kind: 'failed', reason: 'attempts', problem: 'status 503' });
       const oldestB = (await oldestAt()) ?? Number.NaN;
-      expect(oldestB).toBeGreaterThanOrEqual(oldestA + 20);
+      expect(oldestB).toBeGreaterThanOrEqual(oldestA + 100);
       const second = delivered(await store.next(room, 'x', POLICY));
       await store.settle(room, 'x', second, { kind: 'delivered', status: 200 });
       expect(await store.backlog(room)).toEqual({ waiting: 0, delivering: 0, retrying: 0, dead: 1, oldestAt: null });
       // Sent again by an operator, it is put in the log anew.
-      await sleep(40);
+      await sleep(300);
       expect(await store.retryDead(room, a.token, HOUR)).toBe(true);
-      expect((await oldestAt()) ?? Number.NaN).toBeGreaterThanOrEqual(oldestB + 20);
+      expect((await oldestAt()) ?? Number.NaN).toBeGreaterThanOrEqual(oldestB + 100);
     });
 
     it('keeps to the delivery rate', async () => {

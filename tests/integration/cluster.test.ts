@@ -6,11 +6,13 @@
  */
 import { readdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsStoreContract } from '../../src/admin/settings-store.contract.js';
 import { createRedisSettingsStore } from '../../src/admin/settings-redis.js';
 import { uploadRecordsContract } from '../../src/drafts/attachments/records.contract.js';
 import { createRedisUploadRecords } from '../../src/drafts/attachments/redis-records.js';
+import { redisDraftLimiters } from '../../src/drafts/limits-redis.js';
 import { createRedisDraftStore } from '../../src/drafts/redis-store.js';
 import { draftStoreContract } from '../../src/drafts/store.contract.js';
 import { connectRedis, whenReady, type RedisClient } from '../../src/redis/connection.js';
@@ -19,6 +21,7 @@ import { loadScript } from '../../src/redis/scripts.js';
 import { createRedisSubmissionStore } from '../../src/submissions/redis-store.js';
 import { submissionStoreContract } from '../../src/submissions/store.contract.js';
 import { createRedisOnceStore } from '../../src/waiting-room/challenge/once-store.js';
+import { redisJoinLimiters } from '../../src/waiting-room/client-limits-redis.js';
 import { onceStoreContract } from '../../src/waiting-room/challenge/once-store.contract.js';
 import { createRedisWaitingRoomStore } from '../../src/waiting-room/redis-store.js';
 import { waitingRoomStoreContract } from '../../src/waiting-room/store.contract.js';
@@ -121,6 +124,27 @@ describe('rooms on a Redis Cluster', () => {
   });
 });
 
+describe('shared limiters and scripts on a Redis Cluster', () => {
+  it('counts a join limit and a draft limit once across two instances\' connections', async () => {
+    const [a, b] = [await clusterClient(), await clusterClient()];
+    const prefix = uniquePrefix('limits');
+    try {
+      const insurance = () => new RateLimiterMemory({ points: 3, duration: 60 });
+      const joins = [redisJoinLimiters(a, prefix)('main', 3, insurance()), redisJoinLimiters(b, prefix)('main', 3, insurance())];
+      const drafts = [redisDraftLimiters(a, prefix)('create', 3, 60, insurance()), redisDraftLimiters(b, prefix)('create', 3, 60, insurance())];
+      for (const pair of [joins, drafts]) {
+        for (let i = 0; i < 3; i++) await pair[i % 2]!.consume('198.51.100.7');
+        const refused = await pair[1]!.consume('198.51.100.7').catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(RateLimiterRes);
+        expect((refused as RateLimiterRes).remainingPoints).toBe(0);
+        await pair[0]!.consume('203.0.113.9');
+      }
+    } finally {
+      await Promise.all([a.quit(), b.quit()]);
+    }
+  });
+});
+
 /** Every `<name>.lua` command under `src/` (not its includes), loaded as the stores load it. */
 function everyScript(): { path: string; sha: string }[] {
   const root = new URL('../../src/', import.meta.url);
@@ -148,5 +172,26 @@ describe('Sảnh\'s Lua scripts on a Redis Cluster', () => {
       }
     }
     expect(scripts.map((s) => s.path).filter((path) => !cached.has(path))).toEqual([]);
+  });
+});
+
+// Last in the file: it empties the shards' script caches, which the check above reads.
+describe('a shard without the scripts', () => {
+  it('sends a script again in full to a shard that lost its script cache (as a promoted replica has none)', async () => {
+    const servers = await cluster();
+    const client = await clusterClient();
+    try {
+      const store = createRedisWaitingRoomStore({ client, keyPrefix: uniquePrefix('noscript') });
+      expect((await store.join('main', limits, 'v1')).kind).toBe('admitted');
+      for (const primary of servers.primaries) {
+        const node = new Redis({ port: primary.port, host: '127.0.0.1' });
+        await node.script('FLUSH');
+        node.disconnect();
+      }
+      expect((await store.join('main', limits, 'v2')).kind).toBe('admitted');
+      expect((await store.tick('main', limits)).active).toBe(2);
+    } finally {
+      await client.quit();
+    }
   });
 });
