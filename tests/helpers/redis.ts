@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { connectRedis, whenReady } from '../../src/redis/connection.js';
+import type { OpenedUploadRecords } from '../../src/drafts/attachments/records.contract.js';
+import { createRedisUploadRecords } from '../../src/drafts/attachments/redis-records.js';
+import { connectRedis, whenReady, type RedisClient } from '../../src/redis/connection.js';
+import { draftKeys } from '../../src/redis/keys.js';
 
 /** The shared test Redis (private server, or REDIS_URL). */
 export function testRedisUrl(): string {
@@ -24,4 +27,19 @@ export async function testRedisClient(url = testRedisUrl()): Promise<Redis> {
   const client = connectStandalone(url);
   await whenReady(client);
   return client;
+}
+
+/** Redis upload records for their contract suite, on `client` (closed with it): a draft is opened by writing its meta key as the drafts store does. */
+export function redisUploadRecordsUnderTest(client: RedisClient): OpenedUploadRecords {
+  const prefix = uniquePrefix('uploads');
+  return {
+    records: createRedisUploadRecords(client, prefix),
+    openDraft: async (draftId) => {
+      await client.hset(draftKeys(prefix, draftId).meta, 'form', 'residence');
+      await client.pexpire(draftKeys(prefix, draftId).meta, 600_000);
+    },
+    close: async () => {
+      await client.quit();
+    },
+  };
 }

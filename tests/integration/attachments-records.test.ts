@@ -3,22 +3,9 @@ import { uploadRecordsContract } from '../../src/drafts/attachments/records.cont
 import type { UploadRecord } from '../../src/drafts/attachments/records.js';
 import { createRedisUploadRecords } from '../../src/drafts/attachments/redis-records.js';
 import { draftKeys } from '../../src/redis/keys.js';
-import { testRedisClient, uniquePrefix } from '../helpers/redis.js';
+import { redisUploadRecordsUnderTest, testRedisClient, uniquePrefix } from '../helpers/redis.js';
 
-uploadRecordsContract('redis', async () => {
-  const client = await testRedisClient();
-  const prefix = uniquePrefix('uploads');
-  return {
-    records: createRedisUploadRecords(client, prefix),
-    openDraft: async (draftId) => {
-      await client.hset(draftKeys(prefix, draftId).meta, 'form', 'residence');
-      await client.pexpire(draftKeys(prefix, draftId).meta, 600_000);
-    },
-    close: async () => {
-      await client.quit();
-    },
-  };
-});
+uploadRecordsContract('redis', async () => redisUploadRecordsUnderTest(await testRedisClient()));
 
 describe('redis upload records and the draft they belong to', () => {
   const record = (draftId: string): UploadRecord => ({

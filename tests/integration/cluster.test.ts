@@ -11,12 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsStoreContract } from '../../src/admin/settings-store.contract.js';
 import { createRedisSettingsStore } from '../../src/admin/settings-redis.js';
 import { uploadRecordsContract } from '../../src/drafts/attachments/records.contract.js';
-import { createRedisUploadRecords } from '../../src/drafts/attachments/redis-records.js';
 import { redisDraftLimiters } from '../../src/drafts/limits-redis.js';
 import { createRedisDraftStore } from '../../src/drafts/redis-store.js';
 import { draftStoreContract } from '../../src/drafts/store.contract.js';
 import { connectRedis, whenReady, type RedisClient } from '../../src/redis/connection.js';
-import { draftKeys, roomKeys } from '../../src/redis/keys.js';
+import { roomKeys } from '../../src/redis/keys.js';
 import { loadScript } from '../../src/redis/scripts.js';
 import { createRedisSubmissionStore } from '../../src/submissions/redis-store.js';
 import { submissionStoreContract } from '../../src/submissions/store.contract.js';
@@ -25,7 +24,7 @@ import { redisJoinLimiters } from '../../src/waiting-room/client-limits-redis.js
 import { onceStoreContract } from '../../src/waiting-room/challenge/once-store.contract.js';
 import { createRedisWaitingRoomStore } from '../../src/waiting-room/redis-store.js';
 import { waitingRoomStoreContract } from '../../src/waiting-room/store.contract.js';
-import { uniquePrefix } from '../helpers/redis.js';
+import { redisUploadRecordsUnderTest, uniquePrefix } from '../helpers/redis.js';
 import { startRedisCluster, type RedisClusterServers } from '../helpers/redis-topologies.js';
 
 let started: Promise<RedisClusterServers> | undefined;
@@ -65,18 +64,7 @@ onceStoreContract('redis cluster', async () => {
   return { store: createRedisOnceStore(client, uniquePrefix('once')), close: async () => void (await client.quit()) };
 });
 
-uploadRecordsContract('redis cluster', async () => {
-  const client = await clusterClient();
-  const prefix = uniquePrefix('uploads');
-  return {
-    records: createRedisUploadRecords(client, prefix),
-    openDraft: async (draftId) => {
-      await client.hset(draftKeys(prefix, draftId).meta, 'form', 'residence');
-      await client.pexpire(draftKeys(prefix, draftId).meta, 600_000);
-    },
-    close: async () => void (await client.quit()),
-  };
-});
+uploadRecordsContract('redis cluster', async () => redisUploadRecordsUnderTest(await clusterClient()));
 
 const limits = { maxActive: 3, admitPerMinute: 6_000, admitBurst: 100, sessionIdleSeconds: 60, noShowSeconds: 60, abandonAfterSeconds: 600, admitting: true, queueAll: false };
 
