@@ -40,6 +40,8 @@ export interface FailoverFigures {
   queued_never_admitted: number;
   /** Answers ≥ 500 other than a 503 with a documented code and Retry-After. */
   undocumented_5xx: number;
+  /** Requests with no HTTP answer at all (connection reset, 5 s without an answer). */
+  unanswered_requests: number;
   documented_503: number;
   submissions_acknowledged: number;
   submissions_refused: number;
@@ -169,11 +171,17 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
     const send = roundRobin(instances.map((i) => i.url));
     const started = performance.now();
     const at = () => (performance.now() - started) / 1000;
-    const counts = { admitted: 0, admittedRefused: 0, undocumented: 0, documented: 0, joins: 0, joinsRefused: 0, saves: 0, savesRefused: 0, savesLost: 0, submitted: 0, refused: 0 };
+    const counts = { noAnswer: 0, admitted: 0, admittedRefused: 0, undocumented: 0, documented: 0, joins: 0, joinsRefused: 0, saves: 0, savesRefused: 0, savesLost: 0, submitted: 0, refused: 0 };
     const lastFailure = { join: -1, save: -1, submission: -1 };
     const firstSuccessAfter = { join: Infinity, save: Infinity, submission: Infinity };
     const notes: string[] = [];
 
+    /** A request Sảnh gave no HTTP answer to (reset, timed out): counted, and undefined. */
+    const noAnswer = (error: unknown): undefined => {
+      counts.noAnswer += 1;
+      if (notes.length < 10) notes.push(`no answer: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    };
     /** Counts an answer ≥ 500 as documented or not; true when it is a failure of the store kind. */
     async function judge5xx(response: Response): Promise<void> {
       if (response.status < 500) return;
@@ -228,7 +236,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
       loops.push(
         (async () => {
           while (running) {
-            const answer = await visitor.request('/page', { headers: json }).catch(() => undefined);
+            const answer = await visitor.request('/page', { headers: json }).catch(noAnswer);
             counts.admitted += 1;
             if (!answer || answer.status !== 200 || answer.headers.get('sanh-state') !== 'admitted') counts.admittedRefused += 1;
             if (answer) await judge5xx(answer);
@@ -242,7 +250,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
         (async () => {
           while (running) {
             await sleep(300);
-            const answer = await place.visitor.request('/_sanh/status?room=main', { headers: json }).catch(() => undefined);
+            const answer = await place.visitor.request('/_sanh/status?room=main', { headers: json }).catch(noAnswer);
             if (!answer) continue;
             await judge5xx(answer);
             if (answer.status !== 200) continue;
@@ -261,7 +269,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
             const n = draft.n + 1;
             const answer = await draft.visitor
               .request(`/_sanh/drafts/${draft.id}`, { method: 'PUT', headers: { ...json, 'content-type': 'application/merge-patch+json', 'if-match': `"${draft.revision}"` }, body: JSON.stringify({ n }) })
-              .catch(() => undefined);
+              .catch(noAnswer);
             counts.saves += 1;
             if (answer) await judge5xx(answer);
             if (answer?.status === 200) {
@@ -287,7 +295,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
         while (running) {
           await sleep(150);
           const visitor = new Visitor(send, `arrival-${i++}`);
-          const answer = await visitor.request('/page', { headers: json }).catch(() => undefined);
+          const answer = await visitor.request('/page', { headers: json }).catch(noAnswer);
           counts.joins += 1;
           if (answer) await judge5xx(answer);
           const state = answer?.headers.get('sanh-state');
@@ -303,7 +311,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
         while (running) {
           await sleep(100);
           const key = `f-${i++}`;
-          const answer = await send('/apply/submit', { method: 'POST', headers: { ...json, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': key }, body: `n=${i}` }).catch(() => undefined);
+          const answer = await send('/apply/submit', { method: 'POST', headers: { ...json, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': key }, body: `n=${i}` }).catch(noAnswer);
           counts.submitted += 1;
           if (answer) await judge5xx(answer);
           if (answer?.status === 202) {
@@ -373,6 +381,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
       queue_positions_reordered: reordered,
       queued_never_admitted: queued.filter((p) => !p.admitted).length,
       undocumented_5xx: counts.undocumented,
+      unanswered_requests: counts.noAnswer,
       documented_503: counts.documented,
       submissions_acknowledged: acknowledged.size,
       submissions_refused: counts.refused,

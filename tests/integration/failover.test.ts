@@ -30,6 +30,7 @@ describe('a Sentinel failover under load, two Sảnh instances', () => {
       queue_positions_reordered: 0,
       queued_never_admitted: 0,
       undocumented_5xx: 0,
+      unanswered_requests: 0,
       acknowledged_submissions_lost: 0,
       duplicate_deliveries: 0,
     });
