@@ -5,7 +5,7 @@
  * minute may see more admissions than the token bucket allows. With `--redis cluster` the same
  * run is repeated on a Redis Cluster of three primaries, its figures prefixed `cluster_`.
  */
-import { connectRedis } from '../../src/redis/connection.js';
+import { connectRedis, whenReady } from '../../src/redis/connection.js';
 import { roomKeys } from '../../src/redis/keys.js';
 import { CORES, startNodeServer, startRedis, startRedisClusterServers } from '../lib/processes.js';
 import { LOAD_FROM_ONE_ADDRESS, figure, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
@@ -52,12 +52,17 @@ async function measure(context: ScenarioContext, redisUrl: string, seconds: numb
     const anyInstance = () => instances[Math.floor(Math.random() * instances.length)]!.url;
     const keys = roomKeys('sanh', ROOM.id);
     const observer = connectRedis(redisUrl, { connectionName: 'sanh-bench-observer' });
+    observer.on('error', () => undefined);
+    await whenReady(observer, 10_000);
     const client = new PeopleClient();
     const samples: { t: number; active: number; admitted: number }[] = [];
     const started = performance.now();
     const sampler = setInterval(() => {
       const t = (performance.now() - started) / 1000;
-      void (observer.eval(SAMPLE, 2, keys.active, keys.state) as Promise<[number, number]>).then(([active, admitted]) => samples.push({ t, active, admitted }));
+      void (observer.eval(SAMPLE, 2, keys.active, keys.state) as Promise<[number, number]>).then(
+        ([active, admitted]) => samples.push({ t, active, admitted }),
+        () => undefined,
+      );
     }, 100);
     const ticker = setInterval(() => {
       const last = samples.at(-1);
@@ -121,6 +126,8 @@ async function measure(context: ScenarioContext, redisUrl: string, seconds: numb
     await sleep(200);
     await observer.quit();
     await client.close();
+    // Stopped before a second run (on a Cluster) starts, so it has the cores to itself.
+    await Promise.all([...instances, origin].map((running) => running.stop()));
 
     const windowMs = Math.min(60_000, seconds * 1000);
     const allowedInWindow = (ROOM.admitPerMinute * windowMs) / 60_000 + ROOM.admitBurst;

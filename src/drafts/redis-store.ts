@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/connection.js';
+import { pingPrimaries, type RedisClient } from '../redis/connection.js';
 import { draftKeys, resumeLocatorKey } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import { locatorTtl } from './core.js';
@@ -215,7 +215,7 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
     },
 
     async ping() {
-      await client.ping();
+      await pingPrimaries(client);
     },
 
     async close() {},

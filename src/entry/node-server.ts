@@ -156,7 +156,12 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     await whenReady(redis).catch((error: Error) => logger.warn('redis is not ready yet: rooms follow their onStoreFailure policy until it is (see /_sanh/health)', { error: error.message }));
     store = createRedisWaitingRoomStore({ client: redis, keyPrefix: config.redis.keyPrefix });
     draftStore = createRedisDraftStore({ client: redis, keyPrefix: config.redis.keyPrefix });
-    const durabilityClient = config.submissions.durability === 'write' ? undefined : connectRedis(redisTarget, { connectionName: 'sanh-submissions' });
+    const durabilityClient = config.submissions.durability === 'write' ? undefined : connectRedis(redisTarget, {
+            connectionName: 'sanh-submissions',
+            // Longer than a durability wait (2 s), which blocks this connection; and nothing sent again to what may be a new primary.
+            commandTimeoutMs: 5_000,
+            resendAfterReconnect: false,
+          });
     if (durabilityClient) logConnectionProblems(durabilityClient, logger, 'redis connection problem (submissions)');
     if (durabilityClient) await whenReady(durabilityClient).catch((error: Error) => logger.warn('the submissions\' Redis connection is not ready yet', { error: error.message }));
     submissionStore = createRedisSubmissionStore({

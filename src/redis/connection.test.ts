@@ -16,6 +16,7 @@ describe('parseRedisTarget', () => {
     expect(parseRedisTarget({ REDIS_URL: 'redis://app:s%40cret@cache.internal:6380/2' })).toEqual({ kind: 'standalone', host: 'cache.internal', port: 6380, db: 2, username: 'app', password: 's@cret' });
     expect(parseRedisTarget({ REDIS_URL: 'redis://:pw@10.0.0.5' })).toEqual({ kind: 'standalone', host: '10.0.0.5', port: 6379, db: 0, password: 'pw' });
     expect(parseRedisTarget({ REDIS_URL: 'redis://[::1]:7000' })).toEqual({ kind: 'standalone', host: '::1', port: 7000, db: 0 });
+    expect(parseRedisTarget({ REDIS_URL: 'redis://:p@ss/w0rd@cache:6379/1' })).toEqual({ kind: 'standalone', host: 'cache', port: 6379, db: 1, password: 'p@ss/w0rd' });
   });
 
   it('turns on TLS for rediss, with the CA file when given', () => {
@@ -63,6 +64,8 @@ describe('parseRedisTarget', () => {
     ['REDIS_URL', { REDIS_URL: 'redis+cluster://n1,,n2' }, /give one or more host:port/],
     ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'n1:abc' }, /REDIS_CLUSTER_NODES: "n1:abc" has no valid port/],
     ['both', { REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'n1' }, /REDIS_URL and REDIS_CLUSTER_NODES are both set/],
+    ['REDIS_URL', { REDIS_URL: 'redis://cache:6379/0?tls=1' }, /no query or fragment/],
+    ['REDIS_SENTINEL_PASSWORD', { REDIS_URL: 'redis://cache', REDIS_SENTINEL_PASSWORD: 'x' }, /REDIS_SENTINEL_PASSWORD is set but REDIS_URL is not a redis\+sentinel/],
   ])('refuses a bad %s with an error naming it', (_name, env, message) => {
     expect(() => parseRedisTarget(env)).toThrow(RedisTargetError);
     expect(() => parseRedisTarget(env)).toThrow(message);
@@ -77,7 +80,7 @@ describe('parseRedisTarget', () => {
 });
 
 describe('connectRedis', () => {
-  it('opens the client of each topology without connecting eagerly failing', () => {
+  it('opens the client of each topology with the options Sảnh relies on', () => {
     const standalone = connectRedis('redis://127.0.0.1:1');
     const sentinel = connectRedis('redis+sentinel://127.0.0.1:1/m');
     const cluster = connectRedis('redis+cluster://127.0.0.1:1');
@@ -86,7 +89,7 @@ describe('connectRedis', () => {
       expect(standalone).toBeInstanceOf(Redis);
       expect(standalone.options).toMatchObject({ host: '127.0.0.1', port: 1, enableOfflineQueue: false });
       expect(sentinel).toBeInstanceOf(Redis);
-      expect((sentinel as Redis).options).toMatchObject({ name: 'm', sentinels: [{ host: '127.0.0.1', port: 1 }], failoverDetector: true });
+      expect((sentinel as Redis).options).toMatchObject({ name: 'm', sentinels: [{ host: '127.0.0.1', port: 1 }], failoverDetector: true, sentinelCommandTimeout: 1_000 });
       expect(cluster).toBeInstanceOf(Cluster);
     } finally {
       for (const client of [standalone, sentinel, cluster]) client.disconnect();

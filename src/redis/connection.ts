@@ -86,7 +86,8 @@ function readCa(file: string | undefined, readFile: (path: string) => string): s
   }
 }
 
-const URL_SHAPE = /^(redis|rediss)(?:\+(sentinel|cluster))?:\/\/(?:([^@/?#]*)@)?([^/?#]*)(?:\/([^?#]*))?$/;
+const SCHEME = /^(redis|rediss)(?:\+(sentinel|cluster))?:\/\/(.*)$/;
+const HOSTS_AND_PATH = /^([^/?#]*)(?:\/([^?#]*))?$/;
 
 /**
  * Reads where Redis is from the environment (undefined: none, the embedded in-memory store).
@@ -99,12 +100,19 @@ export function parseRedisTarget(env: RedisEnvironment, readFile: (path: string)
   const url = env.REDIS_URL?.trim() || undefined;
   const clusterNodes = env.REDIS_CLUSTER_NODES?.trim() || undefined;
   if (url && clusterNodes) throw new RedisTargetError('REDIS_URL and REDIS_CLUSTER_NODES are both set: set one (a redis+cluster:// URL is the same as REDIS_CLUSTER_NODES)');
+  if (env.REDIS_SENTINEL_PASSWORD && !/^rediss?\+sentinel:/.test(url ?? '')) throw new RedisTargetError('REDIS_SENTINEL_PASSWORD is set but REDIS_URL is not a redis+sentinel:// URL: it is used only to authenticate to sentinels');
   if (env.REDIS_TLS_CA_FILE && !url?.startsWith('rediss')) throw new RedisTargetError('REDIS_TLS_CA_FILE is set but REDIS_URL does not start with rediss: the CA is used only for TLS connections');
   if (clusterNodes) return { kind: 'cluster', nodes: parseNodes(clusterNodes, 'REDIS_CLUSTER_NODES', 6379) };
   if (!url) return undefined;
-  const match = URL_SHAPE.exec(url);
+  const match = SCHEME.exec(url);
   if (!match) throw new RedisTargetError(`REDIS_URL must be one of ${FORMS}`);
-  const [, scheme, topology, userInfo, hosts = '', path] = match;
+  const [, scheme, topology, rest = ''] = match;
+  // The user information ends at the last '@' (a password may hold an unescaped '@' or '/').
+  const at = rest.lastIndexOf('@');
+  const userInfo = at < 0 ? undefined : rest.slice(0, at);
+  const located = HOSTS_AND_PATH.exec(rest.slice(at + 1));
+  if (!located) throw new RedisTargetError(`REDIS_URL must be one of ${FORMS} (no query or fragment)`);
+  const [, hosts = '', path] = located;
   if (hosts === '') throw new RedisTargetError(`REDIS_URL names no host (${FORMS})`);
   const colon = userInfo?.indexOf(':') ?? -1;
   const [user, password] = userInfo === undefined ? [] : colon < 0 ? [userInfo] : [userInfo.slice(0, colon), userInfo.slice(colon + 1)];
@@ -140,6 +148,13 @@ export function describeRedisTarget(target: RedisTarget): string {
 export interface RedisConnectionOptions {
   /** Name shown in `CLIENT LIST`. */
   connectionName?: string;
+  /** How long a command may wait for its answer (ms, default 2,000). */
+  commandTimeoutMs?: number;
+  /**
+   * false: commands unanswered when the connection dropped are failed, not sent again on the next
+   * connection (which may be to another primary). Default true (ioredis's own default).
+   */
+  resendAfterReconnect?: boolean;
 }
 
 /** Reconnection back-off: capped at 2 s. */
@@ -159,7 +174,8 @@ export function connectRedis(target: RedisTarget | string, options: RedisConnect
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    commandTimeout: 2_000,
+    commandTimeout: options.commandTimeoutMs ?? 2_000,
+    autoResendUnfulfilledCommands: options.resendAfterReconnect ?? true,
     connectionName: options.connectionName ?? 'sanh',
     ...(resolved.username ? { username: resolved.username } : {}),
     ...(resolved.password ? { password: resolved.password } : {}),
@@ -174,6 +190,8 @@ export function connectRedis(target: RedisTarget | string, options: RedisConnect
       db: resolved.db,
       role: 'master',
       failoverDetector: true,
+      // A sentinel that accepts and never answers must not hold the connection: the next is asked.
+      sentinelCommandTimeout: 1_000,
       sentinelRetryStrategy: backOff,
       retryStrategy: backOff,
       ...(resolved.sentinelPassword ? { sentinelPassword: resolved.sentinelPassword } : {}),
@@ -189,6 +207,20 @@ export function connectRedis(target: RedisTarget | string, options: RedisConnect
     ...(resolved.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
   };
   return new Cluster(resolved.nodes.map((n) => ({ ...n })), clusterOptions);
+}
+
+/**
+ * Resolves when every primary answers `PING` (on a Cluster each shard's, not one at random);
+ * rejects otherwise. What a store's health check asks.
+ */
+export async function pingPrimaries(client: RedisClient): Promise<void> {
+  if (client instanceof Cluster) {
+    const primaries = client.nodes('master');
+    if (primaries.length === 0) throw new Error('the Redis Cluster has no reachable primary');
+    await Promise.all(primaries.map((node) => node.ping()));
+    return;
+  }
+  await client.ping();
 }
 
 /** Resolves when the connection is ready, or rejects after `timeoutMs`. */

@@ -95,6 +95,8 @@ export interface SubmissionKeys {
   dayNumbers(day: string): string;
   /** Counter: a client's new submissions in the minute that started with its first one (expires with it). */
   clientCount(client: string): string;
+  /** String written (short-lived) before a durability wait, so `WAIT` covers every earlier write of the room's primary. */
+  fence: string;
 }
 
 /** Builds the keys of one room's submissions. */
@@ -111,6 +113,7 @@ export function submissionKeys(prefix: string, roomId: string): SubmissionKeys {
     dayCounter: (day) => `${base}:n:${day}`,
     dayNumbers: (day) => `${base}:num:${day}`,
     clientCount: (client) => `${base}:lim:${client}`,
+    fence: `${base}:fence`,
   };
 }
 

@@ -154,7 +154,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
       );
       return receiptFrom(reply, 0);
     },
-    confirmDurable: (room) => durability(room),
+    confirmDurable: (room, receiptId) => durability(room, receiptId.slice(receiptId.indexOf('.') + 1)),
     async receipt(room, token) {
       const key = keys(room).receipt(token);
       const reply = await client.hmget(key, ...FIELDS, 'ans');
@@ -219,17 +219,25 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
 /** What `confirmDurable` waits for: the primary's append-only file, or replicas. */
 export type DurabilityLevel = { kind: 'fsync' } | { kind: 'replicated'; replicas: number };
 
-/** How the fsync level is confirmed on this Redis, found out once (and again after a failure). */
+/** How the fsync level is confirmed on this Redis, found out once (and again after a failure or a reconnection). */
 type FsyncMode = 'waitaof' | 'always';
 /** Whether the replicated level also waits for the primary's append-only file. */
 type AofMode = 'waitaof' | 'none';
 
+/** Callers waiting for one confirmation of their room. */
+interface Batch {
+  tokens: Set<string>;
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
 /**
- * The durability confirmation, on the dedicated connection that carried the acknowledged writes
- * (`WAIT` and `WAITAOF` wait for the writes of the connection they are sent on). Each command goes
- * in a pipeline behind a read of the room's bucket key, so on a Cluster it reaches the shard that
- * holds the room. Callers of one room arriving while a confirmation is in flight share the next
- * one, which covers every write made before it was sent.
+ * The durability confirmation, on the dedicated connection that carried the acknowledged writes.
+ * One pipeline per confirmation, all of it on the room's shard (a Cluster routes a pipeline by its
+ * keyed commands): `EXISTS` of the receipts being confirmed (proving they are in the dataset of
+ * the node that answers: a pipeline sent to another node after a failover gets `MOVED` and fails),
+ * a short-lived write to the room's fence key (so the wait covers every earlier write of that
+ * primary, from any connection, also a replay's original), then the wait. Any error in the
+ * pipeline fails it. Callers of one room arriving while a confirmation runs share the next one.
  *
  * - `fsync`: `WAITAOF 1 0 <timeout>` (Redis 7.2+). Before 7.2 there is no `WAITAOF`: writes are on
  *   disk when acknowledged only with `appendonly yes` and `appendfsync always`, which is checked.
@@ -238,22 +246,30 @@ type AofMode = 'waitaof' | 'none';
  *
  * Anything short of that throws: the caller must not acknowledge.
  */
-function createDurabilityCheck(connection: RedisClient | undefined, level: DurabilityLevel, timeoutMs: number, keys: (room: string) => SubmissionKeys): (room: string) => Promise<void> {
+function createDurabilityCheck(connection: RedisClient | undefined, level: DurabilityLevel, timeoutMs: number, keys: (room: string) => SubmissionKeys): (room: string, token: string) => Promise<void> {
   let fsyncMode: FsyncMode | undefined;
   let aofMode: AofMode | undefined;
-  const inFlight = new Map<string, Promise<void>>();
-  const queued = new Map<string, Promise<void>>();
+  const forget = () => {
+    fsyncMode = undefined;
+    aofMode = undefined;
+  };
+  // A reconnection may be to another primary (a failover), with another configuration.
+  connection?.on('ready', forget);
+  const pending = new Map<string, Batch>();
+  const running = new Set<string>();
 
-  /** Runs one command on the shard of `room`'s keys; its reply, or its error thrown. */
-  async function onRoomShard(redis: RedisClient, room: string, command: string, ...args: string[]): Promise<unknown> {
-    const replies = await redis.pipeline().exists(keys(room).bucket).call(command, ...args).exec();
-    const [error, reply] = replies?.[1] ?? [new Error(`${command}: no reply`), undefined];
-    if (error) throw error;
-    return reply;
+  /** Runs `commands` in one pipeline on the shard of `room`'s keys, behind `EXISTS` of `receiptKeys` (or of the fence); every reply, or the first error thrown. */
+  async function onRoomShard(redis: RedisClient, room: string, receiptKeys: readonly string[], commands: readonly (readonly string[])[]): Promise<unknown[]> {
+    const pipeline = redis.pipeline().exists(...(receiptKeys.length > 0 ? receiptKeys : [keys(room).fence]));
+    for (const [command, ...args] of commands) pipeline.call(command!, ...args);
+    const replies = (await pipeline.exec()) ?? [];
+    if (replies.length !== commands.length + 1) throw new Error('the durability pipeline was not answered in full');
+    for (const [error] of replies) if (error) throw error;
+    return replies.map(([, reply]) => reply);
   }
   async function hasWaitAof(redis: RedisClient, room: string): Promise<boolean> {
     try {
-      await onRoomShard(redis, room, 'WAITAOF', '0', '0', '1');
+      await onRoomShard(redis, room, [], [['WAITAOF', '0', '0', '1']]);
       return true;
     } catch (error) {
       if (error instanceof Error && /unknown command/i.test(error.message)) return false;
@@ -261,9 +277,8 @@ function createDurabilityCheck(connection: RedisClient | undefined, level: Durab
     }
   }
   async function appendOnly(redis: RedisClient, room: string): Promise<{ appendonly: string; appendfsync: string }> {
-    const [, appendonly = ''] = (await onRoomShard(redis, room, 'CONFIG', 'GET', 'appendonly')) as string[];
-    const [, appendfsync = ''] = (await onRoomShard(redis, room, 'CONFIG', 'GET', 'appendfsync')) as string[];
-    return { appendonly, appendfsync };
+    const [, appendonly, appendfsync] = await onRoomShard(redis, room, [], [['CONFIG', 'GET', 'appendonly'], ['CONFIG', 'GET', 'appendfsync']]);
+    return { appendonly: String((appendonly as string[])[1] ?? ''), appendfsync: String((appendfsync as string[])[1] ?? '') };
   }
   async function detectFsync(redis: RedisClient, room: string): Promise<FsyncMode> {
     if (await hasWaitAof(redis, room)) return 'waitaof';
@@ -277,46 +292,53 @@ function createDurabilityCheck(connection: RedisClient | undefined, level: Durab
     const { appendonly } = await appendOnly(redis, room).catch(() => ({ appendonly: 'unknown' }));
     return appendonly === 'yes' ? 'waitaof' : 'none';
   }
-  async function waitAof(redis: RedisClient, room: string): Promise<void> {
-    const reply = (await onRoomShard(redis, room, 'WAITAOF', '1', '0', String(timeoutMs))) as number[];
-    if (Number(reply[0]) < 1) throw new Error(`WAITAOF: the write did not reach the append-only file within ${timeoutMs} ms`);
-  }
-  async function once(redis: RedisClient, room: string): Promise<void> {
+  async function confirm(redis: RedisClient, room: string, tokens: readonly string[]): Promise<void> {
+    const k = keys(room);
+    const fence = ['SET', k.fence, '1', 'PX', '60000'];
+    const waitAof = ['WAITAOF', '1', '0', String(timeoutMs)];
+    const commands: string[][] = [fence];
     if (level.kind === 'fsync') {
-      fsyncMode ??= await detectFsync(redis, room);
-      if (fsyncMode === 'waitaof') await waitAof(redis, room);
-      return;
+      const mode = (fsyncMode ??= await detectFsync(redis, room));
+      if (mode === 'waitaof') commands.push(waitAof);
+    } else {
+      const mode = (aofMode ??= await detectAof(redis, room));
+      commands.push(['WAIT', String(level.replicas), String(timeoutMs)]);
+      if (mode === 'waitaof') commands.push(waitAof);
     }
-    aofMode ??= await detectAof(redis, room);
-    const confirmed = Number(await onRoomShard(redis, room, 'WAIT', String(level.replicas), String(timeoutMs)));
-    if (confirmed < level.replicas) throw new Error(`WAIT: ${confirmed} of ${level.replicas} replica(s) confirmed the write within ${timeoutMs} ms`);
-    if (aofMode === 'waitaof') await waitAof(redis, room);
-  }
-  function start(redis: RedisClient, room: string): Promise<void> {
-    const running = once(redis, room)
-      .catch((error: unknown) => {
-        fsyncMode = undefined;
-        aofMode = undefined;
-        throw error;
-      })
-      .finally(() => inFlight.delete(room));
-    inFlight.set(room, running);
-    return running;
-  }
-  return async (room) => {
-    if (!connection) throw new Error(`durability "${level.kind}" needs a dedicated Redis connection`);
-    const running = inFlight.get(room);
-    if (!running) return start(connection, room);
-    let next = queued.get(room);
-    if (!next) {
-      next = running
-        .catch(() => undefined)
-        .then(() => {
-          queued.delete(room);
-          return inFlight.get(room) ?? start(connection, room);
-        });
-      queued.set(room, next);
+    const [present, , ...waits] = await onRoomShard(redis, room, tokens.map((token) => k.receipt(token)), commands);
+    if (Number(present) !== tokens.length) throw new Error(`${tokens.length - Number(present)} receipt(s) to confirm are not on the Redis that answered`);
+    for (const [i, reply] of waits.entries()) {
+      const command = commands[i + 1]![0];
+      if (command === 'WAIT' && Number(reply) < (level.kind === 'replicated' ? level.replicas : 0)) {
+        throw new Error(`WAIT: ${Number(reply)} of ${level.kind === 'replicated' ? level.replicas : 0} replica(s) confirmed the write within ${timeoutMs} ms`);
+      }
+      if (command === 'WAITAOF' && Number((reply as number[])[0]) < 1) throw new Error(`WAITAOF: the write did not reach the append-only file within ${timeoutMs} ms`);
     }
-    return next;
+  }
+  async function drain(redis: RedisClient, room: string): Promise<void> {
+    running.add(room);
+    try {
+      for (let batch = pending.get(room); batch; batch = pending.get(room)) {
+        pending.delete(room);
+        try {
+          await confirm(redis, room, [...batch.tokens]);
+          for (const waiter of batch.waiters) waiter.resolve();
+        } catch (error) {
+          forget();
+          for (const waiter of batch.waiters) waiter.reject(error);
+        }
+      }
+    } finally {
+      running.delete(room);
+    }
+  }
+  return (room, token) => {
+    if (!connection) return Promise.reject(new Error(`durability "${level.kind}" needs a dedicated Redis connection`));
+    const batch = pending.get(room) ?? { tokens: new Set<string>(), waiters: [] };
+    pending.set(room, batch);
+    batch.tokens.add(token);
+    const confirmed = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    if (!running.has(room)) void drain(connection, room);
+    return confirmed;
   };
 }

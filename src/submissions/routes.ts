@@ -151,7 +151,7 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     if (outcome.kind === 'full') {
       throw new SanhError('submissions_full', 'Too many submissions are waiting for the portal right now, so this one could not be kept. Please try again later.', { retryAfterSeconds: 300 });
     }
-    if (outcome.kind === 'accepted' || outcome.kind === 'existing') await confirmDurable(caught.room.id, outcome.receipt.number);
+    if (outcome.kind === 'accepted' || outcome.kind === 'existing') await confirmDurable(caught.room.id, outcome.receipt);
     if (outcome.kind !== 'accepted') return withCookies(knownKeyAnswer(c, outcome, deps), cookies);
     deps.forwarder.wake(caught.room.id);
     logger.info('submission deferred', { room: caught.room.id, receiptNumber: outcome.receipt.number });
@@ -162,10 +162,11 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
    * With `durability` "fsync" or "replicated", nothing is acknowledged before the store confirms it
    * is on disk or on replicas (a replay neither).
    */
-  async function confirmDurable(room: string, receiptNumber: string): Promise<void> {
+  async function confirmDurable(room: string, receipt: { id: string; number: string }): Promise<void> {
     if (config.durability === 'write') return;
+    const receiptNumber = receipt.number;
     try {
-      await store.confirmDurable(room);
+      await store.confirmDurable(room, receipt.id);
     } catch (error) {
       logger.error(`a submission is kept but could not be confirmed ${config.durability === 'fsync' ? 'on disk' : 'on replicas'}`, { room, receiptNumber, error: String(error) });
       throw new SanhError('store_not_durable', 'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.', { cause: error, retryAfterSeconds: 30 });
@@ -190,7 +191,7 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
       return undefined;
     }
     if (held.kind !== 'held') {
-      if (held.kind === 'existing' && !isFinal(held.receipt.state)) await confirmDurable(caught.room.id, held.receipt.number);
+      if (held.kind === 'existing' && !isFinal(held.receipt.state)) await confirmDurable(caught.room.id, held.receipt);
       return knownKeyAnswer(c, held, deps);
     }
     c.set('sanhBody', caught.body);

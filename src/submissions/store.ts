@@ -117,10 +117,11 @@ export interface SubmissionStore {
   /** A straight-through submission the origin answered: a delivered receipt, bound to the held key. */
   recordDelivered(room: string, submission: NewSubmission, settlement: Extract<StoredSettlement, { kind: 'delivered' }>): Promise<ReceiptRecord>;
   /**
-   * Waits until what was written for `room` is on disk (`durability: "fsync"`) or on replicas
-   * (`"replicated"`); throws when that cannot be confirmed in time.
+   * Waits until the receipt `receiptId` of `room` (accepted, or found by a replay) is on disk
+   * (`durability: "fsync"`) or on replicas (`"replicated"`); throws when that cannot be confirmed
+   * in time.
    */
-  confirmDurable(room: string): Promise<void>;
+  confirmDurable(room: string, receiptId: string): Promise<void>;
   receipt(room: string, token: string): Promise<StoredReceipt | undefined>;
   /** The receipt id of a receipt number, for support staff. */
   findByNumber(room: string, number: string): Promise<string | undefined>;

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/connection.js';
+import { pingPrimaries, type RedisClient } from '../redis/connection.js';
 import { randomId } from '../platform/random-id.js';
 import { lotteryKeys, roomKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
@@ -167,7 +167,7 @@ export function createRedisWaitingRoomStore(options: { client: RedisClient; keyP
     },
 
     async ping() {
-      await client.ping();
+      await pingPrimaries(client);
     },
 
     async close() {

@@ -47,8 +47,10 @@ export interface FailoverFigures {
   submissions_refused: number;
   /** Acknowledged (202) submissions that never reached the portal. */
   acknowledged_submissions_lost: number;
-  /** Submissions that reached the portal more than once. */
+  /** Submissions whose request reached the portal more than once (a delivery whose outcome could not be recorded is sent again with the same Idempotency-Key). */
   duplicate_deliveries: number;
+  /** Submissions the portal filed more than once (it files a repeated Idempotency-Key once). */
+  duplicate_filings: number;
   draft_saves: number;
   draft_saves_refused: number;
   /** Draft saves acknowledged and then not found (the revision went back): the device copy covers them. */
@@ -65,17 +67,25 @@ const GATE_503_STATES = new Set(['queued', 'unavailable', 'paused', 'closed', 'p
 const SECRETS = `k1:${'f'.repeat(40)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The portal: any GET is a page (`/end` ends the session), POST /apply/submit files, counted by `Sanh-Receipt`. */
-async function startPortal(): Promise<{ url: string; arrivals: Map<string, number>; close(): Promise<void> }> {
+/** The portal: any GET is a page (`/end` ends the session), POST /apply/submit files once per Idempotency-Key; arrivals and filings counted by `Sanh-Receipt`. */
+async function startPortal(): Promise<{ url: string; arrivals: Map<string, number>; filings: Map<string, number>; close(): Promise<void> }> {
   const arrivals = new Map<string, number>();
+  /** Applications filed by Idempotency-Key: a careful portal files a repeated key once. */
+  const filings = new Map<string, number>();
+  const filed = new Set<string>();
   const read = async (request: IncomingMessage) => {
     for await (const _chunk of request) void _chunk;
   };
   const server: Server = createServer((request, response) => {
     void read(request).then(() => {
       if (request.method === 'POST' && request.url === '/apply/submit') {
-        const key = String(request.headers['sanh-receipt'] ?? '');
-        arrivals.set(key, (arrivals.get(key) ?? 0) + 1);
+        const receipt = String(request.headers['sanh-receipt'] ?? '');
+        arrivals.set(receipt, (arrivals.get(receipt) ?? 0) + 1);
+        const key = String(request.headers['idempotency-key'] ?? `none-${arrivals.size}`);
+        if (!filed.has(key)) {
+          filed.add(key);
+          filings.set(receipt, (filings.get(receipt) ?? 0) + 1);
+        }
         response.writeHead(200, { 'content-type': 'text/plain', 'sanh-application-number': `HS-${key}` }).end('filed');
         return;
       }
@@ -89,6 +99,7 @@ async function startPortal(): Promise<{ url: string; arrivals: Map<string, numbe
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     arrivals,
+    filings,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -109,6 +120,10 @@ async function startInstance(config: unknown, originUrl: string, redisUrl: strin
       if (match) resolve(match[1]!);
     });
     child.once('exit', (code) => reject(new Error(`a Sảnh instance exited with ${code}`)));
+    setTimeout(() => reject(new Error('a Sảnh instance did not say it was ready within 30 s')), 30_000).unref();
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
   });
   return { url, child };
 }
@@ -326,8 +341,8 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
     );
 
     await sleep((options.warmSeconds ?? 3) * 1000);
-    const oldPrimary = sentinel.nodes[0]!;
-    const oldPort = await sentinel.primaryPort();
+    const oldPrimary = await sentinel.primaryNode();
+    const oldPort = oldPrimary.port;
     progress(`${at().toFixed(1)} s: SIGKILL the primary (port ${oldPort})`);
     killedAt = at();
     await oldPrimary.kill();
@@ -387,6 +402,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
       submissions_refused: counts.refused,
       acknowledged_submissions_lost: [...acknowledged].filter((key) => !portal!.arrivals.has(key)).length,
       duplicate_deliveries: [...portal.arrivals.values()].filter((n) => n > 1).length,
+      duplicate_filings: [...portal.filings.values()].filter((n) => n > 1).length,
       draft_saves: counts.saves,
       draft_saves_refused: counts.savesRefused,
       draft_saves_lost: counts.savesLost,

@@ -37,15 +37,26 @@ async function clusterInfo(port: number): Promise<string> {
  */
 export async function startRedisCluster(options: { primaries?: number } = {}): Promise<RedisClusterServers> {
   const count = options.primaries ?? 3;
-  const primaries = await Promise.all(
-    Array.from({ length: count }, () => startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'])),
+  // Each node's cluster bus gets a free port of its own (by default port + 10,000, which may be taken).
+  const busPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const started = await Promise.allSettled(
+    busPorts.map((busPort) => startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-port', String(busPort)])),
   );
+  const primaries = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const stopAll = () => Promise.all(primaries.map((p) => p.stop()));
+  if (primaries.length < count) {
+    await stopAll();
+    throw (started.find((result) => result.status === 'rejected') as PromiseRejectedResult).reason;
+  }
   const ranges = primaries.map((_, i) => [Math.floor((i * SLOTS) / count), Math.floor(((i + 1) * SLOTS) / count) - 1] as const);
   const admin = primaries.map((p) => new Redis({ port: p.port, host: '127.0.0.1', maxRetriesPerRequest: 0 }));
   try {
     await Promise.all(admin.map((client, i) => client.call('CLUSTER', 'ADDSLOTSRANGE', String(ranges[i]![0]), String(ranges[i]![1]))));
-    for (const primary of primaries.slice(1)) await admin[0]!.call('CLUSTER', 'MEET', '127.0.0.1', String(primary.port));
+    for (const [i, primary] of primaries.entries()) if (i > 0) await admin[0]!.call('CLUSTER', 'MEET', '127.0.0.1', String(primary.port), String(busPorts[i]));
     await until(async () => (await Promise.all(primaries.map((p) => clusterInfo(p.port)))).every((info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}`)), { what: 'the cluster to be ok on every node', ms: 20_000, everyMs: 50 });
+  } catch (error) {
+    await stopAll();
+    throw error;
   } finally {
     for (const client of admin) client.disconnect();
   }
@@ -54,7 +65,7 @@ export async function startRedisCluster(options: { primaries?: number } = {}): P
     primaries,
     primaryOfSlot: (slot) => primaries[ranges.findIndex(([from, to]) => slot >= from && slot <= to)]!,
     async stop() {
-      await Promise.all(primaries.map((p) => p.stop()));
+      await stopAll();
     },
   };
 }
@@ -110,6 +121,8 @@ export interface SentinelServers {
   sentinelPorts: readonly number[];
   /** The port the sentinels name as primary now. */
   primaryPort(): Promise<number>;
+  /** The data node the sentinels name as primary now. */
+  primaryNode(): Promise<RedisServer>;
   /** Replicas the primary sees connected (`INFO replication`), asked of the node on `port`. */
   connectedReplicas(port: number): Promise<number>;
   stop(): Promise<void>;
@@ -138,15 +151,18 @@ export async function startRedisSentinel(
   const name = options.name ?? 'sanh';
   const timing = { downAfterMs: options.downAfterMs ?? 1_000, failoverTimeoutMs: options.failoverTimeoutMs ?? 5_000 };
   const dataArgs = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', ...(options.dataArgs ?? [])];
-  const primary = await startRedisServer(dataArgs);
-  const replicas = await Promise.all(Array.from({ length: options.replicas ?? 1 }, () => startRedisServer([...dataArgs, '--replicaof', '127.0.0.1', String(primary.port)])));
-  const nodes = [primary, ...replicas];
-  const sentinels = await Promise.all(Array.from({ length: options.sentinels ?? 3 }, () => startSentinel(primary.port, name, timing)));
+  const nodes: RedisServer[] = [];
+  const sentinels: SentinelProcess[] = [];
   const stop = async () => {
     await Promise.all(sentinels.map((s) => s.stop()));
     await Promise.all(nodes.map((n) => n.stop()));
   };
   try {
+    const primary = await startRedisServer(dataArgs);
+    nodes.push(primary);
+    for (let i = 0; i < (options.replicas ?? 1); i++) nodes.push(await startRedisServer([...dataArgs, '--replicaof', '127.0.0.1', String(primary.port)]));
+    const replicas = nodes.slice(1);
+    for (let i = 0; i < (options.sentinels ?? 3); i++) sentinels.push(await startSentinel(primary.port, name, timing));
     const connectedReplicas = async (port: number) => Number(/connected_slaves:(\d+)/.exec(await ask<string>(port, 'INFO', 'replication'))?.[1] ?? 0);
     await until(async () => (await connectedReplicas(primary.port)) === replicas.length, { what: 'the replicas to be in sync with the primary', ms: 20_000, everyMs: 50 });
     await until(
@@ -160,21 +176,28 @@ export async function startRedisSentinel(
       },
       { what: 'every sentinel to know the replicas and the other sentinels', ms: 30_000, everyMs: 100 },
     );
+    async function primaryPort(): Promise<number> {
+      for (const sentinel of sentinels) {
+        try {
+          const [, port] = await ask<[string, string]>(sentinel.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name);
+          return Number(port);
+        } catch {
+          // the next sentinel
+        }
+      }
+      throw new Error('no sentinel answered');
+    }
     return {
       url: `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${name}`,
       name,
       nodes,
       sentinelPorts: sentinels.map((s) => s.port),
-      async primaryPort() {
-        for (const sentinel of sentinels) {
-          try {
-            const [, port] = await ask<[string, string]>(sentinel.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name);
-            return Number(port);
-          } catch {
-            // the next sentinel
-          }
-        }
-        throw new Error('no sentinel answered');
+      primaryPort,
+      async primaryNode() {
+        const port = await primaryPort();
+        const node = nodes.find((n) => n.port === port);
+        if (!node) throw new Error(`the sentinels name port ${port}, which is none of the data nodes`);
+        return node;
       },
       connectedReplicas,
       stop,

