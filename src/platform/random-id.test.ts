@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBase64Url } from './base64url.js';
-import { randomBytes, randomId } from './random-id.js';
+import { randomArgumentId, randomBytes, randomId } from './random-id.js';
 
 describe('random identifiers', () => {
   it('are base64url of the asked length and never repeat across pool refills', () => {
@@ -24,5 +24,14 @@ describe('random identifiers', () => {
     expect(seen.size).toBe(1_000);
     expect(first).toEqual(copy);
     expect(randomBytes(12).buffer.byteLength).toBe(12);
+  });
+});
+
+describe('randomArgumentId', () => {
+  it('never starts with a dash, in enough draws to meet many (1 in 64 base64url ids does)', () => {
+    const ids = Array.from({ length: 5_000 }, () => randomArgumentId(9));
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{11}$/.test(id))).toBe(true);
   });
 });

@@ -13,6 +13,17 @@ export function randomId(bytes = 16): string {
   return encodeBase64Url(pooledRandom(bytes));
 }
 
+/**
+ * A `randomId` that can be typed as a command-line argument: it never starts with `-` (one in 64
+ * base64url ids does, and `sanh pass <room> revoke <id>` would read it as an option).
+ */
+export function randomArgumentId(bytes = 16): string {
+  for (;;) {
+    const id = randomId(bytes);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** `bytes` fresh random bytes from the same pooled CSPRNG page (a view: copy it to keep it past the next call). */
 function pooledRandom(bytes: number): Uint8Array {
   if (bytes > POOL_BYTES) return crypto.getRandomValues(new Uint8Array(bytes));

@@ -2,7 +2,7 @@ import type { RoomConfig } from '../config/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { KeyRing } from '../platform/keyring.js';
 import type { MacFactory } from '../platform/mac.js';
-import { randomId } from '../platform/random-id.js';
+import { randomArgumentId } from '../platform/random-id.js';
 import { createTokenSigner } from '../platform/signed-token.js';
 
 /**
@@ -56,7 +56,7 @@ export function createStaffPasses(ring: KeyRing, clock: Clock, mac?: MacFactory)
   });
   return {
     async issue(room, ttlSeconds) {
-      const pass: StaffPass = { room, id: randomId(9), expiresAt: Math.floor(clock() / 1000) + ttlSeconds };
+      const pass: StaffPass = { room, id: randomArgumentId(9), expiresAt: Math.floor(clock() / 1000) + ttlSeconds };
       return { token: await signer.sign(pass), pass };
     },
     async read(token, room) {
