@@ -238,13 +238,14 @@ describe('store-and-forward submissions on real Redis and a real origin', () => 
   });
 
   it('with durability "replicated", acknowledges once the replica has it, and the replica holds every acknowledged receipt', async () => {
-    const primary = await startRedisServer();
+    // Diskless sync without its default 5 s wait for more replicas, so the replica is in sync at once.
+    const primary = await startRedisServer(['--repl-diskless-sync-delay', '0']);
     redisServers.push(primary);
     const replica = await startRedisServer(['--replicaof', '127.0.0.1', String(primary.port)]);
     redisServers.push(replica);
     const replicaClient = await testRedisClient(replica.url);
     try {
-      await until(async () => /master_link_status:up/.test(await replicaClient.info('replication')), { what: 'the replica to be in sync' });
+      await until(async () => /master_link_status:up/.test(await replicaClient.info('replication')), { what: 'the replica to be in sync', ms: 20_000, everyMs: 50 });
       const portal = await origin();
       await portal.down();
       const prefix = uniquePrefix('subs-repl');
