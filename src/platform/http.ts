@@ -76,6 +76,7 @@ export function isHttps(c: Context): boolean {
  */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
+  if (header.includes('"')) return cookieValues(header, name)[0];
   let from = 0;
   while (from < header.length) {
     const at = header.indexOf(name, from);
@@ -89,6 +90,39 @@ export function readCookie(header: string | undefined, name: string): string | u
     from = at + name.length;
   }
   return undefined;
+}
+
+/**
+ * Every value of cookie `name` in a `Cookie` header, in order, reading a double-quoted value as
+ * one value even when it holds `;` (as quote-aware servers behind Sảnh do), so a name written
+ * inside another cookie's quoted value is never taken for a cookie. Quotes around a value are kept.
+ */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
+  if (!header) return values;
+  let at = 0;
+  while (at < header.length) {
+    while (header[at] === ' ' || header[at] === ';') at++;
+    const eq = header.indexOf('=', at);
+    const semi = header.indexOf(';', at);
+    if (eq < 0 || (semi >= 0 && semi < eq)) {
+      at = semi < 0 ? header.length : semi + 1;
+      continue;
+    }
+    const pairName = header.slice(at, eq).trim();
+    let end = eq + 1;
+    while (header[end] === ' ') end++;
+    if (header[end] === '"') {
+      const close = header.indexOf('"', end + 1);
+      end = close < 0 ? header.length : close + 1;
+    }
+    const stop = header.indexOf(';', end);
+    const valueEnd = stop < 0 ? header.length : stop;
+    const value = header.slice(eq + 1, valueEnd).trim();
+    if (pairName === name && value) values.push(value);
+    at = valueEnd + 1;
+  }
+  return values;
 }
 
 /** Every `name=value` pair of a `Cookie` header, in order (values as sent). */
@@ -129,7 +163,8 @@ export function respondWithError(c: Context<SanhEnv>, error: SanhError): Respons
     headers['sanh-state'] = 'unavailable';
   }
   if (c.get('errorsAsJson') || wantsJson(c)) return c.json(errorBody(error, requestId), error.status as 500, headers);
-  return c.html(renderErrorPage(requestLang(c), error.code, requestId), error.status as 500, headers);
+  const selfRetry = (c.req.method === 'GET' || c.req.method === 'HEAD') && error.retryAfterSeconds !== undefined && error.retryAfterSeconds <= 600 ? error.retryAfterSeconds : undefined;
+  return c.html(renderErrorPage(requestLang(c), error.code, requestId, selfRetry), error.status as 500, headers);
 }
 
 /** The one error mapper: logs faults worth logging (with the request id) and answers uniformly. */

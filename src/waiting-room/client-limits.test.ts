@@ -46,7 +46,7 @@ describe('per-client limits (in memory)', () => {
     const limiter = createClientLimiter();
     expect(await take(limiter, 'join', room, '198.51.100.1', 4)).toEqual([true, true, true, false]);
     vi.setSystemTime(new Date('2030-01-01T00:00:49.500Z'));
-    expect(await limiter.consume('join', room, '198.51.100.1')).toEqual({ allowed: false, retryAfterSeconds: 16 });
+    expect(await limiter.consume('join', room, '198.51.100.1')).toEqual({ allowed: false, retryAfterSeconds: 16, taken: 5, points: 3 });
     vi.setSystemTime(new Date('2030-01-01T00:01:06Z'));
     expect(await take(limiter, 'join', room, '198.51.100.1', 4)).toEqual([true, true, true, false]);
   });
@@ -100,9 +100,9 @@ describe('per-client limits (in memory)', () => {
   it('rounds the wait up to whole seconds, at least one', async () => {
     const refusing = (ms: number) => createClientLimiter({ shared: () => answering(new RateLimiterRes(0, ms)) });
     const one = { ...room, clientLimits: { joinPerMinute: 1, statusPerMinute: 2 } };
-    expect(await refusing(0).consume('join', one, 'a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
-    expect(await refusing(200).consume('join', one, 'a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
-    expect(await refusing(1_001).consume('join', one, 'a')).toEqual({ allowed: false, retryAfterSeconds: 2 });
+    expect(await refusing(0).consume('join', one, 'a')).toMatchObject({ allowed: false, retryAfterSeconds: 1, points: 1 });
+    expect(await refusing(200).consume('join', one, 'a')).toMatchObject({ allowed: false, retryAfterSeconds: 1, points: 1 });
+    expect(await refusing(1_001).consume('join', one, 'a')).toMatchObject({ allowed: false, retryAfterSeconds: 2, points: 1 });
   });
 
   it('logs a fault in the limiter and allows the request (fail open)', async () => {

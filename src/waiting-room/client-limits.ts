@@ -5,8 +5,12 @@ import { clientLimitsSchema, type RoomConfig } from '../config/schema.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 
-/** The outcome of taking one unit. */
-export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/**
+ * The outcome of taking one unit. A refusal says how many units the key has taken in the current
+ * window (`taken`, this one included) and of how many allowed (`points`), so a caller can grade its
+ * answer by how far past the allowance the key is (the gate's join challenge does).
+ */
+export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number; taken: number; points: number };
 
 const ALLOWED: LimitOutcome = { allowed: true };
 
@@ -112,7 +116,9 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
       await limiterFor(kind, room, points).consume(clientKey, units);
       return ALLOWED;
     } catch (outcome) {
-      if (outcome instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)) };
+      if (outcome instanceof RateLimiterRes) {
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)), taken: Math.max(points + 1, outcome.consumedPoints), points };
+      }
       logger.warn('client limit could not be checked; allowing the request', { kind, room: room.id, error: String(outcome) });
       return ALLOWED;
     }

@@ -20,8 +20,20 @@ interface Bucket {
   admitted: number[];
 }
 
-/** Creates the per-instance fallback. */
-export function createStoreFallback(): StoreFallback {
+/** What the fallback knew of a room just before the store went away: its last snapshot's counts. */
+export interface LastKnownRoom {
+  active: number;
+  waiting: number;
+}
+
+/**
+ * Creates the per-instance fallback. With `lastKnown` (the snapshot loop's latest view), it never
+ * lets a newcomer pass people who were already in line (the last snapshot showed anyone
+ * waiting), and admits at most its share of the room's headroom then (`maxActive` minus the
+ * sessions active), so when the store comes back and adopts these sessions the room is still
+ * within `maxActive`. Without a view of the room it falls back to its share of `maxActive`.
+ */
+export function createStoreFallback(lastKnown: (roomId: string) => LastKnownRoom | undefined = () => undefined): StoreFallback {
   const buckets = new Map<string, Bucket>();
 
   function bucketOf(room: RoomConfig, limits: RoomLimits, now: number): Bucket {
@@ -42,8 +54,10 @@ export function createStoreFallback(): StoreFallback {
     take(room, now) {
       const limits = limitsOf(room, now);
       if (room.onStoreFailure !== 'open' || !limits.admitting) return false;
+      const known = lastKnown(room.id);
+      if (known && known.waiting > 0) return false;
       const bucket = bucketOf(room, limits, now);
-      const cap = Math.max(1, Math.floor(limits.maxActive * room.fallbackShare));
+      const cap = known ? Math.floor(Math.max(0, limits.maxActive - known.active) * room.fallbackShare) : Math.max(1, Math.floor(limits.maxActive * room.fallbackShare));
       if (bucket.tokens < 1 || bucket.admitted.length >= cap) return false;
       bucket.tokens -= 1;
       bucket.admitted.push(now);

@@ -36,7 +36,7 @@ describe('waiting room gate (in-process, memory store)', () => {
   beforeEach(async () => {
     const config = parseConfig({
       rooms: [
-        { id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 600, sessionIdleSeconds: 600 },
+        { id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 600, sessionIdleSeconds: 600, fallbackShare: 1 },
         { id: 'tax', match: ['/tax'], maxActive: 1, admitPerMinute: 60 },
       ],
     });
@@ -247,9 +247,10 @@ describe('waiting room gate (in-process, memory store)', () => {
     expect(((await (await app.request('/_sanh/health')).json()) as { store: { status: string } }).store.status).toBe('ok');
   });
 
-  it('when the store fails: admitted visitors carry on, newcomers get this instance\'s fallback share, then the waiting page', async () => {
+  it('when the store fails: admitted visitors carry on, newcomers get this instance\'s share of the headroom the last snapshot showed (1 of 2), then the waiting page', async () => {
     const a = visitor('a');
     await a.page('/');
+    await waitingRoom.snapshots.refresh();
     const join = store.join.bind(store);
     store.join = async () => {
       throw new Error('connection refused');

@@ -1,11 +1,12 @@
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { cookieHeader, isHttps, mutableHeaders, safeLocalPath, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
+import { cookieHeader, cookieValues, isHttps, mutableHeaders, safeLocalPath, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { RoomConfig } from '../config/schema.js';
 import { otherLang, type Lang } from '../platform/i18n.js';
 import { SanhError } from '../platform/errors.js';
+import { excessLevel } from './challenge/graduated.js';
 import { BYPASS_COOKIE, bypassReason, clientKey, presentedBypass } from './bypass.js';
-import type { ClientLimiter, LimitKind } from './client-limits.js';
+import type { ClientLimiter, LimitKind, LimitOutcome } from './client-limits.js';
 import { renderWaitingPage, type WaitingNotice } from './page.js';
 import { statusUrlOf } from './pages/common.js';
 import { renderClosedPage } from './pages/closed.js';
@@ -62,6 +63,33 @@ export function cookiesFromHeader(header: string | undefined, roomId: string): V
 /** Reads a room's pass and ticket cookies from the request. */
 export function visitorCookies(c: Context, roomId: string): VisitorCookies {
   return cookiesFromHeader(c.req.header('cookie'), roomId);
+}
+
+function sentTwice(header: string, name: string): boolean {
+  const first = header.indexOf(name);
+  return first >= 0 && header.indexOf(name, first + name.length) >= 0;
+}
+
+/**
+ * The room's cookies a visitor brought, choosing well when a name comes more than once (another
+ * path's stale cookie, or a junk value planted before the real one): the first pass and the first
+ * ticket that verify for the room, else the first sent. A single value of each (every honest
+ * browser's case) is read without a MAC, as `visitorCookies` does.
+ */
+export function broughtCookies(deps: Pick<GateDeps, 'tokens'>, header: string | undefined, roomId: string): VisitorCookies | Promise<VisitorCookies> {
+  const first = cookiesFromHeader(header, roomId);
+  const names = cookieNames(roomId);
+  if (!header || (!sentTwice(header, names.pass) && !sentTwice(header, names.ticket))) return first;
+  return (async () => {
+    const firstValid = async (values: string[], valid: (value: string) => Promise<unknown>) => {
+      for (const value of values) if (await valid(value)) return value;
+      return values[0];
+    };
+    return {
+      pass: await firstValid(cookieValues(header, names.pass), (value) => deps.tokens.readPass(value, roomId)),
+      ticket: await firstValid(cookieValues(header, names.ticket), (value) => deps.tokens.readTicket(value, roomId)),
+    };
+  })();
 }
 
 /** Appends the Set-Cookie headers a visit asks for. */
@@ -184,7 +212,7 @@ export interface GateCounters {
 /** The join challenge, as the gate uses it (see `challenge/`). */
 export interface JoinChallenge {
   redeemProof(c: Context<SanhEnv>, room: RoomConfig): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
-  challengeResponse(c: Context<SanhEnv>, room: RoomConfig): Promise<Response>;
+  challengeResponse(c: Context<SanhEnv>, room: RoomConfig, level?: number): Promise<Response>;
 }
 
 /** What the gate needs. */
@@ -204,15 +232,27 @@ function count(counter: Map<string, number>, roomId: string): void {
   counter.set(roomId, (counter.get(roomId) ?? 0) + 1);
 }
 
-/** Throws a 429 when `key` is over the room's limit for `kind`. */
+/** Throws a 429 (with `Retry-After`; pages retry by themselves) when `key` is over the room's limit for `kind`. */
 export async function enforceLimit(deps: GateDeps, kind: LimitKind, room: RoomConfig, key: string): Promise<void> {
   const outcome = await deps.limiter.consume(kind, room, key);
   if (outcome.allowed) return;
   const message =
     kind === 'join'
-      ? 'Too many new places in line were asked for from your address. Please wait a little and try again.'
-      : 'Too many requests. Please wait a little and try again.';
+      ? 'Very many people are joining the line from this network right now. Please try again in a few seconds.'
+      : 'Very many requests are arriving right now. Please try again in a few seconds.';
   throw new SanhError('rate_limited', message, { retryAfterSeconds: outcome.retryAfterSeconds });
+}
+
+/**
+ * Counts a join of the request's client address in `room` and answers how far past the room's
+ * join allowance the address is this minute (0: within it; see `excessLevel`).
+ */
+export async function joinLevelOf(deps: Pick<GateDeps, 'limiter' | 'clientAddress'>, c: Context, room: RoomConfig): Promise<number> {
+  return levelOf(await deps.limiter.consume('join', room, clientKey(deps.clientAddress(c))));
+}
+
+function levelOf(outcome: LimitOutcome): number {
+  return outcome.allowed ? 0 : excessLevel(outcome.taken, outcome.points);
 }
 
 async function letThrough(c: Context<SanhEnv>, next: Next, roomId: string, state: 'bypass' | 'passthrough'): Promise<void> {
@@ -255,19 +295,28 @@ async function passLinkResponse(c: Context, passes: StaffPasses, room: RoomConfi
 }
 
 /**
- * A visitor with no pass and no usable ticket: during a pre-queue, a lottery entry; otherwise,
- * within the per-client join limit and (when the room asks) with a solved challenge, a place in
- * line. Returns the visit, or a response the visitor must see first (the challenge).
+ * A visitor with no pass and no usable ticket: during a pre-queue, a lottery entry; otherwise a
+ * place in line. A visitor bringing a solved challenge (a proof, spent here) joins at once.
+ * Anyone else is counted against the per-address join allowance: within it (and when the room
+ * does not ask everyone for the challenge) they join; past it they are never turned away but
+ * asked for the challenge, graded by how far past the allowance their address is, so that many
+ * citizens behind one shared address (carrier-grade NAT, an office) all get places while a script
+ * pays for each extra one. Returns the visit, or the challenge response the visitor must see first.
  */
 async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConfig, now: number): Promise<Visit | Response> {
-  await enforceLimit(deps, 'join', room, clientKey(deps.clientAddress(c)));
-  let clearProof: string | undefined;
-  if (room.challenge?.enabled && deps.challenge) {
-    const proof = await deps.challenge.redeemProof(c, room);
-    if (!proof.ok) return deps.challenge.challengeResponse(c, room);
-    clearProof = proof.clearCookie;
+  const proof = deps.challenge ? await deps.challenge.redeemProof(c, room) : undefined;
+  if (proof?.ok) {
+    c.header('set-cookie', proof.clearCookie, { append: true });
+  } else {
+    const outcome = await deps.limiter.consume('join', room, clientKey(deps.clientAddress(c)));
+    const level = levelOf(outcome);
+    if (!outcome.allowed && !deps.challenge) {
+      throw new SanhError('rate_limited', 'Very many people are joining the line from this network right now. Please try again in a few seconds.', {
+        retryAfterSeconds: outcome.retryAfterSeconds,
+      });
+    }
+    if (deps.challenge && (level > 0 || room.challenge?.enabled)) return deps.challenge.challengeResponse(c, room, level);
   }
-  if (clearProof) c.header('set-cookie', clearProof, { append: true });
   const phase = phaseAt(room, now);
   if (phase.kind === 'prequeue') return enterPrequeue(deps, room, phase.event);
   if (mayNeedDraw(room, now)) await drawDueLotteries(deps.store, room, now).catch(() => undefined);
@@ -309,7 +358,8 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
       count(counters.passthrough, room.id);
       return letThrough(c, next, room.id, 'passthrough');
     }
-    const brought = visitorCookies(c, room.id);
+    const chosen = broughtCookies(deps, c.req.header('cookie'), room.id);
+    const brought = chosen instanceof Promise ? await chosen : chosen;
     let visit = decideKnownVisit(deps, room, brought) ?? (await decideVisit(deps, room, brought, false));
     if (visit.state === 'none') {
       const joined = await admitNewcomer(c, deps, room, deps.clock());

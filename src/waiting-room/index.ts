@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../platform/logger.js';
 import { probeRoutes } from '../platform/probes.js';
 import { createStoreHealth, type StoreHealth } from '../platform/store-health.js';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
-import { waitingRoomGate, type GateCounters, type GateDeps } from './gate.js';
+import { joinLevelOf, waitingRoomGate, type GateCounters, type GateDeps } from './gate.js';
 import { createMemoryOnceStore, type OnceStore } from './challenge/once-store.js';
 import { createChallengeService } from './challenge/routes.js';
 import { createStoreFallback } from './fallback.js';
@@ -91,7 +91,15 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const staffPasses = createStaffPasses(options.keyRing, clock, options.mac);
   const waits = createWaitTimes();
   const storeHealth = createStoreHealth({ ping: () => options.store.ping(), clock, logger, ...(options.storeHealthIntervalMs ? { intervalMs: options.storeHealthIntervalMs } : {}) });
-  const challenge = createChallengeService({ rooms, keyRing: options.keyRing, once: options.once ?? createMemoryOnceStore({ clock }), clock });
+  const limiter = options.limiter ?? createClientLimiter({ logger });
+  const clientAddress = options.clientAddress ?? (() => undefined);
+  const challenge = createChallengeService({
+    rooms,
+    keyRing: options.keyRing,
+    once: options.once ?? createMemoryOnceStore({ clock }),
+    clock,
+    joinLevel: (c, room) => joinLevelOf({ limiter, clientAddress }, c, room),
+  });
   const deps: GateDeps = {
     rooms,
     store: options.store,
@@ -100,13 +108,13 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
     activity,
     clock,
     logger,
-    clientAddress: options.clientAddress ?? (() => undefined),
-    limiter: options.limiter ?? createClientLimiter({ logger }),
+    clientAddress,
+    limiter,
     counters,
     staffPasses,
     waits,
     challenge,
-    ...(options.storeFallback === false ? {} : { fallback: createStoreFallback() }),
+    ...(options.storeFallback === false ? {} : { fallback: createStoreFallback((roomId) => snapshots.view(roomId)?.snapshot) }),
   };
   return {
     gate: waitingRoomGate(deps),

@@ -2,11 +2,11 @@ import { Hono, type Context } from 'hono';
 import type { RoomConfig } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
 import type { SanhEnv } from '../platform/http.js';
-import { applyCookies, cookiesFromHeader, enforceLimit, statusBody, statusJson, visitorCookies, type GateDeps, type StatusBody } from './gate.js';
+import { applyCookies, broughtCookies, cookiesFromHeader, enforceLimit, statusBody, statusJson, type GateDeps, type StatusBody } from './gate.js';
 import { clientKey } from './bypass.js';
 import { LOTTERY_ALGORITHM, lotteryOrder, sha256Hex } from './lottery.js';
 import { scheduledEvents } from './schedule.js';
-import { cookieNames, decideKnownVisit, decideVisit, type Visit } from './visit.js';
+import { cookieNames, decideKnownVisit, decideVisit, type Visit, type VisitorCookies } from './visit.js';
 
 /** The headers of every status answer, before cookies. */
 function statusHeaders(body: StatusBody): Record<string, string> {
@@ -47,11 +47,15 @@ export function waitingRoomRoutes(deps: GateDeps): Hono<SanhEnv> {
   app.get('/status', async (c) => {
     const room = statusRoom(deps, c.req.query('room'), c.req.header('cookie') ?? '');
     c.set('sanhRoom', room.id);
-    const cookies = visitorCookies(c, room.id);
+    const chosen = broughtCookies(deps, c.req.header('cookie'), room.id);
+    const cookies = chosen instanceof Promise ? await chosen : chosen;
     const known = decideKnownVisit(deps, room, cookies);
-    const unverified = cookies.ticket ?? cookies.pass;
-    await enforceLimit(deps, 'status', room, known ? pollerKey(known) : (unverified ?? clientKey(deps.clientAddress(c))));
-    return statusResponse(c, known ?? (await decideVisit(deps, room, cookies, false)));
+    if (known) {
+      await enforceLimit(deps, 'status', room, pollerKey(known));
+      return statusResponse(c, known);
+    }
+    await enforceLimit(deps, 'status', room, (await verifiedVisitor(deps, room, cookies)) ?? clientKey(deps.clientAddress(c)));
+    return statusResponse(c, await decideVisit(deps, room, cookies, false));
   });
 
   const drawnReports = new Map<string, Awaited<ReturnType<typeof lotteryReport>>>();
@@ -102,6 +106,16 @@ export function statusFromMemory(
   };
   const outcome = deps.limiter.consume('status', room, pollerKey(visit));
   return outcome instanceof Promise ? outcome.then(answer) : answer(outcome);
+}
+
+/**
+ * The visitor a poll's cookies prove (a pass or ticket whose MAC verifies), else `undefined`: a
+ * made-up cookie value is never remembered, so the limiter keys such polls by address instead.
+ */
+async function verifiedVisitor(deps: GateDeps, room: RoomConfig, cookies: VisitorCookies): Promise<string | undefined> {
+  const pass = await deps.tokens.readPass(cookies.pass, room.id);
+  if (pass) return pass.visitor;
+  return (await deps.tokens.readTicket(cookies.ticket, room.id))?.visitor;
 }
 
 /** Whose status polls count together: the visitor's own id (a visit this instance already knows has one). */

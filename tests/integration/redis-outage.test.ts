@@ -15,8 +15,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The store-failure policy, end to end against a real redis-server killed under load and started
- * again empty: admitted visitors keep going, newcomers get the instance's fallback share (room
- * "open") or the waiting page (room "shut"), nothing answers 5xx other than the waiting page's
+ * again empty: admitted visitors keep going, newcomers get the instance's fallback share of the
+ * room's headroom when nobody was in line (room "roomy": 4 of 10 active, share 0.5, so 3), never
+ * pass people already in line (room "open", full with 12 waiting) and get the waiting page in a
+ * "closed" room ("shut"), nothing answers 5xx other than the waiting page's
  * 503, and afterwards the line resumes with every queued visitor's place intact.
  */
 describe('when Redis dies under load and comes back empty', () => {
@@ -35,6 +37,7 @@ describe('when Redis dies under load and comes back empty', () => {
       rooms: [
         { id: 'open', match: ['/open'], ...limits, onStoreFailure: 'open' },
         { id: 'shut', match: ['/shut'], ...limits, onStoreFailure: 'closed' },
+        { id: 'roomy', match: ['/roomy'], ...limits, onStoreFailure: 'open' },
       ],
     });
     waitingRoom = createWaitingRoom({
@@ -64,6 +67,8 @@ describe('when Redis dies under load and comes back empty', () => {
       queued: Array.from({ length: 12 }, (_, i) => new Visitor(inProcess(app), `${room}-q${i}`)),
     });
     const rooms = { open: people('open'), shut: people('shut') };
+    const roomyIn = Array.from({ length: 4 }, (_, i) => new Visitor(inProcess(app), `roomy-in${i}`));
+    for (const v of roomyIn) expect((await v.page('/roomy/start')).headers.get('sanh-state')).toBe('admitted');
     for (const [room, group] of Object.entries(rooms)) {
       for (const v of group.admitted) expect((await v.page(`/${room}/start`)).headers.get('sanh-state')).toBe('admitted');
       for (const v of group.queued) expect((await v.page(`/${room}/start`)).headers.get('sanh-state')).toBe('queued');
@@ -107,9 +112,10 @@ describe('when Redis dies under load and comes back empty', () => {
       }
       return states;
     };
-    const openStates = await newcomers('open');
-    expect(openStates.filter((s) => s === '200 admitted')).toHaveLength(5);
-    expect(openStates.filter((s) => s === '503 queued')).toHaveLength(3);
+    expect(await newcomers('open')).toEqual(Array(8).fill('503 queued'));
+    const roomyStates = await newcomers('roomy');
+    expect(roomyStates.filter((s) => s === '200 admitted')).toHaveLength(3);
+    expect(roomyStates.filter((s) => s === '503 queued')).toHaveLength(5);
     expect(await newcomers('shut')).toEqual(Array(8).fill('503 queued'));
     const seated = await new Visitor(inProcess(app)).page('/shut/new');
     expect(await seated.text()).toContain('Lúc này chưa xem được số liệu của hàng chờ.');
@@ -134,6 +140,10 @@ describe('when Redis dies under load and comes back empty', () => {
     for (const [room, group] of Object.entries(rooms)) {
       for (const v of group.queued) expect(await v.status(room)).toMatchObject({ state: 'queued', position: placesBefore.get(v) });
     }
+
+    for (const room of ['open', 'shut', 'roomy']) expect(waitingRoom.snapshots.view(room)?.snapshot.active).toBeLessThanOrEqual(limits.maxActive);
+    expect(waitingRoom.snapshots.view('roomy')?.snapshot.active).toBe(7);
+    expect(waitingRoom.snapshots.view('open')?.snapshot.active).toBe(10);
 
     const leaving = { open: 7, shut: 3 };
     for (const [room, group] of Object.entries(rooms)) {

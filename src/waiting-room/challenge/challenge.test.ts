@@ -54,6 +54,8 @@ describe('join challenge in the waiting room', () => {
   it('tells JSON clients what is needed', async () => {
     const response = await setUp()().request('/api/x', { headers: { accept: 'application/json' } });
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ error: { code: 'challenge_required' }, challengeUrl: '/_sanh/challenge?room=main&return=%2Fapi%2Fx' });
+    const body = (await response.json()) as { error: { code: string }; challengeUrl: string };
+    expect(body.error.code).toBe('challenge_required');
+    expect(body.challengeUrl).toMatch(/^\/_sanh\/challenge\?room=main&return=%2Fapi%2Fx&token=[\w.-]+$/);
   });
 });

@@ -13,6 +13,7 @@ const TEXT = {
   vi: {
     title: 'Kiểm tra nhanh trước khi vào hàng chờ',
     lead: 'Lúc này có nhiều truy cập tự động. Để giữ chỗ công bằng cho mọi người, chúng tôi kiểm tra nhanh trước khi xếp chỗ cho bạn.',
+    shared: 'Lúc này có rất nhiều người cùng vào hàng chờ từ mạng bạn đang dùng (ví dụ mạng di động hay mạng của một văn phòng). Để giữ chỗ công bằng cho mọi người, chúng tôi kiểm tra nhanh trước khi xếp chỗ cho bạn. Bạn không làm gì sai cả.',
     after: 'Xong bước này, bạn được xếp chỗ trong hàng chờ ngay.',
     privacy: 'Bước này không đọc và không gửi đi thông tin nào của bạn.',
     working: 'Trình duyệt của bạn đang tự kiểm tra, bạn không cần làm gì. Thường chỉ mất vài giây.',
@@ -32,6 +33,7 @@ const TEXT = {
   en: {
     title: 'A quick check before you join the line',
     lead: 'Many automated visits are arriving right now. To keep places in line fair for everyone, we make a quick check before giving you a place.',
+    shared: 'Very many people are joining the line from the network you are on right now (a mobile network or an office connection, for example). To keep places in line fair for everyone, we make a quick check before giving you a place. You have done nothing wrong.',
     after: 'Right after this step, you get your place in line.',
     privacy: 'This step does not read or send any of your information.',
     working: 'Your browser is doing the check by itself; you do not need to do anything. This usually takes a few seconds.',
@@ -128,6 +130,8 @@ export interface ChallengePageProps {
   otherLangUrl: string;
   /** Why the visitor sees the page again (the puzzle is then a new one, but for `too-early`). */
   problem?: ChallengeProblem;
+  /** Why the check is asked: the room asks everyone (`room`, the default), or many joins come from the visitor's network (`shared-address`). */
+  reason?: 'room' | 'shared-address';
 }
 
 const STYLE = `progress{display:block;width:100%;height:.75rem;margin:.5rem 0 1rem}
@@ -163,7 +167,7 @@ export function renderChallengePage(props: ChallengePageProps): string {
             <p>{t.problem[props.problem](waitSeconds)}</p>
           </div>
         ) : null}
-        <p>{t.lead}</p>
+        <p>{props.reason === 'shared-address' ? t.shared : t.lead}</p>
         <p id="sanh-progress" role="status" aria-live="polite"></p>
         <progress id="sanh-bar" max="1" value="0" aria-label={t.progress} hidden></progress>
         <form id="sanh-solve" method="post" action={`/_sanh/challenge?lang=${lang}`}>

@@ -6,6 +6,7 @@ import { cookieHeader, isHttps, readCookie, requestLang, wantsJson, type SanhEnv
 import { otherLang, type Lang } from '../../platform/i18n.js';
 import type { KeyRing } from '../../platform/keyring.js';
 import type { OnceStore } from './once-store.js';
+import { graduatedSettings } from './graduated.js';
 import { renderChallengePage, type ChallengeProblem } from './page.js';
 import { checkAnswer, createChallengeTokens, createProof, createPuzzle, proofValid, type Answer, type Puzzle, type PuzzleSettings } from './puzzle.js';
 
@@ -18,7 +19,7 @@ export interface ChallengeService {
    * challenge`, `Cache-Control: no-store`; the challenge page, or for JSON clients
    * `{ error: { code: 'challenge_required', message, requestId }, challengeUrl }`.
    */
-  challengeResponse(c: Context<SanhEnv>, room: RoomConfig): Promise<Response>;
+  challengeResponse(c: Context<SanhEnv>, room: RoomConfig, level?: number): Promise<Response>;
   /**
    * Mount under `/_sanh`. `POST /challenge` (form: `token`, then `counter` or `nojs=1`, and
    * `return`) checks the answer, spends the puzzle, sets the proof cookie and answers 303 to the
@@ -36,6 +37,11 @@ export interface ChallengeDeps {
   /** Where spent puzzles and proofs are remembered (Redis when several instances serve). */
   once: OnceStore;
   clock: Clock;
+  /**
+   * Counts a join attempt of the request's client address in `room` and answers how far past its
+   * allowance the address is (`excessLevel`); a fresh puzzle is graded by it. Absent: level 0.
+   */
+  joinLevel?: (c: Context<SanhEnv>, room: RoomConfig) => number | Promise<number>;
 }
 
 /** The cookie that carries a solved challenge for one room. */
@@ -63,7 +69,9 @@ export function challengePageUrl(roomId: string, returnTo: string, options: { to
 
 const DEFAULT_SETTINGS: PuzzleSettings = challengeSchema.parse({});
 
-const JSON_MESSAGES: Record<ChallengeProblem | 'required', string> = {
+const JSON_MESSAGES: Record<ChallengeProblem | 'required' | 'shared', string> = {
+  shared:
+    'Very many people are joining the line from this network right now. To keep places fair, a short check comes first: open challengeUrl in a browser; it solves the check by itself.',
   required: 'This room asks for a short check before joining the line. Open challengeUrl in a browser; it solves the check by itself.',
   'too-early': 'The wait for the check without JavaScript is not over yet. Press Continue again in a few seconds.',
   expired: 'The check expired. Open challengeUrl for a new one.',
@@ -96,15 +104,24 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
   const settingsOf = (room: RoomConfig): PuzzleSettings => room.challenge ?? DEFAULT_SETTINGS;
 
   /** The 403 answer: JSON, or the page for `shown` (a new puzzle when not given). */
-  async function respond(c: Context<SanhEnv>, room: RoomConfig, returnTo: string, problem?: ChallengeProblem, shown?: { puzzle: Puzzle; token: string }): Promise<Response> {
+  async function respond(
+    c: Context<SanhEnv>,
+    room: RoomConfig,
+    returnTo: string,
+    problem?: ChallengeProblem,
+    shown?: { puzzle: Puzzle; token: string },
+    knownLevel?: number,
+  ): Promise<Response> {
     const headers: Record<string, string> = { 'cache-control': 'no-store', 'sanh-room': room.id, 'sanh-state': 'challenge' };
-    if (wantsJson(c)) {
-      const error = new SanhError('challenge_required', JSON_MESSAGES[problem ?? 'required']);
-      return c.json({ ...errorBody(error, c.get('requestId')), challengeUrl: challengePageUrl(room.id, returnTo) }, 403, headers);
-    }
+    const level = shown ? 0 : (knownLevel ?? (await deps.joinLevel?.(c, room)) ?? 0);
     const now = deps.clock();
-    const puzzle = shown?.puzzle ?? createPuzzle(room.id, settingsOf(room), now);
+    const puzzle = shown?.puzzle ?? createPuzzle(room.id, graduatedSettings(settingsOf(room), level), now);
+    const sharedAddress = shown ? shown.puzzle.difficultyBits > settingsOf(room).difficultyBits : level > 0;
     const token = shown?.token ?? (await tokens.signPuzzle(puzzle));
+    if (wantsJson(c)) {
+      const error = new SanhError('challenge_required', JSON_MESSAGES[problem ?? (sharedAddress ? 'shared' : 'required')]);
+      return c.json({ ...errorBody(error, c.get('requestId')), challengeUrl: challengePageUrl(room.id, returnTo, { token }) }, 403, headers);
+    }
     const lang = requestLang(c);
     const html = renderChallengePage({
       lang,
@@ -116,6 +133,7 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
       readyUrl: challengePageUrl(room.id, returnTo, { token, lang }),
       otherLangUrl: challengePageUrl(room.id, returnTo, { token, lang: otherLang(lang) }),
       ...(problem ? { problem } : {}),
+      reason: sharedAddress ? 'shared-address' : 'room',
     });
     return c.html(html, 403, { ...headers, 'content-language': lang });
   }
@@ -168,6 +186,6 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
       if (!(await deps.once.useOnce(`proof:${proof.id}`, proof.expiresAt - now))) return { ok: false };
       return { ok: true, clearCookie: cookieHeader(proofCookieName(room.id), '', 0, isHttps(c)) };
     },
-    challengeResponse: (c, room) => respond(c, room, safeReturnPath(requestPath(c))),
+    challengeResponse: (c, room, level = 0) => respond(c, room, safeReturnPath(requestPath(c)), undefined, undefined, level),
   };
 }

@@ -1,0 +1,117 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { Visitor, inProcess } from '../../../tests/helpers/visitor.js';
+import { parseConfig } from '../../config/load.js';
+import { manualClock } from '../../platform/clock.js';
+import { errorMapper, type SanhEnv } from '../../platform/http.js';
+import { parseKeyRing } from '../../platform/keyring.js';
+import { silentLogger } from '../../platform/logger.js';
+import { createWaitingRoom } from '../index.js';
+import { createMemoryWaitingRoomStore } from '../memory-store.js';
+import { solvePuzzle } from './puzzle.js';
+
+const ALLOWANCE = 20;
+
+/**
+ * A room that asks nobody for the challenge, with a join allowance of 20 a minute per address;
+ * every visitor here comes from the same address (in-process requests carry none).
+ */
+function setUp() {
+  const clock = manualClock(Date.UTC(2026, 11, 1, 2, 0, 0));
+  const config = parseConfig({
+    rooms: [
+      {
+        id: 'main',
+        match: ['/'],
+        maxActive: 1,
+        admitPerMinute: 60,
+        clientLimits: { joinPerMinute: ALLOWANCE },
+        challenge: { enabled: false, difficultyBits: 6, noScriptWaitSeconds: 5, ttlSeconds: 60 },
+      },
+    ],
+  });
+  const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore({ clock }), keyRing: parseKeyRing(`k:${'f'.repeat(40)}`), clock, logger: silentLogger });
+  const app = new Hono<SanhEnv>();
+  app.onError(errorMapper(silentLogger));
+  app.route('/_sanh', waitingRoom.routes);
+  app.use('*', waitingRoom.gate);
+  app.get('*', (c) => c.text('portal'));
+  return { clock, visitor: () => new Visitor(inProcess(app)) };
+}
+
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+function puzzleOf(html: string): { token: string; bits: number } {
+  const token = /name="token" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const bits = Number(/&quot;bits&quot;:(\d+)|"bits":(\d+)/.exec(html)?.slice(1).find(Boolean));
+  return { token, bits };
+}
+
+describe('many citizens behind one shared address', () => {
+  it('all get a place in arrival order: past the allowance they pass a check that grows harder, and nobody is refused or accused', async () => {
+    const { visitor } = setUp();
+    const places: number[] = [];
+    const bits: number[] = [];
+    for (let i = 0; i < 3 * ALLOWANCE; i++) {
+      const citizen = visitor();
+      let answer = await citizen.page('/apply');
+      expect(answer.status).not.toBe(429);
+      if (answer.status === 403) {
+        const html = await answer.text();
+        expect(html).toContain('Bạn không làm gì sai cả.');
+        expect(html).not.toMatch(/quá nhiều yêu cầu/);
+        const puzzle = puzzleOf(html);
+        bits.push(puzzle.bits);
+        const solved = await citizen.request('/_sanh/challenge', form({ token: puzzle.token, counter: await solvePuzzle(puzzle.token, puzzle.bits), return: '/apply' }));
+        expect(solved.status).toBe(303);
+        answer = await citizen.page('/apply');
+      }
+      const state = answer.headers.get('sanh-state');
+      expect(['admitted', 'queued']).toContain(state);
+      places.push(state === 'admitted' ? 0 : ((await citizen.status('main')).position ?? -1));
+    }
+    expect(places).toEqual(Array.from({ length: 3 * ALLOWANCE }, (_, i) => i));
+    expect(bits).toHaveLength(2 * ALLOWANCE);
+    expect(bits.slice(0, 10)).toEqual(Array(10).fill(7));
+    expect(bits.at(-1)).toBe(10);
+  });
+
+  it('a script joining without solving gets the allowance and then only checks, never a 429', async () => {
+    const { visitor } = setUp();
+    const states = new Map<string, number>();
+    for (let i = 0; i < 150; i++) {
+      const answer = await visitor().page('/apply');
+      const key = `${answer.status} ${answer.headers.get('sanh-state')}`;
+      states.set(key, (states.get(key) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(states)).toEqual({ '200 admitted': 1, '503 queued': ALLOWANCE - 1, '403 challenge': 150 - ALLOWANCE });
+  });
+
+  it('without JavaScript, a citizen past the allowance waits instead, longer the further past it the address is', async () => {
+    const { clock, visitor } = setUp();
+    for (let i = 0; i < ALLOWANCE + 11; i++) await visitor().page('/apply');
+    const citizen = visitor();
+    const html = await (await citizen.page('/apply')).text();
+    expect(html).toContain('hãy đợi 20 giây');
+    const { token } = puzzleOf(html);
+    const early = await citizen.request('/_sanh/challenge', form({ token, nojs: '1', return: '/apply' }));
+    expect(early.status).toBe(403);
+    clock.advance(20_000);
+    const waited = await citizen.request('/_sanh/challenge', form({ token, nojs: '1', return: '/apply' }));
+    expect(waited.status).toBe(303);
+    expect((await citizen.page('/apply')).headers.get('sanh-state')).toBe('queued');
+  });
+
+  it('a fresh puzzle fetched straight from the challenge page counts as a join, so it cannot skip the count', async () => {
+    const { visitor } = setUp();
+    const bot = visitor();
+    const seen: number[] = [];
+    for (let i = 0; i < ALLOWANCE + 11; i++) seen.push(puzzleOf(await (await bot.page('/_sanh/challenge?room=main&return=/apply')).text()).bits);
+    expect(seen.slice(0, ALLOWANCE)).toEqual(Array(ALLOWANCE).fill(6));
+    expect(seen.slice(ALLOWANCE)).toEqual([...Array(10).fill(7), 8]);
+  });
+});
