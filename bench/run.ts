@@ -14,13 +14,14 @@ import { HAS_TASKSET, NGINX, pinSelf, stopAll } from './lib/processes.js';
 import type { Scenario } from './lib/scenario.js';
 import { draftsScenario } from './scenarios/drafts.js';
 import { failoverScenario } from './scenarios/failover.js';
+import { fairnessScenario } from './scenarios/fairness.js';
 import { joinScenario, proxyScenario, statusScenario } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { precisionScenario } from './scenarios/precision.js';
 import { submissionsScenario } from './scenarios/submissions.js';
 import { surgeScenario } from './scenarios/surge.js';
 
-const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, draftsScenario, submissionsScenario, precisionScenario, surgeScenario, memoryScenario, failoverScenario];
+const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, draftsScenario, submissionsScenario, precisionScenario, surgeScenario, memoryScenario, fairnessScenario, failoverScenario];
 
 function usage(): string {
   return [

@@ -85,7 +85,8 @@ export function readCookie(header: string | undefined, name: string): string | u
     if (boundary && header[at + name.length] === '=') {
       const start = at + name.length + 1;
       const end = header.indexOf(';', start);
-      return (end < 0 ? header.slice(start) : header.slice(start, end)).trim() || undefined;
+      const value = (end < 0 ? header.slice(start) : header.slice(start, end)).trim();
+      if (value) return value;
     }
     from = at + name.length;
   }
