@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import type { RoomConfig } from '../config/schema.js';
 import type { LogFields, Logger } from '../platform/logger.js';
-import { createClientLimiter, type ClientLimiter, type LimitKind } from './client-limits.js';
+import { createClientLimiter, MAX_COUNTED_KEYS, type ClientLimiter, type LimitKind } from './client-limits.js';
 
 const [room, other] = parseConfig({
   rooms: [
@@ -114,5 +114,20 @@ describe('per-client limits (in memory)', () => {
       message: 'client limit could not be checked; allowing the request',
       fields: { kind: 'join', room: 'main', error: 'Error: store exploded' },
     });
+  });
+});
+
+describe('per-client limits under a flood of distinct keys', () => {
+  it('count at most MAX_COUNTED_KEYS keys a minute, forgetting the oldest half at a time', async () => {
+    const clock = () => Date.UTC(2030, 0, 1, 0, 0, 5);
+    const limiter = createClientLimiter({ clock });
+    for (let i = 0; i < 2 * MAX_COUNTED_KEYS; i++) {
+      limiter.consume('status', room, `junk-${i}`);
+      if (limiter.countedKeys() > MAX_COUNTED_KEYS) throw new Error(`${limiter.countedKeys()} keys counted after ${i + 1}`);
+    }
+    expect(limiter.countedKeys()).toBeGreaterThanOrEqual(MAX_COUNTED_KEYS / 2);
+    const recent = `junk-${2 * MAX_COUNTED_KEYS - 1}`;
+    expect(await limiter.consume('status', room, recent)).toEqual({ allowed: true });
+    expect(await limiter.consume('status', room, recent)).toMatchObject({ allowed: false, taken: 3, points: 2 });
   });
 });

@@ -21,6 +21,8 @@ export type LimitKind = 'join' | 'status' | 'request';
 export interface ClientLimiter {
   /** Takes one unit; answers at once (no promise) when the answer needs no store or library call. */
   consume(kind: LimitKind, room: RoomConfig, clientKey: string): LimitOutcome | Promise<LimitOutcome>;
+  /** Keys counted locally in the current minute (at most `MAX_COUNTED_KEYS`). */
+  countedKeys(): number;
 }
 
 /** The limits a room applies when it sets no `clientLimits` of its own: the schema's defaults. */
@@ -42,6 +44,15 @@ function pointsOf(room: RoomConfig, kind: LimitKind): number {
  * for the limit; an address that keeps joining is counted across instances.
  */
 export const LOCAL_JOIN_ALLOWANCE = 4;
+
+/**
+ * The most keys counted locally in one minute, in two generations of half as many: when the newer
+ * one is full, the older one is dropped whole (a flood of distinct keys, such as many addresses,
+ * costs bounded memory and constant time). A key only reaches
+ * the library's own limiter, which keeps its keys a minute, once it is past half its limit, so a
+ * key that asks once never grows the process beyond this map.
+ */
+export const MAX_COUNTED_KEYS = 200_000;
 
 /** Builds the shared (cross-instance) join limiter of a room around its in-memory insurance limiter. */
 export type SharedLimiterFactory = (roomId: string, points: number, insurance: RateLimiterAbstract) => RateLimiterAbstract;
@@ -81,6 +92,8 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
   const limiters = new Map<string, { points: number; limiter: RateLimiterAbstract }>();
   let window = -1;
   let counts = new Map<string, number>();
+  /** The minute's earlier keys, once `counts` filled half the cap (dropped whole when it fills again). */
+  let earlier = new Map<string, number>();
 
   /**
    * The fast path: a plain count per key for the current minute. Within its allowance (half the
@@ -92,9 +105,14 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
     if (now !== window) {
       window = now;
       counts = new Map();
+      earlier = new Map();
     }
     const key = `${kind} ${room.id} ${clientKey}`;
-    const count = (counts.get(key) ?? 0) + 1;
+    const count = (counts.get(key) ?? earlier.get(key) ?? 0) + 1;
+    if (counts.size >= MAX_COUNTED_KEYS / 2) {
+      earlier = counts;
+      counts = new Map();
+    }
     counts.set(key, count);
     const allowance = kind === 'join' ? Math.min(LOCAL_JOIN_ALLOWANCE, Math.floor(points / 2)) : Math.floor(points / 2);
     if (count <= allowance) return undefined;
@@ -131,5 +149,6 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
       const units = countLocally(kind, room, clientKey, points);
       return units === undefined ? ALLOWED : consumeWithLibrary(kind, room, points, clientKey, units);
     },
+    countedKeys: () => counts.size + earlier.size,
   };
 }
