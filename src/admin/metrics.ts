@@ -120,6 +120,15 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
       set({ room: room.id, state: 'retrying' }, backlog.retrying);
     }
   });
+  gauge('sanh_submissions_waiting_bytes', 'Bytes the room\'s deferred submissions not yet delivered take in the store, as counted against maxWaitingBytes.', ['room'], (set) => {
+    for (const room of sources.rooms) {
+      const backlog = room.submissions ? sources.backlog(room.id) : undefined;
+      if (backlog?.bytes !== undefined) set({ room: room.id }, backlog.bytes);
+    }
+  });
+  gauge('sanh_submissions_waiting_bytes_limit', 'The room\'s maxWaitingBytes: past it new deferred submissions are refused (503), the citizen\'s form kept.', ['room'], (set) => {
+    for (const room of sources.rooms) if (room.submissions) set({ room: room.id }, room.submissions.maxWaitingBytes);
+  });
   gauge('sanh_submissions_dead_letters', 'Deferred submissions in the dead letters.', ['room'], (set) => {
     for (const room of sources.rooms) {
       const backlog = room.submissions ? sources.backlog(room.id) : undefined;

@@ -2,6 +2,18 @@ import { z } from 'zod';
 import { durationField } from './duration.js';
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** The default byte budget of a room's submissions not yet delivered (`maxWaitingBytes`). */
+export const DEFAULT_MAX_WAITING_BYTES = 1 * GiB;
+
+/**
+ * About how many bytes a submission of `bodyBytes` takes in the store when kept: the sealed
+ * request is base64 of JSON holding the body in base64 (4/3 × 4/3), plus headers and the receipt.
+ */
+export function keptBytes(bodyBytes: number): number {
+  return Math.ceil((bodyBytes * 16) / 9) + 4_096;
+}
 
 /**
  * A route pattern: a path where a `:name` segment matches any one segment and a final `*` matches
@@ -66,8 +78,24 @@ export const roomSubmissionsSchema = z
       .max(100_000_000)
       .default(100_000)
       .describe('Most submissions of the room kept and not yet delivered; past it new ones are refused (503) rather than kept.'),
+    maxWaitingBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(256 * GiB)
+      .default(DEFAULT_MAX_WAITING_BYTES)
+      .describe(
+        'Most bytes the room\'s submissions not yet delivered may take in the store (each counts its sealed request, about 1.8 times its body, plus 512 bytes); past it new ones are refused (503, the citizen\'s form kept) rather than kept. Default 1 GiB.',
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((room, ctx) => {
+    room.routes.forEach((route, index) => {
+      if (keptBytes(route.maxBodyBytes) > room.maxWaitingBytes) {
+        ctx.addIssue({ code: 'custom', path: ['routes', index, 'maxBodyBytes'], message: `a body this large takes about ${keptBytes(route.maxBodyBytes)} bytes when kept, more than the room's maxWaitingBytes (${room.maxWaitingBytes})` });
+      }
+    });
+  });
 
 /** Store-and-forward submissions: how they are kept and delivered. */
 export const submissionsSchema = z
@@ -79,7 +107,20 @@ export const submissionsSchema = z
     replicas: z.number().int().min(1).max(16).default(1).describe('With durability "replicated": how many replicas must confirm a submission before it is acknowledged (set it to the number of replicas, so any one promoted has it).'),
     expireAfter: durationField(3_600, 400 * 86_400).prefault('30d').describe('Receipts and stored answers are deleted this long after their last change.'),
     idempotencyWindow: durationField(60, 30 * 86_400).prefault('24h').describe('How long an Idempotency-Key (or a draft id, or a body fingerprint) keeps giving back the same receipt.'),
-    acceptPerMinute: z.number().int().min(1).max(100_000_000).default(30).describe('Deferred submissions accepted per client address per minute (more: 429).'),
+    acceptPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000_000)
+      .default(30)
+      .describe('Deferred submissions accepted per visitor per minute (their Sảnh pass or ticket, or the portal session the route names; a request with neither counts for its client address). More: 429 with Retry-After, the form kept.'),
+    acceptPerMinutePerAddress: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000_000)
+      .default(600)
+      .describe('Deferred submissions accepted per client address per minute, all its visitors together: a loose ceiling, since many citizens share one address (carrier-grade NAT, a commune office). More: 429 with Retry-After, the form kept.'),
     delivery: z
       .object({
         maxAttempts: z.number().int().min(1).max(1_000).default(12).describe('Delivery attempts before a submission goes to the dead letters.'),

@@ -97,6 +97,8 @@ export interface SubmissionKeys {
   clientCount(client: string): string;
   /** String written (short-lived) before a durability wait, so `WAIT` covers every earlier write of the room's primary. */
   fence: string;
+  /** Counter: the bytes of the entries in the stream (each entry's `sz` field), against `maxWaitingBytes`. */
+  waitingBytes: string;
 }
 
 /** Builds the keys of one room's submissions. */
@@ -114,6 +116,7 @@ export function submissionKeys(prefix: string, roomId: string): SubmissionKeys {
     dayNumbers: (day) => `${base}:num:${day}`,
     clientCount: (client) => `${base}:lim:${client}`,
     fence: `${base}:fence`,
+    waitingBytes: `${base}:bytes`,
   };
 }
 
@@ -125,10 +128,12 @@ export interface AdminKeys {
   version: string;
   /** List: audit entries (JSON), newest first. */
   audit: string;
+  /** String per signed-out dashboard session, expiring with the session. */
+  revokedSession(sessionId: string): string;
 }
 
 /** Builds the keys of the live settings. */
 export function adminKeys(prefix: string): AdminKeys {
   const base = `${prefix}:{admin}`;
-  return { settings: `${base}:settings`, version: `${base}:version`, audit: `${base}:audit` };
+  return { settings: `${base}:settings`, version: `${base}:version`, audit: `${base}:audit`, revokedSession: (sessionId) => `${base}:revoked-session:${sessionId}` };
 }

@@ -237,8 +237,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     while (running) {
       if (clock() - countedAt >= BACKLOG_EVERY_MS) {
         countedAt = clock();
-        await store.backlog(room.id).then(
-          (b) => void backlogs.set(room.id, b),
+        await Promise.all([store.backlog(room.id), store.waitingBytes(room.id)]).then(
+          ([b, bytes]) => void backlogs.set(room.id, { ...b, bytes }),
           () => void backlogs.delete(room.id),
         );
       }

@@ -16,6 +16,7 @@ import { createForwarder, createOriginHealth, type Forwarder } from './forwarder
 import { receiptRoutes, submissionCatcher } from './routes.js';
 import { createSubmissionSealer, type SubmissionSealer } from './sealing.js';
 import type { Backlog, SubmissionStore } from './store.js';
+import { createSanhVisitorOf } from './visitor.js';
 
 /** What the submissions domain is built from. */
 export interface SubmissionsOptions {
@@ -127,6 +128,7 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
           health,
           forwarder,
           clientAddress: options.clientAddress ?? (() => undefined),
+          sanhVisitorOf: createSanhVisitorOf(options.keyRing, clock, options.mac),
           ...(options.rawBody ? { rawBody: options.rawBody } : {}),
           clock,
           logger,

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../platform/clock.js';
 import { receiptDay, type ReceiptRecord } from './core.js';
-import type { AcceptOutcome, Backlog, Delivery, DeliveryPolicy, HoldOutcome, NewSubmission, NextOutcome, StoredReceipt, StoredSettlement, SubmissionStore } from './store.js';
+import { keptSize, type AcceptOutcome, type Backlog, type Delivery, type DeliveryPolicy, type HoldOutcome, type NewSubmission, type NextOutcome, type StoredReceipt, type StoredSettlement, type SubmissionStore } from './store.js';
 
 /** The consumer that holds entries waiting for their next attempt (as in the Redis adapter). */
 const RETRY_OWNER = '~retry';
@@ -15,6 +15,8 @@ interface Entry {
   heldAt: number;
   /** When it was put in the log. */
   at: number;
+  /** What it counts against the room's byte budget (`keptSize`). */
+  size: number;
 }
 
 interface Kept {
@@ -38,6 +40,8 @@ interface Room {
   clients: Map<string, { count: number; until: number }>;
   bucket: { tokens: number; at: number; pauseUntil: number };
   seq: number;
+  /** The bytes of the entries in the log (`keptSize` of each). */
+  bytes: number;
 }
 
 /**
@@ -62,7 +66,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
   function roomOf(id: string): Room {
     let room = rooms.get(id);
     if (!room) {
-      room = { entries: new Map(), receipts: new Map(), keys: new Map(), numbers: new Map(), dead: new Map(), days: new Map(), clients: new Map(), bucket: { tokens: Number.NaN, at: 0, pauseUntil: 0 }, seq: 0 };
+      room = { entries: new Map(), receipts: new Map(), keys: new Map(), numbers: new Map(), dead: new Map(), days: new Map(), clients: new Map(), bucket: { tokens: Number.NaN, at: 0, pauseUntil: 0 }, seq: 0, bytes: 0 };
       rooms.set(id, room);
     }
     return room;
@@ -123,11 +127,17 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
     room.numbers.set(record.number, record.id);
     return record;
   }
-  function append(room: Room, token: string): void {
+  function append(room: Room, token: string, size: number): void {
     room.seq += 1;
     const at = clock();
     const id = `${at}-${room.seq}`;
-    room.entries.set(id, { id, token, owner: undefined, heldAt: 0, at });
+    room.entries.set(id, { id, token, owner: undefined, heldAt: 0, at, size });
+    room.bytes += size;
+  }
+  /** Takes an entry out of the log, and its bytes off the room's count. */
+  function remove(room: Room, entry: Entry): void {
+    if (!room.entries.delete(entry.id)) return;
+    room.bytes = room.entries.size === 0 ? 0 : Math.max(0, room.bytes - entry.size);
   }
   function touch(item: Kept, now: number): void {
     item.record.updatedAt = now;
@@ -136,11 +146,11 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
   function take(room: Room, entry: Entry, consumer: string, policy: DeliveryPolicy, now: number): NextOutcome {
     const item = kept(room, entry.token, now);
     if (!item) {
-      room.entries.delete(entry.id);
+      remove(room, entry);
       return next(room, consumer, policy, now);
     }
     if (item.record.deadlineAt < now) {
-      room.entries.delete(entry.id);
+      remove(room, entry);
       fail(room, item, entry.token, now, { failure: 'deadline', problem: item.record.problem ?? 'not delivered in time' });
       return next(room, consumer, policy, now);
     }
@@ -183,19 +193,25 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       const room = roomOf(roomId);
       const seen = known(room, submission.key, submission.fingerprint, now);
       if (seen && !(submission.fromHold && seen.kind === 'in-progress')) return seen;
-      if (submission.maxBacklog !== undefined && room.entries.size >= submission.maxBacklog) return { kind: 'full' };
-      if (submission.limit) {
-        const counted = room.clients.get(submission.limit.client);
-        const window = counted && counted.until > now ? counted : { count: 0, until: now + 60_000 };
+      if (submission.maxBacklog !== undefined && room.entries.size >= submission.maxBacklog) return { kind: 'full', by: 'count' };
+      const size = keptSize(submission.request);
+      if (room.entries.size === 0) room.bytes = 0;
+      if (submission.maxBytes !== undefined && room.bytes + size > submission.maxBytes) return { kind: 'full', by: 'bytes' };
+      const windows = (submission.limits ?? []).map((limit) => {
+        const counted = room.clients.get(limit.client);
+        return { limit, window: counted && counted.until > now ? counted : { count: 0, until: now + 60_000 } };
+      });
+      const reached = windows.filter(({ limit, window }) => window.count >= limit.perMinute);
+      if (reached.length > 0) return { kind: 'limited', retryAfterMs: Math.max(1, ...reached.map(({ window }) => window.until - now)) };
+      for (const { limit, window } of windows) {
         window.count += 1;
-        room.clients.set(submission.limit.client, window);
-        if (window.count > submission.limit.perMinute) return { kind: 'limited', retryAfterMs: Math.max(1, window.until - now) };
+        room.clients.set(limit.client, window);
       }
       const record = newReceipt(roomId, room, submission, now);
       const key = { name: submission.key, fingerprint: submission.fingerprint, ttlMs: submission.keyTtlMs };
       room.receipts.set(submission.token, { record, request: submission.request, answer: undefined, expiresAt: Number.POSITIVE_INFINITY, ttlMs: submission.ttlMs, key });
       room.keys.set(submission.key, { value: `${submission.fingerprint}|${submission.token}`, expiresAt: now + submission.keyTtlMs });
-      append(room, submission.token);
+      append(room, submission.token, size);
       return { kind: 'accepted', receipt: { ...record } };
     },
     async hold(roomId, key, fingerprint, holdMs): Promise<HoldOutcome> {
@@ -242,7 +258,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       if (!entry || entry.owner !== consumer) return false;
       const item = kept(room, entry.token, now);
       if (!item) {
-        room.entries.delete(entry.id);
+        remove(room, entry);
         return true;
       }
       if (settlement.kind === 'retry') {
@@ -255,7 +271,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
         item.record.updatedAt = now;
         return true;
       }
-      room.entries.delete(entry.id);
+      remove(room, entry);
       delete item.record.originStatus;
       delete item.record.applicationNumber;
       Object.assign(item.record, settledFields(settlement, now));
@@ -277,6 +293,9 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
         else counts.delivering += 1;
       }
       return counts;
+    },
+    async waitingBytes(roomId) {
+      return roomOf(roomId).bytes;
     },
     async deadLetters(roomId, limit) {
       const room = roomOf(roomId);
@@ -301,7 +320,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       if (item.key && keyValue(room, item.key.name, now) === undefined) {
         room.keys.set(item.key.name, { value: `${item.key.fingerprint}|${token}`, expiresAt: now + item.key.ttlMs });
       }
-      append(room, token);
+      append(room, token, keptSize(item.request));
       return true;
     },
     async dropDead(roomId, token) {

@@ -3,7 +3,7 @@ import { submissionKeys, type SubmissionKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { receiptDay, type FailureReason, type ReceiptRecord, type StoredState } from './core.js';
-import type { AcceptOutcome, Backlog, HoldOutcome, NextOutcome, StoredSettlement, SubmissionStore } from './store.js';
+import { keptSize, SUBMISSION_OVERHEAD_BYTES, type AcceptOutcome, type Backlog, type HoldOutcome, type NextOutcome, type StoredSettlement, type SubmissionStore } from './store.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 const scripts = {
@@ -112,19 +112,25 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     async accept(room, submission) {
       const k = keys(room);
       const day = receiptDay(clock());
+      const limits = submission.limits ?? [];
+      if (limits.length > 2) throw new Error('the Redis submission store takes at most two rate limits');
       const reply = asArray(
         await scripts.accept.run(
           writer,
-          [k.stream, k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day), k.clientCount(submission.limit?.client ?? '-')],
+          [
+            k.stream, k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day),
+            k.clientCount(limits[0]?.client ?? '-'), k.clientCount(limits[1]?.client ?? '-'), k.waitingBytes,
+          ],
           [
             GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint,
-            submission.keyTtlMs, submission.ttlMs, submission.deadlineMs, submission.fromHold ? '1' : '0', submission.maxBacklog ?? '', submission.limit?.perMinute ?? '',
+            submission.keyTtlMs, submission.ttlMs, submission.deadlineMs, submission.fromHold ? '1' : '0', submission.maxBacklog ?? '',
+            limits[0]?.perMinute ?? '', limits[1]?.perMinute ?? '', submission.maxBytes ?? '', keptSize(submission.request),
           ],
         ),
         'accept',
       );
       if (reply[0] === 'accepted') return { kind: 'accepted', receipt: receiptFrom(reply, 1) };
-      if (reply[0] === 'full') return { kind: 'full' };
+      if (reply[0] === 'full') return { kind: 'full', by: reply[1] === 'bytes' ? 'bytes' : 'count' };
       if (reply[0] === 'limited') return { kind: 'limited', retryAfterMs: Number(reply[1]) };
       const known = knownOutcome(reply);
       if (!known) throw new Error('unexpected reply from accept.lua');
@@ -169,7 +175,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     async next(room, consumer, policy): Promise<NextOutcome> {
       const k = keys(room);
       const reply = asArray(
-        await scripts.next.run(client, [k.stream, k.bucket, k.dead], [GROUP, consumer, policy.perSecond, policy.burst, policy.reclaimAfterMs, policy.orderedAttempts, k.receiptPrefix]),
+        await scripts.next.run(client, [k.stream, k.bucket, k.dead, k.waitingBytes], [GROUP, consumer, policy.perSecond, policy.burst, policy.reclaimAfterMs, policy.orderedAttempts, k.receiptPrefix]),
         'next',
       );
       if (reply[0] === 'wait') return { kind: 'wait', ms: Number(reply[1]) };
@@ -182,7 +188,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
       if (settlement.kind === 'delivered') args.push(settlement.status, settlement.applicationNumber ?? '', settlement.answer ?? '');
       else if (settlement.kind === 'retry') args.push(settlement.delayMs, settlement.problem, settlement.pauseRoomMs ?? '');
       else args.push(settlement.reason, settlement.problem, settlement.status ?? '', settlement.answer ?? '');
-      return Number(await scripts.settle.run(client, [k.stream, k.receipt(token), k.bucket, k.dead], args)) === 1;
+      return Number(await scripts.settle.run(client, [k.stream, k.receipt(token), k.bucket, k.dead, k.waitingBytes], args)) === 1;
     },
     async backlog(room): Promise<Backlog> {
       const k = keys(room);
@@ -190,6 +196,9 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
       // The oldest's age on Redis' clock, placed on this process's clock (the two may differ).
       const age = optionalNumber(oldestAgeMs);
       return { waiting: Number(waiting ?? 0), delivering: Number(delivering ?? 0), retrying: Number(retrying ?? 0), dead: Number(dead ?? 0), oldestAt: age === undefined ? null : clock() - age };
+    },
+    async waitingBytes(room) {
+      return Math.max(0, Number((await client.get(keys(room).waitingBytes)) ?? 0) || 0);
     },
     async deadLetters(room, limit) {
       const k = keys(room);
@@ -204,7 +213,7 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     },
     async retryDead(room, token, deadlineMs) {
       const k = keys(room);
-      return Number(await scripts.retryDead.run(client, [k.stream, k.receipt(token), k.dead], [GROUP, token, deadlineMs])) === 1;
+      return Number(await scripts.retryDead.run(client, [k.stream, k.receipt(token), k.dead, k.waitingBytes], [GROUP, token, deadlineMs, SUBMISSION_OVERHEAD_BYTES])) === 1;
     },
     async dropDead(room, token) {
       const k = keys(room);

@@ -217,6 +217,86 @@ describe('deferrable submissions', () => {
     expect(await t.store.backlog('main')).toMatchObject({ waiting: 2 });
   });
 
+  it('scope a body sent without a key to the visitor: two citizens behind one address with the same form both get their own receipt', async () => {
+    const t = build();
+    await fullRoom(t);
+    // No portal session: only their places in line (Sảnh tickets) tell them apart; one address (in-process).
+    const lan = t.visitor();
+    const hoa = t.visitor();
+    for (const citizen of [lan, hoa]) {
+      expect((await citizen.page('/apply')).headers.get('sanh-state')).toBe('queued');
+      expect(citizen.jar.has('sanh_ticket_main')).toBe(true);
+    }
+    const first = await submit(lan, { json: true });
+    const second = await submit(hoa, { json: true });
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+    const [a, b] = [(await first.json()) as ReceiptView, (await second.json()) as ReceiptView];
+    expect(a.receiptId).not.toBe(b.receiptId);
+    // The same citizen's double click (and a later retry) still gives one receipt.
+    const [one, two] = await Promise.all([submit(lan, { json: true }), submit(lan, { json: true })]);
+    for (const again of [one, two]) {
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(((await again.json()) as ReceiptView).receiptId).toBe(a.receiptId);
+    }
+    expect(await t.store.backlog('main')).toMatchObject({ waiting: 2 });
+    // Both reach the portal, each once.
+    t.submissions.start();
+    running.push(t.submissions);
+    await until(async () => t.portal.received.filter((r) => r.body === FORM).length >= 2);
+    expect(new Set(t.portal.received.map((r) => r.receipt))).toEqual(new Set([a.receiptId, b.receiptId]));
+    expect(new Set(t.portal.received.map((r) => r.key)).size).toBe(2);
+  });
+
+  it('de-duplicate a body sent without a key only for a known visitor: without a pass, ticket or session there is nothing to tie two posts together', async () => {
+    const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always' }] } } });
+    const a = (await (await submit(t.visitor(), { json: true })).json()) as ReceiptView;
+    const b = (await (await submit(t.visitor(), { json: true })).json()) as ReceiptView;
+    expect(a.receiptId).not.toBe(b.receiptId);
+    // A double click with a place in line is still one submission.
+    const v = t.visitor();
+    await v.page('/apply');
+    const [one, two] = await Promise.all([submit(v, { json: true }), submit(v, { json: true })]);
+    expect(((await one.json()) as ReceiptView).receiptId).toBe(((await two.json()) as ReceiptView).receiptId);
+  });
+
+  it('answer a browser that cannot be kept right now with a page that keeps its form and sends it again, without blame', async () => {
+    const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always', sessionCookies: ['portal_session'] }] } }, submissions: { acceptPerMinute: 1 } });
+    const v = t.visitor('k1');
+    expect((await submit(v, { body: 'a=1' })).status).toBe(202);
+    const body = 'fullName=Nguy%E1%BB%85n+Th%E1%BB%8B+Hoa&note=%3Cscript%3Ealert(1)%3C%2Fscript%3E&sanh_draft=draft77';
+    const limited = await v.request('/apply/submit?step=2', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'accept-language': 'en', referer: 'http://localhost/apply?step=2' }, body });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(50);
+    expect(limited.headers.get('cache-control')).toBe('no-store');
+    expect(limited.headers.get('sanh-room')).toBe('main');
+    const html = await limited.text();
+    expect(html).toContain('You did nothing wrong');
+    expect(html).not.toMatch(/too many requests/i);
+    expect(html).toContain('The draft of your form is still saved');
+    expect(html).toContain('<form method="post" action="/apply/submit?step=2" id="sanh-again">');
+    expect(html).toContain('<input type="hidden" name="fullName" value="Nguyễn Thị Hoa"/>');
+    expect(html).toContain('<input type="hidden" name="note" value="&lt;script&gt;alert(1)&lt;/script&gt;"/>');
+    expect(html).toContain('<input type="hidden" name="sanh_draft" value="draft77"/>');
+    expect(html).not.toContain('data-sanh-draft-done');
+    // Not kept: nothing was taken, and once the minute is over the same form goes in.
+    expect(await t.store.backlog('main')).toMatchObject({ waiting: 1 });
+    // JSON clients get the uniform error.
+    const json = await submit(v, { json: true, body: 'a=3' });
+    expect(json.status).toBe(429);
+    expect(await json.json()).toEqual({ error: { code: 'rate_limited', message: expect.any(String), requestId: expect.any(String) } });
+    // A full room says so in Vietnamese, and a body that is not url-encoded is not carried (back to the form instead).
+    const full = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 } } });
+    expect((await submit(full.visitor(), { body: 'a=1' })).status).toBe(202);
+    const page = await full.visitor().request('/apply/submit', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html' }, body: '--x--' });
+    expect(page.status).toBe(503);
+    expect(page.headers.get('retry-after')).toBe('60');
+    const text = await page.text();
+    expect(text).toContain('những gì bạn đã điền vẫn còn');
+    expect(text).toContain('Vui lòng quay lại biểu mẫu');
+    expect(text).not.toContain('id="sanh-again"');
+  });
+
   it('are deferred when the portal fails a straight attempt, and then without trying it', async () => {
     const t = build();
     t.portal.fail(503);
@@ -281,7 +361,19 @@ describe('deferrable submissions', () => {
     const full = await submit(t.visitor('w2'), { body: 'a=2', json: true });
     expect(full.status).toBe(503);
     expect(await full.json()).toMatchObject({ error: { code: 'submissions_full' } });
-    expect(full.headers.get('retry-after')).toBe('300');
+    expect(full.headers.get('retry-after')).toBe('60');
+  });
+
+  it('answer a seated submission that cannot be kept with the uniform 503, not a fault', async () => {
+    const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', sessionCookies: ['portal_session'] }], maxWaiting: 1 } } });
+    await fullRoom(t);
+    expect((await submit(t.visitor('f1'), { json: true })).status).toBe(202);
+    const full = await submit(t.visitor('f2'), { json: true, body: 'a=2' });
+    expect(full.status).toBe(503);
+    expect(await full.json()).toEqual({ error: { code: 'submissions_full', message: expect.any(String), requestId: expect.any(String) } });
+    expect(full.headers.get('retry-after')).toBe('60');
+    // Its held key was let go: the same form goes in once there is room.
+    expect(await t.store.backlog('main')).toMatchObject({ waiting: 1 });
   });
 
   it('send the citizen to the portal\'s confirmation page when the portal answered with a redirect', async () => {

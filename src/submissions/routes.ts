@@ -1,20 +1,21 @@
 import { Hono, type Context, type MiddlewareHandler, type Next } from 'hono';
 import type { RoomConfig } from '../config/schema.js';
-import type { SubmissionRouteConfig, SubmissionsConfig } from '../config/submissions.js';
+import { DEFAULT_MAX_WAITING_BYTES, type SubmissionRouteConfig, type SubmissionsConfig } from '../config/submissions.js';
 import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
-import { isHttps, mutableHeaders, readBodyBytes, requestLang, safeLocalPath, wantsJson, type RawBody, type SanhEnv } from '../platform/http.js';
+import { isHttps, mutableHeaders, readBodyBytes, REQUEST_ID_HEADER, requestIdFor, requestLang, respondWithError, safeLocalPath, wantsJson, type RawBody, type SanhEnv } from '../platform/http.js';
 import { otherLang } from '../platform/i18n.js';
 import type { Logger } from '../platform/logger.js';
 import { randomId } from '../platform/random-id.js';
-import { clientKey } from '../waiting-room/bypass.js';
 import type { RoomMatcher } from '../waiting-room/rooms.js';
 import { draftIdOfBody, isDeliveredStatus, isFinal, matchRoute, parseReceiptId, parseRetryAfter, submissionKey, type CompiledRoute, type ReceiptRecord } from './core.js';
 import type { Forwarder, OriginHealth } from './forwarder.js';
+import { renderNotKeptPage, type NotKeptReason } from './pages/kept.js';
 import { renderReceiptPage } from './pages/receipt.js';
 import { captureRequest, visitorScope, type SubmissionSealer } from './sealing.js';
 import type { AcceptOutcome, HoldOutcome, NewSubmission, SubmissionStore } from './store.js';
 import { receiptView } from './view.js';
+import { limitKeys, submitterOf, type SanhVisitorOf } from './visitor.js';
 
 /** What the submissions' HTTP edge needs. */
 export interface SubmissionEdgeDeps {
@@ -28,10 +29,19 @@ export interface SubmissionEdgeDeps {
   health: OriginHealth;
   forwarder: Pick<Forwarder, 'wake' | 'backlog'>;
   clientAddress(c: Context): string | undefined;
+  /** The Sảnh visitor of a request (its pass or ticket); without it, only the portal session names a visitor. */
+  sanhVisitorOf?: SanhVisitorOf;
   rawBody?: RawBody;
   clock: Clock;
   logger: Logger;
 }
+
+/** The wait asked of a submission refused because its room's budget is full (seconds; the page adds jitter). */
+export const FULL_RETRY_AFTER_SECONDS = 60;
+/** The largest url-encoded body a refusal page carries to send again. */
+const MAX_RESEND_BYTES = 1024 * 1024;
+/** The most fields a refusal page carries to send again. */
+const MAX_RESEND_FIELDS = 2_000;
 
 /** The gate's answers that seat a visitor instead of letting them through: the room is at capacity. */
 const SEATED = new Set(['queued', 'paused', 'prequeue']);
@@ -90,6 +100,10 @@ interface Caught {
   path: string;
   fingerprint: string;
   key: string;
+  /** Who sent it (portal session or Sảnh visitor), when anything says so. */
+  submitter: string | undefined;
+  /** The form carried a draft id. */
+  hasDraft: boolean;
 }
 
 /**
@@ -134,22 +148,27 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
   }
 
   async function defer(c: Context<SanhEnv>, caught: Caught, cookies: string[] = [], fromHold = false): Promise<Response> {
-    const client = (await sealer.scopedKey(caught.room.id, 'client', clientKey(deps.clientAddress(c)))).slice(0, 32);
+    const keys = limitKeys(caught.submitter, deps.clientAddress(c));
+    const hashed = async (value: string) => (await sealer.scopedKey(caught.room.id, 'client', value)).slice(0, 32);
     let outcome: AcceptOutcome;
     try {
       outcome = await store.accept(caught.room.id, {
         ...(await offer(c, caught, true, fromHold)),
         maxBacklog: caught.room.submissions?.maxWaiting ?? 100_000,
-        limit: { client, perMinute: config.acceptPerMinute },
+        maxBytes: caught.room.submissions?.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES,
+        limits: [
+          { client: await hashed(keys.visitor), perMinute: config.acceptPerMinute },
+          { client: await hashed(keys.address), perMinute: config.acceptPerMinutePerAddress },
+        ],
       });
     } catch (error) {
       throw storeFault(error);
     }
-    if (outcome.kind === 'limited') {
-      throw new SanhError('rate_limited', 'Too many submissions were sent from your connection. Please wait a little and try again.', { retryAfterSeconds: Math.ceil(outcome.retryAfterMs / 1000) });
-    }
-    if (outcome.kind === 'full') {
-      throw new SanhError('submissions_full', 'Too many submissions are waiting for the portal right now, so this one could not be kept. Please try again later.', { retryAfterSeconds: 300 });
+    if (outcome.kind === 'limited' || outcome.kind === 'full') {
+      // Nothing was kept: the key this request held for a straight attempt is free for its retry.
+      if (fromHold) await store.release(caught.room.id, caught.key).catch(() => undefined);
+      if (outcome.kind === 'full') logger.warn('a submission was refused: the room\'s submissions not yet delivered are at their limit', { room: caught.room.id, by: outcome.by });
+      return withCookies(notKept(c, caught, outcome.kind === 'full' ? 'full' : 'limited', outcome.kind === 'limited' ? Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) : FULL_RETRY_AFTER_SECONDS), cookies);
     }
     if (outcome.kind === 'accepted' || outcome.kind === 'existing') await confirmDurable(caught.room.id, outcome.receipt);
     if (outcome.kind !== 'accepted') return withCookies(knownKeyAnswer(c, outcome, deps), cookies);
@@ -171,6 +190,29 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
       logger.error(`a submission is kept but could not be confirmed ${config.durability === 'fsync' ? 'on disk' : 'on replicas'}`, { room, receiptNumber, error: String(error) });
       throw new SanhError('store_not_durable', 'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.', { cause: error, retryAfterSeconds: 30 });
     }
+  }
+
+  /**
+   * The answer to a submission that was not kept (the room is full, or its limits are reached):
+   * the uniform JSON error for API clients (through the error mapper), for a browser a page that
+   * keeps the form and sends it again after the wait. Both with Retry-After; nothing was sent.
+   */
+  function notKept(c: Context<SanhEnv>, caught: Caught, reason: NotKeptReason, retryAfterSeconds: number): Response {
+    if (wantsJson(c) || c.get('errorsAsJson')) {
+      throw reason === 'full'
+        ? new SanhError('submissions_full', 'Too many submissions are waiting for the portal right now, so this one could not be kept yet. Nothing was sent: please send it again in a minute.', { retryAfterSeconds })
+        : new SanhError('rate_limited', 'Very many submissions are arriving from your network right now, so this one could not be kept yet. Nothing was sent: please send it again after the wait.', { retryAfterSeconds });
+    }
+    const resend = resendable(c, caught);
+    const backUrl = sameSiteReferer(c);
+    const page = renderNotKeptPage({ lang: requestLang(c), reason, retryAfterSeconds, hasDraft: caught.hasDraft, ...(resend ? { resend } : {}), ...(backUrl ? { backUrl } : {}) });
+    return c.html(page, reason === 'full' ? 503 : 429, {
+      'cache-control': 'no-store',
+      'retry-after': String(retryAfterSeconds),
+      'referrer-policy': 'no-referrer',
+      'sanh-room': caught.room.id,
+      'sanh-state': 'unavailable',
+    });
   }
 
   function deferNow(room: RoomConfig, route: SubmissionRouteConfig): boolean {
@@ -212,7 +254,15 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
       c.error = undefined;
       return defer(c, caught, cookies, true).catch(async (error: unknown) => {
         await store.release(caught.room.id, caught.key).catch(() => undefined);
-        throw error;
+        // The answer being replaced is gone (c.res is unset): a fault thrown from here would reach
+        // the error mapper with nothing to answer on. Answer it here, the same way.
+        if (!(error instanceof SanhError)) throw error;
+        if (error.status >= 500) logger.warn(error.message, { room: caught.room.id, code: error.code, requestId: c.get('requestId'), cause: error.cause === undefined ? undefined : String(error.cause) });
+        // (ensureRequestId would set its header on the answer that is gone.)
+        if (c.get('requestId') === undefined) c.set('requestId', requestIdFor(c.req.header(REQUEST_ID_HEADER)));
+        const answer = respondWithError(c, error);
+        answer.headers.set(REQUEST_ID_HEADER, c.get('requestId'));
+        return withCookies(answer, cookies);
       });
     }
     if (FROM_ORIGIN.has(state) && isDeliveredStatus(answer.status, caught.route.deliveredStatuses)) {
@@ -246,8 +296,14 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     const draftId = text.includes('sanh_draft') ? draftIdOfBody(c.req.header('content-type'), text) : undefined;
     const named = submissionKey(c.req.header('idempotency-key'), draftId, fingerprint);
     if (named.kind === 'invalid') throw new SanhError('idempotency_key_invalid', 'The Idempotency-Key header must be 1-255 printable characters.');
-    const key = await sealer.scopedKey(room.id, visitorScope(route, c.req.raw.headers, deps.clientAddress(c)), named.key);
-    const caught: Caught = { room, route, body, path, fingerprint, key };
+    const submitter = submitterOf(route, c.req.raw.headers, await deps.sanhVisitorOf?.(c.req.header('cookie'), room.id));
+    // A key the client chose (or its draft's) is the client's own; a body sent without one is
+    // the same submission only from the same visitor (a double click), never merely from the
+    // same address: two citizens behind one NAT may send the same form. Without a visitor, no
+    // implicit de-duplication.
+    const scope = named.source !== 'body' ? visitorScope(route, c.req.raw.headers, deps.clientAddress(c)) : (submitter ?? `once:${randomId(16)}`);
+    const key = await sealer.scopedKey(room.id, scope, named.key);
+    const caught: Caught = { room, route, body, path, fingerprint, key, submitter, hasDraft: draftId !== undefined };
     if (deferNow(room, route)) {
       c.res = await defer(c, caught);
       return;
@@ -259,6 +315,35 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
       c.res = replaced;
     }
   };
+}
+
+/** The fields of a url-encoded POST body, to send again from the refusal page; undefined for any other body. */
+function resendable(c: Context, caught: Caught): { action: string; fields: [string, string][] } | undefined {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (c.req.method !== 'POST' || type !== 'application/x-www-form-urlencoded' || caught.body.byteLength > MAX_RESEND_BYTES) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(caught.body);
+  } catch {
+    return undefined;
+  }
+  const fields = [...new URLSearchParams(text)];
+  if (fields.length > MAX_RESEND_FIELDS) return undefined;
+  return { action: safeLocalPath(caught.path), fields };
+}
+
+/** The page the form was on, when the browser names one on this site. */
+function sameSiteReferer(c: Context): string | undefined {
+  const referer = c.req.header('referer');
+  if (!referer) return undefined;
+  try {
+    const url = new URL(referer);
+    if (url.host !== c.req.header('host')) return undefined;
+    const path = safeLocalPath(`${url.pathname}${url.search}`);
+    return path === '/' && url.pathname !== '/' ? undefined : path;
+  } catch {
+    return undefined;
+  }
 }
 
 function withCookies(response: Response, cookies: string[]): Response {

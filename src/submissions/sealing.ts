@@ -7,6 +7,7 @@ import { cookiePairs } from '../platform/http.js';
 import { clientKey } from '../waiting-room/bypass.js';
 import { cachedMacs, webCryptoMac, type MacFactory } from '../platform/mac.js';
 import { createValueCipher } from '../platform/value-cipher.js';
+import { portalSession } from './visitor.js';
 
 /** A submission as it is kept, to be sent to the origin later exactly as it came. */
 export interface CapturedRequest {
@@ -99,19 +100,16 @@ export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFact
 }
 
 /**
- * Who a submission's key belongs to: the portal session cookies the route names
+ * Who a submission's `Idempotency-Key` or draft key belongs to (a body sent without either is
+ * scoped by `submitterOf` instead): the portal session cookies the route names
  * (`sessionCookies`) and, when it is carried, `Authorization`; without either, the client address
  * (an IPv6 client by its /64). Only stable, per-visitor values: cookies everyone shares (language,
  * consent) or that change on every answer (load balancer stickiness) would merge visitors or
  * split one visitor's retries.
  */
 export function visitorScope(route: SubmissionRouteConfig, headers: Headers, clientAddress: string | undefined): string {
-  const header = headers.get('cookie');
-  const named = route.sessionCookies.length > 0 && header ? cookiePairs(header).filter(([name]) => route.sessionCookies.includes(name)) : [];
-  const session = named.map(([name, value]) => `${name}=${value}`).sort().join('; ');
-  const authorization = route.headers.includes('authorization') ? (headers.get('authorization') ?? '') : '';
-  if (session || authorization) return `s:${session}\n${authorization}`;
-  return `a:${clientKey(clientAddress)}`;
+  const session = portalSession(route, headers);
+  return session ? `s:${session}` : `a:${clientKey(clientAddress)}`;
 }
 
 /** The cookies a route carries to the origin (never Sảnh's own), as one `Cookie` header value; undefined when none. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DeliveryPolicy, NewSubmission, NextOutcome, SubmissionStore } from './store.js';
+import { keptSize, SUBMISSION_OVERHEAD_BYTES, type DeliveryPolicy, type NewSubmission, type NextOutcome, type SubmissionStore } from './store.js';
 
 /** An adapter under test, and how to let go of it. */
 export interface OpenedSubmissionStore {
@@ -295,23 +295,88 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
     it('keeps no more than maxBacklog undelivered submissions of a room', async () => {
       expect((await store.accept(room, submission({ maxBacklog: 2 }))).kind).toBe('accepted');
       expect((await store.accept(room, submission({ maxBacklog: 2 }))).kind).toBe('accepted');
-      expect(await store.accept(room, submission({ maxBacklog: 2 }))).toEqual({ kind: 'full' });
+      expect(await store.accept(room, submission({ maxBacklog: 2 }))).toEqual({ kind: 'full', by: 'count' });
       const taken = delivered(await store.next(room, 'x', POLICY));
       await store.settle(room, 'x', taken, { kind: 'delivered', status: 200 });
       expect((await store.accept(room, submission({ maxBacklog: 2 }))).kind).toBe('accepted');
     });
 
     it('limits new submissions per client a minute, and not replays', async () => {
-      const limit = { client: 'c1', perMinute: 2 };
-      const first = submission({ limit });
+      const limits = [{ client: 'c1', perMinute: 2 }];
+      const first = submission({ limits });
       expect((await store.accept(room, first)).kind).toBe('accepted');
-      expect((await store.accept(room, submission({ limit }))).kind).toBe('accepted');
-      const over = await store.accept(room, submission({ limit }));
+      expect((await store.accept(room, submission({ limits }))).kind).toBe('accepted');
+      const over = await store.accept(room, submission({ limits }));
       expect(over.kind).toBe('limited');
       expect(over.kind === 'limited' && over.retryAfterMs).toBeGreaterThan(50_000);
-      expect((await store.accept(room, { ...submission(), key: first.key, fingerprint: first.fingerprint, limit })).kind).toBe('existing');
-      expect((await store.accept(room, submission({ limit: { client: 'c2', perMinute: 2 } }))).kind).toBe('accepted');
+      expect((await store.accept(room, { ...submission(), key: first.key, fingerprint: first.fingerprint, limits })).kind).toBe('existing');
+      expect((await store.accept(room, submission({ limits: [{ client: 'c2', perMinute: 2 }] }))).kind).toBe('accepted');
       expect((await store.backlog(room)).waiting).toBe(3);
+    });
+
+    it('holds a submission to every one of its limits, and counts it for all or none', async () => {
+      const address = { client: 'address', perMinute: 3 };
+      const limitsOf = (visitor: string) => [{ client: visitor, perMinute: 1 }, address];
+      expect((await store.accept(room, submission({ limits: limitsOf('v1') }))).kind).toBe('accepted');
+      // v1 is at its own limit: refused, and the address's count is not taken.
+      expect((await store.accept(room, submission({ limits: limitsOf('v1') }))).kind).toBe('limited');
+      expect((await store.accept(room, submission({ limits: limitsOf('v2') }))).kind).toBe('accepted');
+      expect((await store.accept(room, submission({ limits: limitsOf('v3') }))).kind).toBe('accepted');
+      // The address has had its three: a fourth visitor behind it waits for the minute to end.
+      const fourth = await store.accept(room, submission({ limits: limitsOf('v4') }));
+      expect(fourth.kind).toBe('limited');
+      expect(fourth.kind === 'limited' && fourth.retryAfterMs).toBeGreaterThan(50_000);
+      expect((await store.accept(room, submission({ limits: [{ client: 'v4', perMinute: 1 }, { client: 'other address', perMinute: 3 }] }))).kind).toBe('accepted');
+      expect((await store.backlog(room)).waiting).toBe(4);
+    });
+
+    it('keeps no more than maxBytes of undelivered submissions of a room, counting what leaves the log', async () => {
+      const big = (overrides: Partial<NewSubmission> = {}) => submission({ request: 'x'.repeat(1_000 - SUBMISSION_OVERHEAD_BYTES), maxBytes: 2_600, ...overrides });
+      expect(keptSize(big().request)).toBe(1_000);
+      const a = big();
+      expect((await store.accept(room, a)).kind).toBe('accepted');
+      expect((await store.accept(room, big())).kind).toBe('accepted');
+      expect(await store.waitingBytes(room)).toBe(2_000);
+      const refused = big();
+      expect(await store.accept(room, refused)).toEqual({ kind: 'full', by: 'bytes' });
+      // Refused: nothing of it is kept, its key is free, and the count did not change.
+      expect(await store.receipt(room, refused.token)).toBeUndefined();
+      expect(await store.waitingBytes(room)).toBe(2_000);
+      // A smaller one still fits; a replay of one already accepted is answered whatever the budget.
+      expect((await store.accept(room, submission({ request: 'y'.repeat(600 - SUBMISSION_OVERHEAD_BYTES), maxBytes: 2_600 }))).kind).toBe('accepted');
+      expect(await store.waitingBytes(room)).toBe(2_600);
+      expect((await store.accept(room, { ...big(), key: a.key, fingerprint: a.fingerprint })).kind).toBe('existing');
+      expect((await store.accept(room, big({ maxBytes: 2_600, maxBacklog: 10 }))).kind).toBe('full');
+      // Delivered: its bytes are free again; being delivered or retried, they still count.
+      const first = delivered(await store.next(room, 'x', POLICY));
+      expect(await store.waitingBytes(room)).toBe(2_600);
+      await store.settle(room, 'x', first, { kind: 'retry', delayMs: 0, problem: 'timeout' });
+      expect(await store.waitingBytes(room)).toBe(2_600);
+      const again = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', again, { kind: 'delivered', status: 200 });
+      expect(await store.waitingBytes(room)).toBe(1_600);
+      expect((await store.accept(room, refused)).kind).toBe('accepted');
+      expect(await store.waitingBytes(room)).toBe(2_600);
+      // In the dead letters it no longer counts; an operator's retry counts it again.
+      const second = delivered(await store.next(room, 'x', POLICY));
+      await store.settle(room, 'x', second, { kind: 'failed', reason: 'rejected', problem: 'status 400', status: 400 });
+      expect(await store.waitingBytes(room)).toBe(1_600);
+      expect(await store.retryDead(room, second.receipt.id.slice(room.length + 1), HOUR)).toBe(true);
+      expect(await store.waitingBytes(room)).toBe(2_600);
+      // Every receipt accepted is still there, and the log empties to a count of 0.
+      for (let i = 0; i < 3; i++) await store.settle(room, 'x', delivered(await store.next(room, 'x', POLICY)), { kind: 'delivered', status: 200 });
+      expect(await store.backlog(room)).toMatchObject({ waiting: 0, delivering: 0, retrying: 0 });
+      expect(await store.waitingBytes(room)).toBe(0);
+      expect((await store.receipt(room, a.token))?.receipt.state).toBe('delivered');
+      expect((await store.receipt(room, refused.token))?.receipt.state).toBe('delivered');
+    });
+
+    it('takes an entry past its deadline off the byte count', async () => {
+      await store.accept(room, submission({ deadlineMs: 100, request: 'z'.repeat(100), maxBytes: 10_000 }));
+      expect(await store.waitingBytes(room)).toBe(keptSize('z'.repeat(100)));
+      await sleep(150);
+      expect((await store.next(room, 'x', POLICY)).kind).toBe('wait');
+      expect(await store.waitingBytes(room)).toBe(0);
     });
 
     it('takes over its own hold when a straight attempt turns into a deferred one', async () => {

@@ -20,8 +20,32 @@ export interface NewSubmission {
   fromHold?: boolean;
   /** Most undelivered submissions the room may hold; past it the submission is not kept (`full`). */
   maxBacklog?: number;
-  /** At most `perMinute` new submissions a minute for `client` (a hashed client address); replays do not count. */
-  limit?: { client: string; perMinute: number };
+  /**
+   * Most bytes the room's undelivered submissions may take (each counts `keptSize(request)`);
+   * past it the submission is not kept (`full`, `by: 'bytes'`). Only what is in the room's log
+   * counts: a submission stops counting once delivered or in the dead letters.
+   */
+  maxBytes?: number;
+  /**
+   * Rate limits, each at most `perMinute` new submissions a minute for `client` (a hashed visitor
+   * or client address); at most two. Replays and refused submissions do not count; a submission
+   * counts for all of them or none.
+   */
+  limits?: readonly RateLimit[];
+}
+
+/** One rate limit of `accept`. */
+export interface RateLimit {
+  client: string;
+  perMinute: number;
+}
+
+/** What every kept submission is charged for its receipt, keys and log entry, beside its sealed request. */
+export const SUBMISSION_OVERHEAD_BYTES = 512;
+
+/** The bytes a submission counts against its room's `maxBytes`: its sealed request and the overhead. */
+export function keptSize(request: string): number {
+  return request.length + SUBMISSION_OVERHEAD_BYTES;
 }
 
 /** What came of offering a submission. Outcomes are values; store faults are thrown. */
@@ -33,9 +57,9 @@ export type AcceptOutcome =
   | { kind: 'mismatch'; receiptId: string | undefined }
   /** The same key is being handled by another request right now (409). */
   | { kind: 'in-progress' }
-  /** The room already holds `maxBacklog` undelivered submissions: this one was not kept (503). */
-  | { kind: 'full' }
-  /** The client sent `limit.perMinute` new submissions this minute already: not kept (429). */
+  /** The room already holds `maxBacklog` undelivered submissions (`count`), or this one would take it past `maxBytes` (`bytes`): not kept (503). */
+  | { kind: 'full'; by: 'count' | 'bytes' }
+  /** One of the `limits` is reached this minute: not kept (429); `retryAfterMs` until every reached one resets. */
   | { kind: 'limited'; retryAfterMs: number };
 
 /** A key held while a submission goes straight through to the origin. */
@@ -92,6 +116,11 @@ export interface Backlog {
    * clock's now, so a skew between the two does not count); null when none is.
    */
   oldestAt: number | null;
+  /**
+   * The bytes of the room's submissions in its log (`SubmissionStore.waitingBytes`): filled in by
+   * the forwarder's count for the metrics, absent from `SubmissionStore.backlog`.
+   */
+  bytes?: number;
 }
 
 /** A receipt with its sealed answer, when one is kept. */
@@ -130,6 +159,8 @@ export interface SubmissionStore {
   /** Records an attempt's outcome; false when the entry is no longer this consumer's (it was reclaimed). */
   settle(room: string, consumer: string, delivery: Delivery, settlement: StoredSettlement): Promise<boolean>;
   backlog(room: string): Promise<Backlog>;
+  /** The bytes the room's undelivered submissions take, as counted against `maxBytes` (see `keptSize`). */
+  waitingBytes(room: string): Promise<number>;
   /** The dead letters, oldest first. */
   deadLetters(room: string, limit: number): Promise<ReceiptRecord[]>;
   /** Puts a dead letter back at the end of the room's log with fresh attempts; false when it is not a dead letter. */

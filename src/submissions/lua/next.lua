@@ -7,6 +7,7 @@
   kept in the bucket hash, so successive calls sweep the whole pending list. An entry past its
   deadline is not handed out: it goes to the dead letters (KEYS[3]).
   KEYS[1] stream  KEYS[2] bucket (hash: tokens, at, pauseUntil, claimFrom)  KEYS[3] dead letters
+  KEYS[4] the bytes of the room's entries in the stream (an entry taken out is taken off it)
   ARGV[1] group  ARGV[2] consumer  ARGV[3] deliveries per second  ARGV[4] burst
   ARGV[5] reclaimAfter ms  ARGV[6] orderedAttempts  ARGV[7] receipt key prefix
   Returns { 'deliver', now ms (Redis TIME), entryId, request, fields... } | { 'wait', ms }
@@ -40,17 +41,19 @@ local function tokenOf(entryFields)
   return nil
 end
 
--- Gives entry `id` (already owned by this consumer) to it: nil when its receipt is gone.
-local function take(id, token)
+-- Gives entry `id` (already owned by this consumer; `size` its bytes) to it: nil when its receipt is gone.
+local function take(id, token, size)
   local rkey = prefix .. (token or '')
   if not token or redis.call('EXISTS', rkey) == 0 then
     redis.call('XACK', stream, group, id)
     redis.call('XDEL', stream, id)
+    releaseBytes(KEYS[4], stream, size)
     return nil
   end
   if (tonumber(redis.call('HGET', rkey, 'deadlineAt')) or now) < now then
     redis.call('XACK', stream, group, id)
     redis.call('XDEL', stream, id)
+    releaseBytes(KEYS[4], stream, size)
     markFailed(rkey, KEYS[3], token, now, 'deadline', redis.call('HGET', rkey, 'problem') or 'not delivered in time')
     return nil
   end
@@ -80,7 +83,7 @@ for _, entry in ipairs(reclaimed[2]) do
   if receipt[1] == 'retrying' and (tonumber(receipt[2]) or 0) > now then
     redis.call('XCLAIM', stream, group, '~retry', 0, id, 'JUSTID')
   else
-    local reply = take(id, token)
+    local reply = take(id, token, entrySize(entry[2]))
     if reply then return reply end
   end
 end
@@ -94,7 +97,7 @@ for _, pending in ipairs(waiting) do
   local due = tonumber(receipt[1]) or 0
   if due <= now then
     redis.call('XCLAIM', stream, group, consumer, 0, id, 'JUSTID')
-    local reply = take(id, token)
+    local reply = take(id, token, found[1] and entrySize(found[1][2]) or 0)
     if reply then return reply end
   elseif (tonumber(receipt[2]) or 0) < tonumber(ARGV[6]) then
     saveBucket()
@@ -106,7 +109,7 @@ for _ = 1, 5 do
   local read = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
   if not read or not read[1] or #read[1][2] == 0 then break end
   local entry = read[1][2][1]
-  local reply = take(entry[1], tokenOf(entry[2]))
+  local reply = take(entry[1], tokenOf(entry[2]), entrySize(entry[2]))
   if reply then return reply end
 end
 saveBucket()

@@ -1,8 +1,9 @@
 --[[
   Puts a dead letter back at the end of its room's log, with fresh attempts and deadline, its old
   outcome cleared, its idempotency key bound to it again when no other submission took it.
-  KEYS[1] stream  KEYS[2] receipt  KEYS[3] dead letters
-  ARGV[1] group  ARGV[2] token  ARGV[3] deadline ms (after now)
+  KEYS[1] stream  KEYS[2] receipt  KEYS[3] dead letters  KEYS[4] the bytes of the room's entries in the stream
+  ARGV[1] group  ARGV[2] token  ARGV[3] deadline ms (after now)  ARGV[4] bytes each entry counts beside its request
+  An operator's retry is not held to the room's byte budget (it is counted in it).
   Returns 1, or 0 when it is not a dead letter (or its receipt is gone).
 ]]
 -- @include submission
@@ -15,5 +16,8 @@ redis.call('PERSIST', KEYS[2])
 local kname, fp, kttl = unpack(redis.call('HMGET', KEYS[2], 'kname', 'fp', 'kttl'))
 if kname and fp and kttl then redis.call('SET', kname, fp .. '|' .. ARGV[2], 'PX', kttl, 'NX') end
 ensureGroup(KEYS[1], ARGV[1])
-redis.call('XADD', KEYS[1], '*', 'r', ARGV[2])
+local size = string.len(redis.call('HGET', KEYS[2], 'req')) + tonumber(ARGV[4])
+if redis.call('XLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[4]) end
+redis.call('XADD', KEYS[1], '*', 'r', ARGV[2], 'sz', size)
+redis.call('INCRBY', KEYS[4], size)
 return 1

@@ -3,6 +3,7 @@
   submission's request is deleted and its receipt starts its life; a failed one keeps its request
   (an operator may retry it), goes to the dead letters and frees its idempotency key.
   KEYS[1] stream  KEYS[2] receipt  KEYS[3] bucket  KEYS[4] dead letters (sorted set)
+  KEYS[5] the bytes of the room's entries in the stream (an entry settled for good is taken off it)
   ARGV[1] group  ARGV[2] consumer  ARGV[3] entry id  ARGV[4] token  ARGV[5] kind
   kind 'delivered': ARGV[6] status  ARGV[7] application number ('')  ARGV[8] sealed answer ('')
   kind 'retry':     ARGV[6] delay ms  ARGV[7] problem  ARGV[8] room pause ms ('')
@@ -27,8 +28,10 @@ if kind == 'retry' then
     if pauseTo > pause then redis.call('HSET', KEYS[3], 'pauseUntil', pauseTo) end
   end
 else
+  local found = redis.call('XRANGE', stream, id, id)
   redis.call('XACK', stream, group, id)
   redis.call('XDEL', stream, id)
+  releaseBytes(KEYS[5], stream, found[1] and entrySize(found[1][2]) or 0)
   if exists then
     if kind == 'delivered' then
       redis.call('HSET', KEYS[2], 'state', 'delivered', 'deliveredAt', now, 'originStatus', ARGV[6], 'updatedAt', now,

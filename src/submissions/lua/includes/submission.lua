@@ -65,3 +65,22 @@ local function markFailed(receiptKey, deadKey, token, now, reason, problem)
   local ttl = tonumber(redis.call('HGET', receiptKey, 'ttl'))
   if ttl then redis.call('PEXPIRE', receiptKey, ttl) end
 end
+
+-- The bytes a stream entry counts against its room's budget: its 'sz' field (0 for an entry
+-- written before there was a budget, which was never counted either).
+local function entrySize(entryFields)
+  for i = 1, #entryFields, 2 do
+    if entryFields[i] == 'sz' then return tonumber(entryFields[i + 1]) or 0 end
+  end
+  return 0
+end
+
+-- Takes `size` bytes off the room's count once their entry left the stream: never below 0, and
+-- back to 0 (the key deleted) once the stream is empty, so the count cannot drift for good.
+local function releaseBytes(bytesKey, stream, size)
+  if redis.call('XLEN', stream) == 0 then
+    redis.call('DEL', bytesKey)
+  elseif size > 0 and redis.call('DECRBY', bytesKey, size) < 0 then
+    redis.call('DEL', bytesKey)
+  end
+end
