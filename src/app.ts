@@ -3,6 +3,7 @@ import { SanhError } from './platform/errors.js';
 import { ensureRequestId, errorMapper, REQUEST_ID_HEADER, requestIdFor, requestIds, type SanhEnv } from './platform/http.js';
 import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
+import { originAnswers, securityHeaderValues, securityHeaders } from './platform/security-headers.js';
 import { nameActiveSpan, routeSpans, tracedFetch } from './telemetry/tracing.js';
 import { measuredFetch, type HttpServerStats } from './telemetry/http-server-stats.js';
 import type { OriginClient } from './proxy/port.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   connection?: ConnectionInfo;
   /** Where every answer's method, status and duration go (the admin listener's metrics); absent: not measured. */
   httpServerStats?: HttpServerStats;
+  /** The rooms' waiting-page templates, whose own inline styles and scripts the pages' CSP allows (`platform/security-headers.ts`). */
+  pageTemplates?: readonly string[];
 }
 
 /** The headers `requestIds()` gives an answer, for answers made ahead of routing. */
@@ -57,6 +60,8 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
     ensureRequestId(c);
     return mapError(error, c);
   });
+  const security = { templates: deps.pageTemplates ?? [] };
+  app.use('*', securityHeaders(security));
   app.use('/_sanh', requestIds(), routeSpans());
   app.use('/_sanh/*', requestIds(), routeSpans());
   app.route('/_sanh', deps.waitingRoom.routes);
@@ -71,10 +76,11 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   if (deps.drafts?.injector) app.use('*', deps.drafts.injector);
   if (deps.submissions?.catcher) app.use('*', deps.submissions.catcher);
   app.use('*', deps.waitingRoom.gate);
-  app.all('*', proxyHandler(deps.origin, deps.connection ?? { clientIp: () => undefined }));
+  app.all('*', originAnswers(proxyHandler(deps.origin, deps.connection ?? { clientIp: () => undefined })));
   const route = app.fetch;
+  const ownHeaders = securityHeaderValues(security);
   app.fetch = tracedFetch((request, env, executionCtx) => {
-    const fromMemory = deps.waitingRoom.statusFromMemory(request, requestIdHeaders);
+    const fromMemory = deps.waitingRoom.statusFromMemory(request, (r) => ({ ...ownHeaders, ...requestIdHeaders(r) }));
     if (fromMemory === undefined) return route(request, env, executionCtx);
     if (fromMemory instanceof Response) return statusAnswer(fromMemory);
     return fromMemory.then((response) => (response ? statusAnswer(response) : route(request, env, executionCtx)));

@@ -17,6 +17,8 @@ import type { StaffPasses } from '../waiting-room/staff-pass.js';
 import { issuePass, revokePass } from './passes.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { tokenChecker, type AdminScope, type AdminToken } from './tokens.js';
+import { createAuthLimiter, pause, socketAddressOf, tooManyAttempts, type AuthLimiter } from './auth-limiter.js';
+import { securityHeaders } from '../platform/security-headers.js';
 
 /** What the admin listener is built from. */
 export interface AdminDeps {
@@ -38,17 +40,45 @@ export interface AdminDeps {
   logger: Logger;
   /** The process's clock, for audit stamps and pass revocations (default: the wall clock). */
   clock?: Clock;
+  /** Wrong tokens per client address (default: the dashboard's, else one of its own with the default limits). */
+  authLimiter?: AuthLimiter;
+  /** Where a request comes from (default: the TCP peer). */
+  clientAddress?: (c: Context) => string | undefined;
 }
 
 const REALM = 'Bearer realm="sanh-admin"';
 
-/** Bearer-token check: any token for `read`, an `operate` token for changes. */
-function requireScope(check: (secret: string | undefined) => AdminToken | undefined, scope: AdminScope): MiddlewareHandler<SanhEnv> {
+/** How wrong tokens are counted: per client address. */
+interface Guard {
+  limiter: AuthLimiter;
+  addressOf(c: Context): string | undefined;
+  logger: Logger;
+}
+
+/**
+ * Bearer-token check: any token for `read`, an `operate` token for changes. An address that sent
+ * too many wrong tokens is refused (429) before its token is looked at; wrong tokens are answered
+ * more and more slowly before that (see `createAuthLimiter`).
+ */
+function requireScope(check: (secret: string | undefined) => AdminToken | undefined, scope: AdminScope, guard: Guard): MiddlewareHandler<SanhEnv> {
   return async function adminAuth(c, next) {
+    const address = guard.addressOf(c) ?? 'unknown';
+    const admission = guard.limiter.admit(address);
+    if (!admission.allowed) throw tooManyAttempts(admission.retryAfterSeconds);
     const header = c.req.header('authorization');
     const secret = header && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
     const token = check(secret);
-    if (!token) throw new SanhError('unauthorized', 'An admin token is needed: Authorization: Bearer <SANH_ADMIN_TOKEN>.', { headers: { 'www-authenticate': REALM } });
+    if (!token) {
+      if (header !== undefined) {
+        const failure = guard.limiter.failure(address);
+        if (failure.blocked) {
+          guard.logger.warn('admin API: too many wrong tokens from this address; refused until the window ends', { address, retryAfterSeconds: failure.retryAfterSeconds });
+          throw tooManyAttempts(failure.retryAfterSeconds);
+        }
+        await pause(failure.delayMs);
+      }
+      throw new SanhError('unauthorized', 'An admin token is needed: Authorization: Bearer <SANH_ADMIN_TOKEN>.', { headers: { 'www-authenticate': REALM } });
+    }
     if (scope === 'operate' && token.scope !== 'operate') {
       throw new SanhError('forbidden', `The token "${token.id}" may read, not change.`, { headers: { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="operate"` } });
     }
@@ -65,9 +95,15 @@ function requireScope(check: (secret: string | undefined) => AdminToken | undefi
 export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
   const check = tokenChecker(deps.tokens);
-  const read = requireScope(check, 'read');
-  const operate = requireScope(check, 'operate');
+  const guard: Guard = {
+    limiter: deps.authLimiter ?? deps.dashboard?.authLimiter ?? createAuthLimiter(deps.clock ? { clock: deps.clock } : {}),
+    addressOf: deps.clientAddress ?? socketAddressOf,
+    logger: deps.logger,
+  };
+  const read = requireScope(check, 'read', guard);
+  const operate = requireScope(check, 'operate', guard);
   app.onError(errorMapper(deps.logger));
+  app.use('*', securityHeaders({ referrerPolicy: 'no-referrer' }));
   app.use('*', requestIds());
   app.use('*', async (c, next) => {
     if (!c.req.path.startsWith('/dashboard')) c.set('errorsAsJson', true);
@@ -140,7 +176,9 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
   const MODES = { pause: 'paused', resume: 'open', 'queue-all': 'queue-all', close: 'closed', passthrough: 'passthrough' } as const;
   for (const [action, mode] of Object.entries(MODES)) {
     app.post(`/api/rooms/:id/${action}`, operate, async (c) => {
-      const given = (await body(c)) as { message?: unknown; reopensAt?: unknown };
+      const sent = await body(c);
+      if (sent === null || typeof sent !== 'object' || Array.isArray(sent)) throw new SanhError('bad_request', 'The body must be a JSON object: { "message": …, "reopensAt": … } (both optional).');
+      const given = sent as { message?: unknown; reopensAt?: unknown };
       const patch: Record<string, unknown> = { mode };
       if (given.message !== undefined) patch.message = given.message;
       if (given.reopensAt !== undefined) patch.reopensAt = given.reopensAt;

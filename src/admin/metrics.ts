@@ -193,6 +193,19 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
       savedBefore = saved;
     },
   });
+  const storageOf = (store: string) => (store === 'drafts' ? sources.drafts?.storage?.() : sources.drafts?.attachmentStorage?.());
+  gauge('sanh_drafts_stored_bytes', 'Bytes the live drafts (store="drafts": field values plus 1 KiB each) or the stored attachments (store="attachments": their Upload-Length) take, as counted against their limit; read every 15 s.', ['store'], (set) => {
+    for (const store of ['drafts', 'attachments']) {
+      const figures = storageOf(store);
+      if (figures) set({ store }, figures.usedBytes);
+    }
+  });
+  gauge('sanh_drafts_stored_bytes_limit', 'The limit of sanh_drafts_stored_bytes: drafts.limits.maxStoredBytes or drafts.uploads.maxStoredBytes; past it new drafts and uploads answer 507, nothing saved is touched.', ['store'], (set) => {
+    for (const store of ['drafts', 'attachments']) {
+      const figures = storageOf(store);
+      if (figures) set({ store }, figures.budgetBytes);
+    }
+  });
   const waits = new Histogram({
     name: 'sanh_room_wait_seconds',
     help: 'How long visitors admitted from the line waited, from their ticket to their admission.',

@@ -6,7 +6,10 @@ import { AUDIT_KEEP, type AuditEntry, type SettingsStore } from './settings-stor
 
 const saveSettings = loadScript(new URL('./lua/', import.meta.url), 'save-settings');
 
-/** Live settings in Redis, shared by every instance (the keys share the hash tag `{admin}`). */
+/**
+ * Live settings in Redis, shared by every instance (the keys share the hash tag `{admin}`).
+ * Signed-out dashboard sessions are keys that expire with the session (Redis's own TTL, a duration).
+ */
 export function createRedisSettingsStore(client: RedisClient, keyPrefix = 'sanh'): SettingsStore {
   const keys = adminKeys(keyPrefix);
   return {
@@ -31,5 +34,9 @@ export function createRedisSettingsStore(client: RedisClient, keyPrefix = 'sanh'
       if (limit <= 0) return [];
       return (await client.lrange(keys.audit, 0, Math.max(0, limit - 1))).map((line) => JSON.parse(line) as AuditEntry);
     },
+    async revokeSession(sessionId, keepMs) {
+      await client.set(keys.revokedSession(sessionId), '1', 'PX', Math.max(1, Math.ceil(keepMs)));
+    },
+    sessionRevoked: async (sessionId) => (await client.exists(keys.revokedSession(sessionId))) === 1,
   };
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../../tests/helpers/until.js';
 import type { AuditEntry, SettingsStore } from './settings-store.js';
 
 /** An adapter under test (empty: a store of its own), and how to let go of it. */
@@ -60,6 +61,18 @@ export function settingsStoreContract(adapter: string, open: () => Promise<Opene
       expect(await store.version()).toBe(0);
       expect((await store.audit(2)).map((e) => e.action)).toEqual(['pass-3', 'pass-2']);
       expect((await store.audit(0)).length).toBe(0);
+    });
+
+    it('remembers a signed-out session for another instance until its time is up, and only that one', async () => {
+      const { store, other } = opened;
+      expect(await other.sessionRevoked('session-aaaaaaaaaaaaaaaa')).toBe(false);
+      await store.revokeSession('session-aaaaaaaaaaaaaaaa', 3_600_000);
+      await store.revokeSession('session-short-bbbbbbbbbbbb', 30);
+      expect(await other.sessionRevoked('session-aaaaaaaaaaaaaaaa')).toBe(true);
+      expect(await other.sessionRevoked('session-cccccccccccccccc')).toBe(false);
+      expect(await store.version()).toBe(0);
+      await until(async () => !(await other.sessionRevoked('session-short-bbbbbbbbbbbb')), { ms: 2_000, what: 'the short revocation to expire' });
+      expect(await other.sessionRevoked('session-aaaaaaaaaaaaaaaa')).toBe(true);
     });
   });
 }

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../platform/clock.js';
 import type { RoomOverrides } from './settings.js';
 
 /** One change in the audit log. */
@@ -34,13 +35,29 @@ export interface SettingsStore {
   record(audit: AuditEntry): Promise<void>;
   /** The newest audit entries first. */
   audit(limit: number): Promise<AuditEntry[]>;
+  /**
+   * Ends a dashboard session everywhere: remembered for `keepMs` (until the session would have
+   * expired anyway), so its cookie applies nothing even if replayed to another instance.
+   */
+  revokeSession(sessionId: string, keepMs: number): Promise<void>;
+  /** Whether a dashboard session was signed out. */
+  sessionRevoked(sessionId: string): Promise<boolean>;
 }
+
+/** The most signed-out sessions an in-memory store remembers at once (the oldest are forgotten first: their cookies expire soonest). */
+export const MEMORY_REVOKED_SESSIONS_KEEP = 10_000;
 
 /** The most audit entries kept. */
 export const AUDIT_KEEP = 10_000;
 
-/** Settings in this process's memory (one instance; gone on restart). */
-export function createMemorySettingsStore(): SettingsStore {
+/**
+ * Settings in this process's memory (one instance; gone on restart). Signed-out sessions are
+ * kept until their time is up by `clock` (the process's).
+ */
+export function createMemorySettingsStore(options: { clock?: Clock } = {}): SettingsStore {
+  const clock = options.clock ?? systemClock;
+  /** Session id -> when it may be forgotten, in revocation order. */
+  const revoked = new Map<string, number>();
   let version = 0;
   const rooms: Record<string, RoomOverrides> = {};
   const log: AuditEntry[] = [];
@@ -61,5 +78,16 @@ export function createMemorySettingsStore(): SettingsStore {
     },
     record: async (audit) => append(audit),
     audit: async (limit) => log.slice(0, limit),
+    async revokeSession(sessionId, keepMs) {
+      const now = clock();
+      for (const [id, until] of revoked) if (until <= now) revoked.delete(id);
+      while (revoked.size >= MEMORY_REVOKED_SESSIONS_KEEP) revoked.delete(revoked.keys().next().value as string);
+      revoked.delete(sessionId);
+      revoked.set(sessionId, now + Math.max(1, keepMs));
+    },
+    async sessionRevoked(sessionId) {
+      const until = revoked.get(sessionId);
+      return until !== undefined && until > clock();
+    },
   };
 }

@@ -22,16 +22,17 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** One problem per bad field (each unknown key is a problem of its own). */
+function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`).join('\n  - ');
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`);
   }
-  return `${formatPath(issue.path)}: ${issue.message}`;
+  return [`${formatPath(issue.path)}: ${issue.message}`];
 }
 
 /** Validates a configuration value; throws ConfigError naming every bad field. */
 export function parseConfig(input: unknown, source = 'configuration'): SanhConfig {
   const result = configSchema.safeParse(input ?? {});
-  if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
+  if (!result.success) throw new ConfigError(source, result.error.issues.flatMap(describeIssue));
   return completeConfig(result.data);
 }

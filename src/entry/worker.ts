@@ -35,6 +35,7 @@ function build(env: WorkerBindings): Hono<SanhEnv> {
   const clientAddress = (c: Context) => c.req.header('cf-connecting-ip');
   const waitingRoom = createWaitingRoom({
     rooms: config.rooms,
+    ...(config.origin.pathNormalization ? { paths: config.origin.pathNormalization } : {}),
     store: createMemoryWaitingRoomStore(),
     keyRing,
     logger,
@@ -48,6 +49,7 @@ function build(env: WorkerBindings): Hono<SanhEnv> {
     origin: createFetchOriginClient({ url: env.ORIGIN_URL, timeoutSeconds: config.origin.timeoutSeconds }),
     logger,
     connection: { clientIp: (c) => c.req.header('cf-connecting-ip') },
+    pageTemplates: config.rooms.flatMap((room) => (room.templateHtml ? [room.templateHtml] : [])),
   });
 }
 

@@ -98,10 +98,13 @@ describe('join challenge over HTTP', () => {
     expect(response.headers.get('sanh-state')).toBe('challenge');
     const body = (await response.json()) as { error: { code: string; message: string }; challengeUrl: string };
     expect(body.error.code).toBe('challenge_required');
-    expect(body.challengeUrl).toBe('/_sanh/challenge?room=main&return=%2Fapi%2Fx%3Fy%3D1');
+    expect(body.challengeUrl).toMatch(/^\/_sanh\/challenge\?room=main&return=%2Fapi%2Fx%3Fy%3D1&token=[\w.-]+$/);
+    const token = new URL(body.challengeUrl, 'http://sanh.test').searchParams.get('token');
     const page = await visitor().page(body.challengeUrl);
     expect(page.status).toBe(403);
-    expect(await page.text()).toContain('name="return" value="/api/x?y=1"');
+    const html = await page.text();
+    expect(html).toContain('name="return" value="/api/x?y=1"');
+    expect(html).toContain(`name="token" value="${token}"`);
   });
 
   it('takes a right answer once: a proof cookie for the room, a 303 back, one join', async () => {

@@ -7,6 +7,7 @@ import { type NodeSanh } from '../../src/entry/node-server.js';
 import { axeViolations } from '../helpers/axe.js';
 import { launchChromium } from '../helpers/browser.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 
 const SCREENSHOTS = new URL('./screenshots/', import.meta.url);
 const OPERATE = 'o'.repeat(32);
@@ -166,4 +167,61 @@ describe('end to end in Chromium: the operator dashboard', () => {
       expect(await axeViolations(page)).toEqual([]);
     }
   });
+
+  it('renders the dashboard and the waiting page under their Content-Security-Policy with no violation, their scripts running', async () => {
+    const [a, b] = instances as [NodeSanh, NodeSanh];
+    const reset = await fetch(`${a.adminUrl}/api/rooms/main/settings`, { method: 'DELETE', headers: { authorization: `Bearer ${OPERATE}` } });
+    expect(reset.status).toBe(200);
+    /** Violations the page reports (`securitypolicyviolation`) and the console's errors, per page. */
+    async function watched(baseURL: string, viewport?: { width: number; height: number }) {
+      const page = await newPage(baseURL, 'vi-VN', viewport);
+      const reported: string[] = [];
+      await page.exposeFunction('reportCspViolation', (text: string) => reported.push(text));
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) => {
+          (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(`${event.effectiveDirective} ${event.blockedURI} ${event.sample}`);
+        });
+      });
+      page.on('console', (message) => {
+        // Chromium logs every refusal ("Refused to … because it violates the following Content Security Policy directive")
+        if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) reported.push(`console: ${message.text()}`);
+      });
+      return { page, reported };
+    }
+    /** An inline script no hash allows is refused and reported: the policy is in force and the watch sees it. */
+    async function probeInjection(page: Page, reported: string[]) {
+      await page.evaluate(() => {
+        const script = document.createElement('script');
+        script.textContent = 'window.injected = 1';
+        document.body.appendChild(script);
+      });
+      await until(() => reported.some((r) => r.startsWith('script-src-elem inline')), { ms: 5_000, what: 'the injected script to be reported' });
+      expect(await page.evaluate(() => (window as unknown as { injected?: number }).injected)).toBeUndefined();
+      return reported.filter((r) => !r.startsWith('script-src-elem inline') && !r.includes('window.injected') && !r.includes('inline script'));
+    }
+
+    const board = await watched(a.adminUrl!);
+    const login = await board.page.goto('/dashboard/login');
+    expect(login?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(login?.headers()['x-frame-options']).toBe('DENY');
+    await signIn(board.page, OPERATE);
+    await board.page.waitForFunction(() => document.querySelector('#live')?.textContent === 'Đang cập nhật trực tiếp', undefined, { timeout: 5_000 });
+    expect(await board.page.locator('[data-chart="main:waiting"] polyline').count()).toBeGreaterThan(0);
+    expect(board.reported).toEqual([]);
+    expect(await probeInjection(board.page, board.reported)).toEqual([]);
+
+    const holder = await newPage(b.url, 'vi-VN');
+    await holder.goto('/'); // takes the room's one slot, unless earlier visitors hold it already
+    const line = await watched(b.url, { width: 390, height: 844 });
+    const polled = line.page.waitForRequest((request) => request.url().includes('/_sanh/status'), { timeout: 20_000 });
+    const waitingPage = await line.page.goto('/apply/step/1');
+    expect(waitingPage?.headers()['sanh-state']).toBe('queued');
+    expect(waitingPage?.headers()['content-security-policy']).toContain("default-src 'none'");
+    expect(waitingPage?.headers()['x-content-type-options']).toBe('nosniff');
+    expect(await line.page.textContent('h1')).toBe('Bạn đang trong hàng chờ');
+    expect(await line.page.evaluate(() => getComputedStyle(document.body).margin)).toBe('0px'); // the inline style sheet applies
+    await polled; // the inline poller runs
+    expect(line.reported).toEqual([]);
+    expect(await probeInjection(line.page, line.reported)).toEqual([]);
+  }, 40_000);
 });

@@ -3,11 +3,12 @@ import { parseConfig } from '../../config/load.js';
 import { silentLogger } from '../../platform/logger.js';
 import type { RoomFigures } from '../figures.js';
 import { createLiveSettings } from '../live.js';
+import { createAuthLimiter } from '../auth-limiter.js';
 import { createMemorySettingsStore } from '../settings-store.js';
 import { parseAdminTokens } from '../tokens.js';
 import { chartTop, createSampleRing, linePoints, perMinute, sampleOf } from './history.js';
 import { createDashboard, proposedChange } from './routes.js';
-import { formToken, issueSession, sessionToken } from './session.js';
+import { formToken, issueSession, readSession, sessionToken } from './session.js';
 
 const OPERATE = 'o'.repeat(30);
 const READ = 'r'.repeat(30);
@@ -35,7 +36,7 @@ async function setUp() {
   await settings.start();
   let now = 1_000_000;
   let saved = 0;
-  const dashboard = createDashboard({ tokens, rooms: config.rooms, figures: figuresOf(7, 3), settings, logger: silentLogger, clock: () => now, draftsSavedTotal: () => saved, pushMs: 50 });
+  const dashboard = createDashboard({ tokens, rooms: config.rooms, figures: figuresOf(7, 3), settings, sessions: store, logger: silentLogger, clock: () => now, draftsSavedTotal: () => saved, pushMs: 50, clientAddress: (c) => c.req.header('x-test-ip'), authLimiter: createAuthLimiter({ clock: () => now, limits: { baseDelayMs: 1, maxDelayMs: 4 } }) });
   const session = (secret: string) => issueSession(tokens.find((t) => t.secret === secret)!, now);
   const cookie = (value: string) => ({ cookie: `sanh_admin=${value}` });
   const form = (value: string, secret: string, fields: Record<string, string>) =>
@@ -82,6 +83,11 @@ describe('dashboard history and charts', () => {
     expect(sessionToken(session.replace('ops.', 'viewer.'), tokens, 1_000)).toBeUndefined();
     expect(sessionToken(`${session.slice(0, -2)}AA`, tokens, 1_000)).toBeUndefined();
     expect(sessionToken(session, parseAdminTokens(`ops:operate:${'x'.repeat(30)}`), 1_000)).toBeUndefined();
+    const [id, expiry, sessionId, signature] = session.split('.');
+    expect(readSession(session, tokens, 1_000)).toEqual({ token, id: sessionId, expiresAtMs: Number(expiry) * 1000 });
+    expect(issueSession(token, 0)).not.toBe(session);
+    expect(sessionToken(`${id}.${expiry}.${'A'.repeat(22)}.${signature}`, tokens, 1_000)).toBeUndefined();
+    expect(sessionToken(`${id}.${expiry}.${signature}`, tokens, 1_000)).toBeUndefined();
   });
 });
 
@@ -93,14 +99,13 @@ describe('dashboard over HTTP', () => {
     expect(first.headers.get('location')).toBe('/dashboard/login?lang=vi');
     const login = await dashboard.routes.request('/login?lang=vi');
     expect(await login.text()).toContain('Mã quản trị');
-    expect(login.headers.get('content-security-policy')).toContain("script-src 'self'");
     const wrong = await dashboard.routes.request('/login', { method: 'POST', body: new URLSearchParams({ token: 'nope', lang: 'en' }) });
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain('That token is not right');
     const right = await dashboard.routes.request('/login', { method: 'POST', body: new URLSearchParams({ token: OPERATE, lang: 'en' }) });
     expect(right.status).toBe(303);
     const setCookie = right.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(/^sanh_admin=ops\.\d+\.[\w-]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).toMatch(/^sanh_admin=ops\.\d+\.[\w-]{22}\.[\w-]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/);
     expect(setCookie).not.toContain(OPERATE);
     expect((await dashboard.routes.request('/events')).status).toBe(401);
   });
@@ -183,5 +188,76 @@ describe('dashboard over HTTP', () => {
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain('maxActive');
     expect((await post('/rooms/nowhere/review', form(ops, OPERATE, { ...was, maxActive: '1' }))).status).toBe(404);
+  });
+
+  it('ends a session on sign-out for good: the same cookie, replayed, applies nothing and sees nothing', async () => {
+    const { dashboard, cookie, form, config, store } = await setUp();
+    const signedIn = await dashboard.routes.request('/login', { method: 'POST', body: new URLSearchParams({ token: OPERATE, lang: 'en' }) });
+    const ops = /sanh_admin=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')![1]!;
+    const post = (path: string, body: URLSearchParams) => dashboard.routes.request(path, { method: 'POST', body, headers: cookie(ops) });
+    const page = await (await dashboard.routes.request('/?lang=en', { headers: cookie(ops) })).text();
+    const version = /name="version" value="(\d+)"/.exec(page)![1]!;
+    const patch = JSON.stringify({ maxActive: 9 });
+    const stream = await dashboard.routes.request('/events', { headers: cookie(ops) });
+    const reader = stream.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+
+    const out = await post('/logout', form(ops, OPERATE, {}));
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/^sanh_admin=; Path=\/; Max-Age=0;/);
+    expect(await store.sessionRevoked(readSession(ops, tokens, 1_000_000)!.id)).toBe(true);
+
+    // The old cookie, kept by whoever copied it: no change is applied, no page shown, the stream ends.
+    const replayed = await post('/rooms/main/apply', form(ops, OPERATE, { patch, version }));
+    expect(replayed.status).toBe(401);
+    expect(config.rooms[0]!.maxActive).toBe(50);
+    expect((await post('/rooms/main/review', form(ops, OPERATE, { maxActive: '9', was_maxActive: '50', version }))).status).toBe(401);
+    expect((await dashboard.routes.request('/?lang=en', { headers: cookie(ops) })).status).toBe(303);
+    expect((await dashboard.routes.request('/events', { headers: cookie(ops) })).status).toBe(401);
+    let done = false;
+    for (let reads = 0; !done && reads < 5; reads++) done = (await reader.read()).done;
+    expect(done).toBe(true);
+    expect((await store.audit(10)).length).toBe(0);
+
+    // A new sign-in is a new session, not touched by the old one's revocation.
+    const again = await dashboard.routes.request('/login', { method: 'POST', body: new URLSearchParams({ token: OPERATE, lang: 'en' }) });
+    const fresh = /sanh_admin=([^;]+)/.exec(again.headers.get('set-cookie') ?? '')![1]!;
+    expect((await dashboard.routes.request('/?lang=en', { headers: cookie(fresh) })).status).toBe(200);
+  });
+
+  it('refuses sign-out without the form token, and fails closed when signed-out sessions cannot be checked', async () => {
+    const { config, settings } = await setUp();
+    let reachable = true;
+    const unreachable = () => (reachable ? Promise.resolve() : Promise.reject(new Error('connect ECONNREFUSED')));
+    const sessions = createMemorySettingsStore();
+    const flaky = { revokeSession: (id: string, ms: number) => unreachable().then(() => sessions.revokeSession(id, ms)), sessionRevoked: (id: string) => unreachable().then(() => sessions.sessionRevoked(id)) };
+    const dashboard = createDashboard({ tokens, rooms: config.rooms, figures: figuresOf(1, 0), settings, sessions: flaky, logger: silentLogger });
+    const signedIn = await dashboard.routes.request('/login', { method: 'POST', body: new URLSearchParams({ token: OPERATE, lang: 'en' }) });
+    const ops = /sanh_admin=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')![1]!;
+    const headers = { cookie: `sanh_admin=${ops}` };
+    expect((await dashboard.routes.request('/logout', { method: 'POST', headers, body: new URLSearchParams({ lang: 'en' }) })).status).toBe(403);
+    reachable = false;
+    const refused = await dashboard.routes.request('/logout', { method: 'POST', headers, body: new URLSearchParams({ form: formToken(ops, tokens[0]!), lang: 'en' }) });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('set-cookie')).toBeNull();
+    expect((await dashboard.routes.request('/?lang=en', { headers })).status).toBe(503);
+    reachable = true;
+    expect((await dashboard.routes.request('/?lang=en', { headers })).status).toBe(200);
+  });
+
+  it('slows wrong sign-in tokens, then refuses the address (429, Retry-After) but not another one', async () => {
+    const { dashboard, advance } = await setUp();
+    const signIn = (token: string, ip: string) => dashboard.routes.request('/login', { method: 'POST', headers: { 'x-test-ip': ip }, body: new URLSearchParams({ token, lang: 'en' }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await signIn(`guess-${i}-${'x'.repeat(24)}`, '198.51.100.7')).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
+    const refused = await signIn(OPERATE, '198.51.100.7');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.text()).toContain('Too many wrong tokens');
+    expect(refused.headers.get('set-cookie')).toBeNull();
+    expect((await signIn(OPERATE, '203.0.113.9')).status).toBe(303);
+    advance(60_000);
+    expect((await signIn(OPERATE, '198.51.100.7')).status).toBe(303);
   });
 });

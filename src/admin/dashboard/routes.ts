@@ -14,7 +14,9 @@ import { tokenChecker, type AdminToken } from '../tokens.js';
 import { DASHBOARD_SCRIPT } from './client.js';
 import { createSampleRing, perMinute, sampleOf, type FigureSample } from './history.js';
 import { chartMarkup, renderConfirmPage, renderDashboardPage, renderLoginPage, renderProblemPage, type ChangeRow } from './page.js';
-import { formToken, formTokenValid, issueSession, SESSION_COOKIE, SESSION_SECONDS, sessionToken } from './session.js';
+import { formToken, formTokenValid, issueSession, readSession, SESSION_COOKIE, SESSION_SECONDS, type DashboardSession } from './session.js';
+import { createAuthLimiter, pause, socketAddressOf, type AuthLimiter } from '../auth-limiter.js';
+import { createMemorySettingsStore, type SettingsStore } from '../settings-store.js';
 import { DASHBOARD_TEXT } from './text.js';
 import { CHART_SPAN_MS, roomBoard } from './view.js';
 
@@ -34,6 +36,12 @@ export interface DashboardDeps {
   sampleMs?: number;
   /** How often open dashboards get an update (2 s). */
   pushMs?: number;
+  /** Where signed-out sessions are kept (the settings store, shared by every instance); absent: this process's memory. */
+  sessions?: Pick<SettingsStore, 'revokeSession' | 'sessionRevoked'>;
+  /** Wrong tokens per client address (default: one of its own, which the admin API then shares). */
+  authLimiter?: AuthLimiter;
+  /** Where a request comes from (default: the TCP peer). */
+  clientAddress?: (c: Context) => string | undefined;
 }
 
 /** The operator dashboard on the admin listener: its routes (mounted at `/dashboard`) and its history sampler. */
@@ -43,21 +51,25 @@ export interface Dashboard {
   stop(): void;
   /** Takes a history sample of every room now (the timer calls it; tests may too). */
   sample(): void;
+  /** The limiter of wrong sign-in tokens, for the admin API to share (one count per address for both). */
+  authLimiter: AuthLimiter;
 }
 
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-} as const;
-
-type DashboardEnv = SanhEnv & { Variables: SanhEnv['Variables'] & { dashboardToken: AdminToken; dashboardSession: string } };
+type DashboardEnv = SanhEnv & { Variables: SanhEnv['Variables'] & { dashboardToken: AdminToken; dashboardSession: string; dashboardSessionInfo: DashboardSession } };
 
 const langOf = (c: Context, given?: unknown) => pickLang(typeof given === 'string' ? given : c.req.query('lang'), c.req.header('accept-language'));
 
 function sessionCookie(value: string, maxAge: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
+/** A request's form fields; a body that is not a readable form is the sender's fault (400), not ours. */
+async function formOf(c: Context): Promise<Record<string, unknown>> {
+  try {
+    return (await c.req.parseBody()) as Record<string, unknown>;
+  } catch (error) {
+    throw new SanhError('bad_request', 'The form could not be read.', { cause: error });
+  }
 }
 
 /** A form field as text ('' when absent or a file). */
@@ -70,6 +82,10 @@ const field = (body: Record<string, unknown>, name: string) => (typeof body[name
  * shown for confirmation (before and after) and applied through live settings like the API's
  * (validated, stored, audited under the token's id, followed by every instance). Vietnamese and
  * English. Works without JavaScript too (the page then reloads itself).
+ *
+ * Signing out revokes the session's id in `sessions` (every instance checks it on every signed-in
+ * request), so a copy of the cookie applies nothing afterwards. Wrong sign-in tokens are slowed,
+ * then refused (429) per client address by `authLimiter`.
  */
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const clock = deps.clock ?? systemClock;
@@ -77,6 +93,21 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   const pushMs = deps.pushMs ?? 2_000;
   const ring = createSampleRing(Math.ceil(CHART_SPAN_MS / sampleMs) + 1);
   const check = tokenChecker(deps.tokens);
+  const sessions = deps.sessions ?? createMemorySettingsStore({ clock });
+  const limiter = deps.authLimiter ?? createAuthLimiter({ clock });
+  const addressOf = (c: Context) => (deps.clientAddress ?? socketAddressOf)(c) ?? 'unknown';
+  /** A session that is genuine, unexpired and not signed out; a store that cannot say is a fault (fail closed). */
+  async function liveSession(value: string | undefined): Promise<DashboardSession | undefined> {
+    const session = readSession(value, deps.tokens, clock());
+    if (!session) return undefined;
+    let revoked: boolean;
+    try {
+      revoked = await sessions.sessionRevoked(session.id);
+    } catch (error) {
+      throw new SanhError('store_unavailable', 'Sign-ins cannot be checked right now; please try again shortly.', { cause: error });
+    }
+    return revoked ? undefined : session;
+  }
   let drafts: { at: number; total: number } | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -103,27 +134,25 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   };
 
   const app = new Hono<DashboardEnv>();
-  app.use('*', async (c, next) => {
-    await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
-  });
   app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.html(renderProblemPage({ lang: langOf(c), message: 'Too large.' }), 413) }));
 
   const signedIn: MiddlewareHandler<DashboardEnv> = async (c, next) => {
     const session = readCookie(c.req.header('cookie'), SESSION_COOKIE);
-    const token = sessionToken(session, deps.tokens, clock());
-    if (!token || !session) {
+    const live = await liveSession(session);
+    const token = live?.token;
+    if (!live || !token || !session) {
       if (c.req.method === 'GET' && !c.req.path.endsWith('/events')) return c.redirect(`/dashboard/login?lang=${langOf(c)}`, 303);
       return c.html(renderProblemPage({ lang: langOf(c), message: DASHBOARD_TEXT[langOf(c)].login.title }), 401);
     }
     c.set('dashboardToken', token);
     c.set('dashboardSession', session);
+    c.set('dashboardSessionInfo', live);
     c.set('adminTokenId', token.id);
     await next();
   };
   /** A change: an `operate` token and the form token of this session (no other site can send it). */
   const changes: MiddlewareHandler<DashboardEnv> = async (c, next) => {
-    const body = await c.req.parseBody();
+    const body = await formOf(c);
     const lang = langOf(c, body.lang);
     if (!formTokenValid(field(body, 'form'), c.get('dashboardSession'), c.get('dashboardToken'))) {
       return c.html(renderProblemPage({ lang, message: lang === 'vi' ? 'Biểu mẫu đã cũ hoặc không đến từ bảng điều khiển. Vui lòng tải lại trang.' : 'This form is stale or did not come from the dashboard. Please reload the page.' }), 403);
@@ -135,10 +164,26 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   app.get('/app.js', (c) => c.body(DASHBOARD_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/login', (c) => c.html(renderLoginPage({ lang: langOf(c), signedOut: c.req.query('signedOut') === '1' })));
   app.post('/login', async (c) => {
-    const body = await c.req.parseBody();
+    const body = await formOf(c);
     const lang = langOf(c, body.lang);
-    const token = check(field(body, 'token').trim() || undefined);
+    const address = addressOf(c);
+    const tooMany = (seconds: number, first = false) => {
+      // logged once per address and window (warn), then quietly: a flood must not flood the log
+      const fields = { address, retryAfterSeconds: seconds };
+      if (first) deps.logger.warn('dashboard sign-in refused: too many wrong tokens from this address', fields);
+      else deps.logger.debug?.('dashboard sign-in refused: too many wrong tokens from this address', fields);
+      return c.html(renderProblemPage({ lang, message: DASHBOARD_TEXT[lang].tooManyAttempts }), 429, { 'retry-after': String(seconds) });
+    };
+    const admission = limiter.admit(address);
+    if (!admission.allowed) return tooMany(admission.retryAfterSeconds);
+    const offered = field(body, 'token').trim();
+    const token = check(offered || undefined);
     if (!token) {
+      if (offered) {
+        const failure = limiter.failure(address);
+        if (failure.blocked) return tooMany(failure.retryAfterSeconds, true);
+        await pause(failure.delayMs);
+      }
       deps.logger.warn('dashboard sign-in refused: unknown token');
       return c.html(renderLoginPage({ lang, problem: true }), 401);
     }
@@ -170,13 +215,14 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   app.get('/events', (c) => {
     const lang = langOf(c);
     const session = c.get('dashboardSession');
+    const stillSignedIn = () => liveSession(session).then((live) => live !== undefined, () => false);
     return streamSSE(c, async (stream) => {
       let open = true;
       stream.onAbort(() => {
         open = false;
       });
       // The stream ends with the session: the browser's reconnect is then refused (401).
-      while (open && sessionToken(session, deps.tokens, clock())) {
+      while (open && (await stillSignedIn())) {
         const rooms = boards(lang).map((board) => ({ id: board.id, mode: board.mode, values: { ...board.values, span: board.span }, charts: Object.fromEntries(board.charts.map((chart) => [chart.key, chartMarkup(chart)])) }));
         await stream.writeSSE({ event: 'figures', data: JSON.stringify({ at: new Date(clock()).toISOString(), rooms }) });
         await stream.sleep(pushMs);
@@ -184,12 +230,19 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     });
   });
   app.post('/logout', async (c) => {
-    const lang = langOf(c, (await c.req.parseBody()).lang);
+    const lang = langOf(c, (await formOf(c)).lang);
+    const session = c.get('dashboardSessionInfo');
+    try {
+      await sessions.revokeSession(session.id, session.expiresAtMs - clock());
+    } catch (error) {
+      throw new SanhError('store_unavailable', lang === 'vi' ? 'Chưa đăng xuất được (không ghi được vào kho dữ liệu). Vui lòng thử lại.' : 'Signing out could not be recorded (the store is unreachable). Please try again.', { cause: error });
+    }
+    deps.logger.info('dashboard sign-out', { token: session.token.id });
     c.header('set-cookie', sessionCookie('', 0, isHttps(c)));
     return c.redirect(`/dashboard/login?lang=${lang}&signedOut=1`, 303);
   });
   app.post('/rooms/:id/review', async (c) => {
-    const body = await c.req.parseBody();
+    const body = await formOf(c);
     const lang = langOf(c, body.lang);
     const room = roomOf(c.req.param('id'));
     const { patch, rows } = proposedChange(room, body, lang, deps.settings?.view(room.id).file.message);
@@ -199,7 +252,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     return c.html(renderConfirmPage({ ...common, rows, patch: JSON.stringify(patch) }));
   });
   app.post('/rooms/:id/apply', async (c) => {
-    const body = await c.req.parseBody();
+    const body = await formOf(c);
     const lang = langOf(c, body.lang);
     const room = roomOf(c.req.param('id'));
     if (!deps.settings) throw new SanhError('not_found', 'Live settings are not set up on this instance.');
@@ -232,6 +285,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       if (timer) clearInterval(timer);
     },
     sample,
+    authLimiter: limiter,
   };
 }
 

@@ -15,6 +15,8 @@ interface DashboardText {
   login: { title: string; token: string; help: string; submit: string; wrong: string; loggedOut: string };
   logout: string;
   readOnly: string;
+  /** A sign-in refused: too many wrong tokens from this address. */
+  tooManyAttempts: string;
   noRooms: string;
   chartsSpan: string;
   since: (time: string) => string;
@@ -63,6 +65,7 @@ export const DASHBOARD_TEXT: Readonly<Record<Lang, DashboardText>> = {
     },
     logout: 'Đăng xuất',
     readOnly: 'Mã của bạn chỉ được xem, không được thay đổi.',
+    tooManyAttempts: 'Quá nhiều lần nhập sai mã từ địa chỉ này. Vui lòng đợi một phút rồi thử lại.',
     noRooms: 'Chưa có phòng chờ nào.',
     chartsSpan: '30 phút qua',
     since: (time) => `từ ${time} (giờ Việt Nam)`,
@@ -117,6 +120,7 @@ export const DASHBOARD_TEXT: Readonly<Record<Lang, DashboardText>> = {
     },
     logout: 'Sign out',
     readOnly: 'Your token may look, not change.',
+    tooManyAttempts: 'Too many wrong tokens from this address. Please wait a minute and try again.',
     noRooms: 'There are no rooms.',
     chartsSpan: 'last 30 minutes',
     since: (time) => `since ${time} (Vietnam time)`,
