@@ -3,6 +3,8 @@
  * a limit, then cut what remains. Used by `node-server.ts`; see the README's *Operations*.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { constants } from 'node:os';
+import type { Logger } from '../platform/logger.js';
 
 /** An HTTP listener that can be drained (`drainable`). */
 export interface DrainableListener {
@@ -112,4 +114,65 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
+}
+
+/** The longest the steps after the drain may take before the process gives up and exits 1 (ms). */
+export const SHUTDOWN_AFTER_DRAIN_MS = 5_000;
+
+/** What `exitOnSignals` stops. */
+export interface SignalShutdown {
+  /** Drains and closes Sảnh (`NodeSanh.close`). */
+  close(): Promise<DrainFigures>;
+  /** The drain limit (s), for the log line and the backstop. */
+  drainSeconds: number;
+  logger: Logger;
+  /** Work after the drain (the demo portal, the last traces); bounded by the backstop. */
+  after?: () => Promise<void>;
+  /** How the process exits (default `process.exit`). */
+  exit?: (code: number) => void;
+}
+
+/**
+ * SIGTERM and SIGINT drain and exit 0: a Node process that runs Sảnh without this dies at the
+ * signal's default action, resetting every connection in flight (issue 17: 25 of 25 reset while
+ * the portal still answered them all). A second signal exits at once with 128 + its number (143
+ * for SIGTERM, 130 for SIGINT); a shutdown that outlasts the drain by `SHUTDOWN_AFTER_DRAIN_MS`
+ * exits 1. Used by the Node entry (`node.ts`) and by every process that embeds `startNodeSanh`
+ * (the test helper `sanh-child.ts`). Returns a function that removes the handlers.
+ */
+export function exitOnSignals(shutdown: SignalShutdown): () => void {
+  const { logger, drainSeconds } = shutdown;
+  const exit = shutdown.exit ?? ((code: number) => process.exit(code));
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn('a second signal: exiting at once, without finishing the drain', { signal });
+      exit(128 + (constants.signals[signal] ?? 0));
+      return;
+    }
+    stopping = true;
+    logger.info('shutting down: draining', { signal, drainSeconds });
+    // A backstop: the steps after the drain are bounded, but a process that must exit does.
+    setTimeout(() => {
+      logger.error('the shutdown did not finish in time', { signal });
+      exit(1);
+    }, drainSeconds * 1000 + SHUTDOWN_AFTER_DRAIN_MS).unref();
+    void (async () => {
+      const figures = await shutdown.close();
+      logger.info('drained', { ...figures });
+      await shutdown.after?.();
+      exit(0);
+    })().catch((error: unknown) => {
+      logger.error('the shutdown failed', { signal, error: String(error) });
+      exit(1);
+    });
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
 }

@@ -15,20 +15,18 @@
  * SIGTERM or SIGINT drains (`NodeSanh.close`) and exits 0; a second signal exits at once with
  * 128 + the signal's number (143 for SIGTERM, 130 for SIGINT).
  */
-import { constants } from 'node:os';
+import { draftsForMode } from '../config/drafts.js';
 import { loadConfigFile } from '../config/file.js';
 import { ConfigError } from '../config/load.js';
 import { startDemoPortal } from '../demo-portal/server.js';
 import { generateKeyRing, KeyRingError, parseKeyRing, type KeyRing } from '../platform/keyring.js';
 import { jsonLogger, LOG_LEVELS, parseLogLevel, urlForLog, type LogLevel } from '../platform/logger.js';
 import { AdminTokenError, parseAdminTokens } from '../admin/tokens.js';
-import { settleWithin } from './drain.js';
+import { exitOnSignals, settleWithin } from './drain.js';
 import { describeRedisTarget, parseRedisTarget, RedisTargetError } from '../redis/connection.js';
 import { startNodeSanh } from './node-server.js';
 import { startTelemetry } from './telemetry.js';
 
-/** The longest the steps after the drain may take before the process gives up and exits 1 (ms). */
-const SHUTDOWN_AFTER_DRAIN_MS = 5_000;
 /** The longest the last traces' export may hold the exit (ms). */
 const TELEMETRY_SHUTDOWN_MS = 2_000;
 
@@ -83,7 +81,8 @@ async function main(): Promise<void> {
   }
   const telemetry = await startTelemetry(process.env, logger);
   const port = parsePort('PORT', process.env.PORT, 8080);
-  const config = await loadConfigFile(process.env.SANH_CONFIG || undefined);
+  const loaded = await loadConfigFile(process.env.SANH_CONFIG || undefined);
+  const config = { ...loaded, drafts: draftsForMode(loaded.drafts, production) };
   const keyRing = keyRingFromEnv(process.env.SANH_SECRETS);
   const redis = parseRedisTarget(process.env);
   let originUrl = process.env.ORIGIN_URL || undefined;
@@ -110,27 +109,18 @@ async function main(): Promise<void> {
   logger.info('Sảnh is ready', { url: sanh.url, origin: urlForLog(originUrl), store: redis ? 'redis' : 'memory', ...(redis ? { redis: describeRedisTarget(redis) } : {}), rooms: config.rooms.length, mode: production ? 'production' : 'development' });
   if (!production) console.error(`\n  Sảnh is listening: open ${sanh.url}/ in a browser.\n`);
 
-  let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn('a second signal: exiting at once, without finishing the drain', { signal });
-      process.exit(128 + (constants.signals[signal] ?? 0));
-    }
-    stopping = true;
-    logger.info('shutting down: draining', { signal, drainSeconds });
-    // A backstop: the steps after the drain are bounded, but a process that must exit does.
-    setTimeout(() => fail('the shutdown did not finish in time', { signal }), drainSeconds * 1000 + SHUTDOWN_AFTER_DRAIN_MS).unref();
-    const figures = await sanh.close();
-    logger.info('drained', { ...figures });
-    await demo?.close();
-    await settleWithin(
-      (telemetry?.shutdown() ?? Promise.resolve()).catch((error: Error) => logger.warn('the last traces could not be exported', { error: error.message })),
-      TELEMETRY_SHUTDOWN_MS,
-    );
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  exitOnSignals({
+    close: () => sanh.close(),
+    drainSeconds,
+    logger,
+    after: async () => {
+      await demo?.close();
+      await settleWithin(
+        (telemetry?.shutdown() ?? Promise.resolve()).catch((error: Error) => logger.warn('the last traces could not be exported', { error: error.message })),
+        TELEMETRY_SHUTDOWN_MS,
+      );
+    },
+  });
 }
 
 main().catch((error: unknown) => {
