@@ -16,12 +16,21 @@ export interface ActivityTracker {
   adopt(roomId: string, visitorId: string): void;
   /** Records that the holder of a waiting ticket asked for news now (not abandoned). O(1), no I/O. */
   noteWaiting(roomId: string, ticket: number): void;
-  /** Ends a visitor's session: frees the slot in the store and revokes the pass here at once. */
+  /**
+   * Ends a visitor's session: revokes the pass here at once, frees the slot in the store and lists
+   * the pass there as ended, so every instance refuses it from its next sync (`syncEnded`).
+   */
   end(roomId: string, visitorId: string): Promise<void>;
-  isRevoked(roomId: string, visitorId: string): boolean;
+  /** True when the visitor's pass of this generation (default 0) was ended or superseded. O(1), no I/O. */
+  isRevoked(roomId: string, visitorId: string, generation?: number): boolean;
+  /** Revokes here the visitor's passes of a generation below `below` for `remainingMs` (a rebinding this instance made). */
+  supersede(roomId: string, visitorId: string, below: number, remainingMs: number): void;
+  /** Reads the passes the store lists as ended since the last sync (all of them the first time). */
+  syncEnded(): Promise<void>;
   /** Sends pending renewals now. */
   flush(): Promise<void>;
-  start(): void;
+  /** Loads the ended passes (the first sync), then starts the flush and the sync every `endedSyncMs`. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +87,15 @@ export function flushIntervalFor(rooms: readonly RoomConfig[]): number {
 /** How often the tracker checks whether a flush is due (the interval follows live changes of the rooms' idle times). */
 const FLUSH_CHECK_MS = 1_000;
 
+/** How often ended passes are read from the store (ms): a pass ended on one instance is refused on every other within about this. */
+export const ENDED_SYNC_MS = 1_000;
+
+/**
+ * The most revocations held in memory. Each expires with its pass (at most `sessionIdleSeconds`);
+ * past this many, the oldest are dropped first (they are also the first to expire).
+ */
+export const MAX_REVOKED = 500_000;
+
 /**
  * Creates the tracker. `flushIntervalMs` bounds how stale a session's activity can get in the
  * store; by default it is `flushIntervalFor` the rooms, computed again at every check, so a live
@@ -89,6 +107,8 @@ export function createActivityTracker(options: {
   clock: () => number;
   logger: Logger;
   flushIntervalMs?: number;
+  /** How often ended passes are read from the store (default `ENDED_SYNC_MS`). */
+  endedSyncMs?: number;
 }): ActivityTracker {
   const { rooms, store, clock, logger } = options;
   const flushIntervalMs = () => options.flushIntervalMs ?? flushIntervalFor(rooms.all());
@@ -97,14 +117,48 @@ export function createActivityTracker(options: {
   const active = roomBatches<string>();
   const waiting = roomBatches<number>();
   const adopted = roomBatches<string>();
-  const revoked = new Map<string, number>();
+  /** Revoked passes: until when (this instance's clock, ms), and below which generation (Infinity: all). */
+  const revoked = new Map<string, { until: number; below: number }>();
+  const cursors = new Map<string, string>();
   let timer: ReturnType<typeof setInterval> | undefined;
+  let syncTimer: ReturnType<typeof setInterval> | undefined;
+  let syncing: Promise<void> | undefined;
 
   const key = (roomId: string, visitorId: string) => `${roomId}\u0000${visitorId}`;
 
+  function revokeFor(roomId: string, visitorId: string, below: number, remainingMs: number): void {
+    const entry = key(roomId, visitorId);
+    const known = revoked.get(entry);
+    const until = clock() + remainingMs;
+    revoked.delete(entry);
+    revoked.set(entry, { until: Math.max(until, known?.until ?? 0), below: Math.max(below, known?.below ?? 0) });
+    if (revoked.size > MAX_REVOKED) for (const oldest of revoked.keys()) if (revoked.size > MAX_REVOKED) revoked.delete(oldest); else break;
+  }
+
   function revoke(roomId: string, visitorId: string): void {
     const room = rooms.byId(roomId);
-    revoked.set(key(roomId, visitorId), clock() + (room?.sessionIdleSeconds ?? 3600) * 1000);
+    revokeFor(roomId, visitorId, Number.POSITIVE_INFINITY, (room?.sessionIdleSeconds ?? 3600) * 1000);
+  }
+
+  function forgetExpired(): void {
+    const now = clock();
+    for (const [entry, { until }] of revoked) if (until <= now) revoked.delete(entry);
+  }
+
+  async function syncRoom(room: RoomConfig): Promise<void> {
+    const listed = await store.endedSince(room.id, cursors.get(room.id));
+    for (const pass of listed.ended) revokeFor(room.id, pass.visitor, pass.generation ?? Number.POSITIVE_INFINITY, pass.remainingMs);
+    cursors.set(room.id, listed.cursor);
+  }
+
+  function syncEnded(): Promise<void> {
+    syncing ??= (async () => {
+      forgetExpired();
+      await Promise.all(
+        rooms.all().map((room) => syncRoom(room).catch((error: unknown) => logger.debug?.('could not read ended passes; will retry', { room: room.id, error: String(error) }))),
+      );
+    })().finally(() => (syncing = undefined));
+    return syncing;
   }
 
   const warn = (message: string) => (roomId: string, error: unknown) => logger.warn(message, { room: roomId, error: String(error) });
@@ -116,8 +170,7 @@ export function createActivityTracker(options: {
       (room, tickets) => store.markSeen(room.id, limitsOf(room, clock()), tickets),
       warn('could not record that queued visitors are still there; will retry'),
     );
-    const now = clock();
-    for (const [entry, until] of revoked) if (until <= now) revoked.delete(entry);
+    forgetExpired();
     await active.drain(
       rooms,
       async (room, visitors) => {
@@ -137,12 +190,21 @@ export function createActivityTracker(options: {
       revoke(roomId, visitorId);
       active.delete(roomId, visitorId);
       const room = rooms.byId(roomId);
-      if (room) await store.release(roomId, limitsOf(room, clock()), visitorId);
+      // Listed as long as a pass can be valid: a pass is signed for sessionIdleSeconds at most.
+      if (room) await store.endSession(roomId, limitsOf(room, clock()), visitorId, room.sessionIdleSeconds);
     },
-    isRevoked: (roomId, visitorId) => revoked.size > 0 && revoked.has(key(roomId, visitorId)),
+    isRevoked(roomId, visitorId, generation = 0) {
+      if (revoked.size === 0) return false;
+      const entry = revoked.get(key(roomId, visitorId));
+      return entry !== undefined && generation < entry.below;
+    },
+    supersede: (roomId, visitorId, below, remainingMs) => revokeFor(roomId, visitorId, below, remainingMs),
+    syncEnded,
     flush,
-    start() {
+    async start() {
       if (timer) return;
+      syncTimer = setInterval(() => void syncEnded(), options.endedSyncMs ?? ENDED_SYNC_MS);
+      syncTimer.unref?.();
       timer = setInterval(() => {
         sinceFlushMs += checkMs;
         if (sinceFlushMs < flushIntervalMs()) return;
@@ -150,10 +212,13 @@ export function createActivityTracker(options: {
         void flush();
       }, checkMs);
       timer.unref?.();
+      await syncEnded();
     },
     async stop() {
       if (timer) clearInterval(timer);
+      if (syncTimer) clearInterval(syncTimer);
       timer = undefined;
+      syncTimer = undefined;
       await flush();
     },
   };

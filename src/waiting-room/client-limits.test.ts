@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import type { RoomConfig } from '../config/schema.js';
 import type { LogFields, Logger } from '../platform/logger.js';
-import { createClientLimiter, MAX_COUNTED_KEYS, type ClientLimiter, type LimitKind } from './client-limits.js';
+import { createClientLimiter, DEFAULT_REQUESTS_PER_MINUTE, MAX_COUNTED_KEYS, type ClientLimiter, type LimitKind } from './client-limits.js';
 
 const [room, other] = parseConfig({
   rooms: [
@@ -61,9 +61,12 @@ describe('per-client limits (in memory)', () => {
     expect(await take(limiter, 'join', other, 'visitor-a', 121)).toEqual([...Array(120).fill(true), false]);
   });
 
-  it('does not count requests when the room sets no requestsPerMinute, and answers without a promise', () => {
-    const limiter = createClientLimiter();
-    for (let i = 0; i < 10_000; i++) expect(limiter.consume('request', other, 'pass-1')).toEqual({ allowed: true });
+  it('counts an admitted pass\'s requests at DEFAULT_REQUESTS_PER_MINUTE when the room sets none: half without a promise, then the library (issue 17 #13)', async () => {
+    const limiter = createClientLimiter({ clock: () => 0 });
+    for (let i = 0; i < DEFAULT_REQUESTS_PER_MINUTE / 2; i++) expect(limiter.consume('request', other, 'pass-1')).toEqual({ allowed: true });
+    const rest = await take(limiter, 'request', other, 'pass-1', DEFAULT_REQUESTS_PER_MINUTE / 2 + 1);
+    expect(rest.filter(Boolean)).toHaveLength(DEFAULT_REQUESTS_PER_MINUTE / 2);
+    expect(rest.at(-1)).toBe(false);
   });
 
   // A reloaded limit gets a new limiter: counts kept in memory start again under the new limit.

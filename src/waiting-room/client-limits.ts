@@ -28,14 +28,20 @@ export interface ClientLimiter {
 /** The limits a room applies when it sets no `clientLimits` of its own: the schema's defaults. */
 export const DEFAULT_CLIENT_LIMITS = clientLimitsSchema.parse({});
 
-/** The points of a limit the room does not set (`requestsPerMinute` has no default). */
+/** The points of a limit that is not counted. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Requests per admitted pass per minute when the room sets none: several page loads a minute
+ * with their assets, far below what one pass copied into many clients would send (docs/passes.md).
+ */
+export const DEFAULT_REQUESTS_PER_MINUTE = 300;
 
 function pointsOf(room: RoomConfig, kind: LimitKind): number {
   const limits = room.clientLimits ?? DEFAULT_CLIENT_LIMITS;
   if (kind === 'join') return limits.joinPerMinute;
   if (kind === 'status') return limits.statusPerMinute;
-  return ('requestsPerMinute' in limits ? limits.requestsPerMinute : undefined) ?? UNLIMITED;
+  return ('requestsPerMinute' in limits ? limits.requestsPerMinute : undefined) ?? DEFAULT_REQUESTS_PER_MINUTE;
 }
 
 /**

@@ -6,6 +6,7 @@ import { otherLang, type Lang } from '../platform/i18n.js';
 import { SanhError } from '../platform/errors.js';
 import { excessLevel } from './challenge/graduated.js';
 import { BYPASS_COOKIE, bypassReason, clientKey, presentedBypass } from './bypass.js';
+import { clientBinding } from './bindings.js';
 import type { ClientLimiter, LimitKind, LimitOutcome } from './client-limits.js';
 import { renderWaitingPage, type WaitingNotice } from './page.js';
 import { statusUrlOf } from './pages/common.js';
@@ -13,7 +14,7 @@ import { renderClosedPage } from './pages/closed.js';
 import { countdownBeatSeconds, renderCountdownPage } from './pages/countdown.js';
 import { drawDueLotteries, mayNeedDraw } from './prequeue.js';
 import { phaseAt } from './schedule.js';
-import type { RoomMatcher } from './rooms.js';
+import { gatePath, type RoomMatcher } from './rooms.js';
 import { PASS_LINK_PARAMETER, type StaffPass, type StaffPasses } from './staff-pass.js';
 import { cookieNames, decideKnownVisit, decideVisit, enterPrequeue, joinVisit, type CookieChanges, type QueueStatus, type Visit, type VisitDeps, type VisitorCookies } from './visit.js';
 
@@ -234,7 +235,11 @@ function count(counter: Map<string, number>, roomId: string): void {
 
 /** Throws a 429 (with `Retry-After`; pages retry by themselves) when `key` is over the room's limit for `kind`. */
 export async function enforceLimit(deps: GateDeps, kind: LimitKind, room: RoomConfig, key: string): Promise<void> {
-  const outcome = await deps.limiter.consume(kind, room, key);
+  refuseOver(kind, await deps.limiter.consume(kind, room, key));
+}
+
+/** Throws the 429 of a refused `outcome`; nothing for an allowed one. */
+function refuseOver(kind: LimitKind, outcome: LimitOutcome): void {
   if (outcome.allowed) return;
   const message =
     kind === 'join'
@@ -256,6 +261,7 @@ function levelOf(outcome: LimitOutcome): number {
 }
 
 async function letThrough(c: Context<SanhEnv>, next: Next, roomId: string, state: 'bypass' | 'passthrough'): Promise<void> {
+  c.set('sanhLetThrough', state);
   await next();
   const headers = mutableHeaders(c);
   headers.set('sanh-room', roomId);
@@ -320,7 +326,7 @@ async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConf
   const phase = phaseAt(room, now);
   if (phase.kind === 'prequeue') return enterPrequeue(deps, room, phase.event);
   if (mayNeedDraw(room, now)) await drawDueLotteries(deps.store, room, now).catch(() => undefined);
-  return joinVisit(deps, room);
+  return joinVisit(deps, room, clientBinding(deps.clientAddress(c), c.req.header('user-agent')));
 }
 
 /**
@@ -335,7 +341,7 @@ async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConf
 export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
   const { rooms, activity, logger, counters } = deps;
   return async function sanhGate(c, next) {
-    const path = c.req.path;
+    const path = gatePath(c, rooms);
     const room = rooms.match(c.req.header('host'), path);
     if (!room || path === '/_sanh' || path.startsWith('/_sanh/')) {
       await next();
@@ -360,6 +366,7 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
     }
     const chosen = broughtCookies(deps, c.req.header('cookie'), room.id);
     const brought = chosen instanceof Promise ? await chosen : chosen;
+    brought.binding = clientBinding(deps.clientAddress(c), c.req.header('user-agent'));
     let visit = decideKnownVisit(deps, room, brought) ?? (await decideVisit(deps, room, brought, false));
     if (visit.state === 'none') {
       const joined = await admitNewcomer(c, deps, room, deps.clock());
@@ -369,7 +376,8 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
     if (visit.state === 'queued') return queuedResponse(c, visit);
     if (visit.state === 'prequeue') return prequeueResponse(c, visit, deps.clock());
     if (visit.state !== 'admitted') throw new Error('the gate always seats a visitor it does not admit');
-    if (room.clientLimits?.requestsPerMinute !== undefined) await enforceLimit(deps, 'request', room, visit.visitor);
+    const perPass = deps.limiter.consume('request', room, visit.visitor);
+    if (perPass instanceof Promise || !perPass.allowed) refuseOver('request', await perPass);
     await next();
     const headers = mutableHeaders(c);
     let cookies = visit.cookies;

@@ -14,6 +14,8 @@ import { createChallengeService } from './challenge/routes.js';
 import { createStoreFallback } from './fallback.js';
 import { createClientLimiter, type ClientLimiter } from './client-limits.js';
 import { createRoomMatcher } from './rooms.js';
+import { pathRules } from './path-normal.js';
+import type { PathNormalizationConfig } from '../config/paths.js';
 import { statusFromMemory, waitingRoomRoutes } from './routes.js';
 import { createSnapshotLoop, type SnapshotLoop } from './snapshots.js';
 import type { WaitingRoomStore } from './store.js';
@@ -24,6 +26,8 @@ import { createWaitTimes, type WaitTimes } from './wait-times.js';
 /** What a waiting room is built from. */
 export interface WaitingRoomOptions {
   rooms: readonly RoomConfig[];
+  /** How request paths are read for the room decision (`origin.pathNormalization`); default strict. */
+  paths?: PathNormalizationConfig;
   store: WaitingRoomStore;
   keyRing: KeyRing;
   clock?: Clock;
@@ -77,7 +81,7 @@ export interface WaitingRoom {
 export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const rooms = createRoomMatcher(options.rooms);
+  const rooms = createRoomMatcher(options.rooms, pathRules(options.paths));
   const activity = createActivityTracker({ rooms, store: options.store, clock, logger });
   const snapshots = createSnapshotLoop({
     rooms,
@@ -133,7 +137,7 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
       storeHealth.start();
       await snapshots.refresh();
       snapshots.start();
-      activity.start();
+      await activity.start();
     },
     async stop() {
       storeHealth.stop();

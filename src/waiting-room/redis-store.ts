@@ -3,7 +3,7 @@ import { randomId } from '../platform/random-id.js';
 import { lotteryKeys, roomKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import type { ClaimOutcome, JoinOutcome, RoomLimits, RoomSnapshot } from './core.js';
-import type { WaitingRoomStore } from './store.js';
+import { REDEEM_AGAIN_WINDOW_MS, type EndedPass, type WaitingRoomStore } from './store.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 const scripts = {
@@ -12,6 +12,9 @@ const scripts = {
   claim: loadScript(LUA_DIR, 'claim'),
   touch: loadScript(LUA_DIR, 'touch'),
   release: loadScript(LUA_DIR, 'release'),
+  end: loadScript(LUA_DIR, 'end'),
+  ended: loadScript(LUA_DIR, 'ended'),
+  rebind: loadScript(LUA_DIR, 'rebind'),
   seen: loadScript(LUA_DIR, 'seen'),
   adopt: loadScript(LUA_DIR, 'adopt'),
   lotteryEnter: loadScript(LUA_DIR, 'lottery-enter'),
@@ -39,6 +42,9 @@ function limitArgs(limits: RoomLimits, line?: SeenLine): (string | number)[] {
   ];
 }
 
+/** Ended passes read per script call. */
+const ENDED_PAGE = 500;
+
 /** How long a drawn lottery's record is kept: as long as its tickets can be used. */
 const LOTTERY_KEEP_SECONDS = 2 * 24 * 3600;
 
@@ -63,6 +69,11 @@ export function createRedisWaitingRoomStore(options: { client: RedisClient; keyP
   const keysOf = (roomId: string) => {
     const keys = roomKeys(prefix, roomId);
     return [keys.state, keys.active, keys.lapsed, keys.seen, keys.returned];
+  };
+  /** The room's keys, then its bindings hash and ended stream (the scripts that bind or end passes). */
+  const boundKeysOf = (roomId: string) => {
+    const keys = roomKeys(prefix, roomId);
+    return [keys.state, keys.active, keys.lapsed, keys.seen, keys.returned, keys.bindings, keys.ended];
   };
 
   return {
@@ -98,11 +109,12 @@ export function createRedisWaitingRoomStore(options: { client: RedisClient; keyP
       return { kind: 'queued', epoch: String(epoch), ticket: Number(ticket), position: Number(position) };
     },
 
-    async claim(roomId, limits, ticket, visitorId): Promise<ClaimOutcome> {
+    async claim(roomId, limits, ticket, visitorId, binding) {
       const [kind, position] = asArray(
-        await scripts.claim.run(client, keysOf(roomId), [...argsOf(roomId, limits), ticket.number, ticket.epoch, visitorId]),
+        await scripts.claim.run(client, boundKeysOf(roomId).slice(0, 6), [...argsOf(roomId, limits), ticket.number, ticket.epoch, visitorId, binding ?? '', REDEEM_AGAIN_WINDOW_MS]),
         'claim',
       );
+      if (kind === 4) return { kind: 'spent' };
       if (kind === 1) return Number(position) === 1 ? { kind: 'admitted', again: true } : { kind: 'admitted' };
       if (kind === 2) return { kind: 'queued', position: Number(position) };
       return { kind: 'unknown' };
@@ -126,6 +138,35 @@ export function createRedisWaitingRoomStore(options: { client: RedisClient; keyP
 
     async release(roomId, limits, visitorId) {
       await scripts.release.run(client, keysOf(roomId), [...argsOf(roomId, limits), visitorId]);
+    },
+
+    async rebind(roomId, limits, visitorId, generation, binding, keepSeconds) {
+      const [kind, rebound] = asArray(
+        await scripts.rebind.run(client, boundKeysOf(roomId), [...argsOf(roomId, limits), visitorId, generation, binding, Math.max(1_000, Math.ceil(keepSeconds * 1000))]),
+        'rebind',
+      );
+      return kind === 1 ? { kind: 'rebound', generation: Number(rebound) } : { kind: 'refused' };
+    },
+
+    async endSession(roomId, limits, visitorId, keepSeconds) {
+      await scripts.end.run(client, boundKeysOf(roomId), [...argsOf(roomId, limits), visitorId, Math.max(1_000, Math.ceil(keepSeconds * 1000))]);
+    },
+
+    async endedSince(roomId, cursor) {
+      const ended: EndedPass[] = [];
+      let at = cursor ?? '-';
+      // A bounded number of pages per call: the rest comes with the next sync.
+      for (let page = 0; page < 20; page++) {
+        const reply = asArray(await scripts.ended.run(client, [roomKeys(prefix, roomId).ended], [at, ENDED_PAGE]), 'ended');
+        const next = String(reply[0]);
+        for (let i = 1; i + 2 < reply.length; i += 3) {
+          const generation = String(reply[i + 1]);
+          ended.push({ visitor: String(reply[i]), generation: generation === '*' ? null : Number(generation), remainingMs: Number(reply[i + 2]) });
+        }
+        if (next === at) break;
+        at = next;
+      }
+      return { ended, cursor: at };
     },
 
     async enterLottery(roomId, eventId, entry, seedCandidate, keepSeconds) {

@@ -4,6 +4,7 @@ import { SanhError } from '../platform/errors.js';
 import type { SanhEnv } from '../platform/http.js';
 import { applyCookies, broughtCookies, cookiesFromHeader, enforceLimit, statusBody, statusJson, type GateDeps, type StatusBody } from './gate.js';
 import { clientKey } from './bypass.js';
+import { clientBinding } from './bindings.js';
 import { LOTTERY_ALGORITHM, lotteryOrder, sha256Hex } from './lottery.js';
 import { scheduledEvents } from './schedule.js';
 import { cookieNames, decideKnownVisit, decideVisit, type Visit, type VisitorCookies } from './visit.js';
@@ -49,6 +50,7 @@ export function waitingRoomRoutes(deps: GateDeps): Hono<SanhEnv> {
     c.set('sanhRoom', room.id);
     const chosen = broughtCookies(deps, c.req.header('cookie'), room.id);
     const cookies = chosen instanceof Promise ? await chosen : chosen;
+    cookies.binding = clientBinding(deps.clientAddress(c), c.req.header('user-agent'));
     const known = decideKnownVisit(deps, room, cookies);
     if (known) {
       await enforceLimit(deps, 'status', room, pollerKey(known));

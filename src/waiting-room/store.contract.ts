@@ -90,6 +90,57 @@ export function waitingRoomStoreContract(adapter: string, open: () => Promise<Wa
       expect((await store.tick(room, l)).active).toBe(2);
     });
 
+    it('ends a session for every reader: frees the slot and lists the pass from a cursor while its lifetime lasts (issue 17 #12)', async () => {
+      const l = limits({ maxActive: 1 });
+      await store.join(room, l, 'a');
+      const b = await store.join(room, l, 'b');
+      if (b.kind !== 'queued') throw new Error('expected a ticket');
+      const before = await store.endedSince(room, undefined);
+      expect(before.ended).toEqual([]);
+      await store.endSession(room, l, 'a', 1);
+      expect((await store.tick(room, l)).frontier).toBe(1);
+      const first = await store.endedSince(room, before.cursor);
+      expect(first.ended).toEqual([{ visitor: 'a', generation: null, remainingMs: expect.any(Number) }]);
+      expect(first.ended[0]!.remainingMs).toBeGreaterThan(500);
+      expect(first.ended[0]!.remainingMs).toBeLessThanOrEqual(1_000);
+      expect((await store.endedSince(room, first.cursor)).ended).toEqual([]);
+      await store.endSession(room, l, 'x', 60);
+      expect((await store.endedSince(room, first.cursor)).ended.map((pass) => pass.visitor)).toEqual(['x']);
+      // A reader starting now (a restarted instance) gets every pass still listed.
+      expect((await store.endedSince(room, undefined)).ended.map((pass) => pass.visitor)).toEqual(['a', 'x']);
+      await sleep(1_100);
+      expect((await store.endedSince(room, undefined)).ended.map((pass) => pass.visitor)).toEqual(['x']);
+    });
+
+    it('redeems a ticket once: again only for the same client binding, another binding finds it spent (issue 17 #13)', async () => {
+      const l = limits({ maxActive: 1 });
+      await store.join(room, l, 'a');
+      const b = await store.join(room, l, 'b');
+      if (b.kind !== 'queued') throw new Error('expected a ticket');
+      await store.release(room, l, 'a');
+      const ref = { number: b.ticket, epoch: b.epoch };
+      expect(await store.claim(room, l, ref, 'b', 'bind-1')).toEqual({ kind: 'admitted' });
+      expect(await store.claim(room, l, ref, 'b', 'bind-1')).toEqual({ kind: 'admitted', again: true });
+      expect(await store.claim(room, l, ref, 'b', 'bind-2')).toEqual({ kind: 'spent' });
+      expect((await store.tick(room, l)).active).toBe(1);
+    });
+
+    it('rebinds a session once per generation and lists the older passes as ended; a gone session is refused (issue 17 #13)', async () => {
+      const l = limits();
+      await store.join(room, l, 'a');
+      const cursor = (await store.endedSince(room, undefined)).cursor;
+      expect(await store.rebind(room, l, 'a', 0, 'bind-2', 60)).toEqual({ kind: 'rebound', generation: 1 });
+      expect(await store.rebind(room, l, 'a', 0, 'bind-3', 60)).toEqual({ kind: 'refused' });
+      expect(await store.rebind(room, l, 'a', 1, 'bind-3', 60)).toEqual({ kind: 'rebound', generation: 2 });
+      expect((await store.endedSince(room, cursor)).ended.map(({ visitor, generation }) => ({ visitor, generation }))).toEqual([
+        { visitor: 'a', generation: 1 },
+        { visitor: 'a', generation: 2 },
+      ]);
+      expect(await store.rebind(room, l, 'nobody', 0, 'bind-2', 60)).toEqual({ kind: 'refused' });
+      await store.endSession(room, l, 'a', 60);
+      expect(await store.rebind(room, l, 'a', 2, 'bind-4', 60)).toEqual({ kind: 'refused' });
+    });
+
     it('never admits directly past people already waiting', async () => {
       const l = limits({ maxActive: 1 });
       await store.join(room, l, 'a');

@@ -10,6 +10,10 @@ export interface Pass {
   visitor: string;
   /** Seconds since the epoch. */
   expiresAt: number;
+  /** The client the pass is bound to (`bindings.ts`); absent on passes signed before bindings. */
+  binding?: string;
+  /** The pass's generation: 0 when admitted, one more at each rebinding to a new client. */
+  generation?: number;
 }
 
 /**
@@ -40,7 +44,12 @@ function parseToken(value: unknown): WaitingRoomToken | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   if (!isString(v.r) || !isString(v.v) || typeof v.e !== 'number') return undefined;
-  if (v.k === 'p') return { kind: 'pass', room: v.r, visitor: v.v, expiresAt: v.e };
+  if (v.k === 'p') {
+    const pass: Pass = { kind: 'pass', room: v.r, visitor: v.v, expiresAt: v.e };
+    if (isString(v.b, 32)) pass.binding = v.b;
+    if (typeof v.g === 'number' && Number.isSafeInteger(v.g) && v.g > 0) pass.generation = v.g;
+    return pass;
+  }
   if (v.k === 't' && typeof v.n === 'number' && Number.isSafeInteger(v.n) && isString(v.ep)) {
     return { kind: 'ticket', room: v.r, visitor: v.v, number: v.n, epoch: v.ep, expiresAt: v.e };
   }
@@ -51,7 +60,9 @@ function parseToken(value: unknown): WaitingRoomToken | undefined {
 }
 
 function toWire(token: WaitingRoomToken): Record<string, unknown> {
-  if (token.kind === 'pass') return { k: 'p', r: token.room, v: token.visitor, e: token.expiresAt };
+  if (token.kind === 'pass') {
+    return { k: 'p', r: token.room, v: token.visitor, e: token.expiresAt, ...(token.binding ? { b: token.binding } : {}), ...(token.generation ? { g: token.generation } : {}) };
+  }
   if (token.lottery) return { k: 'l', r: token.room, v: token.visitor, lo: [token.lottery.event, token.lottery.entry], e: token.expiresAt };
   return { k: 't', r: token.room, v: token.visitor, n: token.number, ep: token.epoch, e: token.expiresAt };
 }

@@ -19,6 +19,13 @@ import { TICKET_LIFETIME_SECONDS, type Pass, type Ticket, type WaitingRoomTokens
 export interface VisitorCookies {
   pass: string | undefined;
   ticket: string | undefined;
+  /**
+   * The client's binding (`clientBinding` in `bindings.ts`). Given, a pass bound to another client
+   * is admitted only after a store-side rebinding, a ticket is redeemed for this client only, and
+   * new passes are bound to it. Absent (library callers, the in-memory status fast path): passes
+   * are neither checked nor bound.
+   */
+  binding?: string;
 }
 
 /** Cookie names of a room. */
@@ -87,20 +94,48 @@ function storeFault(error: unknown): SanhError {
  */
 export async function decideVisit(deps: VisitDeps, room: RoomConfig, cookies: VisitorCookies, join: boolean): Promise<Visit> {
   const { tokens, activity } = deps;
+  const { binding } = cookies;
   const pass = await tokens.readPass(cookies.pass, room.id);
-  if (pass && !activity.isRevoked(room.id, pass.visitor)) {
-    return { state: 'admitted', room, visitor: pass.visitor, cookies: await renewedPass(deps, room, pass) };
+  if (pass && !activity.isRevoked(room.id, pass.visitor, pass.generation)) {
+    if (binding === undefined || pass.binding === binding) {
+      return { state: 'admitted', room, visitor: pass.visitor, cookies: await renewedPass(deps, room, pass) };
+    }
+    const rebound = await rebindPass(deps, room, pass, binding);
+    if (rebound) return rebound;
   }
   const dropPass: CookieChanges = cookies.pass ? { pass: null } : {};
   const ticket = await tokens.readTicket(cookies.ticket, room.id);
   if (ticket) {
-    const visit = ticket.lottery ? await visitWithEntry(deps, room, ticket) : await visitWithTicket(deps, room, ticket);
+    const visit = ticket.lottery ? await visitWithEntry(deps, room, ticket, binding) : await visitWithTicket(deps, room, ticket, binding);
     if (visit) return { ...visit, cookies: { ...dropPass, ...visit.cookies } };
   }
   const dropTicket: CookieChanges = cookies.ticket ? { ticket: null } : {};
   if (!join) return { state: 'none', room, cookies: { ...dropPass, ...dropTicket } };
-  const visit = await joinVisit(deps, room);
+  const visit = await joinVisit(deps, room, binding);
   return { ...visit, cookies: { ...dropPass, ...dropTicket, ...visit.cookies } };
+}
+
+/**
+ * A valid pass from another client than the one it is bound to (a phone that changed network, or
+ * a copied cookie): the store decides (`rebind`). Rebound: admitted with a pass bound to this
+ * client, one generation up, and the older generation revoked here at once (every other instance
+ * from its next sync). Refused (another client rebound it first, or the session is gone):
+ * `undefined`, the visitor is treated as one without a pass. While the store is unreachable, the
+ * pass is honoured as it is (its slot was held before the outage); without a fallback, the fault is thrown.
+ */
+async function rebindPass(deps: VisitDeps, room: RoomConfig, pass: Pass, binding: string): Promise<Visit | undefined> {
+  const generation = pass.generation ?? 0;
+  let outcome;
+  try {
+    outcome = await deps.store.rebind(room.id, limitsOf(room, deps.clock()), pass.visitor, generation, binding, room.sessionIdleSeconds);
+  } catch (error) {
+    if (!deps.fallback) throw storeFault(error);
+    recordActiveError(storeFault(error));
+    return { state: 'admitted', room, visitor: pass.visitor, cookies: {} };
+  }
+  if (outcome.kind === 'refused') return undefined;
+  deps.activity.supersede(room.id, pass.visitor, outcome.generation, room.sessionIdleSeconds * 1000);
+  return { state: 'admitted', room, visitor: pass.visitor, cookies: { pass: await signPass(deps, room, pass.visitor, binding, outcome.generation) } };
 }
 
 /**
@@ -111,7 +146,8 @@ export async function decideVisit(deps: VisitDeps, room: RoomConfig, cookies: Vi
  */
 export function decideKnownVisit(deps: VisitDeps, room: RoomConfig, cookies: VisitorCookies): Visit | undefined {
   const pass = deps.tokens.knownPass(cookies.pass, room.id);
-  if (pass && !deps.activity.isRevoked(room.id, pass.visitor)) {
+  if (pass && !deps.activity.isRevoked(room.id, pass.visitor, pass.generation)) {
+    if (cookies.binding !== undefined && pass.binding !== cookies.binding) return undefined;
     return passNeedsRenewal(deps, room, pass) ? undefined : { state: 'admitted', room, visitor: pass.visitor, cookies: {} };
   }
   if (cookies.pass !== undefined) return undefined;
@@ -125,12 +161,13 @@ function passNeedsRenewal(deps: VisitDeps, room: RoomConfig, pass: Pass): boolea
 }
 
 async function renewedPass(deps: VisitDeps, room: RoomConfig, pass: Pass): Promise<CookieChanges> {
-  return passNeedsRenewal(deps, room, pass) ? { pass: await signPass(deps, room, pass.visitor) } : {};
+  return passNeedsRenewal(deps, room, pass) ? { pass: await signPass(deps, room, pass.visitor, pass.binding, pass.generation) } : {};
 }
 
-async function signPass(deps: VisitDeps, room: RoomConfig, visitor: string): Promise<{ value: string; maxAgeSeconds: number }> {
+async function signPass(deps: VisitDeps, room: RoomConfig, visitor: string, binding?: string, generation?: number): Promise<{ value: string; maxAgeSeconds: number }> {
   const expiresAt = Math.floor(deps.clock() / 1000) + room.sessionIdleSeconds;
-  return { value: await deps.tokens.signPass({ room: room.id, visitor, expiresAt }), maxAgeSeconds: room.sessionIdleSeconds };
+  const pass = { room: room.id, visitor, expiresAt, ...(binding !== undefined ? { binding } : {}), ...(generation ? { generation } : {}) };
+  return { value: await deps.tokens.signPass(pass), maxAgeSeconds: room.sessionIdleSeconds };
 }
 
 function queueStatus(deps: VisitDeps, room: RoomConfig, position: number): QueueStatus {
@@ -173,31 +210,35 @@ function tracedVisit<V extends Visit | undefined>(name: string, room: RoomConfig
   });
 }
 
-async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Promise<Visit | undefined> {
+async function visitWithTicket(deps: VisitDeps, room: RoomConfig, ticket: Ticket, binding: string | undefined): Promise<Visit | undefined> {
   const known = statusFromSnapshot(deps, room, ticket);
   if (known) return { state: 'queued', room, status: known, cookies: {}, visitor: ticket.visitor };
-  return tracedVisit('sanh.queue.claim', room, () => claimTurn(deps, room, ticket));
+  return tracedVisit('sanh.queue.claim', room, () => claimTurn(deps, room, ticket, binding));
 }
 
-/** A ticket whose turn may have come asks the store: admitted (a pass for the ticket), still queued, or unknown. */
-async function claimTurn(deps: VisitDeps, room: RoomConfig, ticket: Ticket): Promise<Visit | undefined> {
+/**
+ * A ticket holder whose turn may have come asks the store: admitted (a pass for the ticket, bound
+ * to this client), still queued, or unknown. A ticket already redeemed by another client (or by
+ * this one too long ago) is spent: like an unknown one, its holder joins the line anew.
+ */
+async function claimTurn(deps: VisitDeps, room: RoomConfig, ticket: Ticket, binding: string | undefined): Promise<Visit | undefined> {
   let outcome;
   try {
-    outcome = await deps.store.claim(room.id, limitsOf(room, deps.clock()), { number: ticket.number, epoch: ticket.epoch }, ticket.visitor);
+    outcome = await deps.store.claim(room.id, limitsOf(room, deps.clock()), { number: ticket.number, epoch: ticket.epoch }, ticket.visitor, binding);
   } catch (error) {
-    return outageVisit(deps, room, ticket, error);
+    return outageVisit(deps, room, ticket, error, binding);
   }
-  if (outcome.kind === 'unknown') return undefined;
+  if (outcome.kind === 'unknown' || outcome.kind === 'spent') return undefined;
   if (outcome.kind === 'queued') {
     deps.activity.noteWaiting(room.id, ticket.number);
     return { state: 'queued', room, status: queueStatus(deps, room, outcome.position), cookies: {}, visitor: ticket.visitor };
   }
   if (!outcome.again) deps.waits?.observe(room.id, waitedSeconds(ticket, deps.clock()));
-  return { state: 'admitted', room, visitor: ticket.visitor, cookies: { pass: await signPass(deps, room, ticket.visitor), ticket: null } };
+  return { state: 'admitted', room, visitor: ticket.visitor, cookies: { pass: await signPass(deps, room, ticket.visitor, binding), ticket: null } };
 }
 
 /** A pre-queue entry holder: the countdown before the opening; their drawn place after it. */
-async function visitWithEntry(deps: VisitDeps, room: RoomConfig, entry: Ticket): Promise<Visit | undefined> {
+async function visitWithEntry(deps: VisitDeps, room: RoomConfig, entry: Ticket, binding: string | undefined): Promise<Visit | undefined> {
   const lottery = entry.lottery;
   if (!lottery) return undefined;
   const phase = phaseAt(room, deps.clock());
@@ -219,7 +260,7 @@ async function visitWithEntry(deps: VisitDeps, room: RoomConfig, entry: Ticket):
   const expiresAt = Math.floor(deps.clock() / 1000) + TICKET_LIFETIME_SECONDS;
   const ticket: Ticket = { kind: 'ticket', room: room.id, visitor: entry.visitor, number: place.number, epoch: place.epoch, expiresAt };
   const ticketCookie = { value: await deps.tokens.signTicket(ticket), maxAgeSeconds: TICKET_LIFETIME_SECONDS };
-  const visit = await visitWithTicket(deps, room, ticket);
+  const visit = await visitWithTicket(deps, room, ticket, binding);
   return visit ? { ...visit, cookies: { ticket: ticketCookie, ...visit.cookies } } : undefined;
 }
 
@@ -246,26 +287,26 @@ export async function enterPrequeue(deps: VisitDeps, room: RoomConfig, event: Sc
  * A visitor without a pass or a usable ticket takes a place in line (or is admitted at once).
  * Callers check per-client limits and the join challenge first. Traced (`sanh.queue.join`).
  */
-export function joinVisit(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
-  return tracedVisit('sanh.queue.join', room, () => takePlace(deps, room));
+export function joinVisit(deps: VisitDeps, room: RoomConfig, binding?: string): Promise<Visit> {
+  return tracedVisit('sanh.queue.join', room, () => takePlace(deps, room, binding));
 }
 
-async function takePlace(deps: VisitDeps, room: RoomConfig): Promise<Visit> {
+async function takePlace(deps: VisitDeps, room: RoomConfig, binding: string | undefined): Promise<Visit> {
   const visitor = randomId();
   let outcome;
   try {
     outcome = await deps.store.join(room.id, limitsOf(room, deps.clock()), visitor);
   } catch (error) {
-    return outageVisit(deps, room, undefined, error);
+    return outageVisit(deps, room, undefined, error, binding);
   }
   if (outcome.kind === 'admitted') {
-    return { state: 'admitted', room, visitor, cookies: { pass: await signPass(deps, room, visitor) } };
+    return { state: 'admitted', room, visitor, cookies: { pass: await signPass(deps, room, visitor, binding) } };
   }
   const expiresAt = Math.floor(deps.clock() / 1000) + TICKET_LIFETIME_SECONDS;
   const ticket = await deps.tokens.signTicket({ room: room.id, visitor, number: outcome.ticket, epoch: outcome.epoch, expiresAt });
   const ticketCookie = { value: ticket, maxAgeSeconds: TICKET_LIFETIME_SECONDS };
   if (outcome.position === 0) {
-    const claimed = await visitWithTicket(deps, room, { kind: 'ticket', room: room.id, visitor, number: outcome.ticket, epoch: outcome.epoch, expiresAt });
+    const claimed = await visitWithTicket(deps, room, { kind: 'ticket', room: room.id, visitor, number: outcome.ticket, epoch: outcome.epoch, expiresAt }, binding);
     if (claimed) return { ...claimed, cookies: { ticket: ticketCookie, ...claimed.cookies } };
   }
   return { state: 'queued', room, status: queueStatus(deps, room, Math.max(1, outcome.position)), cookies: { ticket: ticketCookie } };
@@ -284,7 +325,7 @@ const OUTAGE_POLL_SECONDS = 10;
  *   their last known place, a newcomer gets no ticket and joins once the store is back.
  * Without a fallback (library use that wants faults), the fault is thrown.
  */
-function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefined, error: unknown): Promise<Visit> | Visit {
+function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefined, error: unknown, binding?: string): Promise<Visit> | Visit {
   if (!deps.fallback) throw storeFault(error);
   recordActiveError(storeFault(error));
   // The outage itself is logged once, by the store's health check; each visit it decides only at debug.
@@ -300,7 +341,7 @@ function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefin
   if (called || deps.fallback.take(room, now)) {
     const visitor = ticket?.visitor ?? randomId();
     deps.activity.adopt(room.id, visitor);
-    return signPass(deps, room, visitor).then((pass) => ({ state: 'admitted', room, visitor, cookies: { pass, ...(ticket ? { ticket: null } : {}) } }));
+    return signPass(deps, room, visitor, binding).then((pass) => ({ state: 'admitted', room, visitor, cookies: { pass, ...(ticket ? { ticket: null } : {}) } }));
   }
   const position = ticket && view && view.snapshot.epoch === ticket.epoch ? Math.max(1, ticket.number - view.snapshot.frontier) : null;
   const status: QueueStatus = {

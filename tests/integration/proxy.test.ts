@@ -172,7 +172,8 @@ describe('proxy to the origin (real HTTP both sides)', () => {
     }
     const admitted = await fetch(`${sanh.url}/`);
     const pass = admitted.headers.getSetCookie().find((c) => c.startsWith('sanh_pass_main='))?.split(';')[0] ?? '';
-    const burst = await autocannon({ url: `${sanh.url}/teapot`, connections: 50, duration: 1, headers: { cookie: pass } });
+    // The pass's own client (fetch says user-agent "node"): a pass is bound to its client's network and browser family.
+    const burst = await autocannon({ url: `${sanh.url}/teapot`, connections: 50, duration: 1, headers: { cookie: pass, 'user-agent': 'node' } });
     expect(burst.errors).toBe(0);
     const after = await fetch(`${sanh.url}/still-alive`);
     expect(after.status).toBe(200);

@@ -7,9 +7,13 @@
   A skipped (abandoned) or lapsed ticket whose holder is back but finds no free slot joins the
   returned list, served before the next new ticket.
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10] ticket number  ARGV[11] ticket epoch
-  ARGV[12] visitor id.
+  ARGV[12] visitor id.  KEYS[6] bindings hash (visitor -> "<binding>|<redeemed ms>|<generation>")
+  ARGV[13] the client's binding ("" = none: nothing recorded or checked)  ARGV[14] redeem-again window ms.
+  With a binding, the first redemption records it (generation 0); a ticket redeemed before is
+  admitted again only for the same binding within the window, else spent. Each redemption also
+  drops up to 3 random bindings of sessions that no longer hold a slot (so the hash follows the sessions).
   Returns: { 1 } admitted | { 1, 1 } admitted again (the visitor held a session already)
-    | { 2, position } queued | { 3 } unknown
+    | { 2, position } queued | { 3 } unknown | { 4 } spent (redeemed by another client, or too long ago)
 ]]
 -- @include room
 local limits = readLimits()
@@ -53,6 +57,23 @@ else
         redis.call('ZADD', KEYS[5], int(now), member)
       end
       result = { 2, redis.call('ZRANK', KEYS[5], member) + 1 }
+    end
+  end
+end
+local binding = ARGV[13] or ''
+if binding ~= '' and result[1] == 1 then
+  local known = redis.call('HGET', KEYS[6], visitorId)
+  if result[2] == 1 and known then
+    local sep = string.find(known, '|', 1, true)
+    local rest = string.sub(known, sep + 1)
+    local redeemedAt = tonumber(string.sub(rest, 1, (string.find(rest, '|', 1, true) or 0) - 1))
+    if string.sub(known, 1, sep - 1) ~= binding or now - redeemedAt > tonumber(ARGV[14]) then result = { 4 } end
+  else
+    redis.call('HSET', KEYS[6], visitorId, binding .. '|' .. int(now) .. '|0')
+    redis.call('PEXPIRE', KEYS[6], int(limits.idleMs * 2 + tonumber(ARGV[14])))
+    local sample = redis.call('HRANDFIELD', KEYS[6], 3)
+    for _, other in ipairs(sample) do
+      if not redis.call('ZSCORE', KEYS[2], other) then redis.call('HDEL', KEYS[6], other) end
     end
   end
 end
