@@ -4,6 +4,8 @@ import { templateProblems } from '../waiting-room/template.js';
 import { draftsSchema } from './drafts.js';
 import { roomSubmissionsSchema, submissionsSchema } from './submissions.js';
 import { adaptiveSchema, autoActivationMarkerSchema } from './adaptive.js';
+import { pathNormalizationSchema } from './paths.js';
+import { normalisePath, pathRules } from '../waiting-room/path-normal.js';
 
 /** Room ids appear in Redis hash tags, cookie names and URLs, so they are kept plain. */
 const roomId = z
@@ -80,7 +82,7 @@ export const clientLimitsSchema = z
       .min(1)
       .max(1_000_000)
       .optional()
-      .describe('Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do. Default: not limited.'),
+      .describe('Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do (see docs/passes.md). Default: 300.'),
   })
   .strict();
 
@@ -229,9 +231,36 @@ export const configSchema = z
           .max(600)
           .default(30)
           .describe('Longest wait for the origin to start answering before Sảnh answers 504.'),
+        pathNormalization: pathNormalizationSchema.optional().describe('How the origin reads request paths, so rooms are matched (and paths forwarded) as it reads them; default flavour strict. See docs/paths.md.'),
+        connections: z.number().int().min(2).max(10_000).default(256).describe('Connections to the origin at most (the pool shared by every request).'),
+        reservedForAdmitted: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe('Origin connections only admitted visitors may use: bypass, passthrough and no-room requests share the rest. Default: a quarter of origin.connections.'),
+        requestBodyTimeoutSeconds: z
+          .number()
+          .positive()
+          .max(3_600)
+          .default(20)
+          .describe('A request body must arrive within this long, extended by a second for every requestBodyMinBytesPerSecond bytes received; else 408 and the origin request is cut.'),
+        requestBodyMinBytesPerSecond: z.number().int().min(0).max(100_000_000).default(500).describe('Slowest body rate kept going past requestBodyTimeoutSeconds (0: a fixed deadline).'),
+        maxBodiesPerClient: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(16)
+          .describe('Requests not admitted (bypass, passthrough, no room) from one client address whose bodies are still arriving at once; more get 429 with Retry-After. Admitted visitors are not counted.'),
       })
       .strict()
-      .default({ timeoutSeconds: 30 }),
+      .superRefine((origin, ctx) => {
+        if (origin.reservedForAdmitted !== undefined && origin.reservedForAdmitted >= origin.connections) {
+          ctx.addIssue({ code: 'custom', path: ['reservedForAdmitted'], message: `must be less than origin.connections (${origin.connections})` });
+        }
+      })
+      .prefault({}),
     snapshotIntervalMs: z
       .number()
       .int()
@@ -299,6 +328,8 @@ export const configSchema = z
         if (prefix.startsWith('/_sanh/') || prefix === '/_sanh') {
           ctx.addIssue({ code: 'custom', path: ['rooms', index, 'match', matchIndex], message: 'the /_sanh/ prefix is reserved for Sảnh itself' });
         }
+        const read = normalisePath(prefix, pathRules(config.origin.pathNormalization));
+        if (!read.ok) ctx.addIssue({ code: 'custom', path: ['rooms', index, 'match', matchIndex], message: `is not a plain path under origin.pathNormalization (${read.reason}): write it as the portal's own links do` });
       });
     });
   });

@@ -14,6 +14,7 @@ import type { Logger } from '../platform/logger.js';
 import { nodeAead } from '../platform/node-aead.js';
 import { nodeMac } from '../platform/node-mac.js';
 import { nodeSha256 } from '../platform/node-hash.js';
+import { createProxyLimits, proxyLimitsOptions } from '../proxy/limits.js';
 import { createUndiciOriginClient } from '../proxy/origin.js';
 import { connectRedis, parseRedisTarget, whenReady, type RedisClient, type RedisTarget } from '../redis/connection.js';
 import { drainable, drainWithin, settleWithin, type DrainableListener, type DrainFigures } from './drain.js';
@@ -180,7 +181,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   store = storeErrors.wrap('waiting-room', store);
   draftStore = storeErrors.wrap('drafts', draftStore);
   submissionStore = storeErrors.wrap('submissions', submissionStore);
-  const settingsStore: SettingsStore = storeErrors.wrap('admin', redis ? createRedisSettingsStore(redis, config.redis.keyPrefix) : createMemorySettingsStore());
+  const settingsStore: SettingsStore = storeErrors.wrap('admin', redis ? createRedisSettingsStore(redis, config.redis.keyPrefix) : createMemorySettingsStore({ clock }));
   const liveSettings = createLiveSettings({ rooms: config.rooms, store: settingsStore, logger, clock });
   await liveSettings.start().catch((error: Error) => logger.warn('live room settings could not be read at start; the file\'s are in force until they can', { error: error.message }));
   const socketAddress = (c: Context) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined);
@@ -188,6 +189,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   let draining = false;
   const waitingRoom = createWaitingRoom({
     rooms: config.rooms,
+    ...(config.origin.pathNormalization ? { paths: config.origin.pathNormalization } : {}),
     draining: () => draining,
     store,
     keyRing: options.keyRing,
@@ -232,7 +234,8 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
       })
     : undefined;
   const originStats = createOriginStats();
-  const origin = measuredOrigin(createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds }), originStats);
+  const proxyLimits = createProxyLimits(proxyLimitsOptions(config.origin));
+  const origin = measuredOrigin(createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds, connections: proxyLimits.options.connections }), originStats);
   const adaptive = createAdaptiveController({ rooms: config.rooms, stats: originStats, logger, settings: liveSettings, clock });
   adaptive.start();
   const submissions: Submissions = createSubmissions({
@@ -263,12 +266,18 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     logger,
     connection: {
       clientIp: socketAddress,
+      clientAddress: clientIp,
+      trustProxyHops: config.trustProxyHops,
       rawBody,
+      limits: proxyLimits,
     },
+    pageTemplates: config.rooms.flatMap((room) => (room.templateHtml ? [room.templateHtml] : [])),
   });
 
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.hostname ?? '0.0.0.0' }, () => resolve(s));
+    // The strict parser whatever NODE_OPTIONS says: ambiguous framings (Content-Length with
+    // Transfer-Encoding, conflicting lengths, obs-fold) are refused with 400, never forwarded.
+    const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.hostname ?? '0.0.0.0', serverOptions: { insecureHTTPParser: false } }, () => resolve(s));
   });
   const publicListener = drainable(httpServer(server));
   const port = (server.address() as AddressInfo).port;
@@ -314,6 +323,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         rooms: config.rooms,
         figures: (room) => roomFigures(room, waitingRoom.snapshots, figureSources),
         settings: liveSettings,
+        sessions: settingsStore,
         clock,
         ...(drafts ? { draftsSavedTotal: () => drafts.stats.savedTotal() } : {}),
         logger,

@@ -6,6 +6,7 @@
 /** Stable, machine-readable error codes shared by JSON bodies and logs. */
 export type ErrorCode =
   | 'bad_request'
+  | 'ambiguous_path'
   | 'not_found'
   | 'forbidden'
   | 'unauthorized'
@@ -33,15 +34,19 @@ export type ErrorCode =
   | 'receipt_not_found'
   | 'store_not_durable'
   | 'submissions_full'
+  | 'storage_full'
   | 'rate_limited'
   | 'room_closed'
   | 'origin_unreachable'
   | 'origin_timeout'
+  | 'origin_busy'
+  | 'request_timeout'
   | 'store_unavailable'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
+  ambiguous_path: 400,
   not_found: 404,
   forbidden: 403,
   unauthorized: 401,
@@ -69,10 +74,13 @@ const STATUS: Record<ErrorCode, number> = {
   receipt_not_found: 404,
   store_not_durable: 503,
   submissions_full: 503,
+  storage_full: 507,
   rate_limited: 429,
   room_closed: 503,
   origin_unreachable: 502,
   origin_timeout: 504,
+  origin_busy: 503,
+  request_timeout: 408,
   store_unavailable: 503,
   internal: 500,
 };

@@ -11,6 +11,10 @@ export interface SanhVariables {
   requestId: string;
   /** The room whose gate handled this request, for the error mapper. */
   sanhRoom?: string;
+  /** The path the gate's room decision read (normalised, `waiting-room/path-normal.ts`): the proxy forwards this one. */
+  sanhPath?: string;
+  /** Set by the gate when it let a request through unadmitted (bypass, a passthrough room): the proxy's origin lanes. */
+  sanhLetThrough?: 'bypass' | 'passthrough';
   /** Errors of this request are answered as JSON whatever it accepts (API routes such as drafts). */
   errorsAsJson?: boolean;
   /** The request body, already read (a deferrable submission): the proxy sends these bytes. */
@@ -227,10 +231,13 @@ function readEvented(stream: EventedStream, maxBytes: number, tooLarge: () => Er
     const chunks: Uint8Array[] = [];
     let length = 0;
     stream.on('data', (chunk) => {
+      if (length > maxBytes) return;
       length += chunk.byteLength;
       if (length > maxBytes) {
+        // Not destroyed: that would cut the connection before the 413 goes out. The rest is
+        // read and dropped while the answer (with Connection: close) is written.
+        chunks.length = 0;
         reject(tooLarge());
-        stream.destroy?.();
         return;
       }
       chunks.push(chunk);
@@ -246,7 +253,7 @@ function readEvented(stream: EventedStream, maxBytes: number, tooLarge: () => Er
  * directly: going through `c.req` makes the adapter build a whole web `Request` and stream.
  */
 export async function readBodyBytes(c: Context, maxBytes: number, raw?: RawBody): Promise<Uint8Array> {
-  const tooLarge = () => new SanhError('payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
+  const tooLarge = () => new SanhError('payload_too_large', `The request body is larger than ${maxBytes} bytes.`, { headers: { connection: 'close' } });
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge();
   const stream = raw?.(c) ?? c.req.raw.body;

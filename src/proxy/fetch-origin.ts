@@ -25,6 +25,7 @@ export function createFetchOriginClient(options: { url: string; timeoutSeconds: 
           signal: AbortSignal.timeout(options.timeoutSeconds * 1000),
         });
       } catch (error) {
+        request.onSettled?.();
         if (error instanceof Error && error.name === 'TimeoutError') {
           throw new SanhError('origin_timeout', 'The portal did not answer in time.', { cause: error, retryAfterSeconds: 10 });
         }
@@ -36,6 +37,8 @@ export function createFetchOriginClient(options: { url: string; timeoutSeconds: 
       });
       const cookies = answer.headers.getSetCookie();
       if (cookies.length > 0) raw['set-cookie'] = cookies;
+      // Workers hold no connection pool of ours: the request is over for the lanes once answered.
+      request.onSettled?.();
       return new Response(answer.body, { status: answer.status, headers: visitorResponseHeaders(raw) });
     },
     async close() {},

@@ -26,7 +26,14 @@ export class OriginAnswer implements Dispatcher.DispatchHandler {
   /** The streamed answer's controller, until the stream closes, errors or is cancelled. */
   #stream: ReadableStreamDefaultController<Uint8Array> | undefined;
 
-  constructor(private readonly method: string) {
+  /**
+   * `onSettled` is called once, when the answer has been read whole or the request failed
+   * (undici ends every dispatch with `onResponseEnd` or `onResponseError`).
+   */
+  constructor(
+    private readonly method: string,
+    private onSettled?: () => void,
+  ) {
     this.response = new Promise<Response>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -78,7 +85,14 @@ export class OriginAnswer implements Dispatcher.DispatchHandler {
     if ((stream.desiredSize ?? 0) <= 0) controller.pause();
   }
 
+  #over(): void {
+    const settled = this.onSettled;
+    this.onSettled = undefined;
+    settled?.();
+  }
+
   onResponseEnd(): void {
+    this.#over();
     const small = this.#small;
     if (small) {
       this.#small = undefined;
@@ -90,6 +104,7 @@ export class OriginAnswer implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#over();
     this.#small = undefined;
     if (!this.#settled) {
       this.#settled = true;

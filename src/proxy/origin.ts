@@ -43,14 +43,18 @@ export function createUndiciOriginClient(options: { url: string; timeoutSeconds:
       if (hasBody && request.body) {
         body = request.body instanceof Readable || request.body instanceof Uint8Array ? request.body : Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
       }
+      let dispatched = false;
       try {
-        const answer = new OriginAnswer(method);
+        const answer = new OriginAnswer(method, request.onSettled);
         agent.dispatch(
           { origin: base.origin, path: `${basePath}${request.pathAndQuery}`, method: method as 'GET', headers: originRequestHeaders(request.headers, request.forwarding, request.traceHeaders), body },
           answer,
         );
+        dispatched = true;
         return await answer.response;
       } catch (error) {
+        if (!dispatched) request.onSettled?.();
+        if (error instanceof SanhError) throw error;
         if (isTimeout(error)) throw new SanhError('origin_timeout', 'The portal did not answer in time.', { cause: error, retryAfterSeconds: 10 });
         throw new SanhError('origin_unreachable', 'The portal could not be reached.', { cause: error, retryAfterSeconds: 10 });
       }

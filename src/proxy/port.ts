@@ -14,6 +14,11 @@ export interface OriginRequest {
   room?: string;
   /** The W3C trace context to send instead of the visitor's (`traceparent`, `tracestate`), when traced. */
   traceHeaders?: Record<string, string>;
+  /**
+   * Called once when the origin request is over: the answer fully read or failed, or never sent.
+   * The proxy's origin lanes count a connection held until then (`proxy/limits.ts`).
+   */
+  onSettled?: () => void;
 }
 
 /** The proxy's port to the origin: streams a request there and its answer back. */

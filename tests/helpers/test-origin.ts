@@ -9,6 +9,16 @@ export interface Arrival {
   at: number;
 }
 
+/** A request to `/echo…` as the test origin received it (proxy tests). */
+export interface Echoed {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** False when the request was cut before its body ended. */
+  complete: boolean;
+}
+
 /**
  * A portal for submission tests, over real HTTP: POST `/apply/submit` files an application once
  * per `Idempotency-Key` (a repeat gets the same application number, as a careful portal answers),
@@ -19,8 +29,14 @@ export interface TestOrigin {
   url: string;
   port: number;
   arrivals: Arrival[];
+  /** The request target (path and query) of every request that reached it, as it arrived. */
+  targets: string[];
   /** Application numbers by key, in the order they were filed. */
   filed: Map<string, string>;
+  /** Every request to a path starting `/echo` once it ended or was cut; each is answered 200 with its JSON. */
+  echoed: Echoed[];
+  /** `/echo` requests still open (their body arriving or their answer not sent). */
+  openEchoes(): number;
   /** Holds every answer this long (ms). */
   hold(ms: number): void;
   /** Answers 503 with this Retry-After (seconds) while set. */
@@ -41,12 +57,34 @@ async function readBody(request: IncomingMessage): Promise<string> {
 /** Starts the test origin on a free loopback port (or `port`). */
 export async function startTestOrigin(port = 0): Promise<TestOrigin> {
   const arrivals: Arrival[] = [];
+  const targets: string[] = [];
   const filed = new Map<string, string>();
   let holdMs = 0;
   let busy: number | undefined;
   let server: Server | undefined;
 
+  const echoed: Echoed[] = [];
+  let openEchoes = 0;
+  function echo(request: IncomingMessage, response: ServerResponse): void {
+    openEchoes++;
+    const chunks: Buffer[] = [];
+    let over = false;
+    const done = (complete: boolean) => {
+      if (over) return;
+      over = true;
+      openEchoes--;
+      const seen = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), complete };
+      echoed.push(seen);
+      if (complete) response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(seen));
+    };
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => done(true));
+    request.on('close', () => done(request.complete));
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    targets.push(request.url ?? '');
+    if (request.url?.startsWith('/echo')) return echo(request, response);
     if (request.method !== 'POST' || request.url !== '/apply/submit') {
       response.writeHead(404).end('not here');
       return;
@@ -87,7 +125,10 @@ export async function startTestOrigin(port = 0): Promise<TestOrigin> {
     url: `http://127.0.0.1:${bound}`,
     port: bound,
     arrivals,
+    targets,
     filed,
+    echoed,
+    openEchoes: () => openEchoes,
     hold: (ms) => void (holdMs = ms),
     busy: (seconds) => void (busy = seconds),
     down: stop,
