@@ -1,3 +1,4 @@
+import { SanhError } from '../platform/errors.js';
 import type { OriginClient } from '../proxy/port.js';
 import type { OriginStats } from './origin-stats.js';
 
@@ -18,7 +19,7 @@ export function measuredOrigin(origin: OriginClient, stats: OriginStats): Origin
         stats.record(room, performance.now() - started, answer.status >= 500 ? 'error' : 'ok');
         return answer;
       } catch (error) {
-        stats.record(room, performance.now() - started, 'error');
+        if (!clientBodyFault(error)) stats.record(room, performance.now() - started, 'error');
         throw error;
       } finally {
         stats.finished(room);
@@ -26,4 +27,17 @@ export function measuredOrigin(origin: OriginClient, stats: OriginStats): Origin
     },
     close: () => origin.close(),
   };
+}
+
+/**
+ * True when a forward failed because the visitor's own body came too slowly (the proxy's body
+ * deadline, `request_timeout`, possibly wrapped as the cause of a fetch error): no fault of the
+ * origin, so it must not count against the origin's health (slow-body attackers would otherwise
+ * talk adaptive admission down).
+ */
+function clientBodyFault(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if (cause instanceof SanhError && cause.code === 'request_timeout') return true;
+  }
+  return false;
 }
