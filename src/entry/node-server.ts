@@ -52,6 +52,14 @@ import { createRedisWaitingRoomStore } from '../waiting-room/redis-store.js';
 import type { WaitingRoomStore } from '../waiting-room/store.js';
 
 /** What one Sảnh process on Node is started with (already validated). */
+
+/**
+ * Limits on a request's head, on the public listener: at most 16 KiB of request line and headers
+ * (more: 431, as Node answers), all of it within 20 s (a client that sends its headers a byte at
+ * a time is cut: 408). Node's own 300 s bound on a whole request stays.
+ */
+export const REQUEST_HEAD_LIMITS = { maxHeaderSize: 16 * 1024, headersTimeout: 20_000 } as const;
+
 export interface NodeSanhOptions {
   config: SanhConfig;
   keyRing: KeyRing;
@@ -277,7 +285,8 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   const server: ServerType = await new Promise((resolve) => {
     // The strict parser whatever NODE_OPTIONS says: ambiguous framings (Content-Length with
     // Transfer-Encoding, conflicting lengths, obs-fold) are refused with 400, never forwarded.
-    const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.hostname ?? '0.0.0.0', serverOptions: { insecureHTTPParser: false } }, () => resolve(s));
+    // Request heads are bounded whatever --max-http-header-size says (docs/security.md).
+    const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.hostname ?? '0.0.0.0', serverOptions: { insecureHTTPParser: false, ...REQUEST_HEAD_LIMITS } }, () => resolve(s));
   });
   const publicListener = drainable(httpServer(server));
   const port = (server.address() as AddressInfo).port;

@@ -310,4 +310,14 @@ describe('Expect: 100-continue, forwarding headers and framings (real HTTP, test
     // The shapes a proxy may read two ways are all refused.
     expect(origin.echoed.filter((e) => /frame-(\d+)$/.test(e.url) && Number(/frame-(\d+)$/.exec(e.url)![1]) < 10)).toHaveLength(0);
   });
+
+  it('bounds a request head at 16 KiB whatever the Node options: 431 above, and the origin never called', async () => {
+    const near = await fetch(`${sanh.url}/echo/apply/head-near`, { headers: { cookie: `${cookie}; pad=${'a'.repeat(15_000)}`, accept: 'application/json' } });
+    await near.arrayBuffer();
+    expect(near.status).toBe(200);
+    const over = await fetch(`${sanh.url}/echo/apply/head-over`, { headers: { cookie: `${cookie}; pad=${'a'.repeat(17_000)}`, accept: 'application/json' } });
+    await over.arrayBuffer();
+    expect(over.status).toBe(431);
+    expect(origin.echoed.filter((e) => e.url === '/echo/apply/head-over')).toHaveLength(0);
+  });
 });
