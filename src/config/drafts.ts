@@ -50,7 +50,10 @@ export const draftsSchema = z
   .object({
     enabled: z.boolean().default(true).describe('Serve /_sanh/drafts and /_sanh/draft.js.'),
     forms: z.array(draftFormSchema).default([]).describe('Per-form settings; forms not listed get the defaults (or are refused, see acceptUnlistedForms).'),
-    acceptUnlistedForms: z.boolean().default(true).describe('Accept drafts for forms not listed in forms[], with the default settings.'),
+    acceptUnlistedForms: z
+      .boolean()
+      .optional()
+      .describe('Accept drafts for forms not listed in forms[], with the default settings. Default: true in development, false in production (NODE_ENV=production), so made-up form ids cannot fill the store.'),
     inject: z
       .array(pathPrefix)
       .default([])
@@ -61,17 +64,44 @@ export const draftsSchema = z
         lockFor: durationField(60, 30 * 86_400)
           .prefault('1h')
           .describe('How long a code stays locked after its last wrong answer ("1h"); its owner can also get a new code at once.'),
-        attemptsPerHour: z.number().int().min(1).max(10_000).default(20).describe('Resume attempts per client address per hour.'),
+        attemptsPerHour: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(20)
+          .describe('Wrong resume attempts per client address per hour; past it, wrong attempts from the address answer 429 with Retry-After (a right code still works).'),
+        failuresPerMinute: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(10)
+          .describe('Wrong resume attempts per client address per minute; past it, wrong attempts answer 429 with a Retry-After of at most a minute (a right code still works).'),
       })
       .strict()
-      .default({ maxFailures: 10, lockFor: 3_600, attemptsPerHour: 20 }),
+      .default({ maxFailures: 10, lockFor: 3_600, attemptsPerHour: 20, failuresPerMinute: 10 }),
     limits: z
       .object({
         createPerMinute: z.number().int().min(1).max(1_000_000).default(30).describe('Drafts created per client address per minute.'),
         writesPerMinute: z.number().int().min(1).max(1_000_000).default(240).describe('Saves per draft per minute.'),
+        livePerAddress: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .default(100)
+          .describe('Live drafts (not yet expired or deleted) created from one client address; past it, new drafts from the address answer 429 with Retry-After.'),
+        maxStoredBytes: z
+          .number()
+          .int()
+          .min(1 * MiB)
+          .max(1_024 * 1_024 * MiB)
+          .default(1_024 * MiB)
+          .describe('All live drafts together, in bytes (field values as maxBytes counts them, plus 1 KiB per draft); past it, new drafts and saves that grow a draft answer 507, and nothing saved is touched.'),
       })
       .strict()
-      .default({ createPerMinute: 30, writesPerMinute: 240 }),
+      .default({ createPerMinute: 30, writesPerMinute: 240, livePerAddress: 100, maxStoredBytes: 1_024 * MiB }),
     uploads: z
       .object({
         directory: z.string().min(1).optional().describe('Directory for attachment bytes (shared by every instance, e.g. a ReadWriteMany volume). Default: <os tmpdir>/sanh-uploads, with a warning.'),
@@ -79,9 +109,30 @@ export const draftsSchema = z
           .prefault('24h')
           .describe('An upload not finished this long after its last piece is deleted.'),
         maxChunkBytes: z.number().int().min(64 * 1024).max(256 * MiB).default(16 * MiB).describe('Largest body of one tus PATCH request.'),
+        maxStoredBytes: z
+          .number()
+          .int()
+          .min(1 * MiB)
+          .max(1_024 * 1_024 * MiB)
+          .default(10_240 * MiB)
+          .describe('All attachments together (each counted at its Upload-Length from its creation), in bytes; past it, new uploads answer 507. Keep it below the volume\'s size.'),
+        perAddress: z
+          .object({
+            createPerMinute: z.number().int().min(1).max(1_000_000).default(30).describe('Uploads started per client address per minute.'),
+            bytesPerHour: z
+              .number()
+              .int()
+              .min(1 * MiB)
+              .max(1_024 * 1_024 * MiB)
+              .default(512 * MiB)
+              .describe('Bytes of uploads (their Upload-Length) started per client address per hour.'),
+          })
+          .strict()
+          .default({ createPerMinute: 30, bytesPerHour: 512 * MiB })
+          .describe('Per client address: past either, new uploads answer 429 with Retry-After.'),
       })
       .strict()
-      .default(() => ({ incompleteExpireAfter: 86_400, maxChunkBytes: 16 * MiB })),
+      .default(() => ({ incompleteExpireAfter: 86_400, maxChunkBytes: 16 * MiB, maxStoredBytes: 10_240 * MiB, perAddress: { createPerMinute: 30, bytesPerHour: 512 * MiB } })),
   })
   .strict()
   .superRefine((drafts, ctx) => {
@@ -94,6 +145,9 @@ export const draftsSchema = z
         ctx.addIssue({ code: 'custom', path: ['forms', index, 'attachments', 'maxFileBytes'], message: 'must not be larger than maxTotalBytes' });
       }
       if (form.maxFieldBytes > form.maxBytes) ctx.addIssue({ code: 'custom', path: ['forms', index, 'maxFieldBytes'], message: 'must not be larger than maxBytes' });
+      if (form.attachments.maxFileBytes > drafts.uploads.perAddress.bytesPerHour) {
+        ctx.addIssue({ code: 'custom', path: ['forms', index, 'attachments', 'maxFileBytes'], message: 'must not be larger than uploads.perAddress.bytesPerHour' });
+      }
     });
   });
 
@@ -101,6 +155,15 @@ export const draftsSchema = z
 export type DraftFormConfig = z.output<typeof draftFormSchema>;
 /** The drafts section with every default applied. */
 export type DraftsConfig = z.output<typeof draftsSchema>;
+
+/**
+ * The drafts section as the mode of the process sets what was left unset: in production
+ * (`NODE_ENV=production`), drafts of forms not listed are refused unless `acceptUnlistedForms`
+ * says otherwise.
+ */
+export function draftsForMode(drafts: DraftsConfig, production: boolean): DraftsConfig {
+  return drafts.acceptUnlistedForms === undefined ? { ...drafts, acceptUnlistedForms: !production } : drafts;
+}
 
 /** The settings of a form that is not listed: the schema's defaults. */
 export function defaultFormConfig(id: string): DraftFormConfig {

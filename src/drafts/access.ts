@@ -24,6 +24,13 @@ export interface DraftAccess {
    * `draft_not_found` otherwise (the same answer for missing and not-yours, so ids cannot be probed).
    */
   ownedDraft(c: Context<SanhEnv>, draftId: string): Promise<OwnedDraft>;
+  /** The request's client address as the per-address limits key it (`clientKey`); absent: every request is one client. */
+  clientKey?(c: Context<SanhEnv>): string;
+  /**
+   * Takes `points` from a per-client attachment limit (`upload-create`, `upload-bytes`); throws
+   * SanhError `rate_limited` (429, Retry-After) past it. Absent: no such limits.
+   */
+  limit?(kind: 'upload-create' | 'upload-bytes', key: string, points: number): Promise<void>;
 }
 
 /** One attachment of a draft, as `GET /_sanh/drafts/:id` lists it (no personal data beyond the file name). */
@@ -52,6 +59,8 @@ export interface DraftAttachments {
   list(draftId: string): Promise<AttachmentSummary[]>;
   /** Deletes every attachment of the draft (its bytes and records); called when the draft is deleted. */
   removeAll(draftId: string): Promise<void>;
+  /** Bytes all stored attachments take (each at its Upload-Length), against `uploads.maxStoredBytes`. */
+  storedBytes?(): Promise<number>;
   /** Stops background work (sweeps). */
   close(): Promise<void>;
 }

@@ -74,13 +74,20 @@ export function createState(draft: NewDraft, now: number): DraftState | 'too-lar
   };
 }
 
+/** The store's budget as a write sees it: what the counted drafts take, and what they may. */
+export interface BudgetView {
+  usedBytes: number;
+  budgetBytes: number;
+}
+
 /**
  * Applies a change at `now`: refused when the base revision is not the current one or a limit
- * would be passed; otherwise the fields change, the revision goes up by one and the expiry moves
- * to `now + ttl`. The locator's life is extended when a quarter of the ttl has passed since the
+ * would be passed (with `budget`: also when it grows the draft past what the budget has left);
+ * otherwise the fields change, the revision goes up by one and the expiry moves to
+ * `now + ttl`. The locator's life is extended when a quarter of the ttl has passed since the
  * last time (`refreshLocator`).
  */
-export function applyChange(state: DraftState, change: DraftChange, now: number): WriteOutcome {
+export function applyChange(state: DraftState, change: DraftChange, now: number, budget?: BudgetView): WriteOutcome {
   if (change.baseRevision !== state.revision) return { ok: false, reason: 'stale', revision: state.revision };
   const fields = change.replace ? new Map<string, SealedField>() : new Map(state.fields);
   for (const [name, value] of Object.entries(change.fields)) {
@@ -91,6 +98,7 @@ export function applyChange(state: DraftState, change: DraftChange, now: number)
   for (const field of fields.values()) bytes += field.bytes;
   if (fields.size > change.limits.maxFields) return { ok: false, reason: 'too-many-fields', fieldCount: fields.size };
   if (bytes > change.limits.maxBytes) return { ok: false, reason: 'too-large', bytes };
+  if (budget && bytes > state.bytes && budget.usedBytes + (bytes - state.bytes) > budget.budgetBytes) return { ok: false, reason: 'over-budget', usedBytes: budget.usedBytes };
   state.fields = fields;
   state.bytes = bytes;
   state.revision += 1;

@@ -4,6 +4,7 @@ import { silentLogger } from '../platform/logger.js';
 import { OWNER_COOKIE, type DraftAccess, type DraftAttachments, type DraftSealer } from './access.js';
 import { draftScriptHandler } from './client/script.js';
 import { draftScriptInjector } from './inject.js';
+import { clientKey } from '../waiting-room/bypass.js';
 import { createDraftLimiter } from './limits.js';
 import { draftRoutes } from './routes.js';
 import { createDraftService, draftNotFound, type DraftService, type DraftServiceOptions } from './service.js';
@@ -32,14 +33,29 @@ export interface Drafts {
   close(): Promise<void>;
 }
 
+/** What a store takes against its budget, as last read. */
+export interface StorageFigures {
+  usedBytes: number;
+  budgetBytes: number;
+}
+
 /** Draft figures of this instance. */
 export interface DraftStats {
   /** Draft writes this instance accepted since it started (new drafts and saves). */
   savedTotal(): number;
+  /** The drafts' bytes against `limits.maxStoredBytes`, as last read (every 15 s); undefined before the first read. */
+  storage?(): StorageFigures | undefined;
+  /** The attachments' bytes against `uploads.maxStoredBytes`, as last read; undefined without attachments or before the first read. */
+  attachmentStorage?(): StorageFigures | undefined;
 }
 
-/** The service with the draft writes it accepts (creations and saves) counted. */
-function countingSaves(service: DraftService): { service: DraftService; stats: DraftStats } {
+/** How often the storage figures are read for the metrics (a scrape itself reads no store)... */
+const STORAGE_READ_MS = 15_000;
+/** ...and at most this often after saves. */
+const STORAGE_READ_AFTER_SAVE_MS = 1_000;
+
+/** The service with the draft writes it accepts (creations and saves) counted, calling `onSave` after each. */
+function countingSaves(service: DraftService, onSave: () => void): { service: DraftService; stats: DraftStats } {
   let saved = 0;
   return {
     service: {
@@ -47,11 +63,13 @@ function countingSaves(service: DraftService): { service: DraftService; stats: D
       async create(...args) {
         const view = await service.create(...args);
         saved += 1;
+        onSave();
         return view;
       },
       async write(...args) {
         const view = await service.write(...args);
         saved += 1;
+        onSave();
         return view;
       },
     },
@@ -64,13 +82,25 @@ export function createDrafts(options: DraftsOptions): Drafts {
   const logger = options.logger ?? silentLogger;
   let attachments: DraftAttachments | undefined;
   const { clientAddress: _address, rawBody: _raw, attachments: buildAttachments, ...parts } = options;
+  const limiter = options.limiter ?? createDraftLimiter(options.config, { logger });
+  let lastRead = 0;
+  let readStorage = () => undefined as void;
+  /** Reads the storage figures again, in the background, at most once a second (timing only, no decision: the wall clock is fine). */
+  const readStorageSoon = () => {
+    const now = performance.now();
+    if (now - lastRead < STORAGE_READ_AFTER_SAVE_MS) return;
+    lastRead = now;
+    readStorage();
+  };
+  const clientAddress = options.clientAddress ?? (() => undefined);
   const { service, stats } = countingSaves(
     createDraftService({
       ...parts,
       logger,
-      limiter: options.limiter ?? createDraftLimiter(options.config, { logger }),
+      limiter,
       attachments: () => attachments,
     }),
+    () => readStorageSoon(),
   );
   const access: DraftAccess = {
     async ownedDraft(c, draftId) {
@@ -78,15 +108,37 @@ export function createDrafts(options: DraftsOptions): Drafts {
       if (!owner) throw draftNotFound();
       return service.ownedDraft(owner, draftId);
     },
+    clientKey: (c) => clientKey(clientAddress(c)),
+    limit: (kind, key, points) => limiter.take(kind, key, points),
   };
   attachments = buildAttachments?.(access, service.sealer);
   const drafts = draftRoutes({
     service,
     config: options.config,
-    clientAddress: options.clientAddress ?? (() => undefined),
+    clientAddress,
     ...(options.rawBody ? { rawBody: options.rawBody } : {}),
   });
   if (attachments) drafts.route('/', attachments.routes);
+  let storage: StorageFigures | undefined;
+  let attachmentStorage: StorageFigures | undefined;
+  readStorage = () => {
+    options.store.usage().then(
+      (usage) => {
+        storage = { usedBytes: usage.bytes, budgetBytes: options.config.limits.maxStoredBytes };
+      },
+      (error: Error) => logger.debug?.('draft storage figures could not be read', { error: error.message }),
+    );
+    attachments?.storedBytes?.().then(
+      (bytes) => {
+        attachmentStorage = { usedBytes: bytes, budgetBytes: options.config.uploads.maxStoredBytes };
+      },
+      (error: Error) => logger.debug?.('attachment storage figures could not be read', { error: error.message }),
+    );
+  };
+  readStorage();
+  lastRead = performance.now();
+  const storageTimer = setInterval(readStorage, STORAGE_READ_MS);
+  (storageTimer as { unref?: () => void }).unref?.();
   const routes = new Hono<SanhEnv>();
   routes.get('/draft.js', draftScriptHandler);
   routes.route('/drafts', drafts);
@@ -96,8 +148,9 @@ export function createDrafts(options: DraftsOptions): Drafts {
     access,
     service,
     attachments,
-    stats,
+    stats: { ...stats, storage: () => storage, attachmentStorage: () => attachmentStorage },
     async close() {
+      clearInterval(storageTimer);
       await attachments?.close();
     },
   };

@@ -1,12 +1,13 @@
 import { systemClock, type Clock } from '../platform/clock.js';
 import { applyChange, attemptResume, createState, locatorTtl, metaOf, removalOf, renewCodeOf, type DraftState } from './core.js';
-import type { DraftStore } from './store.js';
+import { DRAFT_OVERHEAD_BYTES, type DraftStore } from './store.js';
 
 /**
  * The drafts in this process's memory: one instance only, gone on restart (the embedded default
  * and the Workers preview). Expired drafts are dropped when touched and by a sweep every
  * `sweepEveryMs` (unref'd, so it never holds the process open); at most `maxDrafts` (default
- * 100,000) are kept, the oldest-changed going first beyond that.
+ * 100,000) are kept, the oldest-changed going first beyond that. Drafts created with a quota are
+ * counted (their creator's live drafts, their bytes against the budget) until they go.
  */
 export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: number; sweepEveryMs?: number } = {}): DraftStore {
   const clock = options.clock ?? systemClock;
@@ -14,11 +15,29 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
   /** Drafts by id, in the order of their last change. */
   const drafts = new Map<string, DraftState>();
   const locators = new Map<string, { id: string; until: number }>();
+  /** Counted drafts: id → creator; creator → ids; the charges of all of them together. */
+  const creators = new Map<string, string>();
+  const byCreator = new Map<string, Set<string>>();
+  let usedBytes = 0;
+  const charge = (state: DraftState) => state.bytes + DRAFT_OVERHEAD_BYTES;
+
+  /** Forgets a draft, and stops counting it. */
+  function drop(id: string): void {
+    const state = drafts.get(id);
+    drafts.delete(id);
+    const creator = creators.get(id);
+    if (creator === undefined || !state) return;
+    creators.delete(id);
+    usedBytes -= charge(state);
+    const ids = byCreator.get(creator);
+    ids?.delete(id);
+    if (ids?.size === 0) byCreator.delete(creator);
+  }
 
   function live(id: string, now = clock()): DraftState | undefined {
     const state = drafts.get(id);
     if (state && state.expiresAt <= now) {
-      drafts.delete(id);
+      drop(id);
       return undefined;
     }
     return state;
@@ -29,7 +48,7 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
   };
   function sweep(): void {
     const now = clock();
-    for (const [id, state] of drafts) if (state.expiresAt <= now) drafts.delete(id);
+    for (const [id, state] of drafts) if (state.expiresAt <= now) drop(id);
     for (const [locator, entry] of locators) if (entry.until <= now) locators.delete(locator);
   }
   const timer = setInterval(sweep, options.sweepEveryMs ?? 60_000);
@@ -42,9 +61,23 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
       if (taken && taken.until > now) return { created: false, reason: 'locator-taken' };
       const state = createState(draft, now);
       if (typeof state === 'string') return { created: false, reason: state };
+      const quota = draft.quota;
+      if (quota) {
+        const mine = [...(byCreator.get(quota.creator) ?? [])].flatMap((id) => live(id, now) ?? []);
+        if (mine.length >= quota.maxLivePerCreator) {
+          return { created: false, reason: 'creator-full', retryAfterMs: Math.max(1, Math.min(...mine.map((other) => other.expiresAt)) - now) };
+        }
+        if (usedBytes + charge(state) > quota.budgetBytes) sweep();
+        if (usedBytes + charge(state) > quota.budgetBytes) return { created: false, reason: 'over-budget', usedBytes };
+      }
       locators.set(draft.locator, { id: draft.id, until: now + locatorTtl(draft.ttlMs) });
       drafts.set(draft.id, state);
-      while (drafts.size > maxDrafts) drafts.delete(drafts.keys().next().value as string);
+      if (quota) {
+        creators.set(draft.id, quota.creator);
+        byCreator.set(quota.creator, (byCreator.get(quota.creator) ?? new Set()).add(draft.id));
+        usedBytes += charge(state);
+      }
+      while (drafts.size > maxDrafts) drop(drafts.keys().next().value as string);
       return { created: true, meta: metaOf(state) };
     },
     async read(id, ownerHash) {
@@ -61,8 +94,11 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
     async write(id, ownerHash, change) {
       const state = owned(id, ownerHash);
       if (!state) return { ok: false, reason: 'missing' };
-      const outcome = applyChange(state, change, clock());
+      const counted = creators.has(id);
+      const before = state.bytes;
+      const outcome = applyChange(state, change, clock(), change.budgetBytes !== undefined ? { usedBytes, budgetBytes: change.budgetBytes } : undefined);
       if (outcome.ok) {
+        if (counted) usedBytes += state.bytes - before;
         drafts.delete(id);
         drafts.set(id, state);
       }
@@ -85,7 +121,7 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
       if (!state) return { removed: false, reason: 'missing' };
       const outcome = removalOf(state, baseRevision);
       if (outcome.removed) {
-        drafts.delete(id);
+        drop(id);
         locators.delete(state.locator);
       }
       return outcome;
@@ -122,6 +158,10 @@ export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: num
       if (!state) return false;
       state.answerHash = answerHash;
       return true;
+    },
+    async usage() {
+      sweep();
+      return { bytes: usedBytes, drafts: creators.size };
     },
     async ping() {},
     async close() {

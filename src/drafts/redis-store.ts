@@ -1,8 +1,8 @@
 import { pingPrimaries, type RedisClient } from '../redis/connection.js';
-import { draftKeys, resumeLocatorKey } from '../redis/keys.js';
+import { draftKeys, draftQuotaKeys, resumeLocatorKey } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import { locatorTtl } from './core.js';
-import type { DraftMeta, DraftStore, SealedField } from './store.js';
+import { DRAFT_OVERHEAD_BYTES, type DraftMeta, type DraftStore, type SealedField } from './store.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 const scripts = {
@@ -14,12 +14,19 @@ const scripts = {
   resume: loadScript(LUA_DIR, 'resume'),
   setAnswer: loadScript(LUA_DIR, 'set-answer'),
   renewCode: loadScript(LUA_DIR, 'renew-code'),
+  quotaReserve: loadScript(LUA_DIR, 'quota-reserve'),
+  quotaSettle: loadScript(LUA_DIR, 'quota-settle'),
+  quotaRelease: loadScript(LUA_DIR, 'quota-release'),
+  quotaView: loadScript(LUA_DIR, 'quota-view'),
 };
 
 function asArray(reply: unknown, script: string): unknown[] {
   if (!Array.isArray(reply)) throw new Error(`unexpected reply from ${script}.lua`);
   return reply;
 }
+
+/** How long a save trusts the count of the drafts' bytes from the last quota reply (ms). */
+const KNOWN_FOR_MS = 1_000;
 
 const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
 
@@ -54,6 +61,16 @@ function fieldArgs(fields: Record<string, SealedField | null>): (string | number
  * draft's keys, which share the hash tag `{d:<id>}` and one expiry, refreshed on every write, so
  * Redis itself deletes a draft when it expires. The resume-code locator lives on its own key
  * (another slot), set with `SET NX` at creation and given the draft's life again now and then.
+ *
+ * Counting (drafts created with a quota): the counts live on their own slot (`draftQuotaKeys`).
+ * A creation is counted first (`quota-reserve.lua`: the creator's live drafts and the budget,
+ * checked and counted in one step, so racing creations never pass either), and uncounted again
+ * when the draft's own script refuses it. A write that sets fields hands what the counted
+ * drafts take (from this instance's last quota reply, at most a second old, else
+ * `quota-view.lua`) to `write.lua`, which refuses growth past the budget; then
+ * `quota-settle.lua` records the change (and its reply is the next count). Writes on different
+ * drafts racing at the edge of the budget can pass it by their growth within that second at
+ * most; creations never do.
  */
 export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?: string }): DraftStore {
   const { client } = options;
@@ -63,6 +80,22 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
     const k = keysOf(id);
     return [k.meta, k.fields, k.sizes, k.owners, k.uploads];
   };
+  const q = draftQuotaKeys(prefix);
+  const quotaKeys = [q.total, q.charges, q.expiry, q.creators];
+  /** What the counted drafts took in the last quota reply, and when (performance.now(): timing only): a save reuses it for a second. */
+  let known: { bytes: number; at: number } | undefined;
+  const seen = (bytes: number) => {
+    known = { bytes, at: performance.now() };
+    return bytes;
+  };
+  const release = async (id: string) => seen(Number(await scripts.quotaRelease.run(client, quotaKeys, [q.creatorBase, id])));
+  async function view(): Promise<{ bytes: number; drafts: number }> {
+    const reply = asArray(await scripts.quotaView.run(client, quotaKeys, [q.creatorBase]), 'quota-view');
+    return { bytes: seen(Number(reply[0])), drafts: Number(reply[1]) };
+  }
+  async function usedBytes(): Promise<number> {
+    return known && performance.now() - known.at < KNOWN_FOR_MS ? known.bytes : (await view()).bytes;
+  }
 
   return {
     async create(draft) {
@@ -70,6 +103,21 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
       const reserved = await client.set(locatorKey, draft.id, 'PX', locatorTtl(draft.ttlMs), 'NX');
       if (reserved !== 'OK') return { created: false, reason: 'locator-taken' };
       const fields = fieldArgs(draft.fields);
+      if (draft.quota) {
+        let charge = DRAFT_OVERHEAD_BYTES;
+        for (const field of Object.values(draft.fields)) charge += field.bytes;
+        const counted = asArray(
+          await scripts.quotaReserve.run(client, quotaKeys, [q.creatorBase, draft.id, charge, draft.ttlMs, draft.quota.creator, draft.quota.maxLivePerCreator, draft.quota.budgetBytes]),
+          'quota-reserve',
+        );
+        if (counted[0] !== 'creator-full') seen(Number(counted[1]));
+        if (counted[0] !== 'ok') {
+          await client.del(locatorKey);
+          return counted[0] === 'creator-full'
+            ? { created: false, reason: 'creator-full', retryAfterMs: Number(counted[1]) }
+            : { created: false, reason: 'over-budget', usedBytes: Number(counted[1]) };
+        }
+      }
       const reply = asArray(
         await scripts.create.run(client, all(draft.id), [
           draft.formId,
@@ -87,6 +135,7 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
       );
       if (reply[0] !== 'created') {
         await client.del(locatorKey);
+        if (draft.quota) await release(draft.id);
         return { created: false, reason: reply[0] === 'too-large' ? 'too-large' : 'too-many-fields' };
       }
       return { created: true, meta: metaFrom(draft.id, reply, 1) };
@@ -109,6 +158,9 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
     },
 
     async write(id, ownerHash, change) {
+      // Only a change that sets something can grow a draft: only then is the budget read.
+      const grows = change.budgetBytes !== undefined && Object.values(change.fields).some((field) => field !== null && field.bytes > 0);
+      const budget = grows ? [await usedBytes(), change.budgetBytes ?? 0] : ['', 0];
       const reply = asArray(
         await scripts.write.run(client, all(id), [
           ownerHash,
@@ -117,12 +169,14 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
           change.ttlMs,
           change.limits.maxBytes,
           change.limits.maxFields,
+          ...budget,
           ...fieldArgs(change.fields),
         ]),
         'write',
       );
       switch (reply[0]) {
         case 'ok':
+          seen(Number(await scripts.quotaSettle.run(client, quotaKeys, [q.creatorBase, id, Number(reply[5]) - Number(reply[8]), Number(reply[4])])));
           return {
             ok: true,
             refreshLocator: Number(reply[1]) === 1,
@@ -134,6 +188,8 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
           return { ok: false, reason: 'too-large', bytes: Number(reply[1]) };
         case 'too-many-fields':
           return { ok: false, reason: 'too-many-fields', fieldCount: Number(reply[1]) };
+        case 'over-budget':
+          return { ok: false, reason: 'over-budget', usedBytes: Number(reply[1]) };
         default:
           return { ok: false, reason: 'missing' };
       }
@@ -150,6 +206,7 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
     async remove(id, ownerHash, baseRevision) {
       const reply = asArray(await scripts.remove.run(client, all(id), [ownerHash, baseRevision ?? '']), 'remove');
       if (reply[0] === 'removed') {
+        await release(id);
         const locator = text(reply[1]);
         const locatorKey = resumeLocatorKey(prefix, locator);
         if ((await client.get(locatorKey)) === id) await client.del(locatorKey);
@@ -212,6 +269,10 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
     async setAnswer(id, ownerHash, answerHash) {
       const k = keysOf(id);
       return Number(await scripts.setAnswer.run(client, [k.meta, k.owners], [ownerHash, answerHash])) === 1;
+    },
+
+    async usage() {
+      return view();
     },
 
     async ping() {

@@ -8,7 +8,8 @@
  *   neighbours before any attempt is counted.
  *
  * Guessing: a try succeeds with chance `drafts / 2^30 × 2^-40` at best. Each client address has
- * `resume.attemptsPerHour` tries (20 by default) and each draft's code stops working after
+ * `resume.attemptsPerHour` wrong tries (20 by default; `resume.failuresPerMinute` in any minute)
+ * before its wrong tries are refused, and each draft's code stops working after
  * `resume.maxFailures` wrong secrets (10), so even with a million live drafts, a million addresses
  * trying for a year get in with chance about 10^-7.
  */

@@ -4,6 +4,7 @@ import { SanhError } from '../platform/errors.js';
 import { cookieHeader, isHttps, readBodyText, readCookie, requestLang, safeLocalPath, type RawBody, type SanhEnv } from '../platform/http.js';
 import { clientKey } from '../waiting-room/bypass.js';
 import { OWNER_COOKIE, OWNER_COOKIE_PATH } from './access.js';
+import { parseBoundedJson } from './json.js';
 import { RESUME_PROBLEMS, renderResumePage } from './pages/resume.js';
 import { draftNotFound, type DraftService, type DraftView, type Owner } from './service.js';
 
@@ -61,12 +62,7 @@ function mediaType(c: Context): string {
 }
 
 async function jsonBody(c: Context, maxBytes: number, raw: RawBody | undefined): Promise<unknown> {
-  const text = await readBodyText(c, maxBytes, raw);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new SanhError('bad_request', 'The body is not valid JSON.');
-  }
+  return parseBoundedJson(await readBodyText(c, maxBytes, raw));
 }
 
 function requireJson(c: Context, types: readonly string[]): string {

@@ -124,6 +124,13 @@ function storeFault(error: unknown): SanhError {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The answer when the drafts' byte budget (`limits.maxStoredBytes`) is spent: nothing saved is touched. */
+function storageFull(): SanhError {
+  return new SanhError('storage_full', 'The server has no room for more drafts right now; your device keeps your draft, and what was saved before is safe. Please try again later.', {
+    retryAfterSeconds: 300,
+  });
+}
+
 function stale(revision: number): SanhError {
   return new SanhError('draft_stale', `This draft was saved elsewhere in the meantime (now at revision ${revision}); read it, merge, and try again.`, {
     details: { revision },
@@ -310,6 +317,8 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         throw tooLarge(form, outcome.bytes);
       case 'too-many-fields':
         throw tooManyFields(form, outcome.fieldCount);
+      case 'over-budget':
+        throw storageFull();
       default:
         formOfDraft.delete(id);
         throw draftNotFound();
@@ -341,6 +350,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
           fields: fields as Record<string, SealedField>,
           ttlMs: form.expireAfter * 1000,
           limits,
+          quota: { creator: clientKey, maxLivePerCreator: config.limits.livePerAddress, budgetBytes: config.limits.maxStoredBytes },
         }),
       );
       if (outcome.created) {
@@ -350,6 +360,13 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       }
       if (outcome.reason === 'too-large') throw tooLarge(form, Object.values(checked).reduce((sum, field) => sum + (field?.bytes ?? 0), 0));
       if (outcome.reason === 'too-many-fields') throw tooManyFields(form, Object.keys(checked).length);
+      if (outcome.reason === 'over-budget') throw storageFull();
+      if (outcome.reason === 'creator-full') {
+        throw new SanhError('rate_limited', `${config.limits.livePerAddress} drafts started from your connection are still kept; delete one you no longer need, or wait until the oldest expires.`, {
+          retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)),
+          details: { limit: config.limits.livePerAddress },
+        });
+      }
     }
     throw new SanhError('internal', 'No free resume code was found; please try again.');
   }
@@ -374,6 +391,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         fields,
         ttlMs: form.expireAfter * 1000,
         limits: { maxBytes: form.maxBytes, maxFields: form.maxFields },
+        budgetBytes: config.limits.maxStoredBytes,
       }),
     );
     return savedOutcome(id, form, outcome);
@@ -386,7 +404,7 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     },
 
     formSettings(formId) {
-      return listed.get(formId) ?? (config.acceptUnlistedForms ? settingsOf(formId) : undefined);
+      return listed.get(formId) ?? ((config.acceptUnlistedForms ?? true) ? settingsOf(formId) : undefined);
     },
 
     async existingOwner(cookie) {
@@ -443,15 +461,26 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     },
 
     async resume(owner, attempt, clientKey) {
-      await limiter.take('resume', clientKey);
       const code = typeof attempt.code === 'string' ? parseResumeCode(attempt.code) : undefined;
       if (!code) {
         throw new SanhError('resume_code_invalid', 'That is not a resume code: it has 15 letters and digits, like 7KQ2M-9XD4T-RAWH3. Please check it and type it again.');
       }
-      const failed = () => new SanhError('resume_failed', 'That code, or the answer, does not match a draft. Please check and try again.');
+      /**
+       * A wrong attempt counts against the client address (per minute and per hour) only once it
+       * failed: past either limit, wrong attempts answer 429 (the same whether the code found a
+       * draft or not), while a right code from the same address, checked first, still works. Each
+       * draft's own code locks after `maxFailures` wrong secrets (the store counts them), so a
+       * guesser aiming at one draft never touches anyone else's.
+       */
+      const failedWith = async (error: SanhError): Promise<never> => {
+        await limiter.take('resume-burst', clientKey);
+        await limiter.take('resume', clientKey);
+        throw error;
+      };
+      const failed = () => failedWith(new SanhError('resume_failed', 'That code, or the answer, does not match a draft. Please check and try again.'));
       const id = await guarded(store.locate(code.locator));
       const formId = id === undefined ? undefined : await guarded(store.formOf(id));
-      if (id === undefined || formId === undefined) throw failed();
+      if (id === undefined || formId === undefined) return failed();
       const form = settingsOf(formId);
       const answer = typeof attempt.answer === 'string' && attempt.answer.length <= MAX_ANSWER_LENGTH ? attempt.answer : '';
       const [codeHashes, answerHashes] = await Promise.all([keyedHashes(codeText(code)), normalizeAnswer(answer) ? keyedHashes(answerText(id, answer)) : Promise.resolve([])]);
@@ -467,18 +496,22 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         }),
       );
       if (outcome.ok) return readView(owner, id);
-      if (outcome.reason === 'missing') throw failed();
+      if (outcome.reason === 'missing') return failed();
       if (outcome.reason === 'locked') {
-        throw new SanhError('resume_locked', 'This code is locked for a while after too many wrong tries. Try again later, or get a new code on the device where you started.', {
-          retryAfterSeconds: config.resume.lockFor,
-        });
+        return failedWith(
+          new SanhError('resume_locked', 'This code is locked for a while after too many wrong tries. Try again later, or get a new code on the device where you started.', {
+            retryAfterSeconds: config.resume.lockFor,
+          }),
+        );
       }
       if (outcome.reason === 'answer-not-set') {
-        throw new SanhError('resume_failed', 'This draft can only be continued elsewhere once an answer is chosen for it on the device where it was started.', {
-          details: { reason: 'answer-not-set' },
-        });
+        return failedWith(
+          new SanhError('resume_failed', 'This draft can only be continued elsewhere once an answer is chosen for it on the device where it was started.', {
+            details: { reason: 'answer-not-set' },
+          }),
+        );
       }
-      throw failed();
+      return failed();
     },
 
     async ownedDraft(owner, id) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DraftStore, NewDraft, ResumeAttempt, SealedField } from './store.js';
+import { DRAFT_OVERHEAD_BYTES, type DraftQuota, type DraftStore, type NewDraft, type ResumeAttempt, type SealedField } from './store.js';
 
 /** An adapter under test, and how to let go of it. */
 export interface OpenedDraftStore {
@@ -287,6 +287,67 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       expect(await store.read(kept.id, 'owner-a')).toBeDefined();
       await sleep(450);
       expect(await store.read(kept.id, 'owner-a')).toBeUndefined();
+    });
+
+    /** A quota: creator `a`, a budget that holds `budget` bytes (each draft is charged its bytes plus DRAFT_OVERHEAD_BYTES). */
+    const quota = (overrides: Partial<DraftQuota> = {}): DraftQuota => ({ creator: `${run}-a`, maxLivePerCreator: 1_000, budgetBytes: 1_000_000, ...overrides });
+    const CHARGE = 7 + DRAFT_OVERHEAD_BYTES;
+
+    it('refuses a creator more than maxLivePerCreator live drafts, says when one frees, and counts others apart', async () => {
+      const drafts = [newDraft({ quota: quota({ maxLivePerCreator: 2 }) }), newDraft({ quota: quota({ maxLivePerCreator: 2 }) })];
+      for (const draft of drafts) expect((await store.create(draft)).created).toBe(true);
+      const third = newDraft({ quota: quota({ maxLivePerCreator: 2 }) });
+      const refused = await store.create(third);
+      expect(refused).toMatchObject({ created: false, reason: 'creator-full' });
+      if (refused.created || refused.reason !== 'creator-full') return;
+      expect(refused.retryAfterMs).toBeGreaterThan(DAY - 60_000);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(DAY + 2_000);
+      expect(await store.locate(third.locator)).toBeUndefined();
+      expect((await store.create(newDraft({ quota: quota({ creator: `${run}-b`, maxLivePerCreator: 2 }) }))).created).toBe(true);
+      expect((await store.remove(drafts[0]!.id, 'owner-a')).removed).toBe(true);
+      expect((await store.create(newDraft({ locator: third.locator, quota: quota({ maxLivePerCreator: 2 }) }))).created).toBe(true);
+      expect(await store.usage()).toEqual({ bytes: 3 * CHARGE, drafts: 3 });
+    });
+
+    it('refuses creations and growing writes past the byte budget, and never touches what was saved', async () => {
+      const budgetBytes = 2 * CHARGE + 30;
+      const [first, second] = [newDraft({ quota: quota({ budgetBytes }) }), newDraft({ quota: quota({ budgetBytes }) })];
+      expect((await store.create(first)).created).toBe(true);
+      expect((await store.create(second)).created).toBe(true);
+      const third = newDraft({ quota: quota({ budgetBytes }) });
+      expect(await store.create(third)).toEqual({ created: false, reason: 'over-budget', usedBytes: 2 * CHARGE });
+      expect(await store.locate(third.locator)).toBeUndefined();
+      const change = (revision: number, fields: Record<string, SealedField | null>, replace = false) => ({ baseRevision: revision, replace, fields, ttlMs: DAY, limits: LIMITS, budgetBytes });
+      expect(await store.write(first.id, 'owner-a', change(1, { district: sealed('x'.repeat(30)) }))).toMatchObject({ ok: true, saved: { revision: 2, bytes: 37 } });
+      expect(await store.write(first.id, 'owner-a', change(2, { street: sealed('y') }))).toEqual({ ok: false, reason: 'over-budget', usedBytes: budgetBytes });
+      expect(await store.write(second.id, 'owner-a', change(1, { fullName: sealed('Hoa Sen') }))).toEqual({ ok: false, reason: 'over-budget', usedBytes: budgetBytes });
+      expect(await store.read(first.id, 'owner-a')).toMatchObject({ meta: { revision: 2, bytes: 37 }, fields: { fullName: 'k.Hoa', phone: 'k.0912', district: `k.${'x'.repeat(30)}` } });
+      expect(await store.read(second.id, 'owner-a')).toMatchObject({ meta: { revision: 1, bytes: 7 }, fields: { fullName: 'k.Hoa', phone: 'k.0912' } });
+      // Changes that do not grow a draft always pass: the same size, smaller, deletions.
+      expect((await store.write(second.id, 'owner-a', change(1, { fullName: sealed('Lan') }))).ok).toBe(true);
+      expect((await store.write(first.id, 'owner-a', change(2, { fullName: sealed('Hoa Sen') }, true))).ok).toBe(true);
+      expect(await store.usage()).toEqual({ bytes: 2 * CHARGE - 7 + 7, drafts: 2 });
+      expect((await store.remove(second.id, 'owner-a')).removed).toBe(true);
+      expect(await store.usage()).toEqual({ bytes: CHARGE, drafts: 1 });
+      expect((await store.create(newDraft({ locator: third.locator, quota: quota({ budgetBytes }) }))).created).toBe(true);
+    });
+
+    it('lets exactly as many racing creations in as the budget holds', async () => {
+      const budgetBytes = 3 * CHARGE;
+      const outcomes = await Promise.all(Array.from({ length: 8 }, () => store.create(newDraft({ quota: quota({ budgetBytes }) }))));
+      expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(3);
+      expect(outcomes.filter((outcome) => !outcome.created && outcome.reason === 'over-budget')).toHaveLength(5);
+      expect(await store.usage()).toEqual({ bytes: 3 * CHARGE, drafts: 3 });
+    });
+
+    it('stops counting a draft once it expires: its bytes and its creator\'s place come back', async () => {
+      const short = quota({ maxLivePerCreator: 1, budgetBytes: CHARGE });
+      expect((await store.create(newDraft({ ttlMs: 300, quota: short }))).created).toBe(true);
+      expect(await store.create(newDraft({ quota: short }))).toMatchObject({ created: false, reason: 'creator-full' });
+      expect(await store.create(newDraft({ quota: { ...short, creator: `${run}-b` } }))).toMatchObject({ created: false, reason: 'over-budget' });
+      await sleep(1_500);
+      expect(await store.usage()).toEqual({ bytes: 0, drafts: 0 });
+      expect((await store.create(newDraft({ quota: short }))).created).toBe(true);
     });
   });
 }

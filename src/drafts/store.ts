@@ -44,6 +44,30 @@ export interface StoredDraft {
   fields: Record<string, string>;
 }
 
+/**
+ * What every live draft is counted against. A draft is charged its plaintext bytes plus
+ * `DRAFT_OVERHEAD_BYTES` (its meta, owners and keys), from its creation until it is deleted or
+ * expires. Drafts created without a quota are not counted.
+ */
+export interface DraftQuota {
+  /** Who created it (a client address key): a creator may have at most `maxLivePerCreator` live drafts. */
+  creator: string;
+  maxLivePerCreator: number;
+  /** What all counted drafts together may be charged. */
+  budgetBytes: number;
+}
+
+/** What each counted draft is charged besides its fields' bytes. */
+export const DRAFT_OVERHEAD_BYTES = 1_024;
+
+/** What the store's counted drafts take now. */
+export interface DraftUsage {
+  /** Their charges together (see `DraftQuota`). */
+  bytes: number;
+  /** How many there are. */
+  drafts: number;
+}
+
 /** A draft to create. */
 export interface NewDraft {
   id: string;
@@ -59,6 +83,8 @@ export interface NewDraft {
   /** The draft expires this long after its last change. */
   ttlMs: number;
   limits: DraftLimits;
+  /** Counts the draft against the store's budget and its creator's live drafts; absent: not counted. */
+  quota?: DraftQuota;
 }
 
 /** A resume code as the store keeps it. */
@@ -76,10 +102,21 @@ export interface DraftChange {
   fields: Record<string, SealedField | null>;
   ttlMs: number;
   limits: DraftLimits;
+  /**
+   * The store's budget: a counted draft that this change would grow is refused (`over-budget`)
+   * when the counted drafts would then pass it. A change that does not grow it always passes.
+   */
+  budgetBytes?: number;
 }
 
 /** Why a create did not happen. */
-export type CreateOutcome = { created: true; meta: DraftMeta } | { created: false; reason: 'locator-taken' | 'too-large' | 'too-many-fields' };
+export type CreateOutcome =
+  | { created: true; meta: DraftMeta }
+  | { created: false; reason: 'locator-taken' | 'too-large' | 'too-many-fields' }
+  /** The creator has `maxLivePerCreator` live drafts; the earliest of them expires in `retryAfterMs`. */
+  | { created: false; reason: 'creator-full'; retryAfterMs: number }
+  /** The counted drafts already take `usedBytes`: this one would pass the budget. */
+  | { created: false; reason: 'over-budget'; usedBytes: number };
 
 /** What a write made of a draft. */
 export type SavedDraft = Pick<DraftMeta, 'revision' | 'updatedAt' | 'expiresAt' | 'bytes' | 'fieldCount' | 'locator'>;
@@ -90,7 +127,8 @@ export type WriteOutcome =
   | { ok: false; reason: 'missing' }
   | { ok: false; reason: 'stale'; revision: number }
   | { ok: false; reason: 'too-large'; bytes: number }
-  | { ok: false; reason: 'too-many-fields'; fieldCount: number };
+  | { ok: false; reason: 'too-many-fields'; fieldCount: number }
+  | { ok: false; reason: 'over-budget'; usedBytes: number };
 
 /** The outcome of a delete. */
 export type RemoveOutcome = { removed: true; locator: string } | { removed: false; reason: 'missing' } | { removed: false; reason: 'stale'; revision: number };
@@ -155,6 +193,8 @@ export interface DraftStore {
   resume(id: string, attempt: ResumeAttempt): Promise<ResumeOutcome>;
   /** Sets the resume answer's hash; false when the draft is missing or not owned. */
   setAnswer(id: string, ownerHash: string, answerHash: string): Promise<boolean>;
+  /** What the counted drafts take now (expired ones no longer count). */
+  usage(): Promise<DraftUsage>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

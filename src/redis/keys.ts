@@ -13,12 +13,16 @@ export interface RoomKeys {
   seen: string;
   /** Sorted set: skipped or lapsed tickets whose holders came back, by return time. */
   returned: string;
+  /** Hash: visitor id -> "<binding>|<first redemption ms>|<pass generation>" of sessions bound to a client. */
+  bindings: string;
+  /** Stream: ended or superseded passes (fields v visitor, g generation or "*", u listed until ms), trimmed by age. */
+  ended: string;
 }
 
 /** Builds the keys of one waiting room. */
 export function roomKeys(prefix: string, roomId: string): RoomKeys {
   const base = `${prefix}:{${roomId}}`;
-  return { state: `${base}:state`, active: `${base}:active`, lapsed: `${base}:lapsed`, seen: `${base}:seen`, returned: `${base}:returned` };
+  return { state: `${base}:state`, active: `${base}:active`, lapsed: `${base}:lapsed`, seen: `${base}:seen`, returned: `${base}:returned`, bindings: `${base}:bindings`, ended: `${base}:ended` };
 }
 
 /** Keys of one event's pre-queue lottery (same hash tag as the room, so its scripts see both). */
@@ -66,6 +70,30 @@ export interface DraftKeys {
 export function draftKeys(prefix: string, draftId: string): DraftKeys {
   const base = `${prefix}:draft:{d:${draftId}}`;
   return { meta: `${base}:meta`, fields: `${base}:fields`, sizes: `${base}:sizes`, owners: `${base}:owners`, uploads: `${base}:uploads` };
+}
+
+/**
+ * Keys counting the live drafts against the drafts' byte budget and their creators' live-draft
+ * limits. They share the hash tag `{draft-quota}` (one slot, apart from the drafts' own), so one
+ * script checks and counts a creation atomically; the draft scripts never touch them.
+ */
+export interface DraftQuotaKeys {
+  /** String: the charges of every counted draft together (bytes). */
+  total: string;
+  /** Hash: draft id -> its charge (bytes). */
+  charges: string;
+  /** Sorted set: draft id by its expiry (ms), to stop counting expired drafts. */
+  expiry: string;
+  /** Hash: draft id -> its creator (a client address key). */
+  creators: string;
+  /** The start of each creator's sorted set (draft id by expiry): `creatorBase + creator`. */
+  creatorBase: string;
+}
+
+/** Builds the drafts' quota keys. */
+export function draftQuotaKeys(prefix: string): DraftQuotaKeys {
+  const base = `${prefix}:{draft-quota}`;
+  return { total: `${base}:total`, charges: `${base}:charges`, expiry: `${base}:expiry`, creators: `${base}:creators`, creatorBase: `${base}:by:` };
 }
 
 /** Key of a resume code's locator, pointing at its draft id (alone on its slot; written once, with NX). */

@@ -95,6 +95,30 @@ export function uploadBytesContract(adapter: string, open: () => Promise<OpenedU
       expectSameBytes(await readAll(bytes.read(u, { length: data.byteLength })), data);
     });
 
+    it('writes a staged chunk only on commit: a discarded one never reaches the file', async () => {
+      const kept = content(30_000, 11);
+      const refused = content(30_000, 12);
+      const u = await upload(kept.byteLength);
+      const [first, second] = await Promise.all([bytes.stage(u, 0, webSource(kept, 4_096), { maxBytes: u.size }), bytes.stage(u, 0, webSource(refused, 1_000), { maxBytes: u.size })]);
+      expect([first.written, second.written]).toEqual([30_000, 30_000]);
+      await first.commit();
+      await second.discard();
+      expectSameBytes(await readAll(bytes.read(u, { length: kept.byteLength })), kept);
+      expect(await bytes.sha256(u, kept.byteLength)).toBe(createHash('sha256').update(kept).digest('base64'));
+    });
+
+    it('refuses to reserve past maxStoredBytes, counting every upload at its Upload-Length, and counts removals back', async () => {
+      const before = await bytes.storedBytes();
+      const a = await bytes.create({ id: `u${++counter}`, draftId: `d${++counter}`, size: 600 }, { maxStoredBytes: before + 1_000 });
+      expect(a.created).toBe(true);
+      expect(await bytes.storedBytes()).toBe(before + 600);
+      expect(await bytes.create({ id: `u${++counter}`, draftId: `d${counter}`, size: 401 }, { maxStoredBytes: before + 1_000 })).toEqual({ created: false, reason: 'full' });
+      const b = { id: `u${++counter}`, draftId: `d${++counter}`, size: 400 };
+      expect((await bytes.create(b, { maxStoredBytes: before + 1_000 })).created).toBe(true);
+      await bytes.remove(b.draftId, b.id);
+      expect(await bytes.storedBytes()).toBe(before + 600);
+    });
+
     it('keeps what arrived when the source fails half-way, and resumes from there', async () => {
       const data = content(40_000, 5);
       const u = await upload(data.byteLength);

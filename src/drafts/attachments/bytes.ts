@@ -15,14 +15,28 @@ import type { Sealing, UploadRecord } from './records.js';
  * `bytes.contract.ts` is what every adapter must do.
  */
 export interface UploadBytes {
-  /** Makes room for a new upload; the record keeps the returned sealing. `full` when there is none. */
-  create(upload: NewBytes): Promise<{ created: true; sealing?: Sealing } | { created: false; reason: 'full' }>;
+  /**
+   * Makes room for a new upload, reserving its Upload-Length; the record keeps the returned
+   * sealing. `full` when the uploads held would then reserve more than `maxStoredBytes` (or the
+   * adapter's own limit).
+   */
+  create(upload: NewBytes, options?: { maxStoredBytes?: number }): Promise<{ created: true; sealing?: Sealing } | { created: false; reason: 'full' }>;
   /**
    * Writes the body of one request at `offset`, streaming, at most `options.maxBytes`. Without a
    * checksum, what arrived is kept even when the source fails half-way (a client that went away):
-   * `written` says how much. With one, the body is kept whole or not at all.
+   * `written` says how much. With one, the body is kept whole or not at all. (`stage`, then
+   * `commit` what it kept.)
    */
   append(upload: BytesOf, offset: number, source: ByteSource, options: AppendOptions): Promise<AppendOutcome>;
+  /**
+   * Receives the body of one request for `offset` apart from the upload's bytes, as `append`
+   * would keep it, and writes nothing to them until `commit`: of two requests racing at one
+   * offset, the one that is not let in (`discard`) never touches the file. `written` is what
+   * `commit` would write (0 after a checksum mismatch, or with a checksum and a broken body).
+   */
+  stage(upload: BytesOf, offset: number, source: ByteSource, options: AppendOptions): Promise<StagedChunk>;
+  /** Bytes all uploads held reserve together (each its Upload-Length, from its creation). */
+  storedBytes(): Promise<number>;
   /**
    * The first `length` bytes, as they were uploaded. With `sha256` (base64), the stream fails at
    * its end instead of closing when the bytes do not hash to it.
@@ -68,6 +82,22 @@ export interface AppendOutcome {
   ended: 'end' | 'interrupted' | 'over-limit';
   /** With a checksum and a whole body: whether it matched (nothing is kept otherwise). */
   checksum?: 'match' | 'mismatch';
+}
+
+/** A received chunk, not yet written to the upload's bytes. */
+export interface StagedChunk extends AppendOutcome {
+  /** Writes the chunk at its offset (once; nothing when `written` is 0). */
+  commit(): Promise<void>;
+  /** Drops the chunk without writing it. */
+  discard(): Promise<void>;
+}
+
+/** `append` from `stage`: stages, then commits what was kept. */
+export async function appendByStaging(staged: StagedChunk): Promise<AppendOutcome> {
+  const { written, ended, checksum } = staged;
+  if (written > 0) await staged.commit();
+  else await staged.discard();
+  return { written, ended, ...(checksum ? { checksum } : {}) };
 }
 
 /** One upload the bytes adapter holds. */
@@ -159,33 +189,49 @@ export function createMemoryUploadBytes(options: { maxBytes?: number; clock?: Cl
     files.delete(keyOf(draftId, uploadId));
   }
 
-  return {
+  const adapter: UploadBytes & { reservedBytes(): number } = {
     reservedBytes: () => reserved,
-    async create(upload) {
+    async create(upload, { maxStoredBytes } = {}) {
       assertIds(upload.draftId, upload.id);
-      if (reserved + upload.size > maxBytes) return { created: false, reason: 'full' };
+      if (reserved + upload.size > Math.min(maxBytes, maxStoredBytes ?? Number.POSITIVE_INFINITY)) return { created: false, reason: 'full' };
       reserved += upload.size;
       files.set(keyOf(upload.draftId, upload.id), { draftId: upload.draftId, uploadId: upload.id, data: new Uint8Array(upload.size), modifiedAt: clock() });
       return { created: true };
     },
-    async append(upload, offset, source, { maxBytes: limit, checksum }) {
+    async stage(upload, offset, source, { maxBytes: limit, checksum }) {
       const file = fileOf(upload);
-      const room = Math.min(limit, file.data.byteLength - offset);
-      if (!checksum) {
-        const { taken, ended } = await pump(source, room, (chunk, at) => {
-          file.data.set(chunk, offset + at);
-          file.modifiedAt = clock();
-        });
-        return { written: taken, ended };
-      }
+      const room = Math.max(0, Math.min(limit, file.data.byteLength - offset));
       const staged = new Uint8Array(room);
       const { taken, ended } = await pump(source, room, (chunk, at) => staged.set(chunk, at));
-      if (ended !== 'end') return { written: 0, ended };
       const body = staged.subarray(0, taken);
-      if (!sameBytes(await webDigest(checksum.algorithm, body), checksum.digest)) return { written: 0, ended, checksum: 'mismatch' };
-      file.data.set(body, offset);
-      file.modifiedAt = clock();
-      return { written: taken, ended, checksum: 'match' };
+      let written = taken;
+      let matched: AppendOutcome['checksum'];
+      if (checksum && ended !== 'end') written = 0;
+      else if (checksum) {
+        matched = sameBytes(await webDigest(checksum.algorithm, body), checksum.digest) ? 'match' : 'mismatch';
+        if (matched === 'mismatch') written = 0;
+      }
+      let done = false;
+      return {
+        written,
+        ended,
+        ...(matched ? { checksum: matched } : {}),
+        async commit() {
+          if (done || written === 0) return;
+          done = true;
+          fileOf(upload).data.set(body.subarray(0, written), offset);
+          file.modifiedAt = clock();
+        },
+        async discard() {
+          done = true;
+        },
+      };
+    },
+    async append(upload, offset, source, options) {
+      return appendByStaging(await adapter.stage(upload, offset, source, options));
+    },
+    async storedBytes() {
+      return reserved;
     },
     read(upload, { length, sha256 }) {
       const file = fileOf(upload);
@@ -215,4 +261,5 @@ export function createMemoryUploadBytes(options: { maxBytes?: number; clock?: Cl
       for (const { draftId, uploadId, modifiedAt } of [...files.values()]) yield { draftId, uploadId, modifiedAt };
     },
   };
+  return adapter;
 }

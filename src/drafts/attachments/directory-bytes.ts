@@ -5,7 +5,7 @@ import { decodeBase64Url, encodeBase64Url } from '../../platform/base64url.js';
 import type { KeyRing } from '../../platform/keyring.js';
 import { derivedKeyBytes } from '../../platform/node-hkdf.js';
 import { randomId } from '../../platform/random-id.js';
-import { assertIds, pump, UPLOAD_ID_PATTERN, type BytesOf, type StoredBytes, type UploadBytes } from './bytes.js';
+import { appendByStaging, assertIds, pump, UPLOAD_ID_PATTERN, type AppendOutcome, type BytesOf, type StoredBytes, type UploadBytes } from './bytes.js';
 import type { Sealing } from './records.js';
 
 /** Options of the directory adapter. */
@@ -16,6 +16,8 @@ export interface DirectoryBytesOptions {
   keyRing: KeyRing;
   /** Partial chunks and empty folders untouched this long are tidied away (default 1 hour). */
   staleAfterMs?: number;
+  /** How long a count of the bytes held (a scan of the directory) is used before it is made again (default 10 s). */
+  rescanAfterMs?: number;
 }
 
 const BLOCK = 16;
@@ -34,15 +36,51 @@ const COUNTER_SPACE = 1n << 128n;
  * leaves what arrived. CTR gives confidentiality only; integrity comes from the SHA-256 computed
  * when the last byte arrives, kept in the record and checked on every download. Writing
  * different bytes at one offset would reuse keystream; retries and resumptions re-send the same
- * bytes (the same ciphertext), and a chunk with an Upload-Checksum is first written to a partial
- * file under its own IV and copied in only once it matched, so a rejected chunk never lands where
- * its retry will. Only a client sending other content for a range it already sent could do it,
- * exposing its own bytes' XOR to someone holding the raw disk.
+ * bytes (the same ciphertext), and every chunk is first written to a partial file under its own
+ * IV (`stage`) and copied in only once it is let in (`commit`: its checksum matched, and the
+ * request holds the upload's claim), so a rejected or refused chunk never lands where its retry
+ * will. Only a client sending other content for a range it already sent could do it, exposing
+ * its own bytes' XOR to someone holding the raw disk.
+ *
+ * Each file is given its Upload-Length at creation (sparse: no disk is used until written), so
+ * the files' sizes are what the uploads reserve: `create` refuses past `maxStoredBytes` from a
+ * count of them (a scan of the directory at most every `rescanAfterMs`, plus this instance's
+ * creations and removals since). Instances sharing the volume see each other's within that time.
  */
 export function createDirectoryUploadBytes(options: DirectoryBytesOptions): UploadBytes {
   const { directory, keyRing } = options;
   const staleAfterMs = options.staleAfterMs ?? 3_600_000;
+  const rescanAfterMs = options.rescanAfterMs ?? 10_000;
   const keys = new Map<string, Buffer>();
+  /** The bytes held as last counted (with this instance's changes since), and when (performance.now(): timing only). */
+  let held: { bytes: number; at: number } | undefined;
+  let scanning: Promise<number> | undefined;
+
+  async function scan(): Promise<number> {
+    let bytes = 0;
+    for (const draftId of await names(directory)) {
+      if (!UPLOAD_ID_PATTERN.test(draftId)) continue;
+      for (const uploadId of await names(draftDir(draftId))) {
+        if (UPLOAD_ID_PATTERN.test(uploadId)) bytes += (await sizeOf(join(directory, draftId, uploadId))) ?? 0;
+      }
+    }
+    return bytes;
+  }
+  function storedBytes(): Promise<number> {
+    if (held && performance.now() - held.at < rescanAfterMs) return Promise.resolve(held.bytes);
+    scanning ??= scan()
+      .then((bytes) => {
+        held = { bytes, at: performance.now() };
+        return bytes;
+      })
+      .finally(() => {
+        scanning = undefined;
+      });
+    return scanning;
+  }
+  const counted = (delta: number) => {
+    if (held) held.bytes = Math.max(0, held.bytes + delta);
+  };
 
   function keyFor(keyId: string): Buffer {
     let key = keys.get(keyId);
@@ -124,14 +162,23 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
     });
   }
 
-  return {
-    async create(upload) {
+  const adapter: UploadBytes = {
+    storedBytes,
+
+    async create(upload, { maxStoredBytes } = {}) {
       const file = fileOf(upload.draftId, upload.id);
+      if (maxStoredBytes !== undefined && (await storedBytes()) + upload.size > maxStoredBytes) return { created: false, reason: 'full' };
       const sealing: Sealing = { keyId: keyRing.current.id, iv: encodeBase64Url(randomBytes(BLOCK)) };
       for (let attempt = 0; ; attempt++) {
         await mkdir(draftDir(upload.draftId), { recursive: true, mode: 0o700 });
         try {
-          await (await open(file, 'wx', 0o600)).close();
+          const handle = await open(file, 'wx', 0o600);
+          try {
+            await handle.truncate(upload.size);
+          } finally {
+            await handle.close();
+          }
+          counted(upload.size);
           return { created: true, sealing };
         } catch (error) {
           // The draft's folder was tidied away between mkdir and open: once more.
@@ -140,39 +187,64 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
       }
     },
 
-    async append(upload, offset, source, { maxBytes, checksum }) {
+    async stage(upload, offset, source, { maxBytes, checksum }) {
       const file = fileOf(upload.draftId, upload.id);
       const { key, iv } = sealingOf(upload);
-      const room = Math.min(maxBytes, upload.size - offset);
-      const handle = await open(file, 'r+');
+      const room = Math.max(0, Math.min(maxBytes, upload.size - offset));
+      const staged = `${file}.${randomId(9)}.part`;
+      const stagedIv = randomBytes(BLOCK);
+      const hash = checksum ? createHash(checksum.algorithm) : undefined;
+      const drop = () => unlink(staged).catch(() => undefined);
+      let taken: number;
+      let ended: AppendOutcome['ended'];
       try {
-        if (!checksum) {
-          const sealer = cipherAt(key, iv, offset);
-          const { taken, ended } = await pump(source, room, (chunk, at) => writeAll(handle, sealer.update(chunk), offset + at));
-          if (taken > 0) await handle.datasync();
-          return { written: taken, ended };
-        }
-        const staged = `${file}.${randomId(9)}.part`;
-        const stagedIv = randomBytes(BLOCK);
-        const hash = createHash(checksum.algorithm);
-        try {
-          const part = await open(staged, 'wx', 0o600);
-          const sealer = cipherAt(key, stagedIv, 0);
-          const { taken, ended } = await pump(source, room, async (chunk, at) => {
-            hash.update(chunk);
-            await writeAll(part, sealer.update(chunk), at);
-          }).finally(() => part.close());
-          if (ended !== 'end') return { written: 0, ended };
-          if (!hash.digest().equals(checksum.digest)) return { written: 0, ended, checksum: 'mismatch' };
-          await copyIn(handle, staged, stagedIv, key, iv, offset, taken);
-          if (taken > 0) await handle.datasync();
-          return { written: taken, ended, checksum: 'match' };
-        } finally {
-          await unlink(staged).catch(() => undefined);
-        }
-      } finally {
-        await handle.close();
+        const part = await open(staged, 'wx', 0o600);
+        const sealer = cipherAt(key, stagedIv, 0);
+        ({ taken, ended } = await pump(source, room, async (chunk, at) => {
+          hash?.update(chunk);
+          await writeAll(part, sealer.update(chunk), at);
+        }).finally(() => part.close()));
+      } catch (error) {
+        await drop();
+        throw error;
       }
+      let written = taken;
+      let matched: AppendOutcome['checksum'];
+      if (checksum && ended !== 'end') written = 0;
+      else if (checksum && hash) {
+        matched = hash.digest().equals(checksum.digest) ? 'match' : 'mismatch';
+        if (matched === 'mismatch') written = 0;
+      }
+      let done = false;
+      return {
+        written,
+        ended,
+        ...(matched ? { checksum: matched } : {}),
+        async commit() {
+          if (done) return;
+          done = true;
+          try {
+            if (written === 0) return;
+            const handle = await open(file, 'r+');
+            try {
+              await copyIn(handle, staged, stagedIv, key, iv, offset, written);
+              await handle.datasync();
+            } finally {
+              await handle.close();
+            }
+          } finally {
+            await drop();
+          }
+        },
+        async discard() {
+          done = true;
+          await drop();
+        },
+      };
+    },
+
+    async append(upload, offset, source, options) {
+      return appendByStaging(await adapter.stage(upload, offset, source, options));
     },
 
     read,
@@ -185,12 +257,18 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
     },
 
     async remove(draftId, uploadId) {
-      await rm(fileOf(draftId, uploadId), { force: true });
+      const file = fileOf(draftId, uploadId);
+      const size = await sizeOf(file);
+      await rm(file, { force: true });
+      if (size !== undefined) counted(-size);
     },
 
     async removeDraft(draftId) {
       assertIds(draftId);
+      let size = 0;
+      for (const uploadId of await names(draftDir(draftId))) if (UPLOAD_ID_PATTERN.test(uploadId)) size += (await sizeOf(join(draftDir(draftId), uploadId))) ?? 0;
       await rm(draftDir(draftId), { recursive: true, force: true });
+      counted(-size);
     },
 
     async *list(): AsyncGenerator<StoredBytes> {
@@ -218,6 +296,7 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
       }
     },
   };
+  return adapter;
 }
 
 /** A cipher positioned at byte `offset` of the stream that starts at counter block `iv`. */
@@ -243,6 +322,14 @@ async function names(path: string): Promise<string[]> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw error;
+  }
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
   }
 }
 

@@ -107,6 +107,7 @@ export function createDraftAttachments(options: DraftAttachmentsOptions): DraftA
       const now = clock();
       return Promise.all((await records.list(draftId)).filter((record) => !isExpired(record, now)).map(summary));
     },
+    storedBytes: () => bytes.storedBytes(),
     async removeAll(draftId) {
       await records.removeAll(draftId);
       await bytes.removeDraft(draftId);

@@ -117,6 +117,34 @@ export function uploadRecordsContract(adapter: string, open: () => Promise<Opene
       expect((await records.get(d, record.id))?.offset).toBe(winners[0]?.record?.offset);
     });
 
+    it('lets one writer claim an upload at its offset; others are refused until it advances or lets go', async () => {
+      const d = await draft();
+      const record = upload(d);
+      await records.create(record, LIMITS);
+      expect(await records.claim(d, record.id, 0, 'w1', 60_000)).toEqual({ claimed: true });
+      expect(await records.claim(d, record.id, 0, 'w2', 60_000)).toMatchObject({ claimed: false, reason: 'busy', record: { offset: 0 } });
+      expect(await records.claim(d, record.id, 5, 'w2', 60_000)).toMatchObject({ claimed: false, reason: 'moved', record: { offset: 0 } });
+      expect(await records.claim(d, 'gone', 0, 'w2', 60_000)).toEqual({ claimed: false, reason: 'missing' });
+      // Only the claim's writer advances it, which lets go of the claim.
+      expect((await records.advance(d, record.id, 0, { offset: 10, updatedAt: 2_000, expiresAt: 92_000 }, 'w2')).advanced).toBe(false);
+      expect((await records.advance(d, record.id, 0, { offset: 10, updatedAt: 2_000, expiresAt: 92_000 }, 'w1')).advanced).toBe(true);
+      expect(await records.claim(d, record.id, 10, 'w2', 60_000)).toEqual({ claimed: true });
+      await records.release(d, record.id, 'w1');
+      expect(await records.claim(d, record.id, 10, 'w3', 60_000)).toMatchObject({ claimed: false, reason: 'busy' });
+      await records.release(d, record.id, 'w2');
+      expect(await records.claim(d, record.id, 10, 'w3', 60_000)).toEqual({ claimed: true });
+    });
+
+    it('lets exactly one of many racing claims at one offset in, and frees a claim once its lease is up', async () => {
+      const d = await draft();
+      const record = upload(d);
+      await records.create(record, LIMITS);
+      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => records.claim(d, record.id, 0, `w${i}`, 150)));
+      expect(outcomes.filter((outcome) => outcome.claimed)).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await records.claim(d, record.id, 0, 'late', 60_000)).toEqual({ claimed: true });
+    });
+
     it('removes one record, or only at an expected offset, and frees its room', async () => {
       const d = await draft();
       const a = upload(d, { size: 500 });

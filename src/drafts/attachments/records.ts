@@ -4,6 +4,7 @@
  * (`redis-records.ts`, kept apart so the Workers bundle needs no Node built-ins);
  * `records.contract.ts` is what both must do.
  */
+import { systemClock, type Clock } from '../../platform/clock.js';
 
 /** How an upload's bytes are sealed at rest (directory adapter): the ring key's id and the AES-CTR IV. */
 export interface Sealing {
@@ -54,6 +55,9 @@ export type CreateRecordOutcome =
   /** The draft no longer exists (Redis: its meta key is gone). */
   | { created: false; reason: 'draft-gone' };
 
+/** The outcome of a claim: `busy` when another writer holds the upload, `moved` when its offset is not the one given. */
+export type ClaimOutcome = { claimed: true } | { claimed: false; reason: 'busy' | 'moved'; record: UploadRecord } | { claimed: false; reason: 'missing' };
+
 /** The outcome of a compare-and-set advance. */
 export type AdvanceOutcome =
   | { advanced: true; record: UploadRecord }
@@ -75,7 +79,16 @@ export interface UploadRecords {
    * Applies `progress` only if the stored offset is still `expectedOffset` (compare-and-set): of
    * two PATCHes racing from one offset, exactly one advances.
    */
-  advance(draftId: string, uploadId: string, expectedOffset: number, progress: UploadProgress): Promise<AdvanceOutcome>;
+  advance(draftId: string, uploadId: string, expectedOffset: number, progress: UploadProgress, writer?: string): Promise<AdvanceOutcome>;
+  /**
+   * Lets one writer (a request) write the upload's bytes at `offset` for `leaseMs`, when its
+   * offset is still `offset` and no other writer holds it: of two PATCHes racing at one offset,
+   * exactly one is let in, and only it writes the file. `advance` with the same `writer` (which
+   * then also needs it to hold the claim) or `release` lets go.
+   */
+  claim(draftId: string, uploadId: string, offset: number, writer: string, leaseMs: number): Promise<ClaimOutcome>;
+  /** Lets go of a claim, when `writer` still holds it. */
+  release(draftId: string, uploadId: string, writer: string): Promise<void>;
   /** Deletes a record (only while its offset is `ifOffset`, when given). True when one was deleted. */
   remove(draftId: string, uploadId: string, options?: { ifOffset?: number }): Promise<boolean>;
   /** Deletes every record of the draft and returns them. */
@@ -115,8 +128,15 @@ export function overLimit(held: { files: number; bytes: number }, size: number, 
  * the draft store calls `removeAll` when it deletes or drops a draft (in Redis they expire with
  * the draft by themselves).
  */
-export function createMemoryUploadRecords(): UploadRecords {
+export function createMemoryUploadRecords(options: { clock?: Clock } = {}): UploadRecords {
+  const clock = options.clock ?? systemClock;
   const drafts = new Map<string, Map<string, UploadRecord>>();
+  /** Claims by `<draft id>/<upload id>`: the writer and until when (ms). */
+  const claims = new Map<string, { writer: string; until: number }>();
+  const claimOf = (draftId: string, uploadId: string) => {
+    const claim = claims.get(`${draftId}/${uploadId}`);
+    return claim && claim.until > clock() ? claim : undefined;
+  };
   const copy = (record: UploadRecord): UploadRecord => ({ ...record, ...(record.sealing ? { sealing: { ...record.sealing } } : {}) });
 
   return {
@@ -135,13 +155,27 @@ export function createMemoryUploadRecords(): UploadRecords {
     async list(draftId) {
       return [...(drafts.get(draftId)?.values() ?? [])].map(copy).sort(byCreation);
     },
-    async advance(draftId, uploadId, expectedOffset, progress) {
+    async advance(draftId, uploadId, expectedOffset, progress, writer) {
       const uploads = drafts.get(draftId);
       const stored = uploads?.get(uploadId);
       if (!uploads || !stored || stored.offset !== expectedOffset) return { advanced: false, record: stored && copy(stored) };
+      if (writer !== undefined && claimOf(draftId, uploadId)?.writer !== writer) return { advanced: false, record: copy(stored) };
       const next: UploadRecord = { ...stored, ...progress };
       uploads.set(uploadId, next);
+      if (writer !== undefined) claims.delete(`${draftId}/${uploadId}`);
       return { advanced: true, record: copy(next) };
+    },
+    async claim(draftId, uploadId, offset, writer, leaseMs) {
+      const stored = drafts.get(draftId)?.get(uploadId);
+      if (!stored) return { claimed: false, reason: 'missing' };
+      if (stored.offset !== offset) return { claimed: false, reason: 'moved', record: copy(stored) };
+      const held = claimOf(draftId, uploadId);
+      if (held && held.writer !== writer) return { claimed: false, reason: 'busy', record: copy(stored) };
+      claims.set(`${draftId}/${uploadId}`, { writer, until: clock() + leaseMs });
+      return { claimed: true };
+    },
+    async release(draftId, uploadId, writer) {
+      if (claimOf(draftId, uploadId)?.writer === writer) claims.delete(`${draftId}/${uploadId}`);
     },
     async remove(draftId, uploadId, options = {}) {
       const uploads = drafts.get(draftId);

@@ -8,6 +8,8 @@ const scripts = {
   create: loadScript(LUA_DIR, 'create'),
   advance: loadScript(LUA_DIR, 'advance'),
   remove: loadScript(LUA_DIR, 'remove'),
+  claim: loadScript(LUA_DIR, 'claim'),
+  release: loadScript(LUA_DIR, 'release'),
 };
 
 function parse(json: string): UploadRecord {
@@ -25,6 +27,8 @@ export function createRedisUploadRecords(client: RedisClient, keyPrefix: string)
     const k = draftKeys(keyPrefix, draftId);
     return [k.uploads, k.meta];
   };
+  /** The key of an upload's claim: beside the draft's keys (its hash tag), gone with its lease. */
+  const claimKey = (draftId: string, uploadId: string) => `${draftKeys(keyPrefix, draftId).uploads}:claim:${uploadId}`;
 
   async function get(draftId: string, uploadId: string): Promise<UploadRecord | undefined> {
     const json = await client.hget(draftKeys(keyPrefix, draftId).uploads, uploadId);
@@ -50,13 +54,22 @@ export function createRedisUploadRecords(client: RedisClient, keyPrefix: string)
       const all = await client.hvals(draftKeys(keyPrefix, draftId).uploads);
       return all.map(parse).sort(byCreation);
     },
-    async advance(draftId, uploadId, expectedOffset, progress) {
+    async advance(draftId, uploadId, expectedOffset, progress, writer) {
       const stored = await get(draftId, uploadId);
       if (!stored || stored.offset !== expectedOffset) return { advanced: false, record: stored };
       const next: UploadRecord = { ...stored, ...progress };
-      const [status, json] = (await scripts.advance.run(client, keys(draftId), [uploadId, expectedOffset, JSON.stringify(next)])) as [string, string?];
+      const [status, json] = (await scripts.advance.run(client, [...keys(draftId), claimKey(draftId, uploadId)], [uploadId, expectedOffset, JSON.stringify(next), writer ?? ''])) as [string, string?];
       if (status === 'advanced') return { advanced: true, record: next };
       return { advanced: false, record: json === undefined ? undefined : parse(json) };
+    },
+    async claim(draftId, uploadId, offset, writer, leaseMs) {
+      const [status, json] = (await scripts.claim.run(client, [...keys(draftId), claimKey(draftId, uploadId)], [uploadId, offset, writer, leaseMs])) as [string, string?];
+      if (status === 'claimed') return { claimed: true };
+      if (json === undefined) return { claimed: false, reason: 'missing' };
+      return { claimed: false, reason: status === 'busy' ? 'busy' : 'moved', record: parse(json) };
+    },
+    async release(draftId, uploadId, writer) {
+      await scripts.release.run(client, [claimKey(draftId, uploadId)], [writer]);
     },
     async remove(draftId, uploadId, options = {}) {
       const removed = await scripts.remove.run(client, [draftKeys(keyPrefix, draftId).uploads], [uploadId, options.ifOffset ?? '']);

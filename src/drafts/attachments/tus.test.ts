@@ -247,11 +247,13 @@ describe('tus routes', () => {
       expect(download.headers.get('repr-digest')).toBe(`sha-256=:${digest('sha256', new Uint8Array(0))}:`);
     });
 
-    it('answers 503 when the bytes store is full, leaving no record behind', async () => {
+    it('answers 507 storage_full when the bytes store is full, leaving no record behind', async () => {
       build(createMemoryUploadBytes({ maxBytes: 100, clock }));
       const response = await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-length': '101', 'upload-metadata': metadata('a.pdf', 'application/pdf'), ...json } });
-      expect(response.status).toBe(503);
-      expect(response.headers.get('retry-after')).toBe('60');
+      expect(response.status).toBe(507);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('storage_full');
+      expect(response.headers.get('tus-resumable')).toBe('1.0.0');
+      expect(response.headers.get('retry-after')).toBe('300');
       expect(await records.list('d1')).toEqual([]);
     });
   });

@@ -40,6 +40,12 @@ export interface TusRoutesDeps {
   sealer?: DraftSealer;
 }
 
+/**
+ * How long a PATCH holds its upload while it copies a received chunk in (bounded by the disk,
+ * not the client: the chunk was received before the claim).
+ */
+const CLAIM_MS = 60_000;
+
 /** Types a download may be labelled with; anything else is sent as application/octet-stream. */
 const SAFE_DOWNLOAD_TYPES = new Set(['application/pdf', 'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/tiff', 'text/plain']);
 
@@ -194,11 +200,17 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     const checksum = withBody ? checksumOf(c) : undefined;
     if (withBody) checkBody(c, size, 0);
 
+    // Per client address: uploads started, and their bytes (each counted at its Upload-Length).
+    const client = access.clientKey?.(c) ?? 'unknown';
+    await access.limit?.('upload-create', client, 1);
+    if (size > 0) await access.limit?.('upload-bytes', client, size);
     const now = clock();
     for (const stale of await records.list(draft.id)) if (isExpired(stale, now)) await discard(stale);
     const id = randomId(16);
-    const room = await bytes.create({ id, draftId: draft.id, size });
-    if (!room.created) throw new SanhError('store_unavailable', 'Attachment storage is full right now; try again later.', { retryAfterSeconds: 60 });
+    const room = await bytes.create({ id, draftId: draft.id, size }, { maxStoredBytes: config.uploads.maxStoredBytes });
+    if (!room.created) {
+      throw new SanhError('storage_full', 'The server has no room for more attachments right now; what was uploaded before is safe. Please try again later.', { retryAfterSeconds: 300 });
+    }
     const record: UploadRecord = {
       id,
       draftId: draft.id,
@@ -268,13 +280,39 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     const errorHeaders: Record<string, string> = extra.location ? { location: extra.location } : {};
     const room = Math.min(config.uploads.maxChunkBytes, record.size - record.offset);
     const body = deps.rawBody?.(c) ?? c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
-    const outcome = await bytes.append(record, record.offset, body, { maxBytes: room, ...(checksum ? { checksum } : {}) });
+    // The chunk is received apart first; only the request that then claims the upload at its
+    // offset writes it into the file: a racing PATCH at the same offset gets 409, and its bytes
+    // never land.
+    const outcome = await bytes.stage(record, record.offset, body, { maxBytes: room, ...(checksum ? { checksum } : {}) });
     if (outcome.checksum === 'mismatch') {
+      await outcome.discard();
       throw new SanhError('checksum_mismatch', 'This chunk does not match its Upload-Checksum and was discarded; send it again.', {
         headers: { ...errorHeaders, 'upload-offset': String(record.offset) },
       });
     }
-    const stored = outcome.written > 0 ? await advance(record, record.offset + outcome.written) : record;
+    let stored = record;
+    if (outcome.written > 0) {
+      const writer = randomId(12);
+      const claim = await records.claim(record.draftId, record.id, record.offset, writer, CLAIM_MS).catch(async (error: unknown) => {
+        await outcome.discard();
+        throw error;
+      });
+      if (!claim.claimed) {
+        await outcome.discard();
+        if (claim.reason === 'missing') throw new SanhError('upload_not_found', 'This upload was deleted while the chunk arrived.');
+        throw new SanhError('upload_offset_mismatch', `Another request is writing this upload, or moved it to ${claim.record.offset} bytes; continue from the offset HEAD tells.`, {
+          details: { offset: claim.record.offset },
+          headers: { ...errorHeaders, 'upload-offset': String(claim.record.offset) },
+        });
+      }
+      try {
+        await outcome.commit();
+        stored = await advance(record, record.offset + outcome.written, writer);
+      } catch (error) {
+        await records.release(record.draftId, record.id, writer).catch(() => undefined);
+        throw error;
+      }
+    } else await outcome.discard();
     if (outcome.ended === 'interrupted') {
       logger.info('upload chunk interrupted; kept what arrived', { draftId: record.draftId, uploadId: record.id, kept: outcome.written, offset: stored.offset });
     }
@@ -282,15 +320,21 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     return stored;
   }
 
-  async function advance(record: UploadRecord, offset: number): Promise<UploadRecord> {
+  async function advance(record: UploadRecord, offset: number, writer: string): Promise<UploadRecord> {
     const now = clock();
     const complete = offset === record.size;
-    const outcome = await records.advance(record.draftId, record.id, record.offset, {
-      offset,
-      updatedAt: now,
-      expiresAt: now + expireAfterMs,
-      ...(complete ? { completedAt: now, sha256: await bytes.sha256(record, record.size) } : {}),
-    });
+    const outcome = await records.advance(
+      record.draftId,
+      record.id,
+      record.offset,
+      {
+        offset,
+        updatedAt: now,
+        expiresAt: now + expireAfterMs,
+        ...(complete ? { completedAt: now, sha256: await bytes.sha256(record, record.size) } : {}),
+      },
+      writer,
+    );
     if (outcome.advanced) return outcome.record;
     if (!outcome.record) throw new SanhError('upload_not_found', 'This upload was deleted while the chunk arrived.');
     throw new SanhError('upload_offset_mismatch', `Another request moved this upload to ${outcome.record.offset} bytes meanwhile; continue from there.`, {

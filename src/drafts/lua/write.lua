@@ -2,21 +2,23 @@
   Changes a draft's fields when the caller's base revision is the current one.
   KEYS[1] meta  KEYS[2] fields  KEYS[3] sizes  KEYS[4] owners  KEYS[5] uploads
   ARGV[1] owner hash  ARGV[2] base revision  ARGV[3] replace (1/0)  ARGV[4] ttlMs
-  ARGV[5] maxBytes  ARGV[6] maxFields  ARGV[7] n, then n triples: name, sealed ('' deletes), bytes
-  Returns { 'ok', refreshLocator (1/0), revision, updated, expires, bytes, fieldCount, locator }
+  ARGV[5] maxBytes  ARGV[6] maxFields
+  ARGV[7] bytes the counted drafts take ('' = no budget)  ARGV[8] the budget (bytes)
+  ARGV[9] n, then n triples: name, sealed ('' deletes), bytes
+  Returns { 'ok', refreshLocator (1/0), revision, updated, expires, bytes, fieldCount, locator, bytes before }
         | { 'missing' } | { 'stale', revision }
-        | { 'too-large', bytes } | { 'too-many-fields', count }
+        | { 'too-large', bytes } | { 'too-many-fields', count } | { 'over-budget', used }
 ]]
 -- @include draft
 if redis.call('EXISTS', KEYS[1]) == 0 or not isOwner(KEYS[4], ARGV[1]) then return { 'missing' } end
 local rev = tonumber(redis.call('HGET', KEYS[1], 'rev'))
 if rev ~= tonumber(ARGV[2]) then return { 'stale', rev } end
 local replace = ARGV[3] == '1'
-local n = tonumber(ARGV[7])
+local n = tonumber(ARGV[9])
 local bytes, count = 0, 0
 local names, sets, sizes, deletes = {}, {}, {}, {}
 for i = 0, n - 1 do
-  local at = 8 + i * 3
+  local at = 10 + i * 3
   names[#names + 1] = ARGV[at]
   if ARGV[at + 1] == '' then
     deletes[#deletes + 1] = ARGV[at]
@@ -29,8 +31,9 @@ for i = 0, n - 1 do
     count = count + 1
   end
 end
+local before = tonumber(redis.call('HGET', KEYS[1], 'bytes'))
 if not replace then
-  bytes = bytes + tonumber(redis.call('HGET', KEYS[1], 'bytes'))
+  bytes = bytes + before
   count = count + redis.call('HLEN', KEYS[2])
   for from = 1, n, 1000 do
     local old = redis.call('HMGET', KEYS[3], unpack(names, from, math.min(from + 999, n)))
@@ -44,6 +47,7 @@ if not replace then
 end
 if count > tonumber(ARGV[6]) then return { 'too-many-fields', count } end
 if bytes > tonumber(ARGV[5]) then return { 'too-large', bytes } end
+if ARGV[7] ~= '' and bytes > before and tonumber(ARGV[7]) + bytes - before > tonumber(ARGV[8]) then return { 'over-budget', tonumber(ARGV[7]) } end
 if replace then redis.call('DEL', KEYS[2], KEYS[3]) end
 inSlices('HDEL', KEYS[2], deletes, 1000)
 inSlices('HDEL', KEYS[3], deletes, 1000)
@@ -61,4 +65,4 @@ else
   redis.call('HSET', KEYS[1], 'rev', rev + 1, 'updated', now, 'expires', expires, 'bytes', bytes)
 end
 expireAll(KEYS, expires)
-return { 'ok', refresh, rev + 1, now, expires, bytes, count, m[2] }
+return { 'ok', refresh, rev + 1, now, expires, bytes, count, m[2], before }
