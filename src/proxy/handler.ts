@@ -1,5 +1,5 @@
 import type { Handler } from 'hono';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { SanhError } from '../platform/errors.js';
 import type { SanhEnv } from '../platform/http.js';
 import { clientKey } from '../waiting-room/bypass.js';
@@ -63,12 +63,14 @@ export function proxyHandler(origin: OriginClient, connection: ConnectionInfo): 
       headers = new Headers(headers);
       for (const [name, value] of Object.entries(extra)) headers.set(name, value);
     }
-    let body = c.get('sanhBody') ?? connection.rawBody?.(c) ?? c.req.raw.body;
+    const kept = c.get('sanhBody');
+    const raw = kept === undefined ? connection.rawBody?.(c) : undefined;
+    let body = kept ?? raw ?? c.req.raw.body;
     const admitted = c.get('sanhRoom') !== undefined && c.get('sanhLetThrough') === undefined;
     let release: Release | undefined;
     let guard: ReturnType<ProxyLimits['guardBody']>;
     if (limits) {
-      const streamed = body instanceof Readable && announcesBody(c) ? body : undefined;
+      const streamed = raw && announcesBody(c) ? raw : undefined;
       const closing = streamed ? { connection: 'close' } : undefined;
       if (!admitted) {
         release = limits.takeUnadmitted();
