@@ -70,4 +70,11 @@ export function meets(value: number, target: FigureTarget): boolean {
  * from many thousands of clients; rooms under load lift the per-client join and poll limits so
  * the benchmarks measure the service, not the abuse limits (those have tests of their own).
  */
-export const LOAD_FROM_ONE_ADDRESS = { clientLimits: { joinPerMinute: 100_000_000, statusPerMinute: 100_000_000 } } as const;
+export const LOAD_FROM_ONE_ADDRESS = { clientLimits: { joinPerMinute: 100_000_000, statusPerMinute: 100_000_000, requestsPerMinute: 1_000_000 } } as const;
+
+/**
+ * The user agent every benchmark client says, on the request that got a pass and on the load
+ * that uses it: a pass is bound to its client's network and browser family, and a load generator
+ * saying nothing would be another client (a rebinding on every request).
+ */
+export const BENCH_USER_AGENT = 'sanh-bench/1';

@@ -5,7 +5,7 @@
  */
 import { compare, type Compared, type Target } from '../lib/load.js';
 import { CORES, NGINX, startNginx, startNodeServer, startRedis } from '../lib/processes.js';
-import { LOAD_FROM_ONE_ADDRESS, figure, type Chart, type Figure, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
+import { BENCH_USER_AGENT, LOAD_FROM_ONE_ADDRESS, figure, type Chart, type Figure, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
 import { barChart } from '../lib/svg.js';
 
@@ -72,13 +72,13 @@ export const statusScenario: Scenario = {
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const sanh = await startSanh({ rooms: [ROOM_FULL] }, { ORIGIN_URL: origin.url });
     await fetch(`${sanh.url}/`);
-    const queued = await fetch(`${sanh.url}/`, { headers: { accept: 'application/json' } });
+    const queued = await fetch(`${sanh.url}/`, { headers: { accept: 'application/json', 'user-agent': BENCH_USER_AGENT } });
     if (queued.status !== 503) throw new Error(`expected to be queued, got ${queued.status}`);
     const ticket = cookieFrom(queued, 'sanh_ticket_main');
     const [base, status] = await compare(
       [
         { label: 'bare Hono "ok"', url: `${hono.url}/` },
-        { label: 'Sảnh status (queued)', url: `${sanh.url}/_sanh/status?room=main`, headers: { cookie: ticket, accept: 'application/json' } },
+        { label: 'Sảnh status (queued)', url: `${sanh.url}/_sanh/status?room=main`, headers: { cookie: ticket, accept: 'application/json', 'user-agent': BENCH_USER_AGENT } },
       ],
       secondsFor(context),
       context.progress,
@@ -101,12 +101,12 @@ export const proxyScenario: Scenario = {
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const nodeProxy = await startNodeServer('bench/servers/node-proxy.ts', { ORIGIN_URL: origin.url });
     const sanh = await startSanh({ rooms: [{ id: 'main', match: ['/'], maxActive: 100_000, admitPerMinute: 6_000_000, ...LOAD_FROM_ONE_ADDRESS }] }, { ORIGIN_URL: origin.url });
-    const admitted = await fetch(`${sanh.url}/`);
+    const admitted = await fetch(`${sanh.url}/`, { headers: { 'user-agent': BENCH_USER_AGENT } });
     if (admitted.headers.get('sanh-state') !== 'admitted') throw new Error('expected to be admitted');
     const pass = cookieFrom(admitted, 'sanh_pass_main');
     const targets: Target[] = [
       { label: 'node:http proxy', url: `${nodeProxy.url}/page` },
-      { label: 'Sảnh (admitted)', url: `${sanh.url}/page`, headers: { cookie: pass } },
+      { label: 'Sảnh (admitted)', url: `${sanh.url}/page`, headers: { cookie: pass, 'user-agent': BENCH_USER_AGENT } },
     ];
     if (NGINX) {
       const nginx = await startNginx(

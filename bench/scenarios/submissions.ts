@@ -62,7 +62,7 @@ function roomWith(delivery: { deliverPerMinute: number; deliverBurst: number }) 
 }
 
 /** Top-level config: one address sends all the load, so the per-client acceptance limit is lifted. */
-const configWith = (room: ReturnType<typeof roomWith>) => JSON.stringify({ rooms: [room], submissions: { acceptPerMinute: 100_000_000 } });
+const configWith = (room: ReturnType<typeof roomWith>) => JSON.stringify({ rooms: [room], submissions: { acceptPerMinute: 100_000_000, acceptPerMinutePerAddress: 100_000_000 } });
 
 /** Calls of each command on Redis since its start, from `INFO commandstats` (scripts' own commands included). */
 async function commandCalls(redis: Redis): Promise<Record<string, number>> {

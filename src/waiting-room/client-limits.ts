@@ -21,6 +21,12 @@ export type LimitKind = 'join' | 'status' | 'request';
 export interface ClientLimiter {
   /** Takes one unit; answers at once (no promise) when the answer needs no store or library call. */
   consume(kind: LimitKind, room: RoomConfig, clientKey: string): LimitOutcome | Promise<LimitOutcome>;
+  /**
+   * How many units `clientKey` has taken in the current window, of how many allowed, without
+   * taking one (the join challenge grades a puzzle by it). Asks the shared count only once the
+   * local count is past its allowance; a fault reads as the local count.
+   */
+  peek(kind: LimitKind, room: RoomConfig, clientKey: string): { taken: number; points: number } | Promise<{ taken: number; points: number }>;
   /** Keys counted locally in the current minute (at most `MAX_COUNTED_KEYS`). */
   countedKeys(): number;
 }
@@ -35,7 +41,7 @@ const UNLIMITED = Number.MAX_SAFE_INTEGER;
  * Requests per admitted pass per minute when the room sets none: several page loads a minute
  * with their assets, far below what one pass copied into many clients would send (docs/passes.md).
  */
-export const DEFAULT_REQUESTS_PER_MINUTE = 300;
+export const DEFAULT_REQUESTS_PER_MINUTE = 600;
 
 function pointsOf(room: RoomConfig, kind: LimitKind): number {
   const limits = room.clientLimits ?? DEFAULT_CLIENT_LIMITS;
@@ -106,13 +112,21 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
    * limit; for joins at most `LOCAL_JOIN_ALLOWANCE`) the answer costs one map update and no
    * promise; past it, the library decides, charged with everything counted so far.
    */
-  function countLocally(kind: LimitKind, room: RoomConfig, clientKey: string, points: number): number | undefined {
+  function startWindow(): void {
     const now = Math.floor(clock() / 60_000);
     if (now !== window) {
       window = now;
       counts = new Map();
       earlier = new Map();
     }
+  }
+
+  function localAllowance(kind: LimitKind, points: number): number {
+    return kind === 'join' ? Math.min(LOCAL_JOIN_ALLOWANCE, Math.floor(points / 2)) : Math.floor(points / 2);
+  }
+
+  function countLocally(kind: LimitKind, room: RoomConfig, clientKey: string, points: number): number | undefined {
+    startWindow();
     const key = `${kind} ${room.id} ${clientKey}`;
     const count = (counts.get(key) ?? earlier.get(key) ?? 0) + 1;
     if (counts.size >= MAX_COUNTED_KEYS / 2) {
@@ -120,7 +134,7 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
       counts = new Map();
     }
     counts.set(key, count);
-    const allowance = kind === 'join' ? Math.min(LOCAL_JOIN_ALLOWANCE, Math.floor(points / 2)) : Math.floor(points / 2);
+    const allowance = localAllowance(kind, points);
     if (count <= allowance) return undefined;
     return count === allowance + 1 ? count : 1;
   }
@@ -154,6 +168,19 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
       if (points === UNLIMITED) return ALLOWED;
       const units = countLocally(kind, room, clientKey, points);
       return units === undefined ? ALLOWED : consumeWithLibrary(kind, room, points, clientKey, units);
+    },
+    peek(kind, room, clientKey) {
+      const points = pointsOf(room, kind);
+      startWindow();
+      const key = `${kind} ${room.id} ${clientKey}`;
+      const local = counts.get(key) ?? earlier.get(key) ?? 0;
+      if (points === UNLIMITED || local < localAllowance(kind, points)) return { taken: local, points };
+      return limiterFor(kind, room, points)
+        .get(clientKey)
+        .then(
+          (res) => ({ taken: Math.max(local, res?.consumedPoints ?? 0), points }),
+          () => ({ taken: local, points }),
+        );
     },
     countedKeys: () => counts.size + earlier.size,
   };

@@ -212,7 +212,7 @@ export interface GateCounters {
 
 /** The join challenge, as the gate uses it (see `challenge/`). */
 export interface JoinChallenge {
-  redeemProof(c: Context<SanhEnv>, room: RoomConfig): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
+  redeemProof(c: Context<SanhEnv>, room: RoomConfig, minLevel?: () => number | Promise<number>): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
   challengeResponse(c: Context<SanhEnv>, room: RoomConfig, level?: number): Promise<Response>;
 }
 
@@ -249,11 +249,14 @@ function refuseOver(kind: LimitKind, outcome: LimitOutcome): void {
 }
 
 /**
- * Counts a join of the request's client address in `room` and answers how far past the room's
- * join allowance the address is this minute (0: within it; see `excessLevel`).
+ * How far past the room's join allowance the request's client address is this minute, for the
+ * next join (0: within it; see `excessLevel`). Counts nothing: only joins count, so asking for
+ * puzzles never makes the check harder for the others on the address.
  */
-export async function joinLevelOf(deps: Pick<GateDeps, 'limiter' | 'clientAddress'>, c: Context, room: RoomConfig): Promise<number> {
-  return levelOf(await deps.limiter.consume('join', room, clientKey(deps.clientAddress(c))));
+export function joinLevelOf(deps: Pick<GateDeps, 'limiter' | 'clientAddress'>, c: Context, room: RoomConfig): number | Promise<number> {
+  const peeked = deps.limiter.peek('join', room, clientKey(deps.clientAddress(c)));
+  const level = ({ taken, points }: { taken: number; points: number }) => excessLevel(taken + 1, points);
+  return peeked instanceof Promise ? peeked.then(level) : level(peeked);
 }
 
 function levelOf(outcome: LimitOutcome): number {
@@ -301,27 +304,38 @@ async function passLinkResponse(c: Context, passes: StaffPasses, room: RoomConfi
 }
 
 /**
+ * How many levels below the address's current one a proof may be and still buy a join: the
+ * citizens of one address solving at the same time push the level up by one while they solve.
+ */
+const PROOF_LEVEL_SLACK = 1;
+
+/**
  * A visitor with no pass and no usable ticket: during a pre-queue, a lottery entry; otherwise a
- * place in line. A visitor bringing a solved challenge (a proof, spent here) joins at once.
- * Anyone else is counted against the per-address join allowance: within it (and when the room
- * does not ask everyone for the challenge) they join; past it they are never turned away but
- * asked for the challenge, graded by how far past the allowance their address is, so that many
- * citizens behind one shared address (carrier-grade NAT, an office) all get places while a script
- * pays for each extra one. Returns the visit, or the challenge response the visitor must see first.
+ * place in line. Every join counts against the per-address join allowance. A visitor bringing a
+ * solved challenge (a proof, spent here) joins at once, if its puzzle's level is not far below
+ * the address's level now (a proof banked while few joined cannot be spent after many did).
+ * Anyone else, within the allowance (and when the room does not ask everyone for the challenge),
+ * joins; past it they are never turned away but asked for the challenge, graded by how far past
+ * the allowance their address is, so that many citizens behind one shared address (carrier-grade
+ * NAT, an office) all get places while a script pays for each extra one. Asking for a puzzle
+ * counts nothing. Returns the visit, or the challenge response the visitor must see first.
  */
 async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConfig, now: number): Promise<Visit | Response> {
-  const proof = deps.challenge ? await deps.challenge.redeemProof(c, room) : undefined;
+  const address = clientKey(deps.clientAddress(c));
+  const proof = deps.challenge ? await deps.challenge.redeemProof(c, room, async () => (await joinLevelOf(deps, c, room)) - PROOF_LEVEL_SLACK) : undefined;
   if (proof?.ok) {
     c.header('set-cookie', proof.clearCookie, { append: true });
+    await deps.limiter.consume('join', room, address);
   } else {
-    const outcome = await deps.limiter.consume('join', room, clientKey(deps.clientAddress(c)));
-    const level = levelOf(outcome);
-    if (!outcome.allowed && !deps.challenge) {
+    const level = await joinLevelOf(deps, c, room);
+    if (deps.challenge && (level > 0 || room.challenge?.enabled)) return deps.challenge.challengeResponse(c, room, level);
+    const outcome = await deps.limiter.consume('join', room, address);
+    if (!outcome.allowed) {
+      if (deps.challenge) return deps.challenge.challengeResponse(c, room, levelOf(outcome));
       throw new SanhError('rate_limited', 'Very many people are joining the line from this network right now. Please try again in a few seconds.', {
         retryAfterSeconds: outcome.retryAfterSeconds,
       });
     }
-    if (deps.challenge && (level > 0 || room.challenge?.enabled)) return deps.challenge.challengeResponse(c, room, level);
   }
   const phase = phaseAt(room, now);
   if (phase.kind === 'prequeue') return enterPrequeue(deps, room, phase.event);

@@ -172,7 +172,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
         submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], deliverPerMinute: 6_000, deliverBurst: 20 },
       },
     ],
-    submissions: { acceptPerMinute: 1_000_000, durability: 'replicated', replicas: 1, delivery: { initialBackoff: '1s', maxBackoff: '2s', reclaimAfter: '4s' } },
+    submissions: { acceptPerMinute: 1_000_000, acceptPerMinutePerAddress: 1_000_000, durability: 'replicated', replicas: 1, delivery: { initialBackoff: '1s', maxBackoff: '2s', reclaimAfter: '4s' } },
     redis: { keyPrefix: `failover-${Math.random().toString(36).slice(2, 8)}` },
   };
 

@@ -22,6 +22,8 @@ export interface Puzzle {
   /** Before this, the no-JavaScript answer ("I waited") is refused. */
   notBefore: number;
   expiresAt: number;
+  /** How far past its join allowance the visitor's address was when the puzzle was made (`graduated.ts`); 0: within it. */
+  level: number;
 }
 
 /** A solved challenge: one join in `room` before `expiresAt` (ms since the epoch). */
@@ -30,6 +32,8 @@ export interface Proof {
   id: string;
   room: string;
   expiresAt: number;
+  /** The level of the puzzle it solved: a proof far below the address's level when redeemed is refused. */
+  level: number;
 }
 
 /** A room's challenge settings (`rooms[].challenge` in the configuration). */
@@ -46,7 +50,7 @@ export type Answer = { counter: string } | { waited: true };
 export type Verdict = { ok: true } | { ok: false; reason: 'expired' | 'wrong' } | { ok: false; reason: 'too-early'; remainingMs: number };
 
 /** A new puzzle for `room`, issued at `now`. */
-export function createPuzzle(room: string, settings: PuzzleSettings, now: number): Puzzle {
+export function createPuzzle(room: string, settings: PuzzleSettings, now: number, level = 0): Puzzle {
   return {
     id: randomId(12),
     room,
@@ -54,12 +58,13 @@ export function createPuzzle(room: string, settings: PuzzleSettings, now: number
     issuedAt: now,
     notBefore: now + settings.noScriptWaitSeconds * 1000,
     expiresAt: now + settings.ttlSeconds * 1000,
+    level,
   };
 }
 
-/** A new proof for `room`, valid `ttlSeconds` from `now`. */
-export function createProof(room: string, ttlSeconds: number, now: number): Proof {
-  return { id: randomId(12), room, expiresAt: now + ttlSeconds * 1000 };
+/** A new proof for `room`, valid `ttlSeconds` from `now`, for a puzzle of `level`. */
+export function createProof(room: string, ttlSeconds: number, now: number, level = 0): Proof {
+  return { id: randomId(12), room, expiresAt: now + ttlSeconds * 1000, level };
 }
 
 /** True when `proof` buys a join in `room` at `now` (the OnceStore decides whether it is still unspent). */
@@ -110,22 +115,26 @@ export async function solvePuzzle(puzzleToken: string, difficultyBits: number, f
 type ChallengeToken = ({ kind: 'puzzle' } & Puzzle) | ({ kind: 'proof' } & Proof);
 
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isLevel = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 1_000;
 const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 64;
 
 function parseToken(value: unknown): ChallengeToken | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   if (!isId(v.i) || !isId(v.r) || !isTime(v.e)) return undefined;
-  if (v.k === 'p') return { kind: 'proof', id: v.i, room: v.r, expiresAt: v.e };
+  const level = v.l === undefined ? 0 : v.l;
+  if (!isLevel(level)) return undefined;
+  if (v.k === 'p') return { kind: 'proof', id: v.i, room: v.r, expiresAt: v.e, level };
   if (v.k === 'q' && isTime(v.t) && isTime(v.n) && typeof v.b === 'number' && Number.isInteger(v.b) && v.b >= 0 && v.b <= 256) {
-    return { kind: 'puzzle', id: v.i, room: v.r, difficultyBits: v.b, issuedAt: v.t, notBefore: v.n, expiresAt: v.e };
+    return { kind: 'puzzle', id: v.i, room: v.r, difficultyBits: v.b, issuedAt: v.t, notBefore: v.n, expiresAt: v.e, level };
   }
   return undefined;
 }
 
 function toWire(token: ChallengeToken): Record<string, unknown> {
-  if (token.kind === 'proof') return { k: 'p', i: token.id, r: token.room, e: token.expiresAt };
-  return { k: 'q', i: token.id, r: token.room, b: token.difficultyBits, t: token.issuedAt, n: token.notBefore, e: token.expiresAt };
+  const level = token.level > 0 ? { l: token.level } : {};
+  if (token.kind === 'proof') return { k: 'p', i: token.id, r: token.room, e: token.expiresAt, ...level };
+  return { k: 'q', i: token.id, r: token.room, b: token.difficultyBits, t: token.issuedAt, n: token.notBefore, e: token.expiresAt, ...level };
 }
 
 /**

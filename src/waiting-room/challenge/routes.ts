@@ -12,8 +12,13 @@ import { checkAnswer, createChallengeTokens, createProof, createPuzzle, proofVal
 
 /** The join challenge as the gate and the app use it. */
 export interface ChallengeService {
-  /** True when the visitor's request carries an unused, valid proof for `room`; the proof is consumed (single use). */
-  redeemProof(c: Context<SanhEnv>, room: RoomConfig): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
+  /**
+   * True when the visitor's request carries an unused, valid proof for `room` whose level is at
+   * least `minLevel()` (asked only when there is such a proof); the proof is then consumed
+   * (single use). A proof below it (solved long ago, while fewer joined from the address) is left
+   * unspent and refused.
+   */
+  redeemProof(c: Context<SanhEnv>, room: RoomConfig, minLevel?: () => number | Promise<number>): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
   /**
    * The answer to a visitor who must solve first: status 403, `Sanh-Room`, `Sanh-State:
    * challenge`, `Cache-Control: no-store`; the challenge page, or for JSON clients
@@ -38,8 +43,8 @@ export interface ChallengeDeps {
   once: OnceStore;
   clock: Clock;
   /**
-   * Counts a join attempt of the request's client address in `room` and answers how far past its
-   * allowance the address is (`excessLevel`); a fresh puzzle is graded by it. Absent: level 0.
+   * How far past its join allowance the request's client address is in `room` this minute
+   * (`excessLevel`, counting nothing); a fresh puzzle is graded by it. Absent: level 0.
    */
   joinLevel?: (c: Context<SanhEnv>, room: RoomConfig) => number | Promise<number>;
 }
@@ -115,8 +120,8 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
     const headers: Record<string, string> = { 'cache-control': 'no-store', 'sanh-room': room.id, 'sanh-state': 'challenge' };
     const level = shown ? 0 : (knownLevel ?? (await deps.joinLevel?.(c, room)) ?? 0);
     const now = deps.clock();
-    const puzzle = shown?.puzzle ?? createPuzzle(room.id, graduatedSettings(settingsOf(room), level), now);
-    const sharedAddress = shown ? shown.puzzle.difficultyBits > settingsOf(room).difficultyBits : level > 0;
+    const puzzle = shown?.puzzle ?? createPuzzle(room.id, graduatedSettings(settingsOf(room), level), now, level);
+    const sharedAddress = (shown?.puzzle.level ?? level) > 0;
     const token = shown?.token ?? (await tokens.signPuzzle(puzzle));
     if (wantsJson(c)) {
       const error = new SanhError('challenge_required', JSON_MESSAGES[problem ?? (sharedAddress ? 'shared' : 'required')]);
@@ -170,7 +175,7 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
     if (!verdict.ok) return verdict.reason === 'too-early' ? respond(c, room, returnTo, 'too-early', { puzzle, token }) : respond(c, room, returnTo, verdict.reason);
     if (!(await deps.once.useOnce(`puzzle:${puzzle.id}`, puzzle.expiresAt - now))) return respond(c, room, returnTo, 'used');
     const { ttlSeconds } = settingsOf(room);
-    const proof = await tokens.signProof(createProof(room.id, ttlSeconds, now));
+    const proof = await tokens.signProof(createProof(room.id, ttlSeconds, now, puzzle.level));
     c.header('set-cookie', cookieHeader(proofCookieName(room.id), proof, ttlSeconds, isHttps(c)));
     c.header('cache-control', 'no-store');
     c.header('sanh-room', room.id);
@@ -179,10 +184,11 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
 
   return {
     routes,
-    async redeemProof(c, room) {
+    async redeemProof(c, room, minLevel) {
       const proof = await tokens.readProof(readCookie(c.req.header('cookie'), proofCookieName(room.id)));
       const now = deps.clock();
       if (!proof || !proofValid(proof, room.id, now)) return { ok: false };
+      if (minLevel && proof.level < (await minLevel())) return { ok: false };
       if (!(await deps.once.useOnce(`proof:${proof.id}`, proof.expiresAt - now))) return { ok: false };
       return { ok: true, clearCookie: cookieHeader(proofCookieName(room.id), '', 0, isHttps(c)) };
     },
