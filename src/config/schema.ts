@@ -82,7 +82,7 @@ export const clientLimitsSchema = z
       .min(1)
       .max(1_000_000)
       .optional()
-      .describe('Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do (see docs/passes.md). Default: 300.'),
+      .describe('Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do (see docs/passes.md). Default: 600.'),
   })
   .strict();
 

@@ -13,7 +13,7 @@ import type { WaitingRoomStore } from './store.js';
 
 const KEYS = parseKeyRing(`k1:${'c'.repeat(40)}`);
 const CHROME = 'Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
-const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60_000, admitBurst: 100, sessionIdleSeconds: 600, clientLimits: { joinPerMinute: 100_000 } }] });
+const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60_000, admitBurst: 100, sessionIdleSeconds: 600, clientLimits: { joinPerMinute: 100_000, requestsPerMinute: 300 } }] });
 const room = config.rooms[0]!;
 
 /** A cookie's `name=value` from a response, if it sets one. */
@@ -117,7 +117,7 @@ describe('copied tickets and passes (issue 17 #13)', () => {
     }
     const holderAfter = await get('/', '203.0.113.7', pass);
 
-    // Same network and browser family as the pass's client: indistinguishable from it; 50 clients x 10 requests against the default 300 a minute.
+    // Same network and browser family as the pass's client: indistinguishable from it; 50 clients x 10 requests against 300 a minute.
     let sameNetworkServed = 0;
     let sameNetworkLimited = 0;
     for (let round = 0; round < 10; round++) {
