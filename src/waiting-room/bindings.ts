@@ -23,9 +23,22 @@ export function networkOf(address: string | undefined): string {
     .join(':');
 }
 
-/** The browser family of a User-Agent: engine and form factor, stable across versions. */
+/** Families of the user agents seen lately: a site's visitors send a few hundred distinct ones, and each request asks. */
+const families = new Map<string, string>();
+const MAX_FAMILIES = 2_000;
+
+/** The browser family of a User-Agent: engine and form factor, stable across versions (remembered for the next request). */
 export function userAgentFamily(userAgent: string | undefined): string {
   const ua = userAgent ?? '';
+  const known = families.get(ua);
+  if (known !== undefined) return known;
+  if (families.size >= MAX_FAMILIES) families.clear();
+  const family = familyOf(ua);
+  families.set(ua, family);
+  return family;
+}
+
+function familyOf(ua: string): string {
   const mobile = /mobile|android|iphone|ipad/i.test(ua) ? 'm' : 'd';
   if (/firefox\//i.test(ua)) return `firefox-${mobile}`;
   if (/chrome\/|chromium\/|crios\//i.test(ua)) return `chromium-${mobile}`;

@@ -95,7 +95,7 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const staffPasses = createStaffPasses(options.keyRing, clock, options.mac);
   const waits = createWaitTimes();
   const storeHealth = createStoreHealth({ ping: () => options.store.ping(), clock, logger, ...(options.storeHealthIntervalMs ? { intervalMs: options.storeHealthIntervalMs } : {}) });
-  const limiter = options.limiter ?? createClientLimiter({ logger });
+  const limiter = options.limiter ?? createClientLimiter({ logger, clock });
   const clientAddress = options.clientAddress ?? (() => undefined);
   const challenge = createChallengeService({
     rooms,
