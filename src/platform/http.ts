@@ -119,7 +119,7 @@ export function cookieValues(header: string | undefined, name: string): string[]
     while (header[end] === ' ') end++;
     if (header[end] === '"') {
       const close = header.indexOf('"', end + 1);
-      end = close < 0 ? header.length : close + 1;
+      if (close >= 0) end = close + 1;
     }
     const stop = header.indexOf(';', end);
     const valueEnd = stop < 0 ? header.length : stop;

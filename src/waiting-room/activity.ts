@@ -23,6 +23,8 @@ export interface ActivityTracker {
   end(roomId: string, visitorId: string): Promise<void>;
   /** True when the visitor's pass of this generation (default 0) was ended or superseded. O(1), no I/O. */
   isRevoked(roomId: string, visitorId: string, generation?: number): boolean;
+  /** True when every pass of the visitor was ended (not merely superseded by a rebinding). */
+  isEnded(roomId: string, visitorId: string): boolean;
   /** Revokes here the visitor's passes of a generation below `below` for `remainingMs` (a rebinding this instance made). */
   supersede(roomId: string, visitorId: string, below: number, remainingMs: number): void;
   /** Reads the passes the store lists as ended since the last sync (all of them the first time). */
@@ -87,6 +89,14 @@ export function flushIntervalFor(rooms: readonly RoomConfig[]): number {
 /** How often the tracker checks whether a flush is due (the interval follows live changes of the rooms' idle times). */
 const FLUSH_CHECK_MS = 1_000;
 
+/** Instances' clocks may differ by this much (s): an ended pass stays listed this long past its own lifetime. */
+const CLOCK_MARGIN_SECONDS = 60;
+
+/** How long an ended or superseded pass stays listed (s): as long as it can be valid (a pass is signed for `sessionIdleSeconds` at most), and a margin. */
+export function endedListingSeconds(room: RoomConfig): number {
+  return room.sessionIdleSeconds + CLOCK_MARGIN_SECONDS;
+}
+
 /** How often ended passes are read from the store (ms): a pass ended on one instance is refused on every other within about this. */
 export const ENDED_SYNC_MS = 1_000;
 
@@ -137,7 +147,7 @@ export function createActivityTracker(options: {
 
   function revoke(roomId: string, visitorId: string): void {
     const room = rooms.byId(roomId);
-    revokeFor(roomId, visitorId, Number.POSITIVE_INFINITY, (room?.sessionIdleSeconds ?? 3600) * 1000);
+    revokeFor(roomId, visitorId, Number.POSITIVE_INFINITY, (room ? endedListingSeconds(room) : 3600) * 1000);
   }
 
   function forgetExpired(): void {
@@ -190,14 +200,14 @@ export function createActivityTracker(options: {
       revoke(roomId, visitorId);
       active.delete(roomId, visitorId);
       const room = rooms.byId(roomId);
-      // Listed as long as a pass can be valid: a pass is signed for sessionIdleSeconds at most.
-      if (room) await store.endSession(roomId, limitsOf(room, clock()), visitorId, room.sessionIdleSeconds);
+      if (room) await store.endSession(roomId, limitsOf(room, clock()), visitorId, endedListingSeconds(room));
     },
     isRevoked(roomId, visitorId, generation = 0) {
       if (revoked.size === 0) return false;
       const entry = revoked.get(key(roomId, visitorId));
       return entry !== undefined && generation < entry.below;
     },
+    isEnded: (roomId, visitorId) => revoked.get(key(roomId, visitorId))?.below === Number.POSITIVE_INFINITY,
     supersede: (roomId, visitorId, below, remainingMs) => revokeFor(roomId, visitorId, below, remainingMs),
     syncEnded,
     flush,

@@ -29,7 +29,9 @@ describe('cookie values', () => {
     expect(readCookie(header, 'sanh_pass_main')).toBe('real');
     expect(cookieValues('a=1; a=2;a=3', 'a')).toEqual(['1', '2', '3']);
     expect(cookieValues('a; =x; a="q"', 'a')).toEqual(['"q"']);
-    expect(cookieValues('a="unterminated; b=2', 'b')).toEqual([]);
+    // An unterminated quote ends at the next semicolon, like any value: it never swallows the cookies after it.
+    expect(cookieValues('a="unterminated; b=2', 'b')).toEqual(['2']);
+    expect(cookieValues('a="unterminated; b=2', 'a')).toEqual(['"unterminated']);
   });
 });
 

@@ -13,7 +13,8 @@ import type { WaitingRoomStore } from './store.js';
 
 const KEYS = parseKeyRing(`k1:${'c'.repeat(40)}`);
 const CHROME = 'Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
-const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60_000, admitBurst: 100, sessionIdleSeconds: 600, clientLimits: { joinPerMinute: 100_000, requestsPerMinute: 300 } }] });
+const ROOM = { id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60_000, admitBurst: 100, sessionIdleSeconds: 600 };
+const config = parseConfig({ rooms: [{ ...ROOM, clientLimits: { joinPerMinute: 100_000, requestsPerMinute: 300 } }] });
 const room = config.rooms[0]!;
 
 /** A cookie's `name=value` from a response, if it sets one. */
@@ -145,5 +146,36 @@ describe('copied tickets and passes (issue 17 #13)', () => {
     expect(rebound).not.toBe(pass);
     expect(admitted(await get('/next', '100.64.9.9', rebound))).toBe(true);
     expect(admitted(await get('/old', '203.0.113.7', pass))).toBe(false);
+  });
+
+  it('a phone that changes network with requests in flight: every one of them is admitted with the one rebound pass; a copy of the old pass elsewhere is refused', async () => {
+    const first = await get('/', '203.0.113.7');
+    const pass = setCookie(first, 'sanh_pass_main') ?? '';
+    const answers = await Promise.all(['/a', '/b', '/c', '/d'].map((path) => get(path, '100.64.9.9', pass)));
+    expect(answers.map(admitted)).toEqual([true, true, true, true]);
+    const passes = new Set(answers.map((answer) => setCookie(answer, 'sanh_pass_main')));
+    expect(passes.size).toBe(1);
+    const later = await get('/late', '100.64.9.9', pass);
+    expect(admitted(later), 'an older pass arriving after the rebinding, from the same client').toBe(true);
+    expect(admitted(await get('/copy', '192.0.2.1', pass))).toBe(false);
+  });
+
+  it("a rebinding answered with the pass's 429 still carries the rebound pass", async () => {
+    const limited = parseConfig({ rooms: [{ ...ROOM, clientLimits: { joinPerMinute: 100_000, requestsPerMinute: 2 } }] }).rooms;
+    await waitingRoom.stop();
+    waitingRoom = createWaitingRoom({ rooms: limited, store, keyRing: KEYS, logger: silentLogger, snapshotIntervalMs: 50, clientAddress: (c) => c.req.header('x-test-address') });
+    await waitingRoom.start();
+    app = new Hono<SanhEnv>();
+    app.onError(errorMapper(silentLogger));
+    app.use('*', waitingRoom.gate);
+    app.get('*', (c) => c.text('portal'));
+    const first = await get('/', '203.0.113.7');
+    const pass = setCookie(first, 'sanh_pass_main') ?? '';
+    expect(admitted(await get('/again', '203.0.113.7', pass))).toBe(true);
+    const moved = await get('/moved', '100.64.9.9', pass);
+    expect(moved.status).toBe(429);
+    const rebound = setCookie(moved, 'sanh_pass_main');
+    expect(rebound).toBeDefined();
+    expect(rebound).not.toBe(pass);
   });
 });

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { cookieHeader, cookieValues, isHttps, mutableHeaders, safeLocalPath, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
+import { cookieHeader, cookieValues, isHttps, mutableHeaders, respondWithError, safeLocalPath, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { RoomConfig } from '../config/schema.js';
 import { otherLang, type Lang } from '../platform/i18n.js';
@@ -71,6 +71,9 @@ function sentTwice(header: string, name: string): boolean {
   return first >= 0 && header.indexOf(name, first + name.length) >= 0;
 }
 
+/** How many values of a cookie sent more than once are verified (each costs a MAC) before the first is taken. */
+const MAX_DUPLICATE_COOKIES_TRIED = 4;
+
 /**
  * The room's cookies a visitor brought, choosing well when a name comes more than once (another
  * path's stale cookie, or a junk value planted before the real one): the first pass and the first
@@ -83,7 +86,7 @@ export function broughtCookies(deps: Pick<GateDeps, 'tokens'>, header: string | 
   if (!header || (!sentTwice(header, names.pass) && !sentTwice(header, names.ticket))) return first;
   return (async () => {
     const firstValid = async (values: string[], valid: (value: string) => Promise<unknown>) => {
-      for (const value of values) if (await valid(value)) return value;
+      for (const value of values.slice(0, MAX_DUPLICATE_COOKIES_TRIED)) if (await valid(value)) return value;
       return values[0];
     };
     return {
@@ -235,17 +238,17 @@ function count(counter: Map<string, number>, roomId: string): void {
 
 /** Throws a 429 (with `Retry-After`; pages retry by themselves) when `key` is over the room's limit for `kind`. */
 export async function enforceLimit(deps: GateDeps, kind: LimitKind, room: RoomConfig, key: string): Promise<void> {
-  refuseOver(kind, await deps.limiter.consume(kind, room, key));
+  const outcome = await deps.limiter.consume(kind, room, key);
+  if (!outcome.allowed) throw limitError(kind, outcome.retryAfterSeconds);
 }
 
-/** Throws the 429 of a refused `outcome`; nothing for an allowed one. */
-function refuseOver(kind: LimitKind, outcome: LimitOutcome): void {
-  if (outcome.allowed) return;
+/** The 429 of a refused limit (pages retry by themselves after `retryAfterSeconds`). */
+function limitError(kind: LimitKind, retryAfterSeconds: number): SanhError {
   const message =
     kind === 'join'
       ? 'Very many people are joining the line from this network right now. Please try again in a few seconds.'
       : 'Very many requests are arriving right now. Please try again in a few seconds.';
-  throw new SanhError('rate_limited', message, { retryAfterSeconds: outcome.retryAfterSeconds });
+  return new SanhError('rate_limited', message, { retryAfterSeconds });
 }
 
 /**
@@ -332,15 +335,14 @@ async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConf
     const outcome = await deps.limiter.consume('join', room, address);
     if (!outcome.allowed) {
       if (deps.challenge) return deps.challenge.challengeResponse(c, room, levelOf(outcome));
-      throw new SanhError('rate_limited', 'Very many people are joining the line from this network right now. Please try again in a few seconds.', {
-        retryAfterSeconds: outcome.retryAfterSeconds,
-      });
+      throw limitError('join', outcome.retryAfterSeconds);
     }
   }
+  const binding = clientBinding(deps.clientAddress(c), c.req.header('user-agent'));
   const phase = phaseAt(room, now);
-  if (phase.kind === 'prequeue') return enterPrequeue(deps, room, phase.event);
+  if (phase.kind === 'prequeue') return enterPrequeue(deps, room, phase.event, binding);
   if (mayNeedDraw(room, now)) await drawDueLotteries(deps.store, room, now).catch(() => undefined);
-  return joinVisit(deps, room, clientBinding(deps.clientAddress(c), c.req.header('user-agent')));
+  return joinVisit(deps, room, binding);
 }
 
 /**
@@ -391,7 +393,12 @@ export function waitingRoomGate(deps: GateDeps): MiddlewareHandler<SanhEnv> {
     if (visit.state === 'prequeue') return prequeueResponse(c, visit, deps.clock());
     if (visit.state !== 'admitted') throw new Error('the gate always seats a visitor it does not admit');
     const perPass = deps.limiter.consume('request', room, visit.visitor);
-    if (perPass instanceof Promise || !perPass.allowed) refuseOver('request', await perPass);
+    const passOutcome = perPass instanceof Promise ? await perPass : perPass;
+    if (!passOutcome.allowed) {
+      const refused = respondWithError(c, limitError('request', passOutcome.retryAfterSeconds));
+      applyCookies(c, refused.headers, room.id, visit.cookies);
+      return refused;
+    }
     await next();
     const headers = mutableHeaders(c);
     let cookies = visit.cookies;

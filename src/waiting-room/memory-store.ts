@@ -95,6 +95,7 @@ export function createMemoryWaitingRoomStore(options: { clock?: Clock } = {}): W
       if (core.touch(state, limits, now, [visitorId]).length > 0) return { kind: 'refused' };
       const of = bindingsOf(roomId);
       const known = of.get(visitorId);
+      if (known && known.generation > generation && known.binding === binding) return { kind: 'rebound', generation: known.generation };
       if (known && known.generation !== generation) return { kind: 'refused' };
       of.set(visitorId, { binding, redeemedAt: known?.redeemedAt ?? now, generation: generation + 1 });
       listEnded(roomId, visitorId, generation + 1, now, keepSeconds * 1000);

@@ -132,6 +132,9 @@ export function waitingRoomStoreContract(adapter: string, open: () => Promise<Wa
       expect(await store.rebind(room, l, 'a', 0, 'bind-2', 60)).toEqual({ kind: 'rebound', generation: 1 });
       expect(await store.rebind(room, l, 'a', 0, 'bind-3', 60)).toEqual({ kind: 'refused' });
       expect(await store.rebind(room, l, 'a', 1, 'bind-3', 60)).toEqual({ kind: 'rebound', generation: 2 });
+      expect(await store.rebind(room, l, 'a', 1, 'bind-3', 60), 'the same client again, from an older pass').toEqual({ kind: 'rebound', generation: 2 });
+      expect(await store.rebind(room, l, 'a', 0, 'bind-3', 60)).toEqual({ kind: 'rebound', generation: 2 });
+      expect(await store.rebind(room, l, 'a', 1, 'bind-2', 60), 'the client bound before the last rebinding').toEqual({ kind: 'refused' });
       expect((await store.endedSince(room, cursor)).ended.map(({ visitor, generation }) => ({ visitor, generation }))).toEqual([
         { visitor: 'a', generation: 1 },
         { visitor: 'a', generation: 2 },

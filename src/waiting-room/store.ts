@@ -61,8 +61,10 @@ export interface WaitingRoomStore {
   claim(roomId: string, limits: RoomLimits, ticket: TicketRef, visitorId: string, binding?: string): Promise<StoreClaimOutcome>;
   /**
    * Binds a visitor's session to a new client: only when the session holds a slot and its
-   * recorded generation is `generation` (or nothing was recorded and `generation` is 0). The
-   * passes of lower generations are then listed as ended for `keepSeconds`. Otherwise refused.
+   * recorded generation is `generation` (or nothing was recorded). The passes of lower
+   * generations are then listed as ended for `keepSeconds`. An older pass from the client
+   * already recorded (its requests in flight when it moved) gets the recorded generation back,
+   * changing nothing. Otherwise refused.
    */
   rebind(roomId: string, limits: RoomLimits, visitorId: string, generation: number, binding: string, keepSeconds: number): Promise<RebindOutcome>;
   /** Frees a visitor's slot at once and lists their passes as ended for `keepSeconds` (their remaining lifetime). */

@@ -4,7 +4,7 @@ import { SanhError } from '../platform/errors.js';
 import { randomId } from '../platform/random-id.js';
 import type { Logger } from '../platform/logger.js';
 import { inSpan, recordActiveError, type Span } from '../telemetry/tracing.js';
-import type { ActivityTracker } from './activity.js';
+import { endedListingSeconds, type ActivityTracker } from './activity.js';
 import type { StoreFallback } from './fallback.js';
 import { waitedSeconds, type WaitTimes } from './wait-times.js';
 import { knownCommitment, newEntry } from './prequeue.js';
@@ -96,12 +96,15 @@ export async function decideVisit(deps: VisitDeps, room: RoomConfig, cookies: Vi
   const { tokens, activity } = deps;
   const { binding } = cookies;
   const pass = await tokens.readPass(cookies.pass, room.id);
-  if (pass && !activity.isRevoked(room.id, pass.visitor, pass.generation)) {
-    if (binding === undefined || pass.binding === binding) {
+  if (pass) {
+    const revoked = activity.isRevoked(room.id, pass.visitor, pass.generation);
+    if (!revoked && (binding === undefined || pass.binding === binding)) {
       return { state: 'admitted', room, visitor: pass.visitor, cookies: await renewedPass(deps, room, pass) };
     }
-    const rebound = await rebindPass(deps, room, pass, binding);
-    if (rebound) return rebound;
+    if (binding !== undefined && !activity.isEnded(room.id, pass.visitor)) {
+      const rebound = await rebindPass(deps, room, pass, binding);
+      if (rebound) return rebound;
+    }
   }
   const dropPass: CookieChanges = cookies.pass ? { pass: null } : {};
   const ticket = await tokens.readTicket(cookies.ticket, room.id);
@@ -119,7 +122,9 @@ export async function decideVisit(deps: VisitDeps, room: RoomConfig, cookies: Vi
  * A valid pass from another client than the one it is bound to (a phone that changed network, or
  * a copied cookie): the store decides (`rebind`). Rebound: admitted with a pass bound to this
  * client, one generation up, and the older generation revoked here at once (every other instance
- * from its next sync). Refused (another client rebound it first, or the session is gone):
+ * from its next sync). A superseded pass comes here too: the store hands the client it is now
+ * bound to the current generation (its requests in flight while it moved), anyone else is
+ * refused. Refused (another client rebound it first, or the session is gone):
  * `undefined`, the visitor is treated as one without a pass. While the store is unreachable, the
  * pass is honoured as it is (its slot was held before the outage); without a fallback, the fault is thrown.
  */
@@ -127,14 +132,15 @@ async function rebindPass(deps: VisitDeps, room: RoomConfig, pass: Pass, binding
   const generation = pass.generation ?? 0;
   let outcome;
   try {
-    outcome = await deps.store.rebind(room.id, limitsOf(room, deps.clock()), pass.visitor, generation, binding, room.sessionIdleSeconds);
+    outcome = await deps.store.rebind(room.id, limitsOf(room, deps.clock()), pass.visitor, generation, binding, endedListingSeconds(room));
   } catch (error) {
     if (!deps.fallback) throw storeFault(error);
     recordActiveError(storeFault(error));
+    if (deps.activity.isRevoked(room.id, pass.visitor, pass.generation)) return undefined;
     return { state: 'admitted', room, visitor: pass.visitor, cookies: {} };
   }
   if (outcome.kind === 'refused') return undefined;
-  deps.activity.supersede(room.id, pass.visitor, outcome.generation, room.sessionIdleSeconds * 1000);
+  deps.activity.supersede(room.id, pass.visitor, outcome.generation, endedListingSeconds(room) * 1000);
   return { state: 'admitted', room, visitor: pass.visitor, cookies: { pass: await signPass(deps, room, pass.visitor, binding, outcome.generation) } };
 }
 
@@ -265,14 +271,14 @@ async function visitWithEntry(deps: VisitDeps, room: RoomConfig, entry: Ticket, 
 }
 
 /** A newcomer during an event's pre-queue: a lottery entry and the countdown page. */
-export async function enterPrequeue(deps: VisitDeps, room: RoomConfig, event: ScheduledEvent): Promise<Visit> {
+export async function enterPrequeue(deps: VisitDeps, room: RoomConfig, event: ScheduledEvent, binding?: string): Promise<Visit> {
   let entry;
   try {
     entry = await newEntry(deps, room, event);
   } catch (error) {
-    return outageVisit(deps, room, undefined, error);
+    return outageVisit(deps, room, undefined, error, binding);
   }
-  if (!entry) return joinVisit(deps, room);
+  if (!entry) return joinVisit(deps, room, binding);
   return {
     state: 'prequeue',
     room,

@@ -4,10 +4,12 @@
   recorded generation (any generation when no binding is recorded: sessions admitted before
   bindings, or whose record lapsed); the session's generation goes up by one and the passes of
   lower generations are listed as ended, so every instance refuses them from its next sync.
+  An older pass from the client already recorded (its other requests in flight when it changed
+  network) gets the recorded generation back, changing nothing.
   KEYS/ARGV[1..9]: as in includes/room.lua.  KEYS[6] bindings hash  KEYS[7] ended stream
   ARGV[10] visitor id  ARGV[11] the presented pass's generation  ARGV[12] the new binding
   ARGV[13] how long the superseded passes stay listed (ms: their remaining lifetime).
-  Returns: { 1, generation } rebound | { 0 } refused
+  Returns: { 1, generation } rebound (or already bound to this client) | { 0 } refused
 ]]
 -- @include room
 local limits = readLimits()
@@ -23,7 +25,9 @@ if known then
   local first = string.find(known, '|', 1, true)
   local second = string.find(known, '|', first + 1, true)
   redeemedAt = string.sub(known, first + 1, second - 1)
-  if tonumber(string.sub(known, second + 1)) ~= presented then return { 0 } end
+  local current = tonumber(string.sub(known, second + 1))
+  if current > presented and string.sub(known, 1, first - 1) == ARGV[12] then return { 1, current } end
+  if current ~= presented then return { 0 } end
 end
 local generation = presented + 1
 redis.call('ZADD', KEYS[2], int(now + limits.idleMs), visitorId)
