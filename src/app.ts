@@ -3,7 +3,7 @@ import { SanhError } from './platform/errors.js';
 import { ensureRequestId, errorMapper, REQUEST_ID_HEADER, requestIdFor, requestIds, type SanhEnv } from './platform/http.js';
 import type { Logger } from './platform/logger.js';
 import { proxyHandler, type ConnectionInfo } from './proxy/handler.js';
-import { originAnswers, securityHeaderValues, securityHeaders } from './platform/security-headers.js';
+import { API_SECURITY_HEADERS, originAnswers, securityHeaders } from './platform/security-headers.js';
 import { nameActiveSpan, routeSpans, tracedFetch } from './telemetry/tracing.js';
 import { measuredFetch, type HttpServerStats } from './telemetry/http-server-stats.js';
 import type { OriginClient } from './proxy/port.js';
@@ -78,9 +78,8 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   app.use('*', deps.waitingRoom.gate);
   app.all('*', originAnswers(proxyHandler(deps.origin, deps.connection ?? { clientIp: () => undefined })));
   const route = app.fetch;
-  const ownHeaders = securityHeaderValues(security);
   app.fetch = tracedFetch((request, env, executionCtx) => {
-    const fromMemory = deps.waitingRoom.statusFromMemory(request, (r) => ({ ...ownHeaders, ...requestIdHeaders(r) }));
+    const fromMemory = deps.waitingRoom.statusFromMemory(request, (r) => ({ ...API_SECURITY_HEADERS, ...requestIdHeaders(r) }));
     if (fromMemory === undefined) return route(request, env, executionCtx);
     if (fromMemory instanceof Response) return statusAnswer(fromMemory);
     return fromMemory.then((response) => (response ? statusAnswer(response) : route(request, env, executionCtx)));

@@ -21,7 +21,7 @@ import { manualClock } from './clock.js';
 import { SanhError } from './errors.js';
 import { parseKeyRing } from './keyring.js';
 import { silentLogger } from './logger.js';
-import { cspHash, inlineBlocks, ORIGIN_ANSWER_MARK, PAGE_SCRIPT_HASHES, PAGE_STYLE_ATTRIBUTE_HASHES, PAGE_STYLE_HASHES } from './security-headers.js';
+import { API_SECURITY_HEADERS, cspHash, inlineBlocks, ORIGIN_ANSWER_MARK, PAGE_SCRIPT_HASHES, PAGE_STYLE_ATTRIBUTE_HASHES, PAGE_STYLE_HASHES } from './security-headers.js';
 
 const KEYS = parseKeyRing(`k1:${'a'.repeat(40)}`);
 const OPERATE = 'o'.repeat(32);
@@ -34,6 +34,15 @@ const sha256 = (text: string) => `sha256-${createHash('sha256').update(text, 'ut
 /** Checks the four headers and that the CSP allows exactly what the page needs inline: every block's hash is pinned. */
 async function expectProtectedPage(kind: string, response: Response, referrerPolicies = ['strict-origin-when-cross-origin', 'no-referrer']): Promise<void> {
   const csp = response.headers.get('content-security-policy') ?? '';
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.startsWith('text/html')) {
+    // Not a page: the short policy under which nothing loads, runs or frames it.
+    expect({ kind, csp }).toEqual({ kind, csp: API_SECURITY_HEADERS['content-security-policy'] });
+    expect(response.headers.get('x-content-type-options'), kind).toBe('nosniff');
+    expect(response.headers.get('x-frame-options'), kind).toBe('DENY');
+    expect(response.headers.has(ORIGIN_ANSWER_MARK), kind).toBe(false);
+    return;
+  }
   expect({ kind, csp: csp.includes("frame-ancestors 'none'") }).toEqual({ kind, csp: true });
   expect(csp, kind).toContain("default-src 'none'");
   expect(csp, kind).not.toContain("'unsafe-inline'");
@@ -43,8 +52,6 @@ async function expectProtectedPage(kind: string, response: Response, referrerPol
   // the default, or the stricter one a route (the gate's answers, receipts) sets itself
   expect(referrerPolicies, kind).toContain(response.headers.get('referrer-policy'));
   expect(response.headers.has(ORIGIN_ANSWER_MARK), kind).toBe(false);
-  const type = response.headers.get('content-type') ?? '';
-  if (!type.startsWith('text/html')) return;
   const { scripts, styles, attributes } = inlineBlocks(await response.text());
   const missing = [
     ...scripts.map(sha256).filter((h) => !PAGE_SCRIPT_HASHES.includes(h)).map((h) => `script ${h}`),
