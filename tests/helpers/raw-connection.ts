@@ -10,8 +10,13 @@ export interface RawConnection {
   destroy(): void;
 }
 
+export interface RawConnectionOptions {
+  /** The address to connect from (any 127.0.0.0/8 address is loopback on Linux); the system's choice when absent. */
+  localAddress?: string;
+}
+
 /** Opens a raw connection to `127.0.0.1:port`. */
-export async function rawConnection(port: number): Promise<RawConnection> {
+export async function rawConnection(port: number, options: RawConnectionOptions = {}): Promise<RawConnection> {
   const socket = new Socket();
   let received = '';
   let closed = false;
@@ -21,7 +26,7 @@ export async function rawConnection(port: number): Promise<RawConnection> {
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
-    socket.connect(port, '127.0.0.1');
+    socket.connect({ port, host: '127.0.0.1', ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) });
   });
   return {
     send: (text) => void socket.write(text),

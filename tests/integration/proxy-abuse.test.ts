@@ -1,12 +1,11 @@
 import { request as httpRequest } from 'node:http';
-import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startNodeSanh, type NodeSanh } from '../../src/entry/node-server.js';
 import { parseKeyRing } from '../../src/platform/keyring.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { rawConnection } from '../helpers/raw-connection.js';
+import { rawConnection, type RawConnection } from '../helpers/raw-connection.js';
 import { startTestOrigin, type Echoed, type TestOrigin } from '../helpers/test-origin.js';
 import { until } from '../helpers/until.js';
 
@@ -40,21 +39,11 @@ async function admittedCookie(sanh: NodeSanh): Promise<string> {
   return first.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
 }
 
-/** A raw socket from `localAddress` (any 127.0.0.0/8 address is loopback on Linux), collecting what comes back. */
-async function slowUpload(port: number, localAddress: string, path: string, length: number, extraHeaders = ''): Promise<{ socket: Socket; received: () => string; closed: () => boolean }> {
-  const socket = new Socket();
-  let received = '';
-  let closed = false;
-  socket.on('data', (chunk: Buffer) => void (received += chunk.toString('utf8')));
-  socket.on('close', () => void (closed = true));
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-    socket.connect({ port, host: '127.0.0.1', localAddress });
-  });
-  socket.write(`POST ${path} HTTP/1.1\r\nHost: portal.test\r\nAccept: application/json\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n${extraHeaders}\r\nx`);
-  return { socket, received: () => received, closed: () => closed };
+/** A raw connection from `localAddress` that starts a slow upload: the headers and one byte of a `length`-byte body. */
+async function slowUpload(port: number, localAddress: string, path: string, length: number, extraHeaders = ''): Promise<RawConnection> {
+  const connection = await rawConnection(port, { localAddress });
+  connection.send(`POST ${path} HTTP/1.1\r\nHost: portal.test\r\nAccept: application/json\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n${extraHeaders}\r\nx`);
+  return connection;
 }
 
 /** The status line's code of a raw answer (0: none yet). */
@@ -93,7 +82,7 @@ describe('slow request bodies (real HTTP, test origin)', () => {
 
   it('a burst of 270 slow uploads from one address to a bypass path does not make an admitted visitor fail (defaults)', async () => {
     const sanh = await startSanh(origin);
-    const uploads: Awaited<ReturnType<typeof slowUpload>>[] = [];
+    const uploads: RawConnection[] = [];
     try {
       const cookie = await admittedCookie(sanh);
       for (let i = 0; i < 270; i++) uploads.push(await slowUpload(sanh.port, '127.0.0.1', `/echo/static/up-${i}`, 100_000));
@@ -107,14 +96,14 @@ describe('slow request bodies (real HTTP, test origin)', () => {
       const statuses = await admittedBurst(sanh, cookie, 50);
       expect(statuses.filter((s) => s === 200)).toHaveLength(50);
     } finally {
-      for (const upload of uploads) upload.socket.destroy();
+      for (const upload of uploads) upload.destroy();
       await sanh.close();
     }
   });
 
   it('unadmitted requests from many addresses use only their share of the origin pool; admitted visitors keep the rest', async () => {
     const sanh = await startSanh(origin, { origin: { timeoutSeconds: 5, connections: 8, reservedForAdmitted: 2, maxBodiesPerClient: 2 } });
-    const uploads: Awaited<ReturnType<typeof slowUpload>>[] = [];
+    const uploads: RawConnection[] = [];
     try {
       const cookie = await admittedCookie(sanh);
       const before = origin.openEchoes();
@@ -133,7 +122,7 @@ describe('slow request bodies (real HTTP, test origin)', () => {
       const statuses = await admittedBurst(sanh, cookie, 30);
       expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     } finally {
-      for (const upload of uploads) upload.socket.destroy();
+      for (const upload of uploads) upload.destroy();
       await sanh.close();
     }
   });
@@ -145,7 +134,7 @@ describe('slow request bodies (real HTTP, test origin)', () => {
       const started = performance.now();
       const upload = await slowUpload(sanh.port, '127.0.0.1', '/echo/apply/upload', 100_000, `Cookie: ${cookie}\r\n`);
       // 50 bytes a second: the deadline (0.5 s + 1 s per 100 bytes) passes after about 1 s.
-      const trickle = setInterval(() => upload.socket.write('y'.repeat(10)), 200);
+      const trickle = setInterval(() => upload.send('y'.repeat(10)), 200);
       try {
         await until(() => statusOf(upload.received()) !== 0, { ms: 5_000 });
       } finally {

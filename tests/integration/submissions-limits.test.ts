@@ -6,6 +6,7 @@ import { parseKeyRing } from '../../src/platform/keyring.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import type { ReceiptView } from '../../src/submissions/view.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { submissionsConfig } from '../helpers/submissions-config.js';
 import { testRedisClient, uniquePrefix } from '../helpers/redis.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/test-origin.js';
 import { until } from '../helpers/until.js';
@@ -55,20 +56,12 @@ describe('deferred submissions: byte budget and shared addresses, on real Redis 
     origins.push(portal);
     await portal.down();
     const sanh = await start(
-      {
-        origin: { timeoutSeconds: 1 },
-        rooms: [
-          {
-            id: 'main',
-            match: ['/'],
-            maxActive: 1_000,
-            admitPerMinute: 60_000,
-            submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaitingBytes: 24 * MiB },
-          },
-        ],
-        submissions: { acceptPerMinute: 100_000, acceptPerMinutePerAddress: 100_000, delivery: { initialBackoff: '1s', maxBackoff: '1s' } },
-        redis: { keyPrefix: uniquePrefix('subs-bytes') },
-      },
+      submissionsConfig(uniquePrefix('subs-bytes'), {
+        route: { defer: 'always' },
+        roomSubmissions: { maxWaitingBytes: 24 * MiB },
+        submissions: { acceptPerMinutePerAddress: 100_000 },
+        delivery: { maxBackoff: '1s' },
+      }),
       portal.url,
       redis.url,
     );
@@ -147,21 +140,7 @@ describe('deferred submissions: byte budget and shared addresses, on real Redis 
     const portal = await startTestOrigin();
     origins.push(portal);
     const sanh = await start(
-      {
-        origin: { timeoutSeconds: 1 },
-        rooms: [
-          {
-            id: 'main',
-            match: ['/'],
-            maxActive: 1,
-            admitPerMinute: 60,
-            clientLimits: { joinPerMinute: 100_000, statusPerMinute: 100_000 },
-            submissions: { routes: [{ path: '/apply/submit' }], deliverPerMinute: 6_000 },
-          },
-        ],
-        snapshotIntervalMs: 100,
-        redis: { keyPrefix: uniquePrefix('subs-nat') },
-      },
+      submissionsConfig(uniquePrefix('subs-nat'), { room: { maxActive: 1, admitPerMinute: 60 }, roomSubmissions: { deliverPerMinute: 6_000 }, config: { snapshotIntervalMs: 100 } }),
       portal.url,
       redis.url,
     );

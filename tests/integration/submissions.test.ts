@@ -7,6 +7,7 @@ import { parseKeyRing } from '../../src/platform/keyring.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import type { ReceiptView } from '../../src/submissions/view.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { submissionsConfig, type SubmissionsConfigOptions } from '../helpers/submissions-config.js';
 import { testRedisClient, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/test-origin.js';
@@ -15,26 +16,13 @@ const SECRETS = `k1:${'s'.repeat(40)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A config whose room defers `/apply/submit` (when busy, or always) and delivers 10 a second, one at a time. */
-function configOf(keyPrefix: string, options: { defer?: 'always' | 'when-busy'; durability?: 'write' | 'fsync' | 'replicated'; concurrency?: number } = {}) {
-  return {
-    origin: { timeoutSeconds: 1 },
-    rooms: [
-      {
-        id: 'main',
-        match: ['/'],
-        maxActive: 1_000,
-        admitPerMinute: 60_000,
-        clientLimits: { joinPerMinute: 100_000, statusPerMinute: 100_000 },
-        submissions: { routes: [{ path: '/apply/submit', defer: options.defer ?? 'when-busy' }], deliverPerMinute: 600, deliverBurst: 1 },
-      },
-    ],
-    submissions: {
-      acceptPerMinute: 100_000,
-      durability: options.durability ?? 'write',
-      delivery: { initialBackoff: '1s', maxBackoff: '2s', reclaimAfter: '2s', concurrency: options.concurrency ?? 4 },
-    },
-    redis: { keyPrefix },
-  };
+function configOf(keyPrefix: string, options: { defer?: 'always' | 'when-busy'; durability?: 'write' | 'fsync' | 'replicated'; concurrency?: number } & Pick<SubmissionsConfigOptions, 'submissions' | 'delivery'> = {}) {
+  return submissionsConfig(keyPrefix, {
+    route: { defer: options.defer ?? 'when-busy' },
+    roomSubmissions: { deliverPerMinute: 600, deliverBurst: 1 },
+    submissions: { durability: options.durability ?? 'write', ...options.submissions },
+    delivery: { reclaimAfter: '2s', concurrency: options.concurrency ?? 4, ...options.delivery },
+  });
 }
 
 const form = (n: number) => `fullName=Nguy%E1%BB%85n+Th%E1%BB%8B+Hoa&nationalId=0011480${String(n).padStart(5, '0')}&n=${n}`;
@@ -275,7 +263,7 @@ describe('receipts expire', () => {
   it('with the receipt and stored request gone from Redis after expireAfter', async () => {
     const { testRedisClient } = await import('../helpers/redis.js');
     const prefix = uniquePrefix('subs-ttl');
-    const config = parseConfig({ ...configOf(prefix, { defer: 'always' }), submissions: { ...configOf(prefix).submissions, expireAfter: '1h', idempotencyWindow: '10m', delivery: { ...configOf(prefix).submissions.delivery, deadline: '30m' } } });
+    const config = parseConfig(configOf(prefix, { defer: 'always', submissions: { expireAfter: '1h', idempotencyWindow: '10m' }, delivery: { deadline: '30m' } }));
     front = await startNodeSanh({ config, keyRing: parseKeyRing(SECRETS), originUrl: (portal as TestOrigin).url, redisUrl: testRedisUrl(), port: 0, hostname: '127.0.0.1', logger: silentLogger });
     (portal as TestOrigin).hold(1_000);
     const receipt = (await (await submit(front.url, form(5))).json()) as ReceiptView;

@@ -100,6 +100,56 @@ export async function appendByStaging(staged: StagedChunk): Promise<AppendOutcom
   return { written, ended, ...(checksum ? { checksum } : {}) };
 }
 
+/** How an adapter keeps and drops the body it received apart, for `stagedChunk`. */
+export interface StagedBody {
+  /** Bytes received (at most the limit). */
+  taken: number;
+  ended: AppendOutcome['ended'];
+  /** The client's checksum, if any. */
+  checksum: ExpectedChecksum | undefined;
+  /** The received body's digest by the checksum's algorithm (asked only with a checksum and a whole body). */
+  digest(algorithm: ChecksumAlgorithm): Promise<Uint8Array> | Uint8Array;
+  /** Writes the first `written` bytes of the body at its offset. */
+  write(written: number): Promise<void> | void;
+  /** Lets go of what holds the body apart (after a commit or a discard). */
+  release?(): Promise<void>;
+}
+
+/**
+ * A staged chunk from a received body: with a checksum, the body is kept only whole and
+ * matching (otherwise `written` is 0); `commit` writes what was kept once, `discard` drops it.
+ */
+export async function stagedChunk(body: StagedBody): Promise<StagedChunk> {
+  const { taken, ended, checksum } = body;
+  let written = taken;
+  let matched: AppendOutcome['checksum'];
+  if (checksum && ended !== 'end') written = 0;
+  else if (checksum) {
+    matched = sameBytes(await body.digest(checksum.algorithm), checksum.digest) ? 'match' : 'mismatch';
+    if (matched === 'mismatch') written = 0;
+  }
+  let done = false;
+  return {
+    written,
+    ended,
+    ...(matched ? { checksum: matched } : {}),
+    async commit() {
+      if (done) return;
+      done = true;
+      try {
+        if (written > 0) await body.write(written);
+      } finally {
+        await body.release?.();
+      }
+    },
+    async discard() {
+      if (done) return;
+      done = true;
+      await body.release?.();
+    },
+  };
+}
+
 /** One upload the bytes adapter holds. */
 export interface StoredBytes {
   draftId: string;
@@ -204,28 +254,16 @@ export function createMemoryUploadBytes(options: { maxBytes?: number; clock?: Cl
       const staged = new Uint8Array(room);
       const { taken, ended } = await pump(source, room, (chunk, at) => staged.set(chunk, at));
       const body = staged.subarray(0, taken);
-      let written = taken;
-      let matched: AppendOutcome['checksum'];
-      if (checksum && ended !== 'end') written = 0;
-      else if (checksum) {
-        matched = sameBytes(await webDigest(checksum.algorithm, body), checksum.digest) ? 'match' : 'mismatch';
-        if (matched === 'mismatch') written = 0;
-      }
-      let done = false;
-      return {
-        written,
+      return stagedChunk({
+        taken,
         ended,
-        ...(matched ? { checksum: matched } : {}),
-        async commit() {
-          if (done || written === 0) return;
-          done = true;
+        checksum,
+        digest: (algorithm) => webDigest(algorithm, body),
+        write(written) {
           fileOf(upload).data.set(body.subarray(0, written), offset);
           file.modifiedAt = clock();
         },
-        async discard() {
-          done = true;
-        },
-      };
+      });
     },
     async append(upload, offset, source, options) {
       return appendByStaging(await adapter.stage(upload, offset, source, options));

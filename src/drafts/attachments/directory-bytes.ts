@@ -5,7 +5,7 @@ import { decodeBase64Url, encodeBase64Url } from '../../platform/base64url.js';
 import type { KeyRing } from '../../platform/keyring.js';
 import { derivedKeyBytes } from '../../platform/node-hkdf.js';
 import { randomId } from '../../platform/random-id.js';
-import { appendByStaging, assertIds, pump, UPLOAD_ID_PATTERN, type AppendOutcome, type BytesOf, type StoredBytes, type UploadBytes } from './bytes.js';
+import { appendByStaging, assertIds, pump, stagedChunk, UPLOAD_ID_PATTERN, type AppendOutcome, type BytesOf, type StoredBytes, type UploadBytes } from './bytes.js';
 import type { Sealing } from './records.js';
 
 /** Options of the directory adapter. */
@@ -208,39 +208,23 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
         await drop();
         throw error;
       }
-      let written = taken;
-      let matched: AppendOutcome['checksum'];
-      if (checksum && ended !== 'end') written = 0;
-      else if (checksum && hash) {
-        matched = hash.digest().equals(checksum.digest) ? 'match' : 'mismatch';
-        if (matched === 'mismatch') written = 0;
-      }
-      let done = false;
-      return {
-        written,
+      return stagedChunk({
+        taken,
         ended,
-        ...(matched ? { checksum: matched } : {}),
-        async commit() {
-          if (done) return;
-          done = true;
+        checksum,
+        // Hashed while it arrived (`hash` is there whenever a checksum is).
+        digest: () => hash?.digest() ?? new Uint8Array(),
+        async write(written) {
+          const handle = await open(file, 'r+');
           try {
-            if (written === 0) return;
-            const handle = await open(file, 'r+');
-            try {
-              await copyIn(handle, staged, stagedIv, key, iv, offset, written);
-              await handle.datasync();
-            } finally {
-              await handle.close();
-            }
+            await copyIn(handle, staged, stagedIv, key, iv, offset, written);
+            await handle.datasync();
           } finally {
-            await drop();
+            await handle.close();
           }
         },
-        async discard() {
-          done = true;
-          await drop();
-        },
-      };
+        release: drop,
+      });
     },
 
     async append(upload, offset, source, options) {
