@@ -55,14 +55,22 @@ export function Layout(props: { lang: Lang; title: string; head?: Child; childre
   );
 }
 
-/** The link to the same page in the other language, labelled in that language. */
-export function LanguageSwitch(props: { lang: Lang; url: string }) {
+/**
+ * The link to the same page in the other language, labelled in that language. With `submits`,
+ * a submit control of the form it stands in instead, posting that form's fields to `url`: a page
+ * that holds what the citizen filled in keeps it across the switch, without JavaScript.
+ */
+export function LanguageSwitch(props: { lang: Lang; url: string; submits?: boolean }) {
   const other = otherLang(props.lang);
   return (
     <nav aria-label={props.lang === 'vi' ? 'Ngôn ngữ' : 'Language'}>
-      <a href={props.url} hreflang={other} lang={other}>
-        {LANG_NAMES[other]}
-      </a>
+      {props.submits ? (
+        <input type="submit" formaction={props.url} value={LANG_NAMES[other]} lang={other} />
+      ) : (
+        <a href={props.url} hreflang={other} lang={other}>
+          {LANG_NAMES[other]}
+        </a>
+      )}
     </nav>
   );
 }

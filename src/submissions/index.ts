@@ -56,7 +56,7 @@ export interface DeadLetterOperations {
 export interface Submissions {
   /** Mount with `app.use('*')` ahead of the gate; undefined when no room has deferrable routes. */
   catcher: MiddlewareHandler<SanhEnv> | undefined;
-  /** Mount at `/_sanh`: `/receipts/:id` and `/receipts/:id/answer`. */
+  /** Mount at `/_sanh`: `/receipts/:id`, `/receipts/:id/answer` and `/kept` (a refusal page in the other language). */
   routes: Hono<SanhEnv>;
   forwarder: Forwarder;
   sealer: SubmissionSealer;
@@ -135,7 +135,7 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
         });
   return {
     catcher,
-    routes: receiptRoutes({ store, sealer, clock }),
+    routes: receiptRoutes({ store, sealer, clock, ...(options.rawBody ? { rawBody: options.rawBody } : {}) }),
     forwarder,
     sealer,
     deadLetters: deadLetterOperations(store, config),

@@ -183,4 +183,44 @@ describe('the submission endpoints under generated requests', () => {
     );
     await t.store.close();
   }, 120_000);
+
+  it('answer any language switch of a refusal page with the page or a uniform 4xx, never a fault', async () => {
+    const t = build();
+    // A real refusal page (the visitor's acceptPerMinute is spent), and the state its switch carries.
+    let html = '';
+    for (let n = 0; n < 200 && !html.includes('formaction'); n++) {
+      const answer = await t.app.request('http://localhost/apply/urgent', { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', host: 'localhost' }, body: `a=${n}` });
+      html = answer.status === 429 ? await answer.text() : '';
+    }
+    const sealed = decodeURIComponent(/formaction="\/_sanh\/kept\?lang=\w+&amp;s=([^"]+)"/.exec(html)?.[1] ?? '');
+    expect(sealed).toMatch(/^k1\./);
+    const stateArb = fc.oneof(
+      fc.constant(sealed),
+      fc.tuple(fc.nat({ max: sealed.length - 1 }), fc.constantFrom('A', 'b', '.', '-', '')).map(([at, c]) => `${sealed.slice(0, at)}${c}${sealed.slice(at + 1)}`),
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom('', 'k1.', 'k9.AAAA', 'k1..', sealed.slice(0, 20)),
+    );
+    const headerArb = (values: string[]) => fc.option(fc.constantFrom(...values), { nil: undefined });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ state: stateArb, method: fc.constantFrom('GET', 'POST', 'POST', 'PUT'), lang: fc.constantFrom('vi', 'en', '', 'xx'), body: bodyArb, type: typeArb, accept: acceptArb }),
+        fc.record({ site: headerArb(['same-origin', 'same-origin', 'none', 'same-site', 'cross-site', 'x']), origin: headerArb(['null', 'http://localhost', 'http://evil.example', 'garbage']) }),
+        async (r, from) => {
+          const headers: Record<string, string> = { accept: r.accept, host: 'localhost' };
+          if (r.type !== undefined) headers['content-type'] = r.type;
+          if (from.site !== undefined) headers['sec-fetch-site'] = from.site;
+          if (from.origin !== undefined) headers.origin = from.origin;
+          const body = typeof r.body === 'string' ? new TextEncoder().encode(r.body) : r.body;
+          const url = `http://localhost/_sanh/kept?lang=${r.lang}&s=${encodeURIComponent(r.state)}`;
+          const response = await t.app.request(url, { method: r.method, headers, ...(r.method === 'GET' ? {} : { body: new Uint8Array(body) }) });
+          expect(response.status, lastFault).toBeLessThan(500);
+          const code = await checkAnswer(response);
+          if (response.status === 200) expect(response.headers.get('content-type')).toContain('text/html');
+          else if (code !== undefined) expect(['bad_request', 'forbidden', 'not_found', 'payload_too_large']).toContain(code);
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+    await t.store.close();
+  }, 120_000);
 });

@@ -6,10 +6,12 @@ import { parseConfig } from '../config/load.js';
 import type { ConfigInput } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
 import { parseKeyRing } from '../platform/keyring.js';
+import { cspHash, inlineBlocks, PAGE_STYLE_HASHES } from '../platform/security-headers.js';
 import { silentLogger } from '../platform/logger.js';
 import type { OriginClient } from '../proxy/port.js';
 import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
+import { STYLE as CHALLENGE_STYLE } from '../waiting-room/challenge/page.js';
 import { createSubmissions, type Submissions } from './index.js';
 import { createMemorySubmissionStore } from './memory-store.js';
 import type { ReceiptView } from './view.js';
@@ -98,6 +100,22 @@ function submit(v: Visitor, options: { body?: string; key?: string; json?: boole
   return v.request(options.path ?? '/apply/submit', { method: 'POST', headers, body: options.body ?? FORM });
 }
 
+
+const decodeHtml = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** The hidden fields of a kept page's form, as a browser would read them. */
+function hiddenFields(html: string): [string, string][] {
+  return [...html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"\/>/g)].map((m) => [decodeHtml(m[1] ?? ''), decodeHtml(m[2] ?? '')]);
+}
+
+/** A page's language switch: where it goes, in what language, and whether it submits the page's form. */
+function languageSwitchOf(html: string): { url: string; lang: string; label: string; inForm: boolean } {
+  const nav = /<nav aria-label="[^"]*">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '';
+  const button = /<input type="submit" formaction="([^"]*)" value="([^"]*)" lang="([^"]*)"\/>/.exec(nav);
+  if (button) return { url: decodeHtml(button[1] ?? ''), label: button[2] ?? '', lang: button[3] ?? '', inForm: html.indexOf('</form>') > html.indexOf(nav) };
+  const link = /<a href="([^"]*)" hreflang="([^"]*)" lang="[^"]*">([^<]*)<\/a>/.exec(nav);
+  return { url: decodeHtml(link?.[1] ?? ''), lang: link?.[2] ?? '', label: link?.[3] ?? '', inForm: false };
+}
 
 /** A room whose one slot is taken: the next visitor would be seated. */
 async function fullRoom(t: ReturnType<typeof build>) {
@@ -295,6 +313,81 @@ describe('deferrable submissions', () => {
     expect(text).toContain('những gì bạn đã điền vẫn còn');
     expect(text).toContain('Vui lòng quay lại biểu mẫu');
     expect(text).not.toContain('id="sanh-again"');
+  });
+
+  it('give the kept page Sảnh\'s primary button and a language switch that posts the kept form to the page in the other language, sending nothing', async () => {
+    const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 } } });
+    expect((await submit(t.visitor(), { body: 'a=1' })).status).toBe(202);
+    const typed: [string, string][] = [
+      ['fullName', 'Nguyễn Thị Hoa'],
+      ['address', '12 Tôn Đức Thắng\nĐống Đa, Hà Nội'],
+      ['note', '<b>"x" & \'y\'</b>'],
+    ];
+    const refused = await t.visitor().request('/apply/submit?step=2', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'accept-language': 'vi', host: 'localhost', referer: 'http://localhost/apply?step=2' },
+      body: new URLSearchParams(typed).toString(),
+    });
+    expect(refused.status).toBe(503);
+    const vi = await refused.text();
+    expect(vi).toContain('<button type="submit">Gửi lại</button>');
+    // The primary button's look is a style sheet the page policy pins (no style of the page's own).
+    expect(vi).toContain(`<style>${CHALLENGE_STYLE}</style>`);
+    const styles = inlineBlocks(vi).styles.map(cspHash);
+    expect(styles.every((hash) => PAGE_STYLE_HASHES.includes(hash))).toBe(true);
+    for (const hash of styles) expect(refused.headers.get('content-security-policy')).toContain(`'${hash}'`);
+    // The switch is a submit control of the kept form, posting it to Sảnh's page, not to the portal.
+    const viSwitch = languageSwitchOf(vi);
+    expect(viSwitch).toMatchObject({ lang: 'en', label: 'English', inForm: true });
+    expect(viSwitch.url).toMatch(/^\/_sanh\/kept\?lang=en&s=[\w%.-]+$/);
+    expect(hiddenFields(vi)).toEqual(typed);
+
+    // The browser posts the form's fields (line breaks as CR LF) from the page itself (no referrer: Origin null).
+    const arrivals = t.portal.received.length;
+    const asBrowser = (html: string) => new URLSearchParams(hiddenFields(html).map(([name, value]) => [name, value.replace(/\r?\n/g, '\r\n')])).toString();
+    const post = (url: string, html: string, headers: Record<string, string> = {}) =>
+      t.visitor().request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'null', 'sec-fetch-site': 'same-origin', ...headers }, body: asBrowser(html) });
+    const switched = await post(viSwitch.url, vi);
+    expect([switched.status, switched.headers.get('cache-control'), switched.headers.get('referrer-policy')]).toEqual([200, 'no-store', 'no-referrer']);
+    const en = await switched.text();
+    const parts = ['<html lang="en">', 'what you filled in is kept', 'Too many submissions are waiting', '<form method="post" action="/apply/submit?step=2" id="sanh-again">', '<button type="submit">Send again</button>', 'href="/apply?step=2"'];
+    expect(parts.filter((part) => !en.includes(part))).toEqual([]);
+    expect(hiddenFields(en).map(([name, value]) => [name, value.replace(/\r\n/g, '\n')])).toEqual(typed);
+    // The wait goes on where it was (60 s asked a moment ago).
+    expect(Number(/id="sanh-count">(\d+)</.exec(en)?.[1])).toBeGreaterThanOrEqual(55);
+    const enSwitch = languageSwitchOf(en);
+    expect(enSwitch).toMatchObject({ lang: 'vi', label: 'Tiếng Việt', inForm: true });
+    const back = await (await post(enSwitch.url, en)).text();
+    expect(back).toContain('<html lang="vi">');
+    expect(hiddenFields(back).map(([name, value]) => [name, value.replace(/\r\n/g, '\n')])).toEqual(typed);
+    // Switching sent nothing to the portal and kept nothing.
+    expect(t.portal.received.length).toBe(arrivals);
+    expect(await t.store.backlog('main')).toMatchObject({ waiting: 1 });
+
+    // Another site cannot post to it; an altered or too old page state is refused (an error page, in the language asked).
+    expect((await post(viSwitch.url, vi, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await post(viSwitch.url, vi, { 'sec-fetch-site': 'same-site' })).status).toBe(403);
+    // A browser without Sec-Fetch-Site, sent from another site's page.
+    expect((await t.visitor().request(viSwitch.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'https://elsewhere.example' }, body: 'a=1' })).status).toBe(403);
+    const sealed = decodeURIComponent(viSwitch.url.split('&s=')[1] ?? '');
+    const flipped = `${sealed.slice(0, -6)}${sealed.at(-6) === 'A' ? 'B' : 'A'}${sealed.slice(-5)}`;
+    const altered = await post(`/_sanh/kept?lang=en&s=${encodeURIComponent(flipped)}`, vi);
+    expect(altered.status).toBe(400);
+    expect(await altered.text()).toContain('<html lang="en">');
+    const old = await t.submissions.sealer.sealPage({ a: '/apply/submit', r: 'full', u: Date.now() - 90_000_000, d: false, b: null, e: Date.now() - 1 });
+    expect((await t.visitor().page(`/_sanh/kept?lang=en&s=${encodeURIComponent(old)}`)).status).toBe(400);
+
+    // A page that carries no fields (not url-encoded) switches with a plain link.
+    const multipart = await t.visitor().request('/apply/submit', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html', 'accept-language': 'en' }, body: '--x--' });
+    const plain = await multipart.text();
+    const link = languageSwitchOf(plain);
+    expect(link).toMatchObject({ lang: 'vi', label: 'Tiếng Việt', inForm: false });
+    const viPlain = await t.visitor().page(link.url);
+    expect(viPlain.status).toBe(200);
+    const viText = await viPlain.text();
+    expect(viText).toContain('Vui lòng quay lại biểu mẫu');
+    expect(viText).not.toContain('id="sanh-again"');
+    expect(languageSwitchOf(viText)).toMatchObject({ lang: 'en', label: 'English', inForm: false });
   });
 
   it('are deferred when the portal fails a straight attempt, and then without trying it', async () => {

@@ -4,7 +4,7 @@ import { DEFAULT_MAX_WAITING_BYTES, type SubmissionRouteConfig, type Submissions
 import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
 import { isHttps, mutableHeaders, readBodyBytes, REQUEST_ID_HEADER, requestIdFor, requestLang, respondWithError, safeLocalPath, wantsJson, type RawBody, type SanhEnv } from '../platform/http.js';
-import { otherLang } from '../platform/i18n.js';
+import { otherLang, type Lang } from '../platform/i18n.js';
 import type { Logger } from '../platform/logger.js';
 import { randomId } from '../platform/random-id.js';
 import type { RoomMatcher } from '../waiting-room/rooms.js';
@@ -42,6 +42,14 @@ export const FULL_RETRY_AFTER_SECONDS = 60;
 const MAX_RESEND_BYTES = 1024 * 1024;
 /** The most fields a refusal page carries to send again. */
 const MAX_RESEND_FIELDS = 2_000;
+/** The largest body of a refusal page's language switch: its fields as the browser encodes them again (line breaks become CR LF, raw bytes percent-encoded). */
+const MAX_SWITCH_BYTES = 3 * MAX_RESEND_BYTES;
+/** How long a refusal page can be drawn again in the other language (its sealed state says until when). */
+const KEPT_PAGE_TTL_MS = 24 * 3600 * 1000;
+/** The least wait a refusal page drawn again shows, so that it is not sent by itself before it is read. */
+const MIN_SWITCHED_WAIT_SECONDS = 10;
+/** Where a refusal page is drawn again in the other language, under `/_sanh`. */
+const KEPT_PAGE_PATH = '/kept';
 
 /** The gate's answers that seat a visitor instead of letting them through: the room is at capacity. */
 const SEATED = new Set(['queued', 'paused', 'prequeue']);
@@ -168,7 +176,7 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
       // Nothing was kept: the key this request held for a straight attempt is free for its retry.
       if (fromHold) await store.release(caught.room.id, caught.key).catch(() => undefined);
       if (outcome.kind === 'full') logger.warn('a submission was refused: the room\'s submissions not yet delivered are at their limit', { room: caught.room.id, by: outcome.by });
-      return withCookies(notKept(c, caught, outcome.kind === 'full' ? 'full' : 'limited', outcome.kind === 'limited' ? Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) : FULL_RETRY_AFTER_SECONDS), cookies);
+      return withCookies(await notKept(c, caught, outcome.kind === 'full' ? 'full' : 'limited', outcome.kind === 'limited' ? Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) : FULL_RETRY_AFTER_SECONDS), cookies);
     }
     if (outcome.kind === 'accepted' || outcome.kind === 'existing') await confirmDurable(caught.room.id, outcome.receipt);
     if (outcome.kind !== 'accepted') return withCookies(knownKeyAnswer(c, outcome, deps), cookies);
@@ -197,15 +205,19 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
    * the uniform JSON error for API clients (through the error mapper), for a browser a page that
    * keeps the form and sends it again after the wait. Both with Retry-After; nothing was sent.
    */
-  function notKept(c: Context<SanhEnv>, caught: Caught, reason: NotKeptReason, retryAfterSeconds: number): Response {
+  async function notKept(c: Context<SanhEnv>, caught: Caught, reason: NotKeptReason, retryAfterSeconds: number): Promise<Response> {
     if (wantsJson(c) || c.get('errorsAsJson')) {
       throw reason === 'full'
         ? new SanhError('submissions_full', 'Too many submissions are waiting for the portal right now, so this one could not be kept yet. Nothing was sent: please send it again in a minute.', { retryAfterSeconds })
         : new SanhError('rate_limited', 'Very many submissions are arriving from your network right now, so this one could not be kept yet. Nothing was sent: please send it again after the wait.', { retryAfterSeconds });
     }
-    const resend = resendable(c, caught);
+    const resend = resendable(c.req.method, c.req.header('content-type'), caught.body, caught.path);
     const backUrl = sameSiteReferer(c);
-    const page = renderNotKeptPage({ lang: requestLang(c), reason, retryAfterSeconds, hasDraft: caught.hasDraft, ...(resend ? { resend } : {}), ...(backUrl ? { backUrl } : {}) });
+    const now = deps.clock();
+    const state: KeptPageState = { action: resend?.action, reason, until: now + retryAfterSeconds * 1000, hasDraft: caught.hasDraft, backUrl, expires: now + KEPT_PAGE_TTL_MS };
+    const lang = requestLang(c);
+    const otherLangUrl = await keptPageUrl(sealer, state, otherLang(lang));
+    const page = renderNotKeptPage({ lang, reason, retryAfterSeconds, hasDraft: caught.hasDraft, otherLangUrl, ...(resend ? { resend } : {}), ...(backUrl ? { backUrl } : {}) });
     return c.html(page, reason === 'full' ? 503 : 429, {
       'cache-control': 'no-store',
       'retry-after': String(retryAfterSeconds),
@@ -317,19 +329,71 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
   };
 }
 
-/** The fields of a url-encoded POST body, to send again from the refusal page; undefined for any other body. */
-function resendable(c: Context, caught: Caught): { action: string; fields: [string, string][] } | undefined {
-  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (c.req.method !== 'POST' || type !== 'application/x-www-form-urlencoded' || caught.body.byteLength > MAX_RESEND_BYTES) return undefined;
+/** The fields of a url-encoded POST body, to send again from the refusal page to `path`; undefined for any other body. */
+function resendable(method: string, contentType: string | undefined, body: Uint8Array, path: string, maxBytes = MAX_RESEND_BYTES): { action: string; fields: [string, string][] } | undefined {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (method !== 'POST' || type !== 'application/x-www-form-urlencoded' || body.byteLength > maxBytes) return undefined;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(caught.body);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
     return undefined;
   }
   const fields = [...new URLSearchParams(text)];
   if (fields.length > MAX_RESEND_FIELDS) return undefined;
-  return { action: safeLocalPath(caught.path), fields };
+  return { action: safeLocalPath(path), fields };
+}
+
+/** What a refusal page is drawn from again (in the other language), sealed into the address of its language switch. */
+interface KeptPageState {
+  /** Where its form sends the fields again; undefined when the page carried none. */
+  action: string | undefined;
+  reason: NotKeptReason;
+  /** When the wait asked for is over (ms). */
+  until: number;
+  hasDraft: boolean;
+  backUrl: string | undefined;
+  /** Until when the page can be drawn again (ms). */
+  expires: number;
+}
+
+/** The address of the refusal page drawn again in `lang`: `/_sanh/kept?lang=…&s=<sealed state>`. */
+async function keptPageUrl(sealer: SubmissionSealer, state: KeptPageState, lang: Lang): Promise<string> {
+  const sealed = await sealer.sealPage({ a: state.action ?? null, r: state.reason, u: state.until, d: state.hasDraft, b: state.backUrl ?? null, e: state.expires });
+  return `/_sanh${KEPT_PAGE_PATH}?lang=${lang}&s=${encodeURIComponent(sealed)}`;
+}
+
+/** The state `keptPageUrl` sealed; undefined when it is missing, altered, under a key no longer in the ring, or not one. */
+async function openKeptPage(sealer: SubmissionSealer, sealed: string | undefined): Promise<KeptPageState | undefined> {
+  if (!sealed) return undefined;
+  let v: Record<string, unknown>;
+  try {
+    v = await sealer.openPage(sealed);
+  } catch {
+    return undefined;
+  }
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  if ((v.r !== 'full' && v.r !== 'limited') || typeof v.u !== 'number' || typeof v.e !== 'number') return undefined;
+  return { action: text(v.a), reason: v.r, until: v.u, hasDraft: v.d === true, backUrl: text(v.b), expires: v.e };
+}
+
+/**
+ * True when a request was made by another page than this site's own (`Sec-Fetch-Site` other
+ * than `same-origin` or `none`; without it, an `Origin` naming another host). The refusal page
+ * sends no referrer, so its own requests may say `Origin: null`: that is not refused (its sealed
+ * state still has to be whole).
+ */
+function fromAnotherSite(c: Context): boolean {
+  const fetchSite = c.req.header('sec-fetch-site');
+  if (fetchSite !== undefined) return fetchSite !== 'same-origin' && fetchSite !== 'none';
+  const origin = c.req.header('origin');
+  if (origin === undefined || origin === 'null') return false;
+  try {
+    const host = new URL(origin).host;
+    return host !== c.req.header('host') && host !== c.req.header('x-forwarded-host');
+  } catch {
+    return true;
+  }
 }
 
 /** The page the form was on, when the browser names one on this site. */
@@ -351,9 +415,39 @@ function withCookies(response: Response, cookies: string[]): Response {
   return response;
 }
 
-/** `/receipts/:id` (the status page or JSON) and `/receipts/:id/answer` (the portal's answer), mounted at `/_sanh`. */
-export function receiptRoutes(deps: Pick<SubmissionEdgeDeps, 'store' | 'sealer' | 'clock'>): Hono<SanhEnv> {
+/**
+ * `/receipts/:id` (the status page or JSON) and `/receipts/:id/answer` (the portal's answer), and
+ * `/kept` (a refusal page drawn again in the language asked), mounted at `/_sanh`.
+ */
+export function receiptRoutes(deps: Pick<SubmissionEdgeDeps, 'store' | 'sealer' | 'clock' | 'rawBody'>): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
+  /**
+   * The language switch of a refusal page: the page again, in `?lang=`, from its sealed state
+   * (`?s=`) and, posted by the switch, the fields it carries (to send again from there, as
+   * before). Nothing is sent to the portal from here, and nothing is stored. Only this site's
+   * own pages may post to it; the wait goes on from where it was.
+   */
+  app.on(['GET', 'POST'], KEPT_PAGE_PATH, async (c) => {
+    if (c.req.method === 'POST' && fromAnotherSite(c)) throw new SanhError('forbidden', 'This page can only be opened from this site\'s own pages.');
+    const now = deps.clock();
+    const state = await openKeptPage(deps.sealer, c.req.query('s'));
+    if (!state || state.expires <= now) {
+      throw new SanhError('bad_request', 'This page cannot be shown again: it is too old, or its address is not complete. Nothing was sent. What you filled in is still in the form: go back to it with your browser\'s Back button and send it again.');
+    }
+    const body = c.req.method === 'POST' && state.action !== undefined ? await readBodyBytes(c, MAX_SWITCH_BYTES, deps.rawBody) : undefined;
+    const resend = body && state.action !== undefined ? resendable('POST', c.req.header('content-type'), body, state.action, MAX_SWITCH_BYTES) : undefined;
+    const lang = requestLang(c);
+    const page = renderNotKeptPage({
+      lang,
+      reason: state.reason,
+      retryAfterSeconds: Math.max(MIN_SWITCHED_WAIT_SECONDS, Math.ceil((state.until - now) / 1000)),
+      hasDraft: state.hasDraft,
+      otherLangUrl: await keptPageUrl(deps.sealer, state, otherLang(lang)),
+      ...(resend ? { resend } : {}),
+      ...(state.backUrl ? { backUrl: state.backUrl } : {}),
+    });
+    return c.html(page, 200, { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'sanh-state': 'unavailable' });
+  });
   const notFound = () => new SanhError('receipt_not_found', 'There is no receipt at this address. Please check the link.');
   async function find(id: string) {
     const parsed = parseReceiptId(id);

@@ -43,7 +43,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-function associatedData(receiptId: string, part: 'request' | 'answer'): Uint8Array<ArrayBuffer> {
+function associatedData(receiptId: string, part: 'request' | 'answer' | 'page'): Uint8Array<ArrayBuffer> {
   return encoder.encode(`sanh/submission/v1\u0000${receiptId}\u0000${part}`);
 }
 
@@ -57,6 +57,10 @@ export interface SubmissionSealer {
   scopedKey(room: string, scope: string, key: string): Promise<string>;
   /** What was submitted (method, path and query, body), as an HMAC of its SHA-256 (hex): nobody can test guesses of a form against a stored fingerprint without the key. */
   fingerprint(method: string, path: string, body: Uint8Array): Promise<string>;
+  /** What a refusal page needs to be drawn again (its language switch), sealed for its address (URL-safe). */
+  sealPage(state: Record<string, unknown>): Promise<string>;
+  /** The state `sealPage` sealed; throws `SubmissionCipherError` when it was altered or its key left the ring. */
+  openPage(sealed: string): Promise<Record<string, unknown>>;
 }
 
 /** The sealer over the key ring (AES-256-GCM per value, HMAC-SHA256 for keys); default Web Crypto, `nodeAead`/`nodeMac`/`nodeSha256` on Node. */
@@ -64,8 +68,8 @@ export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFact
   const cipher = createValueCipher(ring, { purpose: 'submission-encryption', what: 'submission', ...(options.aead ? { aead: options.aead } : {}), error: (m) => new SubmissionCipherError(m) });
   const macs = cachedMacs(options.mac ?? webCryptoMac);
   const sha256 = options.sha256 ?? webCryptoSha256;
-  const seal = (id: string, part: 'request' | 'answer', value: unknown) => cipher.seal(associatedData(id, part), encoder.encode(JSON.stringify(value)));
-  const open = async (id: string, part: 'request' | 'answer', sealed: string): Promise<Record<string, unknown>> =>
+  const seal = (id: string, part: 'request' | 'answer' | 'page', value: unknown) => cipher.seal(associatedData(id, part), encoder.encode(JSON.stringify(value)));
+  const open = async (id: string, part: 'request' | 'answer' | 'page', sealed: string): Promise<Record<string, unknown>> =>
     JSON.parse(decoder.decode(await cipher.open(associatedData(id, part), sealed))) as Record<string, unknown>;
   return {
     sealRequest: (id, r) => seal(id, 'request', { m: r.method, p: r.path, h: r.headers, b: encodeBase64(r.body), f: r.forwarding, k: r.originKey }),
@@ -88,6 +92,8 @@ export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFact
       const mac = await macs(ring.current, 'submission-key');
       return hex(await mac.sign(`${room}\u0000${scope}\u0000${key}`));
     },
+    sealPage: (state) => seal('kept', 'page', state),
+    openPage: (sealed) => open('kept', 'page', sealed),
     async fingerprint(method, path, body) {
       const head = encoder.encode(`${method}\n${path}\n`);
       const all = new Uint8Array(head.byteLength + body.byteLength);

@@ -1,6 +1,7 @@
 import { raw } from 'hono/html';
 import { formatWait, type Lang } from '../../platform/i18n.js';
-import { Layout, renderDocument, ScriptData } from '../../platform/layout.js';
+import { LanguageSwitch, Layout, renderDocument, ScriptData } from '../../platform/layout.js';
+import { STYLE as BUTTON_STYLE } from '../../waiting-room/challenge/page.js';
 
 /** Why a submission was not kept: the room's store budget is full, or many arrive from one network. */
 export type NotKeptReason = 'full' | 'limited';
@@ -61,6 +62,11 @@ export interface NotKeptPageProps {
   hasDraft: boolean;
   /** The form page, on this site, when the browser named it. */
   backUrl?: string;
+  /**
+   * The same page in the other language (`/_sanh/kept`). With `resend`, the switch posts the
+   * kept fields there, so nothing the citizen filled in is lost; without, it is a link.
+   */
+  otherLangUrl: string;
 }
 
 /**
@@ -69,47 +75,63 @@ export interface NotKeptPageProps {
  * and keeps what the citizen filled in. A url-encoded POST's fields are carried in a form on the
  * page that sends them again by itself after the wait (while the page is visible; a button
  * without JavaScript); otherwise it points back to the form, where the browser and the draft
- * keep the answers. Holds the citizen's answers: served with `Cache-Control: no-store`.
+ * keep the answers. The language switch is a second submit control of that form, posting the
+ * fields to the page in the other language instead of the portal. The button has Sảnh's primary
+ * look (the challenge page's style sheet, whose hash the page policy pins). Holds the citizen's
+ * answers: served with `Cache-Control: no-store`.
  */
 export function renderNotKeptPage(props: NotKeptPageProps): string {
   const t = TEXT[props.lang];
   const after = Math.max(1, Math.round(props.retryAfterSeconds));
   const wait = formatWait(after, props.lang);
-  return renderDocument(
-    <Layout lang={props.lang} title={t.title}>
-      <div class="card">
-        <p class="brand">{t.brand}</p>
-        <h1>{t.title}</h1>
-        <p>{t.reasons[props.reason]}</p>
-        <p>
-          <strong>{t.notSent}</strong>
-        </p>
-        {props.hasDraft ? <p class="note">{t.draft}</p> : null}
-        {props.resend ? (
-          <form method="post" action={props.resend.action} id="sanh-again">
-            <p>{t.keptHere}</p>
-            <p id="sanh-auto" hidden>
-              {t.auto} <strong id="sanh-count">{String(after)}</strong> {t.seconds}
-            </p>
-            <noscript>
-              <p>{t.noscript(wait)}</p>
-            </noscript>
-            {props.resend.fields.map(([name, value]) => (
-              <input type="hidden" name={name} value={value} />
-            ))}
-            <p>
-              <button type="submit">{t.again}</button>
-            </p>
-          </form>
-        ) : (
-          <p>{t.goBack(wait)}</p>
-        )}
-        {props.backUrl ? (
-          <p>
-            <a href={props.backUrl}>{t.back}</a>
+  const card = (
+    <div class="card">
+      <p class="brand">{t.brand}</p>
+      <h1>{t.title}</h1>
+      <p>{t.reasons[props.reason]}</p>
+      <p>
+        <strong>{t.notSent}</strong>
+      </p>
+      {props.hasDraft ? <p class="note">{t.draft}</p> : null}
+      {props.resend ? (
+        <>
+          <p>{t.keptHere}</p>
+          <p id="sanh-auto" hidden>
+            {t.auto} <strong id="sanh-count">{String(after)}</strong> {t.seconds}
           </p>
-        ) : null}
-      </div>
+          <noscript>
+            <p>{t.noscript(wait)}</p>
+          </noscript>
+          {props.resend.fields.map(([name, value]) => (
+            <input type="hidden" name={name} value={value} />
+          ))}
+          <p>
+            <button type="submit">{t.again}</button>
+          </p>
+        </>
+      ) : (
+        <p>{t.goBack(wait)}</p>
+      )}
+      {props.backUrl ? (
+        <p>
+          <a href={props.backUrl}>{t.back}</a>
+        </p>
+      ) : null}
+    </div>
+  );
+  return renderDocument(
+    <Layout lang={props.lang} title={t.title} head={<style>{raw(BUTTON_STYLE)}</style>}>
+      {props.resend ? (
+        <form method="post" action={props.resend.action} id="sanh-again">
+          {card}
+          <LanguageSwitch lang={props.lang} url={props.otherLangUrl} submits />
+        </form>
+      ) : (
+        <>
+          {card}
+          <LanguageSwitch lang={props.lang} url={props.otherLangUrl} />
+        </>
+      )}
       <ScriptData id="sanh-kept" value={{ after }} />
       <script>{raw(SCRIPT)}</script>
     </Layout>,
