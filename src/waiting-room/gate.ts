@@ -215,7 +215,7 @@ export interface GateCounters {
 
 /** The join challenge, as the gate uses it (see `challenge/`). */
 export interface JoinChallenge {
-  redeemProof(c: Context<SanhEnv>, room: RoomConfig, minLevel?: () => number | Promise<number>): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
+  redeemProof(c: Context<SanhEnv>, room: RoomConfig, currentLevel?: () => number | Promise<number>): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
   challengeResponse(c: Context<SanhEnv>, room: RoomConfig, level?: number): Promise<Response>;
 }
 
@@ -307,12 +307,6 @@ async function passLinkResponse(c: Context, passes: StaffPasses, room: RoomConfi
 }
 
 /**
- * How many levels below the address's current one a proof may be and still buy a join: the
- * citizens of one address solving at the same time push the level up by one while they solve.
- */
-const PROOF_LEVEL_SLACK = 1;
-
-/**
  * A visitor with no pass and no usable ticket: during a pre-queue, a lottery entry; otherwise a
  * place in line. Every join counts against the per-address join allowance. A visitor bringing a
  * solved challenge (a proof, spent here) joins at once, if its puzzle's level is not far below
@@ -325,7 +319,7 @@ const PROOF_LEVEL_SLACK = 1;
  */
 async function admitNewcomer(c: Context<SanhEnv>, deps: GateDeps, room: RoomConfig, now: number): Promise<Visit | Response> {
   const address = clientKey(deps.clientAddress(c));
-  const proof = deps.challenge ? await deps.challenge.redeemProof(c, room, async () => (await joinLevelOf(deps, c, room)) - PROOF_LEVEL_SLACK) : undefined;
+  const proof = deps.challenge ? await deps.challenge.redeemProof(c, room, () => joinLevelOf(deps, c, room)) : undefined;
   if (proof?.ok) {
     c.header('set-cookie', proof.clearCookie, { append: true });
     await deps.limiter.consume('join', room, address);

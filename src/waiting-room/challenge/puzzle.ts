@@ -34,6 +34,8 @@ export interface Proof {
   expiresAt: number;
   /** The level of the puzzle it solved: a proof far below the address's level when redeemed is refused. */
   level: number;
+  /** Earned by waiting (no JavaScript), not by work: such waits run side by side, so it must be of the address's level now. */
+  waited?: true;
 }
 
 /** A room's challenge settings (`rooms[].challenge` in the configuration). */
@@ -62,9 +64,9 @@ export function createPuzzle(room: string, settings: PuzzleSettings, now: number
   };
 }
 
-/** A new proof for `room`, valid `ttlSeconds` from `now`, for a puzzle of `level`. */
-export function createProof(room: string, ttlSeconds: number, now: number, level = 0): Proof {
-  return { id: randomId(12), room, expiresAt: now + ttlSeconds * 1000, level };
+/** A new proof for `room`, valid `ttlSeconds` from `now`, for a puzzle of `level` (answered by waiting: `waited`). */
+export function createProof(room: string, ttlSeconds: number, now: number, level = 0, waited = false): Proof {
+  return { id: randomId(12), room, expiresAt: now + ttlSeconds * 1000, level, ...(waited ? { waited: true as const } : {}) };
 }
 
 /** True when `proof` buys a join in `room` at `now` (the OnceStore decides whether it is still unspent). */
@@ -124,7 +126,10 @@ function parseToken(value: unknown): ChallengeToken | undefined {
   if (!isId(v.i) || !isId(v.r) || !isTime(v.e)) return undefined;
   const level = v.l === undefined ? 0 : v.l;
   if (!isLevel(level)) return undefined;
-  if (v.k === 'p') return { kind: 'proof', id: v.i, room: v.r, expiresAt: v.e, level };
+  if (v.k === 'p') {
+    if (v.w !== undefined && v.w !== 1) return undefined;
+    return { kind: 'proof', id: v.i, room: v.r, expiresAt: v.e, level, ...(v.w === 1 ? { waited: true as const } : {}) };
+  }
   if (v.k === 'q' && isTime(v.t) && isTime(v.n) && typeof v.b === 'number' && Number.isInteger(v.b) && v.b >= 0 && v.b <= 256) {
     return { kind: 'puzzle', id: v.i, room: v.r, difficultyBits: v.b, issuedAt: v.t, notBefore: v.n, expiresAt: v.e, level };
   }
@@ -133,7 +138,7 @@ function parseToken(value: unknown): ChallengeToken | undefined {
 
 function toWire(token: ChallengeToken): Record<string, unknown> {
   const level = token.level > 0 ? { l: token.level } : {};
-  if (token.kind === 'proof') return { k: 'p', i: token.id, r: token.room, e: token.expiresAt, ...level };
+  if (token.kind === 'proof') return { k: 'p', i: token.id, r: token.room, e: token.expiresAt, ...level, ...(token.waited ? { w: 1 } : {}) };
   return { k: 'q', i: token.id, r: token.room, b: token.difficultyBits, t: token.issuedAt, n: token.notBefore, e: token.expiresAt, ...level };
 }
 

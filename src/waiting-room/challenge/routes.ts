@@ -10,15 +10,24 @@ import { graduatedSettings } from './graduated.js';
 import { renderChallengePage, type ChallengeProblem } from './page.js';
 import { checkAnswer, createChallengeTokens, createProof, createPuzzle, proofValid, type Answer, type Puzzle, type PuzzleSettings } from './puzzle.js';
 
+/**
+ * How many levels below the address's current one a solved proof may be and still buy a join:
+ * the citizens of one address solving at the same time push the level up by one while they
+ * solve. A proof earned by waiting gets none: waits run side by side (a script asks for many
+ * puzzles, waits once and answers them all), work does not.
+ */
+export const PROOF_LEVEL_SLACK = 1;
+
 /** The join challenge as the gate and the app use it. */
 export interface ChallengeService {
   /**
-   * True when the visitor's request carries an unused, valid proof for `room` whose level is at
-   * least `minLevel()` (asked only when there is such a proof); the proof is then consumed
-   * (single use). A proof below it (solved long ago, while fewer joined from the address) is left
+   * True when the visitor's request carries an unused, valid proof for `room` whose level is not
+   * below the address's `currentLevel()` (asked only when there is such a proof) by more than
+   * `PROOF_LEVEL_SLACK`, or at all for a proof earned by waiting; the proof is then consumed
+   * (single use). A proof further below (solved while fewer joined from the address) is left
    * unspent and refused.
    */
-  redeemProof(c: Context<SanhEnv>, room: RoomConfig, minLevel?: () => number | Promise<number>): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
+  redeemProof(c: Context<SanhEnv>, room: RoomConfig, currentLevel?: () => number | Promise<number>): Promise<{ ok: true; clearCookie: string } | { ok: false }>;
   /**
    * The answer to a visitor who must solve first: status 403, `Sanh-Room`, `Sanh-State:
    * challenge`, `Cache-Control: no-store`; the challenge page, or for JSON clients
@@ -175,7 +184,7 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
     if (!verdict.ok) return verdict.reason === 'too-early' ? respond(c, room, returnTo, 'too-early', { puzzle, token }) : respond(c, room, returnTo, verdict.reason);
     if (!(await deps.once.useOnce(`puzzle:${puzzle.id}`, puzzle.expiresAt - now))) return respond(c, room, returnTo, 'used');
     const { ttlSeconds } = settingsOf(room);
-    const proof = await tokens.signProof(createProof(room.id, ttlSeconds, now, puzzle.level));
+    const proof = await tokens.signProof(createProof(room.id, ttlSeconds, now, puzzle.level, 'waited' in answer));
     c.header('set-cookie', cookieHeader(proofCookieName(room.id), proof, ttlSeconds, isHttps(c)));
     c.header('cache-control', 'no-store');
     c.header('sanh-room', room.id);
@@ -184,11 +193,11 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
 
   return {
     routes,
-    async redeemProof(c, room, minLevel) {
+    async redeemProof(c, room, currentLevel) {
       const proof = await tokens.readProof(readCookie(c.req.header('cookie'), proofCookieName(room.id)));
       const now = deps.clock();
       if (!proof || !proofValid(proof, room.id, now)) return { ok: false };
-      if (minLevel && proof.level < (await minLevel())) return { ok: false };
+      if (currentLevel && proof.level < (await currentLevel()) - (proof.waited ? 0 : PROOF_LEVEL_SLACK)) return { ok: false };
       if (!(await deps.once.useOnce(`proof:${proof.id}`, proof.expiresAt - now))) return { ok: false };
       return { ok: true, clearCookie: cookieHeader(proofCookieName(room.id), '', 0, isHttps(c)) };
     },

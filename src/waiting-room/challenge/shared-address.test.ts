@@ -106,6 +106,29 @@ describe('many citizens behind one shared address', () => {
     expect((await citizen.page('/apply')).headers.get('sanh-state')).toBe('queued');
   });
 
+  it('a proof earned by waiting must be of the level now (waits run side by side); one earned by work may be a level below', async () => {
+    const { clock, visitor } = setUp();
+    for (let i = 0; i < ALLOWANCE; i++) await visitor().page('/apply');
+    const waiter = visitor();
+    const worker = visitor();
+    const waited = puzzleOf(await (await waiter.page('/apply')).text());
+    const worked = puzzleOf(await (await worker.page('/apply')).text());
+    expect([waited.bits, worked.bits]).toEqual([7, 7]);
+    for (let i = 0; i < ALLOWANCE / 2; i++) {
+      const citizen = visitor();
+      const puzzle = puzzleOf(await (await citizen.page('/apply')).text());
+      await citizen.request('/_sanh/challenge', form({ token: puzzle.token, counter: await solvePuzzle(puzzle.token, puzzle.bits), return: '/apply' }));
+      expect((await citizen.page('/apply')).headers.get('sanh-state')).toBe('queued');
+    }
+    clock.advance(10_000);
+    expect((await waiter.request('/_sanh/challenge', form({ token: waited.token, nojs: '1', return: '/apply' }))).status).toBe(303);
+    const refused = await waiter.page('/apply');
+    expect(refused.status).toBe(403);
+    expect(puzzleOf(await refused.text()).bits).toBe(8);
+    expect((await worker.request('/_sanh/challenge', form({ token: worked.token, counter: await solvePuzzle(worked.token, worked.bits), return: '/apply' }))).status).toBe(303);
+    expect((await worker.page('/apply')).headers.get('sanh-state')).toBe('queued');
+  });
+
   it('asking for puzzles counts nothing, and a proof banked while few had joined is refused once many did', async () => {
     const { visitor } = setUp();
     const bot = visitor();
