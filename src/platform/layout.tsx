@@ -23,6 +23,7 @@ li{margin:.25rem 0}
 .note{font-size:.9375rem;color:#3d444d}
 .muted{font-size:.875rem;color:#57606a}
 nav{margin-top:1rem;font-size:.9375rem}
+nav input[type=submit]{font:inherit;color:#0b5cad;background:none;border:0;padding:0;text-decoration:underline;cursor:pointer}
 a{color:#0b5cad}
 .code{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere;word-break:break-all}
 .entry{font-size:1.25rem;font-weight:700}

@@ -15,13 +15,14 @@ import { createMemoryDraftStore } from '../drafts/memory-store.js';
 import type { OriginClient } from '../proxy/port.js';
 import { createSubmissions } from '../submissions/index.js';
 import { createMemorySubmissionStore } from '../submissions/memory-store.js';
+import { renderNotKeptPage } from '../submissions/pages/kept.js';
 import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
 import { manualClock } from './clock.js';
 import { SanhError } from './errors.js';
 import { parseKeyRing } from './keyring.js';
 import { silentLogger } from './logger.js';
-import { API_SECURITY_HEADERS, cspHash, inlineBlocks, ORIGIN_ANSWER_MARK, PAGE_SCRIPT_HASHES, PAGE_STYLE_ATTRIBUTE_HASHES, PAGE_STYLE_HASHES } from './security-headers.js';
+import { API_SECURITY_HEADERS, cspHash, inlineBlocks, ORIGIN_ANSWER_MARK, PAGE_SCRIPT_HASHES, PAGE_STYLE_ATTRIBUTE_HASHES, PAGE_STYLE_HASHES, securityHeaderValues } from './security-headers.js';
 
 const KEYS = parseKeyRing(`k1:${'a'.repeat(40)}`);
 const OPERATE = 'o'.repeat(32);
@@ -142,6 +143,15 @@ describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => 
       await expectProtectedPage('draft script', await app.request('/_sanh/draft.js'));
     } finally {
       await stop();
+    }
+  });
+
+  it('pins every inline block of the kept-submission page, in both languages, with and without the kept form', async () => {
+    for (const lang of ['vi', 'en'] as const) {
+      for (const resend of [{ action: '/apply', fields: [['name', 'Lan']] as const }, undefined]) {
+        const html = renderNotKeptPage({ lang, reason: 'full', retryAfterSeconds: 30, ...(resend ? { resend } : {}), hasDraft: true, otherLangUrl: '/_sanh/kept' });
+        await expectProtectedPage(`kept page ${lang}${resend ? '' : ' (no form)'}`, new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', ...securityHeaderValues() } }));
+      }
     }
   });
 

@@ -3,9 +3,9 @@ import { mutableHeaders, type SanhEnv } from './http.js';
 
 /**
  * The SHA-256 hashes (CSP `'sha256-…'` sources) of every inline `<script>` of Sảnh's own pages:
- * the waiting page's poller, the closed page's reloader, the countdown, the challenge solver and
- * the receipt page's poller. Pinned here, not computed from the answer, so a script that an
- * injection bug put into a page would not run. `src/platform/security-headers.test.ts` renders
+ * the waiting page's poller, the closed page's reloader, the countdown, the challenge solver,
+ * the receipt page's poller and the kept-submission page's countdown. Pinned here, not computed
+ * from the answer, so a script that an injection bug put into a page would not run. `src/platform/security-headers.test.ts` renders
  * every page kind and names any block missing from these lists (changing a page's script means
  * updating its hash here; its no-JavaScript fallback keeps working meanwhile).
  */
@@ -15,11 +15,12 @@ export const PAGE_SCRIPT_HASHES: readonly string[] = [
   'sha256-WRmVywf7t3m4QTb0T6JiFNrUqoGPCynxkP9BGfVBbhQ=', // waiting-room/pages/closed.tsx RELOADER
   'sha256-FzJKEJY8e54lWmaWuBnTe0kZS0tVBwEDTEoQhueDZgQ=', // waiting-room/challenge/page.tsx SHA256_ES5 + SOLVER
   'sha256-qGWijA20DIYku8mg81sZ0xjJusRnl5ujqMZTPlIth14=', // submissions/pages/receipt.tsx SCRIPT
+  'sha256-YpoOX+iZRxUVqdviDSDkTTHu6Lf57t2wfd1As+32Lck=', // submissions/pages/kept.tsx SCRIPT
 ];
 
 /** The SHA-256 hashes of every inline `<style>` of Sảnh's own pages (see `PAGE_SCRIPT_HASHES`). */
 export const PAGE_STYLE_HASHES: readonly string[] = [
-  'sha256-bfiefYBv5ci1qtaRNaQlJJO7xlceDmUZRXi7JwpcOj0=', // platform/layout.tsx STYLE (every citizen page)
+  'sha256-OY5lSMar9LitnGt7XSpLK4UDtUarkQECbjwXElpq3GA=', // platform/layout.tsx STYLE (every citizen page)
   'sha256-mW5viOGmLl7KOQ//44BE4N1qDKbJlEdh4b67uxbSOHM=', // waiting-room/challenge/page.tsx STYLE
   'sha256-BPOZTMG0r3MVFhSJhBxn4TDPKSm0wQiol1nr40Zd+Ro=', // admin/dashboard/page.tsx STYLE
   'sha256-DBRVhmnXDfHXe3/ojVk5z2CxQQU53guYOMunZDqlEXg=', // submissions/pages/receipt.tsx STYLE
