@@ -299,6 +299,14 @@ describe('deferrable submissions', () => {
     expect(html).not.toContain('data-sanh-draft-done');
     // Not kept: nothing was taken, and once the minute is over the same form goes in.
     expect(await t.store.backlog('main')).toMatchObject({ waiting: 1 });
+    // Another site's page posting to the form: its fields are never offered to send again from this site (CSRF).
+    for (const crossSite of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }]) {
+      const forged = await v.request('/apply/submit?step=2', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...crossSite }, body: 'fullName=Mallory' });
+      expect(forged.status).toBe(429);
+      const forgedHtml = await forged.text();
+      expect(forgedHtml).not.toContain('id="sanh-again"');
+      expect(forgedHtml).not.toContain('Mallory');
+    }
     // JSON clients get the uniform error.
     const json = await submit(v, { json: true, body: 'a=3' });
     expect(json.status).toBe(429);

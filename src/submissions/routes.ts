@@ -211,7 +211,9 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
         ? new SanhError('submissions_full', 'Too many submissions are waiting for the portal right now, so this one could not be kept yet. Nothing was sent: please send it again in a minute.', { retryAfterSeconds })
         : new SanhError('rate_limited', 'Very many submissions are arriving from your network right now, so this one could not be kept yet. Nothing was sent: please send it again after the wait.', { retryAfterSeconds });
     }
-    const resend = resendable(c.req.method, c.req.header('content-type'), caught.body, caught.path);
+    // Another site's page may post to the portal's form (without the citizen's cookies, SameSite=Lax): its
+    // fields are never offered to send again from this site, where the citizen's cookies would go with them.
+    const resend = fromAnotherSite(c) ? undefined : resendable(c.req.method, c.req.header('content-type'), caught.body, caught.path);
     const backUrl = sameSiteReferer(c);
     const now = deps.clock();
     const state: KeptPageState = { action: resend?.action, reason, until: now + retryAfterSeconds * 1000, hasDraft: caught.hasDraft, backUrl, expires: now + KEPT_PAGE_TTL_MS };
