@@ -8,7 +8,7 @@ const snapshots = { view: () => undefined, refresh: async () => undefined, start
 const rooms = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 60, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }] } }] }).rooms;
 
 /** The value of series `name{labels}` in Prometheus text (NaN when absent). */
-function valueOf(text: string, series: string): number {
+function seriesValue(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : Number.NaN;
 }
@@ -18,11 +18,11 @@ describe('the admin metrics', () => {
     let now = Date.UTC(2026, 0, 1, 8);
     let backlog: Backlog = { waiting: 1, delivering: 0, retrying: 0, dead: 0, oldestAt: now - 90_000 };
     const metrics = createAdminMetrics({ rooms, snapshots, counters: { passthrough: new Map(), bypass: new Map() }, backlog: () => backlog, clock: () => now });
-    expect(valueOf(await metrics.render(), 'sanh_submissions_oldest_waiting_seconds{room="main"}')).toBe(90);
+    expect(seriesValue(await metrics.render(), 'sanh_submissions_oldest_waiting_seconds{room="main"}')).toBe(90);
     now += 30_000;
-    expect(valueOf(await metrics.render(), 'sanh_submissions_oldest_waiting_seconds{room="main"}')).toBe(120);
+    expect(seriesValue(await metrics.render(), 'sanh_submissions_oldest_waiting_seconds{room="main"}')).toBe(120);
     backlog = { ...backlog, waiting: 0, oldestAt: null };
-    expect(valueOf(await metrics.render(), 'sanh_submissions_oldest_waiting_seconds{room="main"}')).toBe(0);
+    expect(seriesValue(await metrics.render(), 'sanh_submissions_oldest_waiting_seconds{room="main"}')).toBe(0);
   });
 
   it('export the public answers with bounded labels: configured rooms only, under standard names', async () => {
@@ -34,10 +34,10 @@ describe('the admin metrics', () => {
     stats.record('BREW', 418, null, 'whatever', 0.001);
     const text = await metrics.render();
     const series = (labels: string) => `http_server_request_duration_seconds_count{${labels}}`;
-    expect(valueOf(text, series('http_request_method="GET",http_response_status_code="200",sanh_room="main",sanh_state="admitted"'))).toBe(2);
-    expect(valueOf(text, series('http_request_method="GET",http_response_status_code="200",sanh_room="",sanh_state="admitted"'))).toBe(1);
-    expect(valueOf(text, series('http_request_method="_OTHER",http_response_status_code="418",sanh_room="",sanh_state=""'))).toBe(1);
-    expect(valueOf(text, 'http_server_request_duration_seconds_bucket{le="0.025",http_request_method="GET",http_response_status_code="200",sanh_room="main",sanh_state="admitted"}')).toBe(1);
+    expect(seriesValue(text, series('http_request_method="GET",http_response_status_code="200",sanh_room="main",sanh_state="admitted"'))).toBe(2);
+    expect(seriesValue(text, series('http_request_method="GET",http_response_status_code="200",sanh_room="",sanh_state="admitted"'))).toBe(1);
+    expect(seriesValue(text, series('http_request_method="_OTHER",http_response_status_code="418",sanh_room="",sanh_state=""'))).toBe(1);
+    expect(seriesValue(text, 'http_server_request_duration_seconds_bucket{le="0.025",http_request_method="GET",http_response_status_code="200",sanh_room="main",sanh_state="admitted"}')).toBe(1);
     expect(text).not.toContain('not-a-room');
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);

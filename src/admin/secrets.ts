@@ -1,4 +1,4 @@
-import type { RoomConfig } from '../config/schema.js';
+
 
 /** How a bypass secret is shown by the API and kept in the audit log: its last four characters. */
 export function maskSecret(secret: string): string {

@@ -84,7 +84,7 @@ export function createDrafts(options: DraftsOptions): Drafts {
   const { clientAddress: _address, rawBody: _raw, attachments: buildAttachments, ...parts } = options;
   const limiter = options.limiter ?? createDraftLimiter(options.config, { logger });
   let lastRead = 0;
-  let readStorage = () => undefined as void;
+  let readStorage = (): void => undefined;
   /** Reads the storage figures again, in the background, at most once a second (timing only, no decision: the wall clock is fine). */
   const readStorageSoon = () => {
     const now = performance.now();

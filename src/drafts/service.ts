@@ -1,7 +1,7 @@
 import { defaultFormConfig, formIdSchema, type DraftFormConfig, type DraftsConfig } from '../config/drafts.js';
 import type { AeadFactory } from '../platform/aead.js';
 import { encodeBase64Url } from '../platform/base64url.js';
-import { systemClock, type Clock } from '../platform/clock.js';
+import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
 import type { KeyRing } from '../platform/keyring.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
@@ -170,7 +170,6 @@ function describeSave(span: Span, operation: 'create' | 'update', form: DraftFor
 export function createDraftService(options: DraftServiceOptions): DraftService {
   const { config, store } = options;
   const logger = options.logger ?? silentLogger;
-  const clock = options.clock ?? systemClock;
   const cipher = createDraftCipher(options.keyRing, options.aead);
   const macOf = cachedMacs(options.mac ?? webCryptoMac);
   const limiter = options.limiter ?? createDraftLimiter(config, { logger });

@@ -25,7 +25,7 @@ function connectionTokens(connection: string | undefined): ReadonlySet<string> |
 
 /** `isHopByHop` for a lower-case name and the `Connection` header's tokens, read once per message. */
 function hopByHop(lowerName: string, listed: ReadonlySet<string> | undefined): boolean {
-  return HOP_BY_HOP.has(lowerName) || (listed !== undefined && listed.has(lowerName));
+  return HOP_BY_HOP.has(lowerName) || listed?.has(lowerName) === true;
 }
 
 /** True for headers that must not cross the proxy. */

@@ -311,7 +311,7 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       const now = clock();
       const room = roomOf(roomId);
       const item = kept(room, token, now);
-      if (!room.dead.delete(token) || !item || !item.request) return false;
+      if (!room.dead.delete(token) || !item?.request) return false;
       const { record } = item;
       Object.assign(record, { state: 'accepted', attempts: 0, deadlineAt: now + deadlineMs, updatedAt: now, hasAnswer: false });
       for (const field of ['failure', 'nextAttemptAt', 'originStatus', 'problem', 'applicationNumber'] as const) delete record[field];

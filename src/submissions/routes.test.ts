@@ -300,7 +300,8 @@ describe('deferrable submissions', () => {
     // Not kept: nothing was taken, and once the minute is over the same form goes in.
     expect(await t.store.backlog('main')).toMatchObject({ waiting: 1 });
     // Another site's page posting to the form: its fields are never offered to send again from this site (CSRF).
-    for (const crossSite of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }]) {
+    const crossSites: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }];
+    for (const crossSite of crossSites) {
       const forged = await v.request('/apply/submit?step=2', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...crossSite }, body: 'fullName=Mallory' });
       expect(forged.status).toBe(429);
       const forgedHtml = await forged.text();

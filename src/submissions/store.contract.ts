@@ -113,7 +113,7 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       const first = delivered(await store.next(room, 'a', POLICY));
       const second = delivered(await store.next(room, 'b', POLICY));
       expect([first.receipt.id, second.receipt.id]).toEqual([`${room}.${tokens[0]}`, `${room}.${tokens[1]}`]);
-      expect(first.request).toBe('sealed-request-' + tokens[0]?.replace(/^tok0*/, ''));
+      expect(first.request).toBe(`sealed-request-${tokens[0]?.replace(/^tok0*/, '')}`);
       expect(first.receipt).toMatchObject({ state: 'delivering', attempts: 1 });
       expect(await store.backlog(room)).toEqual({ waiting: 1, delivering: 2, retrying: 0, dead: 0, oldestAt: expect.any(Number) });
       expect(await store.settle(room, 'b', first, { kind: 'delivered', status: 200 })).toBe(false);

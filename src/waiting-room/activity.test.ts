@@ -25,7 +25,10 @@ describe('activity flush interval', () => {
     vi.useFakeTimers();
     const config = rooms();
     const touched: number[] = [];
-    const store = { touch: async () => (touched.push(Date.now()), []) } as unknown as WaitingRoomStore;
+    const store = { touch: async () => {
+        touched.push(Date.now());
+        return [];
+      } } as unknown as WaitingRoomStore;
     const tracker = createActivityTracker({ rooms: createRoomMatcher(config), store, clock: () => Date.now(), logger: silentLogger });
     tracker.start();
     tracker.note('main', 'v1');

@@ -142,7 +142,10 @@ export function createActivityTracker(options: {
     const until = clock() + remainingMs;
     revoked.delete(entry);
     revoked.set(entry, { until: Math.max(until, known?.until ?? 0), below: Math.max(below, known?.below ?? 0) });
-    if (revoked.size > MAX_REVOKED) for (const oldest of revoked.keys()) if (revoked.size > MAX_REVOKED) revoked.delete(oldest); else break;
+    for (const oldest of revoked.keys()) {
+      if (revoked.size <= MAX_REVOKED) break;
+      revoked.delete(oldest);
+    }
   }
 
   function revoke(roomId: string, visitorId: string): void {

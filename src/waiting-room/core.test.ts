@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claim, join, markSeen, newRoomState, release, tick, touch, type RoomLimits, type RoomState } from './core.js';
+import { claim, join, markSeen, newRoomState, release, tick, touch, type RoomLimits } from './core.js';
 
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
 const limits = (overrides: Partial<RoomLimits> = {}): RoomLimits => ({
@@ -142,7 +142,6 @@ describe('admission core', () => {
   });
 });
 
-export type { RoomState };
 
 describe('abandonment and modes', () => {
   it('with half the line gone silent, fills every free slot with people still there within one idle period', () => {

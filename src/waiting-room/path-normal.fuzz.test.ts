@@ -90,9 +90,9 @@ function javaReads(path: string): string | undefined {
 
 /** RFC 3986 only: unreserved escapes decoded, dot segments removed (slashes merged, as the strict flavour does). */
 function strictReads(path: string): string | undefined {
-  const decoded = path.replace(/%([0-9a-fA-F]{2})/g, (escape, hex: string) => {
+  const decoded = path.replace(/%([0-9a-fA-F]{2})/g, (escaped: string, hex: string) => {
     const char = String.fromCharCode(Number.parseInt(hex, 16));
-    return /[A-Za-z0-9\-._~]/.test(char) ? char : escape.toUpperCase();
+    return /[A-Za-z0-9\-._~]/.test(char) ? char : escaped.toUpperCase();
   });
   return resolveSegments(decoded.split('/').slice(1));
 }

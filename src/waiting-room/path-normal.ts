@@ -287,7 +287,7 @@ const ESCAPED_UNRESERVED = /%(?:[46][1-9A-F]|[57][0-9A]|3[0-9]|2D|2E|5F|7E)/gi;
  * and spaces only, or a path above the root, is refused.
  */
 export function readPath(path: string, reading: PathReading): { ok: true; key: string; dots: boolean } | { ok: false; reason: PathRefusal } {
-  let text = path.replace(ESCAPED_UNRESERVED, (escape) => String.fromCharCode(Number.parseInt(escape.slice(1), 16)));
+  let text = path.replace(ESCAPED_UNRESERVED, (escaped) => String.fromCharCode(Number.parseInt(escaped.slice(1), 16)));
   if (reading.fold) {
     try {
       text = decodeURIComponent(text).normalize('NFKC').toLowerCase().replace(/\\/g, '/');

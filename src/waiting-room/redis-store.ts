@@ -2,7 +2,7 @@ import { pingPrimaries, type RedisClient } from '../redis/connection.js';
 import { randomId } from '../platform/random-id.js';
 import { lotteryKeys, roomKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
-import type { ClaimOutcome, JoinOutcome, RoomLimits, RoomSnapshot } from './core.js';
+import type { JoinOutcome, RoomLimits, RoomSnapshot } from './core.js';
 import { REDEEM_AGAIN_WINDOW_MS, type EndedPass, type WaitingRoomStore } from './store.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminSanh } from '../helpers/admin-sanh.js';
 import { parseConfig } from '../../src/config/load.js';
 import { startDemoPortal, type RunningDemoPortal } from '../../src/demo-portal/server.js';
-import { type NodeSanh } from '../../src/entry/node-server.js';
+import type { NodeSanh } from '../../src/entry/node-server.js';
 import { axeViolations } from '../helpers/axe.js';
 import { launchChromium } from '../helpers/browser.js';
 import { uniquePrefix } from '../helpers/redis.js';

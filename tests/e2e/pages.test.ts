@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { RoomConfig } from '../../src/config/schema.js';
@@ -294,7 +294,7 @@ describe('every page a visitor can see, in Chromium at 320 px', () => {
     const page = await context.newPage();
     try {
       const asked: string[] = [];
-      page.on('request', (r) => r.url().includes('/_sanh/receipts/') && asked.push(r.headers()['accept'] ?? ''));
+      page.on('request', (r) => r.url().includes('/_sanh/receipts/') && asked.push(r.headers().accept ?? ''));
       receiptBodies.set(accepted.receiptId, { ...accepted, pollAfterSeconds: 1 });
       await page.goto('/page/receipt-accepted?lang=vi&poll=1');
       await expect.poll(() => asked.length, { timeout: 10_000, interval: 250 }).toBeGreaterThanOrEqual(2);

@@ -82,7 +82,7 @@ describe('a deferred submission in Chromium: receipt, then delivered', () => {
     expect(answer.status()).toBe(202);
     expect(answer.headers()['sanh-state']).toBe('deferred');
     await expect.poll(() => page.locator('h1').textContent()).toContain('đã được tiếp nhận');
-    const statusUrl = answer.headers()['location'] as string;
+    const statusUrl = answer.headers().location as string;
     const receipt = (await (await context.request.get(statusUrl, { headers: { accept: 'application/json' } })).json()) as { receiptNumber: string; state: string };
     const number = receipt.receiptNumber;
     expect(number).toMatch(/^\d{6}-\d{6}$/);

@@ -2,7 +2,7 @@ import type { RoomFigures } from '../../src/admin/figures.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DemoPortalOptions } from '../../src/demo-portal/app.js';
 import { startDemoPortal, type RunningDemoPortal } from '../../src/demo-portal/server.js';
-import { type NodeSanh } from '../../src/entry/node-server.js';
+import type { NodeSanh } from '../../src/entry/node-server.js';
 import { startAdminSanh } from './admin-sanh.js';
 
 const TOKEN = 'a'.repeat(32);

@@ -253,7 +253,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
           while (running) {
             const answer = await visitor.request('/page', { headers: json }).catch(noAnswer);
             counts.admitted += 1;
-            if (!answer || answer.status !== 200 || answer.headers.get('sanh-state') !== 'admitted') counts.admittedRefused += 1;
+            if (answer?.status !== 200 || answer.headers.get('sanh-state') !== 'admitted') counts.admittedRefused += 1;
             if (answer) await judge5xx(answer);
             await sleep(200);
           }

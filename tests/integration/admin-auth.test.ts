@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { type NodeSanh } from '../../src/entry/node-server.js';
+import type { NodeSanh } from '../../src/entry/node-server.js';
 import { startAdminSanh } from '../helpers/admin-sanh.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/test-origin.js';
@@ -60,7 +60,8 @@ describe('admin authentication: guessing is slowed and refused per address, sign
 
   it('answers 300 wrong bearer tokens from one address slower, then 429 with Retry-After, and never blocks a right token from another address', async () => {
     const guesses = await Promise.all(Array.from({ length: 300 }, (_, i) => send(adminA(), '/api/rooms', '127.0.0.2', { headers: bearer(`guess-${i}-${'g'.repeat(24)}`) })));
-    const counts = guesses.reduce<Record<number, number>>((all, g) => ({ ...all, [g.status]: (all[g.status] ?? 0) + 1 }), {});
+    const counts: Record<number, number> = {};
+    for (const g of guesses) counts[g.status] = (counts[g.status] ?? 0) + 1;
     expect(counts).toEqual({ 401: 9, 429: 291 });
     const slowest = Math.max(...guesses.filter((g) => g.status === 401).map((g) => g.ms));
     expect(slowest).toBeGreaterThanOrEqual(1_900); // the 7th to 9th wrong tokens wait 2 s each

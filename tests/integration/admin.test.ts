@@ -2,7 +2,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminSanh } from '../helpers/admin-sanh.js';
 import { parseConfig } from '../../src/config/load.js';
-import { type NodeSanh } from '../../src/entry/node-server.js';
+import type { NodeSanh } from '../../src/entry/node-server.js';
 import type { ReceiptView } from '../../src/submissions/view.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/test-origin.js';

@@ -154,7 +154,7 @@ describe('Sảnh\'s Lua scripts on a Redis Cluster', () => {
       const node = new Redis({ port: primary.port, host: '127.0.0.1' });
       try {
         const exists = (await node.script('EXISTS', ...scripts.map((s) => s.sha))) as number[];
-        scripts.forEach((script, i) => exists[i] === 1 && cached.add(script.path));
+        for (const [i, script] of scripts.entries()) if (exists[i] === 1) cached.add(script.path);
       } finally {
         node.disconnect();
       }

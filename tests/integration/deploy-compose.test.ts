@@ -16,6 +16,7 @@ import { until } from '../helpers/until.js';
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 
 /** A YAML document as read, loosely typed (each check reads the fields it needs). */
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, walked by the assertions
 type Doc = Record<string, any>;
 
 const readYaml = async (path: string) => parse(await readFile(join(DEPLOY, path), 'utf8'), { merge: true }) as Doc;
@@ -58,7 +59,7 @@ describe('deploy/compose.yaml', () => {
   });
 
   it('runs Redis with an append-only file, fsynced, and never evicting', () => {
-    const command = (services.redis?.command as string[]).join(' ');
+    const command = ((services.redis?.command ?? []) as string[]).join(' ');
     expect(command).toMatch(/--appendonly yes\b/);
     expect(command).toMatch(/--appendfsync (everysec|always)\b/);
     expect(command).toMatch(/--maxmemory-policy noeviction\b/);
@@ -134,7 +135,7 @@ describe('deploy/compose.yaml', () => {
     expect(datasource).toMatchObject({ type: 'prometheus', isDefault: true });
     const url = new URL(datasource?.url as string);
     expect(url.hostname).toBe('prometheus');
-    expect((services.prometheus?.command as string[]).some((c) => c.startsWith('--web.listen-address'))).toBe(false); // so it listens on 9090
+    expect(((services.prometheus?.command ?? []) as string[]).some((c) => c.startsWith('--web.listen-address'))).toBe(false); // so it listens on 9090
     expect(url.port).toBe('9090');
     const dashboards = await readYaml('grafana/provisioning/dashboards/sanh.yaml');
     const [provider] = dashboards.providers as Doc[];
@@ -404,7 +405,7 @@ describe('deploy/compose.sentinel.yaml', () => {
       const [name] = monitor();
       const [primaryName = '', replicaName = ''] = [primaries()[0], replicas()[0]];
       for (const node of [primaryName, replicaName]) {
-        const server = await startRedisServer(local((services[node]?.command as string[]).slice(1)));
+        const server = await startRedisServer(local(((services[node]?.command ?? []) as string[]).slice(1)));
         servers.set(node, server);
         stops.push(() => server.stop());
       }

@@ -18,6 +18,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASE = join(ROOT, 'deploy/kubernetes');
 
 /** A Kubernetes object as rendered, read loosely (each check reads the fields it needs). */
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, walked by the assertions
 type K8s = Record<string, any>;
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });

@@ -36,7 +36,7 @@ export interface DashboardSession {
 /** The session a cookie holds, when it is genuine and not expired (revocation is checked by the caller, in the store). */
 export function readSession(value: string | undefined, tokens: readonly AdminToken[], nowMs: number): DashboardSession | undefined {
   const parts = value?.split('.');
-  if (!parts || parts.length !== 4) return undefined;
+  if (parts?.length !== 4) return undefined;
   const [id, expiry, sessionId, signature] = parts as [string, string, string, string];
   const token = tokens.find((t) => t.id === id);
   if (!token || !/^\d{1,12}$/.test(expiry) || Number(expiry) * 1000 <= nowMs || !/^[A-Za-z0-9_-]{16,64}$/.test(sessionId)) return undefined;

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultFormConfig, draftsSchema, type DraftFormConfig } from '../../config/drafts.js';
 import { manualClock, type ManualClock } from '../../platform/clock.js';
 import { SanhError } from '../../platform/errors.js';

@@ -146,6 +146,7 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
   });
 
   const status = (p: Page = page) => p.locator('.sanh-st');
+  // biome-ignore lint/suspicious/noExplicitAny: the draft as the page stored it, read back field by field
   const local = async (p: Page = page) => JSON.parse((await p.evaluate((k) => localStorage.getItem(k), KEY)) ?? 'null') as Record<string, any> | null;
   const writes = () => fake.seen.filter((r) => r.method !== 'GET');
   /** Puts `copy` on the device as the script's copy of the form, before the form page is opened. */

@@ -11,7 +11,7 @@ const TEXT = {
     relax: 'Bạn không cần vội. Bạn không cần tải lại trang.',
     left: 'Còn lại',
     days: ['ngày', 'ngày'],
-    then: 'Đến giờ, trang sẽ tự chuyển và cho bạn biết số thứ tự.',
+    atOpening: 'Đến giờ, trang sẽ tự chuyển và cho bạn biết số thứ tự.',
     entry: 'Mã bốc thăm của bạn',
     entryNote: 'Bạn có thể ghi lại mã này để tự kiểm tra kết quả.',
     how: 'Bốc thăm diễn ra thế nào?',
@@ -30,7 +30,7 @@ const TEXT = {
     relax: 'You do not need to hurry. You do not need to reload this page.',
     left: 'Time left',
     days: ['day', 'days'],
-    then: 'At opening time, this page moves on by itself and shows your place in line.',
+    atOpening: 'At opening time, this page moves on by itself and shows your place in line.',
     entry: 'Your lottery code',
     entryNote: 'You can write this code down to check the result yourself.',
     how: 'How does the lottery work?',
@@ -125,7 +125,7 @@ export function renderCountdownPage(props: CountdownPageProps): string {
         <div class="big" id="sanh-left" role="timer">
           {clock(left, t.days)}
         </div>
-        <p class="note">{t.then}</p>
+        <p class="note">{t.atOpening}</p>
         <div>{t.entry}</div>
         <p class="code entry" id="sanh-entry">
           {props.entry}
