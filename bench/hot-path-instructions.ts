@@ -28,23 +28,36 @@ import { createMemoryWaitingRoomStore } from '../src/waiting-room/memory-store.j
 import { createWaitingRoom } from '../src/waiting-room/index.js';
 import { nodeMac } from '../src/platform/node-mac.js';
 const n = Number(process.argv[2] ?? 1000);
-const server = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<p>ok</p>'); });
+const server = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/html' });
+  res.end('<p>ok</p>');
+});
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1000, admitPerMinute: 60000 }] });
-const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore(), keyRing: parseKeyRing(`k:${'h'.repeat(40)}`), mac: nodeMac });
+const waitingRoom = createWaitingRoom({
+  rooms: config.rooms,
+  store: createMemoryWaitingRoomStore(),
+  keyRing: parseKeyRing(`k:${'h'.repeat(40)}`),
+  mac: nodeMac,
+});
 const origin = createUndiciOriginClient({ url, timeoutSeconds: 10 });
 const httpServerStats = createHttpServerStats();
 createAdminMetrics({ rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, backlog: () => undefined, httpServerStats });
 const app = createApp({ waitingRoom, origin, logger: silentLogger, httpServerStats });
 await waitingRoom.snapshots.refresh();
 const first = await app.request('/apply', { headers: { accept: 'text/html' } });
-const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+const cookie = first.headers
+  .getSetCookie()
+  .map((c) => c.split(';')[0])
+  .join('; ');
 await first.arrayBuffer();
 for (let i = 0; i < n; i++) {
   const r = await app.request('/apply/step/1', { headers: { cookie, accept: 'text/html' } });
   if (r.headers.get('sanh-state') !== 'admitted') throw new Error('not admitted');
   await r.arrayBuffer();
 }
-await origin.close(); await waitingRoom.stop(); server.close();
+await origin.close();
+await waitingRoom.stop();
+server.close();
 console.log('done', n);

@@ -21,7 +21,18 @@ import { precisionScenario } from './scenarios/precision.js';
 import { submissionsScenario } from './scenarios/submissions.js';
 import { surgeScenario } from './scenarios/surge.js';
 
-const SCENARIOS: readonly Scenario[] = [statusScenario, proxyScenario, joinScenario, draftsScenario, submissionsScenario, precisionScenario, surgeScenario, memoryScenario, fairnessScenario, failoverScenario];
+const SCENARIOS: readonly Scenario[] = [
+  statusScenario,
+  proxyScenario,
+  joinScenario,
+  draftsScenario,
+  submissionsScenario,
+  precisionScenario,
+  surgeScenario,
+  memoryScenario,
+  fairnessScenario,
+  failoverScenario,
+];
 
 function usage(): string {
   return [
@@ -78,7 +89,10 @@ async function main(): Promise<number> {
     const progress = (line: string) => console.log(`  [${scenario.name} ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
     try {
       const outcome = await scenario.run({ quick, progress, redis });
-      const result = await writeResult({ scenario: scenario.name, title: scenario.title, machine, startedAt, finishedAt: new Date().toISOString(), quick }, outcome);
+      const result = await writeResult(
+        { scenario: scenario.name, title: scenario.title, machine, startedAt, finishedAt: new Date().toISOString(), quick },
+        outcome,
+      );
       ran.push(result);
       for (const [name, { value, unit }] of Object.entries(result.figures)) {
         const target = result.targets[name];

@@ -45,7 +45,10 @@ export async function writeResult(meta: Omit<ResultFile, 'figures' | 'targets' |
     ...meta,
     figures: Object.fromEntries(measured),
     targets: outcome.targets ?? {},
-    notes: [...(outcome.notes ?? []), ...(unmeasured.length ? [`Not measured in this run (nothing to measure): ${unmeasured.map((n) => `\`${n}\``).join(', ')}.`] : [])],
+    notes: [
+      ...(outcome.notes ?? []),
+      ...(unmeasured.length ? [`Not measured in this run (nothing to measure): ${unmeasured.map((n) => `\`${n}\``).join(', ')}.`] : []),
+    ],
     charts: (outcome.charts ?? []).map(({ file, title }) => ({ file, title })),
   };
   await writeFile(new URL(`${meta.scenario}.json`, RESULTS), `${JSON.stringify(result, null, 2)}\n`);
@@ -58,7 +61,8 @@ export async function readResults(order: readonly string[]): Promise<ResultFile[
   const results: ResultFile[] = [];
   for (const file of files) {
     const parsed = JSON.parse(await readFile(new URL(file, RESULTS), 'utf8')) as Partial<ResultFile>;
-    if (parsed.scenario && parsed.figures) results.push({ title: parsed.scenario, targets: {}, notes: [], charts: [], quick: false, finishedAt: '', ...parsed } as ResultFile);
+    if (parsed.scenario && parsed.figures)
+      results.push({ title: parsed.scenario, targets: {}, notes: [], charts: [], quick: false, finishedAt: '', ...parsed } as ResultFile);
   }
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   return results.sort((a, b) => rank(a.scenario) - rank(b.scenario));
@@ -100,11 +104,19 @@ export async function writeReport(results: readonly ResultFile[]): Promise<strin
   for (const r of results) {
     for (const [name, target] of Object.entries(r.targets)) {
       const f = r.figures[name];
-      lines.push(`| ${r.scenario} | \`${name}\` | ${f ? `${f.value} ${f.unit}` : 'not measured'} | ${f ? verdict(f.value, target) : `${target.op} ${target.value}`} |`);
+      lines.push(
+        `| ${r.scenario} | \`${name}\` | ${f ? `${f.value} ${f.unit}` : 'not measured'} | ${f ? verdict(f.value, target) : `${target.op} ${target.value}`} |`,
+      );
     }
   }
   for (const r of results) {
-    lines.push('', `## \`${r.scenario}\`: ${r.title}`, '', `Run ${r.startedAt}${r.quick ? ' (quick smoke version: shorter and smaller, figures are indicative only)' : ''}.`, '');
+    lines.push(
+      '',
+      `## \`${r.scenario}\`: ${r.title}`,
+      '',
+      `Run ${r.startedAt}${r.quick ? ' (quick smoke version: shorter and smaller, figures are indicative only)' : ''}.`,
+      '',
+    );
     for (const note of r.notes) lines.push(`- ${note}`);
     if (r.notes.length) lines.push('');
     lines.push('| figure | value | target |', '| --- | ---: | --- |');

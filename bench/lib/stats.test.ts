@@ -28,8 +28,19 @@ describe('benchmark statistics', () => {
   });
 
   it('fits a slope and rounds figures', () => {
-    expect(slope([[0, 1], [1, 3], [2, 5]])).toBeCloseTo(2);
-    expect(slope([[0, 7], [10, 7]])).toBe(0);
+    expect(
+      slope([
+        [0, 1],
+        [1, 3],
+        [2, 5],
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      slope([
+        [0, 7],
+        [10, 7],
+      ]),
+    ).toBe(0);
     expect(slope([[0, 1]])).toBe(0);
     expect(round(0.123456)).toBe(0.123);
     expect(round(12.6, true)).toBe(13);

@@ -3,7 +3,15 @@ import { barChart, lineChart } from './svg.js';
 
 describe('report charts', () => {
   it('draws one bar per figure with its value, escapes labels and marks the target', () => {
-    const svg = barChart({ title: 'a < b & c', unit: 'req/s', bars: [{ label: 'Sảnh', value: 900 }, { label: 'nginx', value: 1800 }], target: { value: 1000, label: 'target' } });
+    const svg = barChart({
+      title: 'a < b & c',
+      unit: 'req/s',
+      bars: [
+        { label: 'Sảnh', value: 900 },
+        { label: 'nginx', value: 1800 },
+      ],
+      target: { value: 1000, label: 'target' },
+    });
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('a &lt; b &amp; c');
     expect(svg.match(/<rect x="250"/g)).toHaveLength(2);
@@ -13,7 +21,22 @@ describe('report charts', () => {
   });
 
   it('draws a path per series within the plot and a reference line', () => {
-    const svg = lineChart({ title: 't', xLabel: 's', yLabel: 'v', series: [{ name: 'active', points: [[0, 1], [10, 12], [20, 8]] }], references: [{ value: 12, label: 'maxActive 12' }] });
+    const svg = lineChart({
+      title: 't',
+      xLabel: 's',
+      yLabel: 'v',
+      series: [
+        {
+          name: 'active',
+          points: [
+            [0, 1],
+            [10, 12],
+            [20, 8],
+          ],
+        },
+      ],
+      references: [{ value: 12, label: 'maxActive 12' }],
+    });
     const path = /<path d="([^"]+)"/.exec(svg)?.[1] ?? '';
     const coordinates = [...path.matchAll(/[ML]([\d.]+),([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(coordinates).toHaveLength(3);

@@ -70,7 +70,13 @@ export interface Series {
 }
 
 /** Lines over a shared x axis, with optional horizontal reference lines (limits). */
-export function lineChart(options: { title: string; xLabel: string; yLabel: string; series: Series[]; references?: { value: number; label: string }[] }): string {
+export function lineChart(options: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  references?: { value: number; label: string }[];
+}): string {
   const width = 720;
   const height = 320;
   const left = 64;

@@ -44,7 +44,10 @@ export const NETWORK_ERROR = 0;
 export class PeopleClient {
   private readonly agent: Agent;
 
-  constructor(connections = 512, private readonly timeoutMs = 15_000) {
+  constructor(
+    connections = 512,
+    private readonly timeoutMs = 15_000,
+  ) {
     this.agent = new Agent({ connections, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   }
 

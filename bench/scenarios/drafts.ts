@@ -34,7 +34,11 @@ async function makeDrafts(url: string, count: number): Promise<BenchDraft[]> {
     const response = await fetch(`${url}/_sanh/drafts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.9.${i >> 8}.${i & 255}` },
-      body: JSON.stringify({ formId: FORM, fields: { fullName: 'Nguyễn Thị Hoa', nationalId: '001148012345', birthDate: '1948-05-19' }, returnTo: '/apply/step/1' }),
+      body: JSON.stringify({
+        formId: FORM,
+        fields: { fullName: 'Nguyễn Thị Hoa', nationalId: '001148012345', birthDate: '1948-05-19' },
+        returnTo: '/apply/step/1',
+      }),
     });
     if (response.status !== 201) throw new Error(`could not start a draft: ${response.status} ${await response.text()}`);
     const view = (await response.json()) as { id: string; revision: number };
@@ -105,10 +109,18 @@ export const draftsScenario: Scenario = {
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const roundtrip = await startNodeServer('bench/servers/redis-roundtrip.ts', { REDIS_URL: redis.redisUrl });
     const config = { trustProxyHops: 1, drafts: { limits: { createPerMinute: 1_000_000, writesPerMinute: 1_000_000 } } };
-    const sanh = await startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: JSON.stringify(config), ORIGIN_URL: origin.url, REDIS_URL: redis.redisUrl });
+    const sanh = await startNodeServer('bench/servers/sanh.ts', {
+      SANH_CONFIG_JSON: JSON.stringify(config),
+      ORIGIN_URL: origin.url,
+      REDIS_URL: redis.redisUrl,
+    });
     const drafts = await makeDrafts(sanh.url, DRAFTS);
     const targets: Target[] = [
-      { label: 'Hono + one Redis round trip (same body)', url: `${roundtrip.url}/draft`, requests: () => [{ method: 'PUT', headers: { 'content-type': 'application/json' }, body: change(1) }] },
+      {
+        label: 'Hono + one Redis round trip (same body)',
+        url: `${roundtrip.url}/draft`,
+        requests: () => [{ method: 'PUT', headers: { 'content-type': 'application/json' }, body: change(1) }],
+      },
       { label: 'Sảnh draft save (encrypted, Redis)', url: sanh.url, requests: savesOf(drafts), before: () => resync(sanh.url, drafts) },
     ];
     const [base, save] = await compare(targets, context.quick ? 3 : 15, context.progress);
@@ -132,7 +144,11 @@ export const draftsScenario: Scenario = {
         {
           file: 'drafts.svg',
           title: 'drafts: peak saves per second, same core, same Redis',
-          svg: barChart({ title: 'drafts: peak saves per second, same core, same Redis', unit: 'req/s', bars: [base!, save!].map((c) => ({ label: c.target.label, value: Math.round(c.peakRps) })) }),
+          svg: barChart({
+            title: 'drafts: peak saves per second, same core, same Redis',
+            unit: 'req/s',
+            bars: [base!, save!].map((c) => ({ label: c.target.label, value: Math.round(c.peakRps) })),
+          }),
         },
       ],
       notes: [

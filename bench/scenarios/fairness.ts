@@ -244,7 +244,7 @@ export const fairnessScenario: Scenario = {
       targets,
       notes: [
         `Every request comes from one address (loopback). Citizens: ${setup.citizens} over ${setup.windowSeconds} s against an allowance of ${setup.allowance} joins a minute; the first ${setup.allowance} join directly, the others solve the graded check (one more bit, twice the work, per half allowance past it) and then join.`,
-        'Order: the challenge\'s spread is how much longer the slowest challenged citizen took from arrival to a place than the median citizen who joined directly (here the solves of concurrent citizens share one core, so it is wider than in browsers); pairs seated in the opposite order of their arrival although they arrived further apart than the spread are counted; the target is none.',
+        "Order: the challenge's spread is how much longer the slowest challenged citizen took from arrival to a place than the median citizen who joined directly (here the solves of concurrent citizens share one core, so it is wider than in browsers); pairs seated in the opposite order of their arrival although they arrived further apart than the spread are counted; the target is none.",
         'The solving script is bounded by its CPU: each half allowance more doubles the work, so its joins beyond the allowance grow with the log of its hashing power (hashes/s given). The no-JavaScript script is bounded by time: each level doubles the wait.',
         'Before this issue, past the allowance every join got 429 with no place: of these citizens only the allowance would have been seated.',
       ],

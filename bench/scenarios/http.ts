@@ -5,7 +5,16 @@
  */
 import { compare, type Compared, type Target } from '../lib/load.js';
 import { CORES, NGINX, startNginx, startNodeServer, startRedis } from '../lib/processes.js';
-import { BENCH_USER_AGENT, LOAD_FROM_ONE_ADDRESS, figure, type Chart, type Figure, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
+import {
+  BENCH_USER_AGENT,
+  LOAD_FROM_ONE_ADDRESS,
+  figure,
+  type Chart,
+  type Figure,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+} from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
 import { barChart } from '../lib/svg.js';
 
@@ -78,7 +87,11 @@ export const statusScenario: Scenario = {
     const [base, status] = await compare(
       [
         { label: 'bare Hono "ok"', url: `${hono.url}/` },
-        { label: 'Sảnh status (queued)', url: `${sanh.url}/_sanh/status?room=main`, headers: { cookie: ticket, accept: 'application/json', 'user-agent': BENCH_USER_AGENT } },
+        {
+          label: 'Sảnh status (queued)',
+          url: `${sanh.url}/_sanh/status?room=main`,
+          headers: { cookie: ticket, accept: 'application/json', 'user-agent': BENCH_USER_AGENT },
+        },
       ],
       secondsFor(context),
       context.progress,
@@ -100,7 +113,10 @@ export const proxyScenario: Scenario = {
   async run(context) {
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const nodeProxy = await startNodeServer('bench/servers/node-proxy.ts', { ORIGIN_URL: origin.url });
-    const sanh = await startSanh({ rooms: [{ id: 'main', match: ['/'], maxActive: 100_000, admitPerMinute: 6_000_000, ...LOAD_FROM_ONE_ADDRESS }] }, { ORIGIN_URL: origin.url });
+    const sanh = await startSanh(
+      { rooms: [{ id: 'main', match: ['/'], maxActive: 100_000, admitPerMinute: 6_000_000, ...LOAD_FROM_ONE_ADDRESS }] },
+      { ORIGIN_URL: origin.url },
+    );
     const admitted = await fetch(`${sanh.url}/`, { headers: { 'user-agent': BENCH_USER_AGENT } });
     if (admitted.headers.get('sanh-state') !== 'admitted') throw new Error('expected to be admitted');
     const pass = cookieFrom(admitted, 'sanh_pass_main');

@@ -49,7 +49,11 @@ export const memoryScenario: Scenario = {
     const soakSeconds = context.quick ? 10 : 600;
     const redis = await startRedis();
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
-    const sanh = await startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: JSON.stringify({ rooms: [FULL, OPEN] }), ORIGIN_URL: origin.url, REDIS_URL: redis.redisUrl });
+    const sanh = await startNodeServer('bench/servers/sanh.ts', {
+      SANH_CONFIG_JSON: JSON.stringify({ rooms: [FULL, OPEN] }),
+      ORIGIN_URL: origin.url,
+      REDIS_URL: redis.redisUrl,
+    });
     const observer = new Redis(redis.redisUrl);
     await fetch(`${sanh.url}/apply`);
     const keys = roomKeys('sanh', FULL.id);
@@ -57,12 +61,18 @@ export const memoryScenario: Scenario = {
     const before = await usedMemory(observer);
 
     context.progress(`${joins.toLocaleString('en-US')} joins through HTTP`);
-    const joinTicker = setInterval(() => void observer.hget(keys.state, 'nextTicket').then((n) => context.progress(`${(Number(n) - lineBefore).toLocaleString('en-US')} joined`)), 10_000);
+    const joinTicker = setInterval(
+      () => void observer.hget(keys.state, 'nextTicket').then((n) => context.progress(`${(Number(n) - lineBefore).toLocaleString('en-US')} joined`)),
+      10_000,
+    );
     const joined = await autocannon({ url: `${sanh.url}/apply`, connections: 50, amount: joins, headers: { accept: 'application/json' }, timeout: 10 });
     clearInterval(joinTicker);
     const after = await usedMemory(observer);
     const queued = Number(await observer.hget(keys.state, 'nextTicket')) - lineBefore;
-    const joinFailures = joined.errors + joined.timeouts + Object.entries(joined.statusCodeStats ?? {}).reduce((n, [code, s]) => n + (code === '503' ? 0 : (s as { count: number }).count), 0);
+    const joinFailures =
+      joined.errors +
+      joined.timeouts +
+      Object.entries(joined.statusCodeStats ?? {}).reduce((n, [code, s]) => n + (code === '503' ? 0 : (s as { count: number }).count), 0);
 
     context.progress(`soak: ${soakSeconds} s of mixed load, resident memory sampled every 5 s`);
     const tickets = await collectCookies(`${sanh.url}/apply`, context.quick ? 500 : 5_000);
@@ -84,7 +94,14 @@ export const memoryScenario: Scenario = {
         overallRate: rate,
         duration: soakSeconds,
         timeout: 10,
-        requests: [{ method: 'GET', path, headers: { accept: 'application/json' }, setupRequest: (req) => (cookies ? { ...req, headers: { ...req.headers, cookie: pick(cookies) } } : req) }],
+        requests: [
+          {
+            method: 'GET',
+            path,
+            headers: { accept: 'application/json' },
+            setupRequest: (req) => (cookies ? { ...req, headers: { ...req.headers, cookie: pick(cookies) } } : req),
+          },
+        ],
       });
     const [joinLoad, pollLoad, proxyLoad] = await Promise.all([
       soak('/apply', 200, undefined),
@@ -125,7 +142,12 @@ export const memoryScenario: Scenario = {
         {
           file: 'memory-soak.svg',
           title: 'memory: Sảnh resident memory over the soak',
-          svg: lineChart({ title: `memory: Sảnh resident memory during a ${soakSeconds} s soak`, xLabel: 'seconds', yLabel: 'MiB', series: [{ name: 'resident memory', points: rss }] }),
+          svg: lineChart({
+            title: `memory: Sảnh resident memory during a ${soakSeconds} s soak`,
+            xLabel: 'seconds',
+            yLabel: 'MiB',
+            series: [{ name: 'resident memory', points: rss }],
+          }),
         },
       ],
       notes: [

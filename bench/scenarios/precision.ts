@@ -13,7 +13,16 @@ import { maxIncreaseInWindow, round } from '../lib/stats.js';
 import { lineChart } from '../lib/svg.js';
 import { between, CookieJar, isQueued, PeopleClient, poissonArrivals, sleep, waitInLine } from '../lib/visitors.js';
 
-const ROOM = { id: 'main', match: ['/'], maxActive: 12, admitPerMinute: 120, admitBurst: 5, sessionIdleSeconds: 10, noShowSeconds: 10, ...LOAD_FROM_ONE_ADDRESS };
+const ROOM = {
+  id: 'main',
+  match: ['/'],
+  maxActive: 12,
+  admitPerMinute: 120,
+  admitBurst: 5,
+  sessionIdleSeconds: 10,
+  noShowSeconds: 10,
+  ...LOAD_FROM_ONE_ADDRESS,
+};
 const INSTANCES = 3;
 const OFFERED_OVER_RATE = 10;
 
@@ -31,12 +40,19 @@ export const precisionScenario: Scenario = {
     const standalone = await measure(context, (await startRedis()).redisUrl, seconds, 'one Redis');
     if (context.redis !== 'cluster') return standalone;
     const cluster = await measure(context, (await startRedisClusterServers()).redisUrl, seconds, 'a Redis Cluster of three primaries');
-    const prefixed = <T>(record: Record<string, T> | undefined) => Object.fromEntries(Object.entries(record ?? {}).map(([name, value]) => [`cluster_${name}`, value]));
+    const prefixed = <T>(record: Record<string, T> | undefined) =>
+      Object.fromEntries(Object.entries(record ?? {}).map(([name, value]) => [`cluster_${name}`, value]));
     return {
       figures: { ...standalone.figures, ...prefixed(cluster.figures) },
       targets: { ...standalone.targets, ...prefixed(cluster.targets) },
-      charts: [...(standalone.charts ?? []), ...(cluster.charts ?? []).map((chart) => ({ ...chart, file: `cluster-${chart.file}`, title: `${chart.title} (Redis Cluster)` }))],
-      notes: [...(standalone.notes ?? []), 'The `cluster_` figures are the same run on a Redis Cluster of three primaries (redis+cluster://), measured right after the standalone one: the room\'s keys share its hash tag, so they sit on one shard.'],
+      charts: [
+        ...(standalone.charts ?? []),
+        ...(cluster.charts ?? []).map((chart) => ({ ...chart, file: `cluster-${chart.file}`, title: `${chart.title} (Redis Cluster)` })),
+      ],
+      notes: [
+        ...(standalone.notes ?? []),
+        "The `cluster_` figures are the same run on a Redis Cluster of three primaries (redis+cluster://), measured right after the standalone one: the room's keys share its hash tag, so they sit on one shard.",
+      ],
     };
   },
 };
@@ -47,7 +63,9 @@ async function measure(context: ScenarioContext, redisUrl: string, seconds: numb
     const origin = await startNodeServer('bench/servers/fast-origin.ts', {}, CORES.support);
     const config = JSON.stringify({ rooms: [ROOM] });
     const instances = await Promise.all(
-      Array.from({ length: INSTANCES }, () => startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: config, ORIGIN_URL: origin.url, REDIS_URL: redisUrl })),
+      Array.from({ length: INSTANCES }, () =>
+        startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: config, ORIGIN_URL: origin.url, REDIS_URL: redisUrl }),
+      ),
     );
     const anyInstance = () => instances[Math.floor(Math.random() * instances.length)]!.url;
     const keys = roomKeys('sanh', ROOM.id);
@@ -66,7 +84,9 @@ async function measure(context: ScenarioContext, redisUrl: string, seconds: numb
     }, 100);
     const ticker = setInterval(() => {
       const last = samples.at(-1);
-      context.progress(`${Math.round((performance.now() - started) / 1000)}/${seconds} s: visitors ${counts.arrived}, admitted ${counts.admitted}, in line ${counts.inLine}, active now ${last?.active ?? '-'} of ${ROOM.maxActive}, errors ${counts.errors}`);
+      context.progress(
+        `${Math.round((performance.now() - started) / 1000)}/${seconds} s: visitors ${counts.arrived}, admitted ${counts.admitted}, in line ${counts.inLine}, active now ${last?.active ?? '-'} of ${ROOM.maxActive}, errors ${counts.errors}`,
+      );
     }, 10_000);
     const counts = { arrived: 0, admitted: 0, inLine: 0, errors: 0, ended: 0, walkedAway: 0, gaveUp: 0, stillInLine: 0 };
     let open = true;
@@ -135,10 +155,12 @@ async function measure(context: ScenarioContext, redisUrl: string, seconds: numb
     const maxInWindow = maxIncreaseInWindow(admissionSamples, windowMs);
     const maxActive = Math.max(0, ...samples.map((s) => s.active));
     const total = [...samples].reverse().find((s) => s.t <= seconds)?.admitted ?? 0;
-    const inWindowSeries: [number, number][] = admissionSamples.filter((_, i) => i % 10 === 0).map(([t, c]) => {
-      const earlier = admissionSamples.find(([t0]) => t0 >= t - windowMs) ?? [0, 0];
-      return [round(t / 1000), c - earlier[1]];
-    });
+    const inWindowSeries: [number, number][] = admissionSamples
+      .filter((_, i) => i % 10 === 0)
+      .map(([t, c]) => {
+        const earlier = admissionSamples.find(([t0]) => t0 >= t - windowMs) ?? [0, 0];
+        return [round(t / 1000), c - earlier[1]];
+      });
     return {
       figures: {
         max_active_allowed: figure(ROOM.maxActive, 'visitors'),

@@ -62,7 +62,8 @@ function roomWith(delivery: { deliverPerMinute: number; deliverBurst: number }) 
 }
 
 /** Top-level config: one address sends all the load, so the per-client acceptance limit is lifted. */
-const configWith = (room: ReturnType<typeof roomWith>) => JSON.stringify({ rooms: [room], submissions: { acceptPerMinute: 100_000_000, acceptPerMinutePerAddress: 100_000_000 } });
+const configWith = (room: ReturnType<typeof roomWith>) =>
+  JSON.stringify({ rooms: [room], submissions: { acceptPerMinute: 100_000_000, acceptPerMinutePerAddress: 100_000_000 } });
 
 /** Calls of each command on Redis since its start, from `INFO commandstats` (scripts' own commands included). */
 async function commandCalls(redis: Redis): Promise<Record<string, number>> {
@@ -179,7 +180,9 @@ async function delivery(context: ScenarioContext) {
   const originPorts = [origin.port, ...alsoPorts];
   const config = configWith(roomWith({ deliverPerMinute: heldRate * 60, deliverBurst: burst }));
   const instances = await Promise.all(
-    originPorts.map((port) => startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: config, ORIGIN_URL: `http://127.0.0.1:${port}`, REDIS_URL: redis.redisUrl })),
+    originPorts.map((port) =>
+      startNodeServer('bench/servers/sanh.ts', { SANH_CONFIG_JSON: config, ORIGIN_URL: `http://127.0.0.1:${port}`, REDIS_URL: redis.redisUrl }),
+    ),
   );
   const urls = instances.map((i) => i.url);
   const submittedAt = Date.now();
@@ -221,7 +224,22 @@ async function delivery(context: ScenarioContext) {
     if (s < wholeSeconds) perSecond[s]![1] += 1;
   }
   const shares = originPorts.map((port) => counts.perPort[String(port)] ?? 0);
-  return { count, heldRate, burst, shares, sent, acceptSeconds, allowedMs, counts, lost, readDelivered, deliveryRps, steady: steady.length, steadySeconds, perSecond };
+  return {
+    count,
+    heldRate,
+    burst,
+    shares,
+    sent,
+    acceptSeconds,
+    allowedMs,
+    counts,
+    lost,
+    readDelivered,
+    deliveryRps,
+    steady: steady.length,
+    steadySeconds,
+    perSecond,
+  };
 }
 
 export const submissionsScenario: Scenario = {

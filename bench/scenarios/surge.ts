@@ -93,7 +93,15 @@ async function runSetup(base: string, portal: Running, phase: Phase, behindSanh:
     for (const [index, step] of JOURNEY.entries()) {
       let answer: Answer = await client.send(jar, step.method, `${base}${step.path}`, { form: step.form });
       if (behindSanh && index === 0 && isQueued(answer)) {
-        const line = await waitInLine(client, jar, () => base, 'main', answer, () => true, arrivalsOver.signal);
+        const line = await waitInLine(
+          client,
+          jar,
+          () => base,
+          'main',
+          answer,
+          () => true,
+          arrivalsOver.signal,
+        );
         if (line.result !== 'admitted') {
           citizen.fate = line.result === 'gave-up' ? 'still-waiting' : 'turned-away';
           return;
@@ -119,7 +127,9 @@ async function runSetup(base: string, portal: Running, phase: Phase, behindSanh:
   const ticker = setInterval(() => {
     const count = (f: Fate) => citizens.filter((c) => c.fate === f).length;
     const inLineOrOn = citizens.filter((c) => c.fate === undefined).length;
-    progress(`${Math.round((performance.now() - startedAt) / 1000)} s: arrived ${citizens.length}, completed ${count('completed')}, broken ${count('broken')}, turned away ${count('turned-away')}, waiting or on the way ${inLineOrOn}`);
+    progress(
+      `${Math.round((performance.now() - startedAt) / 1000)} s: arrived ${citizens.length}, completed ${count('completed')}, broken ${count('broken')}, turned away ${count('turned-away')}, waiting or on the way ${inLineOrOn}`,
+    );
   }, 10_000);
   await poissonArrivals(phase.arrivalsPerSecond, arrivalsEnd, () => {
     const citizen: Citizen = { arrivedAt: performance.now() };
@@ -128,7 +138,9 @@ async function runSetup(base: string, portal: Running, phase: Phase, behindSanh:
   });
   const stats = await portalStats(portal);
   const portalP95 = stats.latencyMs.p95;
-  progress(`portal during arrivals: ${stats.latencyMs.count} requests, served ${stats.served}, refused ${stats.rejected}, timed out ${stats.timedOut}, p50 ${stats.latencyMs.p50} ms, p95 ${stats.latencyMs.p95} ms`);
+  progress(
+    `portal during arrivals: ${stats.latencyMs.count} requests, served ${stats.served}, refused ${stats.rejected}, timed out ${stats.timedOut}, p50 ${stats.latencyMs.p50} ms, p95 ${stats.latencyMs.p95} ms`,
+  );
   arrivalsOver.abort();
   await Promise.all(running);
   clearInterval(ticker);
@@ -272,7 +284,11 @@ export const surgeScenario: Scenario = {
       {
         file: 'surge-broken.svg',
         title: 'surge: journeys broken mid-way',
-        svg: barChart({ title: 'surge: journeys broken mid-way (an error after the first step)', unit: '', bars: summaries.map(([label, s]) => ({ label, value: s.broken })) }),
+        svg: barChart({
+          title: 'surge: journeys broken mid-way (an error after the first step)',
+          unit: '',
+          bars: summaries.map(([label, s]) => ({ label, value: s.broken })),
+        }),
       },
       {
         file: 'surge-portal-p95.svg',
@@ -305,13 +321,17 @@ export const surgeScenario: Scenario = {
         `Healthy p95 (\`portal_healthy_p95_ms\`) comes from a calibration run in the same run: citizens straight to the portal at its healthy capacity for ${calibration.seconds} s.`,
         `Citizens arrive at random (Poisson) at ${surge.arrivalsPerSecond.toFixed(1)} a second (10 × healthy capacity) for ${surge.seconds} s, think ${calibration.thinkMs[0]}–${calibration.thinkMs[1]} ms between steps, and do not retry.`,
         `Sảnh's room admits ${room.admitPerMinute} a minute (the portal's healthy capacity); the portal ends the session on submit (\`Sanh-Session: end\`). Citizens still in line when arrivals stop are counted, not served.`,
-        NGINX ? 'nginx: one global `limit_req` zone at the portal\'s healthy request rate with a burst of two requests per worker, `nodelay`.' : 'nginx is not installed: the nginx setup was skipped.',
+        NGINX
+          ? "nginx: one global `limit_req` zone at the portal's healthy request rate with a burst of two requests per worker, `nodelay`."
+          : 'nginx is not installed: the nginx setup was skipped.',
       ],
     };
   },
 };
 
 function cumulative(result: SetupResult): [number, number][] {
-  const times = result.citizens.flatMap((c) => (c.fate === 'completed' && c.doneAt !== undefined ? [(c.doneAt - result.startedAt) / 1000] : [])).sort((a, b) => a - b);
+  const times = result.citizens
+    .flatMap((c) => (c.fate === 'completed' && c.doneAt !== undefined ? [(c.doneAt - result.startedAt) / 1000] : []))
+    .sort((a, b) => a - b);
   return [[0, 0], ...times.map((t, i) => [round(t), i + 1] as [number, number])];
 }

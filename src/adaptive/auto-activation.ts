@@ -52,7 +52,11 @@ export interface AutoActivationDecision {
 const NOTHING: AutoActivationAction = { kind: 'none' };
 
 /** The live-settings action name (audit log) of each change. */
-export const AUTO_ACTIVATION_ACTIONS: Record<AutoActivationChange['kind'], string> = { activate: 'auto-activate', deactivate: 'auto-deactivate', rearm: 'auto-activation-rearm' };
+export const AUTO_ACTIVATION_ACTIONS: Record<AutoActivationChange['kind'], string> = {
+  activate: 'auto-activate',
+  deactivate: 'auto-deactivate',
+  rearm: 'auto-activation-rearm',
+};
 
 /** Who auto-activation's changes are by, in the audit log. */
 export const AUTO_ACTIVATION_BY = 'auto-activation';
@@ -88,10 +92,18 @@ function calmLongEnough(calmSince: number | undefined, from: string, input: Auto
  * The live-settings patch for an action, made from the room's newest stored state (`stored`: the
  * room's overrides, to know whether its passthrough was an operator's); undefined for none.
  */
-export function autoActivationPatch(action: AutoActivationAction, room: AutoActivationView, stored: { mode?: RoomMode }, now: number): Record<string, unknown> | undefined {
+export function autoActivationPatch(
+  action: AutoActivationAction,
+  room: AutoActivationView,
+  stored: { mode?: RoomMode },
+  now: number,
+): Record<string, unknown> | undefined {
   switch (action.kind) {
     case 'activate':
-      return { mode: 'open', autoActivation: { since: new Date(now).toISOString(), reason: action.reason, passthroughFrom: stored.mode === undefined ? 'file' : 'operator' } };
+      return {
+        mode: 'open',
+        autoActivation: { since: new Date(now).toISOString(), reason: action.reason, passthroughFrom: stored.mode === undefined ? 'file' : 'operator' },
+      };
     case 'deactivate':
       return { mode: room.marker?.passthroughFrom === 'operator' ? 'passthrough' : null, autoActivation: null };
     case 'rearm':

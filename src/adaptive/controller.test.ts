@@ -20,7 +20,7 @@ function answers(stats: OriginStats, room: string, latencyMs: number): void {
 }
 
 describe('adaptive admission against the limits in force', () => {
-  it('takes the origin\'s window of a room that neither adapts nor auto-activates, for the admin figures', () => {
+  it("takes the origin's window of a room that neither adapts nor auto-activates, for the admin figures", () => {
     const rooms = parseConfig({ rooms: [{ id: 'plain', match: ['/'], maxActive: 10, admitPerMinute: 60 }] }).rooms;
     const stats = createOriginStats();
     const controller = createAdaptiveController({ rooms, stats, logger: silentLogger });
@@ -30,7 +30,7 @@ describe('adaptive admission against the limits in force', () => {
     expect(rooms[0]!.adaptivePerMinute).toBeUndefined();
   });
 
-  it('adapts an open event\'s own rate, not the room\'s base rate, and follows the room\'s again when it closes', () => {
+  it("adapts an open event's own rate, not the room's base rate, and follows the room's again when it closes", () => {
     const [room] = parseConfig({
       rooms: [
         {
@@ -89,7 +89,16 @@ describe.each(['memory', 'redis'] as const)('auto-activation on two instances sh
 
   async function instance(): Promise<Instance> {
     const [room] = parseConfig({
-      rooms: [{ id: 'main', match: ['/'], maxActive: 100, admitPerMinute: 600, mode: 'passthrough', adaptive: { targetP95Ms: 500, minSamples: 10, autoActivate: { enabled: true, calmSeconds: 60 } } }],
+      rooms: [
+        {
+          id: 'main',
+          match: ['/'],
+          maxActive: 100,
+          admitPerMinute: 600,
+          mode: 'passthrough',
+          adaptive: { targetP95Ms: 500, minSamples: 10, autoActivate: { enabled: true, calmSeconds: 60 } },
+        },
+      ],
     }).rooms as [RoomConfig];
     const live = createLiveSettings({ rooms: [room], store, logger: silentLogger, pollMs: 10, clock: () => now });
     await live.start();
@@ -160,7 +169,7 @@ describe.each(['memory', 'redis'] as const)('auto-activation on two instances sh
     expect(idle.room.mode).toBe('open');
   });
 
-  it('never reverts an operator\'s mode set during an activation, and acts again only after calm', async () => {
+  it("never reverts an operator's mode set during an activation, and acts again only after calm", async () => {
     store = freshStore();
     const a = await instance();
     const b = await instance();

@@ -2,7 +2,15 @@ import { adaptiveSchema, autoActivateSchema, type AdaptiveConfig } from '../conf
 import type { RoomConfig, RoomMode } from '../config/schema.js';
 import type { Logger } from '../platform/logger.js';
 import { operatorPerMinuteIn, phaseAt } from '../waiting-room/schedule.js';
-import { AUTO_ACTIVATION_ACTIONS, AUTO_ACTIVATION_BY, autoActivationPatch, decideAutoActivation, type AutoActivationChange, type AutoActivationInput, type AutoActivationView } from './auto-activation.js';
+import {
+  AUTO_ACTIVATION_ACTIONS,
+  AUTO_ACTIVATION_BY,
+  autoActivationPatch,
+  decideAutoActivation,
+  type AutoActivationChange,
+  type AutoActivationInput,
+  type AutoActivationView,
+} from './auto-activation.js';
 import { nextAdaptiveRate, originHealth, type AdaptivePolicy, type AdaptiveStep, type OriginHealth, type OriginWindow } from './core.js';
 import type { OriginStats } from './origin-stats.js';
 
@@ -13,7 +21,12 @@ import type { OriginStats } from './origin-stats.js';
  * written. Resolves to undefined when nothing was written.
  */
 export interface RoomSettingsPort {
-  update(roomId: string, make: (room: RoomConfig, stored: { mode?: RoomMode }) => Record<string, unknown> | undefined, by: string, action: string): Promise<object | undefined>;
+  update(
+    roomId: string,
+    make: (room: RoomConfig, stored: { mode?: RoomMode }) => Record<string, unknown> | undefined,
+    by: string,
+    action: string,
+  ): Promise<object | undefined>;
 }
 
 /** What the controller last decided for a room. */
@@ -73,7 +86,13 @@ const viewOf = (room: RoomConfig): AutoActivationView => ({ mode: room.mode, mar
  * With `autoActivate`, the same window may switch a passthrough room to open and back
  * (`decideAutoActivation`), through `settings` so every instance follows.
  */
-export function createAdaptiveController(options: { rooms: readonly RoomConfig[]; stats: OriginStats; logger: Logger; settings?: RoomSettingsPort; clock?: () => number }): AdaptiveController {
+export function createAdaptiveController(options: {
+  rooms: readonly RoomConfig[];
+  stats: OriginStats;
+  logger: Logger;
+  settings?: RoomSettingsPort;
+  clock?: () => number;
+}): AdaptiveController {
   const { rooms, stats, logger, settings } = options;
   const clock = options.clock ?? Date.now;
   const states = new Map<string, AdaptiveState>();
@@ -148,7 +167,9 @@ export function createAdaptiveController(options: { rooms: readonly RoomConfig[]
       .then((written) => {
         if (written) logChange(roomId, action);
       })
-      .catch((error: unknown) => logger.warn('auto-activation could not change the room; it tries again next interval', { room: roomId, action: action.kind, error: String(error) }))
+      .catch((error: unknown) =>
+        logger.warn('auto-activation could not change the room; it tries again next interval', { room: roomId, action: action.kind, error: String(error) }),
+      )
       .finally(() => {
         writing.delete(roomId);
         writes.delete(write);
@@ -157,8 +178,10 @@ export function createAdaptiveController(options: { rooms: readonly RoomConfig[]
   }
 
   function logChange(roomId: string, action: AutoActivationChange): void {
-    if (action.kind === 'activate') logger.warn('the origin struggles: the room switched itself from passthrough to open (auto-activation)', { room: roomId, reason: action.reason });
-    else if (action.kind === 'deactivate') logger.info('the origin is calm again: the room is back to passthrough (auto-activation)', { room: roomId, reason: action.reason });
+    if (action.kind === 'activate')
+      logger.warn('the origin struggles: the room switched itself from passthrough to open (auto-activation)', { room: roomId, reason: action.reason });
+    else if (action.kind === 'deactivate')
+      logger.info('the origin is calm again: the room is back to passthrough (auto-activation)', { room: roomId, reason: action.reason });
     else logger.info('auto-activation watches the room again: the origin was calm since an operator set its mode', { room: roomId });
   }
 

@@ -8,11 +8,15 @@ const healthy = { requests: 100, errors: 0, p50Ms: 50, p95Ms: 200 };
 describe('AIMD on the origin', () => {
   it('halves on a slow or failing interval, never below the floor', () => {
     expect(nextAdaptiveRate(600, 600, { ...healthy, p95Ms: 900 }, POLICY)).toMatchObject({ rate: 300, verdict: 'decrease', reason: 'p95 900 ms over 500 ms' });
-    expect(nextAdaptiveRate(600, 600, { ...healthy, errors: 10 }, POLICY)).toMatchObject({ rate: 300, verdict: 'decrease', reason: 'errors 10.0 % over 5.0 %' });
+    expect(nextAdaptiveRate(600, 600, { ...healthy, errors: 10 }, POLICY)).toMatchObject({
+      rate: 300,
+      verdict: 'decrease',
+      reason: 'errors 10.0 % over 5.0 %',
+    });
     expect(nextAdaptiveRate(8, 600, { ...healthy, errors: 50 }, POLICY).rate).toBe(6);
   });
 
-  it('grows by a step while healthy, up to the operator\'s rate, and follows the operator down', () => {
+  it("grows by a step while healthy, up to the operator's rate, and follows the operator down", () => {
     expect(nextAdaptiveRate(300, 600, healthy, POLICY)).toMatchObject({ rate: 330, verdict: 'increase' });
     expect(nextAdaptiveRate(590, 600, healthy, POLICY)).toMatchObject({ rate: 600, verdict: 'increase' });
     expect(nextAdaptiveRate(600, 600, healthy, POLICY)).toMatchObject({ rate: 600, verdict: 'hold' });
@@ -33,7 +37,7 @@ describe('AIMD on the origin', () => {
     expect(nextAdaptiveRate(600, 600, { requests: 0, errors: 0, p50Ms: undefined, p95Ms: undefined }, POLICY)).toMatchObject({ rate: 600, verdict: 'hold' });
   });
 
-  it('climbs back from a quiet origin below the operator\'s rate (a low rate starves the samples it would need)', () => {
+  it("climbs back from a quiet origin below the operator's rate (a low rate starves the samples it would need)", () => {
     expect(nextAdaptiveRate(6, 600, { requests: 2, errors: 0, p50Ms: 50, p95Ms: 60 }, POLICY)).toMatchObject({ rate: 36, verdict: 'increase' });
   });
 

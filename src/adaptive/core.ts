@@ -42,7 +42,10 @@ export function originHealth(window: OriginWindow, thresholds: HealthThresholds)
   const slow = window.p95Ms !== undefined && window.p95Ms > thresholds.targetP95Ms;
   const failing = errorRate > thresholds.maxErrorRate;
   if (!slow && !failing) return { verdict: 'healthy' };
-  const reason = [slow ? `p95 ${Math.round(window.p95Ms ?? 0)} ms over ${thresholds.targetP95Ms} ms` : '', failing ? `errors ${(errorRate * 100).toFixed(1)} % over ${(thresholds.maxErrorRate * 100).toFixed(1)} %` : '']
+  const reason = [
+    slow ? `p95 ${Math.round(window.p95Ms ?? 0)} ms over ${thresholds.targetP95Ms} ms` : '',
+    failing ? `errors ${(errorRate * 100).toFixed(1)} % over ${(thresholds.maxErrorRate * 100).toFixed(1)} %` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return { verdict: 'unhealthy', reason };
@@ -67,7 +70,12 @@ export function nextAdaptiveRate(current: number, operator: number, window: Orig
   if (health.verdict === 'quiet') {
     // Below the operator's rate, a quiet origin is no evidence of trouble (a low rate starves the
     // samples it would need to climb back): treat it as healthy.
-    if (capped < operator && window.errors === 0) return { rate: Math.min(operator, capped + policy.increasePerMinute), verdict: 'increase', reason: `quiet (${window.requests} origin answers, no errors)` };
+    if (capped < operator && window.errors === 0)
+      return {
+        rate: Math.min(operator, capped + policy.increasePerMinute),
+        verdict: 'increase',
+        reason: `quiet (${window.requests} origin answers, no errors)`,
+      };
     return { rate: capped, verdict: 'hold', reason: `${window.requests} origin answers (fewer than ${policy.minSamples})` };
   }
   if (health.verdict === 'unhealthy') {

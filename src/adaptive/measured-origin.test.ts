@@ -4,7 +4,14 @@ import type { OriginClient, OriginRequest } from '../proxy/port.js';
 import { measuredOrigin } from './measured-origin.js';
 import { createOriginStats } from './origin-stats.js';
 
-const request = (room: string): OriginRequest => ({ method: 'POST', pathAndQuery: '/apply', headers: new Headers(), body: null, forwarding: { clientIp: undefined, https: false, host: 'portal' } as unknown as OriginRequest['forwarding'], room });
+const request = (room: string): OriginRequest => ({
+  method: 'POST',
+  pathAndQuery: '/apply',
+  headers: new Headers(),
+  body: null,
+  forwarding: { clientIp: undefined, https: false, host: 'portal' } as unknown as OriginRequest['forwarding'],
+  room,
+});
 
 function failing(error: unknown): OriginClient {
   return { forward: () => Promise.reject(error), close: async () => undefined };

@@ -16,7 +16,15 @@ const origin: OriginClient = { forward: async () => new Response('portal page'),
 describe('adaptive admission keeps admitted visitors first', () => {
   it('cuts new admissions when the origin struggles, never the visitors already admitted', async () => {
     const config = parseConfig({
-      rooms: [{ id: 'main', match: ['/'], maxActive: 1_000, admitPerMinute: 6_000, adaptive: { enabled: true, minSamples: 5, minPerMinute: 1, decreaseFactor: 0.1, maxErrorRate: 0.05 } }],
+      rooms: [
+        {
+          id: 'main',
+          match: ['/'],
+          maxActive: 1_000,
+          admitPerMinute: 6_000,
+          adaptive: { enabled: true, minSamples: 5, minPerMinute: 1, decreaseFactor: 0.1, maxErrorRate: 0.05 },
+        },
+      ],
     });
     const room = config.rooms[0]!;
     const stats = createOriginStats();

@@ -72,7 +72,10 @@ function requireScope(check: (secret: string | undefined) => AdminToken | undefi
       if (header !== undefined) {
         const failure = guard.limiter.failure(address);
         if (failure.blocked) {
-          guard.logger.warn('admin API: too many wrong tokens from this address; refused until the window ends', { address, retryAfterSeconds: failure.retryAfterSeconds });
+          guard.logger.warn('admin API: too many wrong tokens from this address; refused until the window ends', {
+            address,
+            retryAfterSeconds: failure.retryAfterSeconds,
+          });
           throw tooManyAttempts(failure.retryAfterSeconds);
         }
         await pause(failure.delayMs);
@@ -80,7 +83,9 @@ function requireScope(check: (secret: string | undefined) => AdminToken | undefi
       throw new SanhError('unauthorized', 'An admin token is needed: Authorization: Bearer <SANH_ADMIN_TOKEN>.', { headers: { 'www-authenticate': REALM } });
     }
     if (scope === 'operate' && token.scope !== 'operate') {
-      throw new SanhError('forbidden', `The token "${token.id}" may read, not change.`, { headers: { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="operate"` } });
+      throw new SanhError('forbidden', `The token "${token.id}" may read, not change.`, {
+        headers: { 'www-authenticate': `${REALM}, error="insufficient_scope", scope="operate"` },
+      });
     }
     c.set('adminTokenId', token.id);
     await next();
@@ -140,20 +145,19 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
     if (!receipt) throw new SanhError('receipt_not_found', `There is no receipt ${number} in room "${room.id}".`);
     return c.json({ room: room.id, receipt });
   });
-  const act = (name: 'retry' | 'drop') =>
-    async (c: Context<SanhEnv>) => {
-      const id = c.req.param('receiptId') ?? '';
-      let done: boolean;
-      try {
-        done = name === 'retry' ? await deadLetters().retry(id) : await deadLetters().drop(id);
-      } catch (error) {
-        if (error instanceof SanhError) throw error;
-        throw new SanhError('bad_request', error instanceof Error ? error.message : String(error));
-      }
-      if (!done) throw new SanhError('not_found', `"${id}" is not a dead letter.`);
-      deps.logger.info(`dead letter ${name === 'retry' ? 'sent again' : 'dropped'} by an operator`, { token: c.get('adminTokenId'), room: id.split('.')[0] });
-      return c.json({ receiptId: id, done: name });
-    };
+  const act = (name: 'retry' | 'drop') => async (c: Context<SanhEnv>) => {
+    const id = c.req.param('receiptId') ?? '';
+    let done: boolean;
+    try {
+      done = name === 'retry' ? await deadLetters().retry(id) : await deadLetters().drop(id);
+    } catch (error) {
+      if (error instanceof SanhError) throw error;
+      throw new SanhError('bad_request', error instanceof Error ? error.message : String(error));
+    }
+    if (!done) throw new SanhError('not_found', `"${id}" is not a dead letter.`);
+    deps.logger.info(`dead letter ${name === 'retry' ? 'sent again' : 'dropped'} by an operator`, { token: c.get('adminTokenId'), room: id.split('.')[0] });
+    return c.json({ receiptId: id, done: name });
+  };
   app.post('/api/dead-letters/:receiptId/retry', operate, act('retry'));
   app.delete('/api/dead-letters/:receiptId', operate, act('drop'));
   const live = () => {
@@ -177,7 +181,8 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
   for (const [action, mode] of Object.entries(MODES)) {
     app.post(`/api/rooms/:id/${action}`, operate, async (c) => {
       const sent = await body(c);
-      if (sent === null || typeof sent !== 'object' || Array.isArray(sent)) throw new SanhError('bad_request', 'The body must be a JSON object: { "message": …, "reopensAt": … } (both optional).');
+      if (sent === null || typeof sent !== 'object' || Array.isArray(sent))
+        throw new SanhError('bad_request', 'The body must be a JSON object: { "message": …, "reopensAt": … } (both optional).');
       const given = sent as { message?: unknown; reopensAt?: unknown };
       const patch: Record<string, unknown> = { mode };
       if (given.message !== undefined) patch.message = given.message;
@@ -192,7 +197,9 @@ export function createAdminApp(deps: AdminDeps): Hono<SanhEnv> {
     deps.logger.info('staff pass issued', { room: room.id, by: by(c), pass: issued.id, expiresAt: issued.expiresAt });
     return c.json(issued, 201);
   });
-  app.delete('/api/rooms/:id/passes/:passId', operate, async (c) => c.json(await revokePass(live(), roomOf(c.req.param('id')), c.req.param('passId'), by(c), deps.clock ?? systemClock)));
+  app.delete('/api/rooms/:id/passes/:passId', operate, async (c) =>
+    c.json(await revokePass(live(), roomOf(c.req.param('id')), c.req.param('passId'), by(c), deps.clock ?? systemClock)),
+  );
   app.get('/api/audit', read, async (c) => {
     if (!deps.settingsStore) throw new SanhError('not_found', 'Live settings are not set up on this instance.');
     const limit = Math.min(1_000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));

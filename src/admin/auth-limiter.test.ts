@@ -7,7 +7,18 @@ describe('auth limiter', () => {
     const clock = manualClock(Date.UTC(2030, 0, 1));
     const limiter = createAuthLimiter({ clock });
     const failures = Array.from({ length: DEFAULT_AUTH_LIMITS.maxFailures }, () => limiter.failure('198.51.100.7'));
-    expect(failures.map((f) => (f.blocked ? `429 after ${f.retryAfterSeconds}s` : f.delayMs))).toEqual([0, 0, 0, 250, 500, 1000, 2000, 2000, 2000, '429 after 60s']);
+    expect(failures.map((f) => (f.blocked ? `429 after ${f.retryAfterSeconds}s` : f.delayMs))).toEqual([
+      0,
+      0,
+      0,
+      250,
+      500,
+      1000,
+      2000,
+      2000,
+      2000,
+      '429 after 60s',
+    ]);
     clock.advance(15_000);
     expect(limiter.admit('198.51.100.7')).toEqual({ allowed: false, retryAfterSeconds: 45 });
     expect(limiter.admit('198.51.100.8')).toEqual({ allowed: true });

@@ -20,7 +20,14 @@ export interface AuthLimits {
 }
 
 /** The defaults: 3 free failures a minute, then slower ones, then refusal after 10 until the minute is over. */
-export const DEFAULT_AUTH_LIMITS: AuthLimits = { freeFailures: 3, maxFailures: 10, windowMs: 60_000, baseDelayMs: 250, maxDelayMs: 2_000, maxAddresses: 10_000 };
+export const DEFAULT_AUTH_LIMITS: AuthLimits = {
+  freeFailures: 3,
+  maxFailures: 10,
+  windowMs: 60_000,
+  baseDelayMs: 250,
+  maxDelayMs: 2_000,
+  maxAddresses: 10_000,
+};
 
 /** Whether an address may try a token now: yes, or refused for `retryAfterSeconds`. */
 export type AuthAdmission = { allowed: true } | { allowed: false; retryAfterSeconds: number };

@@ -6,7 +6,7 @@ const BUCKETS = [0.005, 0.05, 0.5, 5];
 const VALUES = [0.001, 0.005, 0.0051, 0.3, 0.5, 4.9, 7, 120];
 
 describe('a counted histogram', () => {
-  it('writes what prom-client\'s Histogram writes for the same observations', async () => {
+  it("writes what prom-client's Histogram writes for the same observations", async () => {
     const theirs = new Registry();
     const reference = new Histogram({ name: 'h_seconds', help: 'Some durations.', labelNames: ['method', 'room'], buckets: BUCKETS, registers: [theirs] });
     const ours = new Registry();

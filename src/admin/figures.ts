@@ -39,7 +39,15 @@ export interface RoomFigures {
    * until an operator set the mode (`endedBy`, `endedAt`), and since when this instance has seen the
    * origin calm; null when the room does not auto-activate and carries no mark.
    */
-  autoActivation: { enabled: boolean; active: boolean; since: string | null; reason: string | null; endedBy: string | null; endedAt: string | null; calmSince: string | null } | null;
+  autoActivation: {
+    enabled: boolean;
+    active: boolean;
+    since: string | null;
+    reason: string | null;
+    endedBy: string | null;
+    endedAt: string | null;
+    calmSince: string | null;
+  } | null;
 }
 
 /** What the figures read besides the snapshot: the origin's health and adaptive admission. */
@@ -82,7 +90,13 @@ export function roomFigures(room: RoomConfig, snapshots: SnapshotLoop, sources: 
 
 function originFigures(roomId: string, stats: OriginStats | undefined): RoomFigures['origin'] {
   const last = stats?.last(roomId);
-  return { inFlight: stats?.inFlight(roomId) ?? 0, requests: last?.requests ?? null, errors: last?.errors ?? null, p50Ms: last?.p50Ms ?? null, p95Ms: last?.p95Ms ?? null };
+  return {
+    inFlight: stats?.inFlight(roomId) ?? 0,
+    requests: last?.requests ?? null,
+    errors: last?.errors ?? null,
+    p50Ms: last?.p50Ms ?? null,
+    p95Ms: last?.p95Ms ?? null,
+  };
 }
 
 function adaptiveFigures(room: RoomConfig, controller: AdaptiveController | undefined): RoomFigures['adaptive'] {

@@ -2,7 +2,18 @@ import { eventProblems, type RoomConfig } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { applySettings, effectiveSettings, namedProblems, fileSettingsOf, liveSettingsOf, mergeOverrides, patchProblems, type FileSettings, type LiveField, type RoomOverrides } from './settings.js';
+import {
+  applySettings,
+  effectiveSettings,
+  namedProblems,
+  fileSettingsOf,
+  liveSettingsOf,
+  mergeOverrides,
+  patchProblems,
+  type FileSettings,
+  type LiveField,
+  type RoomOverrides,
+} from './settings.js';
 import type { SettingsStore } from './settings-store.js';
 import { endedByModeChange } from '../adaptive/auto-activation.js';
 import { maskedSecrets, withSecretsKept } from './secrets.js';
@@ -45,7 +56,12 @@ export interface LiveSettings {
    * after each lost compare-and-set, validated like `change`: `make` returning undefined means
    * nothing to do, and nothing is stored (undefined). For Sảnh's own changes (auto-activation).
    */
-  update(roomId: string, make: (room: RoomConfig, stored: RoomOverrides) => Record<string, unknown> | undefined, by: string, action: string): Promise<RoomSettingsView | undefined>;
+  update(
+    roomId: string,
+    make: (room: RoomConfig, stored: RoomOverrides) => Record<string, unknown> | undefined,
+    by: string,
+    action: string,
+  ): Promise<RoomSettingsView | undefined>;
 }
 
 /**
@@ -54,7 +70,13 @@ export interface LiveSettings {
  * instance polls the store's version every `pollMs` (500 ms) and applies what changed. Audit
  * entries and auto-activation's end are stamped with `clock` (the process's injected clock).
  */
-export function createLiveSettings(options: { rooms: readonly RoomConfig[]; store: SettingsStore; logger: Logger; pollMs?: number; clock?: Clock }): LiveSettings {
+export function createLiveSettings(options: {
+  rooms: readonly RoomConfig[];
+  store: SettingsStore;
+  logger: Logger;
+  pollMs?: number;
+  clock?: Clock;
+}): LiveSettings {
   const { rooms, store, logger } = options;
   const clock = options.clock ?? systemClock;
   const files = new Map<string, FileSettings>(rooms.map((room) => [room.id, fileSettingsOf(room, room.admitBurstDerived !== true)]));
@@ -100,14 +122,25 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
   function view(roomId: string): RoomSettingsView {
     const room = roomOf(roomId);
     const { admitBurstFromFile: _derived, ...file } = files.get(room.id) as FileSettings;
-    return { room: room.id, file: maskedSecrets(file), overrides: maskedSecrets(overrides[room.id] ?? {}), effective: maskedSecrets(liveSettingsOf(room)), version };
+    return {
+      room: room.id,
+      file: maskedSecrets(file),
+      overrides: maskedSecrets(overrides[room.id] ?? {}),
+      effective: maskedSecrets(liveSettingsOf(room)),
+      version,
+    };
   }
   /**
    * Stores a room's next overrides, made from the newest overrides by `next`: when another change
    * landed first (on any instance), reloads and makes them again from that, so no change is lost;
    * `next` returning undefined: nothing to store.
    */
-  async function save(room: RoomConfig, next: (current: RoomOverrides) => RoomOverrides | undefined, by: string, action: string): Promise<RoomSettingsView | undefined> {
+  async function save(
+    room: RoomConfig,
+    next: (current: RoomOverrides) => RoomOverrides | undefined,
+    by: string,
+    action: string,
+  ): Promise<RoomSettingsView | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const before = liveSettingsOf(room);
       const wanted = next(overrides[room.id] ?? {});
@@ -117,7 +150,12 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
       refuseEventProblems(effective.events);
       let saved: number | 'stale';
       try {
-        saved = await store.save(room.id, wanted, { at: new Date(clock()).toISOString(), by, room: room.id, action, before: maskedSecrets(before), after: maskedSecrets(effective) }, version);
+        saved = await store.save(
+          room.id,
+          wanted,
+          { at: new Date(clock()).toISOString(), by, room: room.id, action, before: maskedSecrets(before), after: maskedSecrets(effective) },
+          version,
+        );
         if (saved === 'stale') {
           const loaded = await store.load();
           apply(loaded.rooms, loaded.version);
@@ -149,7 +187,10 @@ export function createLiveSettings(options: { rooms: readonly RoomConfig[]; stor
       const checked = patchProblems(withSecretsKept(patch, room.bypass?.secrets ?? [], files.get(room.id)?.bypass?.secrets ?? []));
       if ('problems' in checked) throw refused(checked.problems);
       // Setting the mode during an auto-activation ends it: the mode is the operator's from then on.
-      return (await save(room, (current) => mergeOverrides(current, endedByModeChange(current.autoActivation, checked.patch, by, clock())), by, action)) ?? view(room.id);
+      return (
+        (await save(room, (current) => mergeOverrides(current, endedByModeChange(current.autoActivation, checked.patch, by, clock())), by, action)) ??
+        view(room.id)
+      );
     },
     async reset(roomId, by) {
       // Revoked staff passes stay revoked: going back to the file must not let them in again.

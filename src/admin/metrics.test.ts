@@ -5,7 +5,9 @@ import { createHttpServerStats } from '../telemetry/http-server-stats.js';
 import { createAdminMetrics } from './metrics.js';
 
 const snapshots = { view: () => undefined, refresh: async () => undefined, start: () => undefined, stop: () => undefined };
-const rooms = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 60, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }] } }] }).rooms;
+const rooms = parseConfig({
+  rooms: [{ id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 60, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }] } }],
+}).rooms;
 
 /** The value of series `name{labels}` in Prometheus text (NaN when absent). */
 function seriesValue(text: string, series: string): number {
@@ -27,7 +29,13 @@ describe('the admin metrics', () => {
 
   it('export the public answers with bounded labels: configured rooms only, under standard names', async () => {
     const stats = createHttpServerStats();
-    const metrics = createAdminMetrics({ rooms, snapshots, counters: { passthrough: new Map(), bypass: new Map() }, backlog: () => undefined, httpServerStats: stats });
+    const metrics = createAdminMetrics({
+      rooms,
+      snapshots,
+      counters: { passthrough: new Map(), bypass: new Map() },
+      backlog: () => undefined,
+      httpServerStats: stats,
+    });
     stats.record('GET', 200, 'main', 'admitted', 0.02);
     stats.record('GET', 200, 'main', 'admitted', 0.2);
     stats.record('GET', 200, 'not-a-room', 'admitted', 0.02);
@@ -37,7 +45,12 @@ describe('the admin metrics', () => {
     expect(seriesValue(text, series('http_request_method="GET",http_response_status_code="200",sanh_room="main",sanh_state="admitted"'))).toBe(2);
     expect(seriesValue(text, series('http_request_method="GET",http_response_status_code="200",sanh_room="",sanh_state="admitted"'))).toBe(1);
     expect(seriesValue(text, series('http_request_method="_OTHER",http_response_status_code="418",sanh_room="",sanh_state=""'))).toBe(1);
-    expect(seriesValue(text, 'http_server_request_duration_seconds_bucket{le="0.025",http_request_method="GET",http_response_status_code="200",sanh_room="main",sanh_state="admitted"}')).toBe(1);
+    expect(
+      seriesValue(
+        text,
+        'http_server_request_duration_seconds_bucket{le="0.025",http_request_method="GET",http_response_status_code="200",sanh_room="main",sanh_state="admitted"}',
+      ),
+    ).toBe(1);
     expect(text).not.toContain('not-a-room');
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);

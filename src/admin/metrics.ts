@@ -81,7 +81,7 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   gauge('sanh_room_active_visitors', 'Admitted visitors active in the room (sessions plus slots held for called visitors).', ['room'], (set) => {
     for (const f of figures()) if (f.live) set({ room: f.id }, f.live.active);
   });
-  gauge('sanh_room_max_active_visitors', 'The room\'s maxActive.', ['room'], (set) => {
+  gauge('sanh_room_max_active_visitors', "The room's maxActive.", ['room'], (set) => {
     for (const room of sources.rooms) set({ room: room.id }, room.maxActive);
   });
   gauge('sanh_room_queue_length_visitors', 'Visitors waiting in line.', ['room'], (set) => {
@@ -90,13 +90,13 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   gauge('sanh_room_admission_rate_per_second', 'Admissions per second while people wait, as measured.', ['room'], (set) => {
     for (const f of figures()) if (f.live?.admissionRatePerSecond != null) set({ room: f.id }, f.live.admissionRatePerSecond);
   });
-  gauge('sanh_room_admit_limit_per_second', 'The room\'s configured admission rate (admitPerMinute / 60).', ['room'], (set) => {
+  gauge('sanh_room_admit_limit_per_second', "The room's configured admission rate (admitPerMinute / 60).", ['room'], (set) => {
     for (const room of sources.rooms) set({ room: room.id }, room.admitPerMinute / 60);
   });
   gauge('sanh_room_adaptive_rate_per_second', 'The admission rate adaptive admission allows now (rooms that adapt).', ['room'], (set) => {
     for (const f of figures()) if (f.adaptive) set({ room: f.id }, f.adaptive.ratePerMinute / 60);
   });
-  gauge('sanh_origin_latency_p95_seconds', 'The origin\'s p95 time to answer in the last control interval, as this instance proxied.', ['room'], (set) => {
+  gauge('sanh_origin_latency_p95_seconds', "The origin's p95 time to answer in the last control interval, as this instance proxied.", ['room'], (set) => {
     for (const f of figures()) if (f.origin.p95Ms !== null) set({ room: f.id }, f.origin.p95Ms / 1000);
   });
   gauge('sanh_origin_error_ratio', 'Share of origin answers that were 5xx, timeouts or unreachable in the last control interval.', ['room'], (set) => {
@@ -108,7 +108,7 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   gauge('sanh_room_wait_estimate_seconds', 'The wait a visitor arriving now would be told.', ['room'], (set) => {
     for (const f of figures()) if (f.live?.waitForNewArrivalSeconds != null) set({ room: f.id }, f.live.waitForNewArrivalSeconds);
   });
-  gauge('sanh_room_mode', 'The room\'s mode: 1 for the current one.', ['room', 'mode'], (set) => {
+  gauge('sanh_room_mode', "The room's mode: 1 for the current one.", ['room', 'mode'], (set) => {
     for (const room of sources.rooms) for (const mode of ROOM_MODES) set({ room: room.id, mode }, room.mode === mode ? 1 : 0);
   });
   gauge('sanh_submissions_pending', 'Deferred submissions not yet delivered, by state.', ['room', 'state'], (set) => {
@@ -120,28 +120,43 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
       set({ room: room.id, state: 'retrying' }, backlog.retrying);
     }
   });
-  gauge('sanh_submissions_waiting_bytes', 'Bytes the room\'s deferred submissions not yet delivered take in the store, as counted against maxWaitingBytes.', ['room'], (set) => {
-    for (const room of sources.rooms) {
-      const backlog = room.submissions ? sources.backlog(room.id) : undefined;
-      if (backlog?.bytes !== undefined) set({ room: room.id }, backlog.bytes);
-    }
-  });
-  gauge('sanh_submissions_waiting_bytes_limit', 'The room\'s maxWaitingBytes: past it new deferred submissions are refused (503), the citizen\'s form kept.', ['room'], (set) => {
-    for (const room of sources.rooms) if (room.submissions) set({ room: room.id }, room.submissions.maxWaitingBytes);
-  });
+  gauge(
+    'sanh_submissions_waiting_bytes',
+    "Bytes the room's deferred submissions not yet delivered take in the store, as counted against maxWaitingBytes.",
+    ['room'],
+    (set) => {
+      for (const room of sources.rooms) {
+        const backlog = room.submissions ? sources.backlog(room.id) : undefined;
+        if (backlog?.bytes !== undefined) set({ room: room.id }, backlog.bytes);
+      }
+    },
+  );
+  gauge(
+    'sanh_submissions_waiting_bytes_limit',
+    "The room's maxWaitingBytes: past it new deferred submissions are refused (503), the citizen's form kept.",
+    ['room'],
+    (set) => {
+      for (const room of sources.rooms) if (room.submissions) set({ room: room.id }, room.submissions.maxWaitingBytes);
+    },
+  );
   gauge('sanh_submissions_dead_letters', 'Deferred submissions in the dead letters.', ['room'], (set) => {
     for (const room of sources.rooms) {
       const backlog = room.submissions ? sources.backlog(room.id) : undefined;
       if (backlog) set({ room: room.id }, backlog.dead);
     }
   });
-  gauge('sanh_submissions_oldest_waiting_seconds', 'Age of the room\'s oldest deferred submission not yet delivered (waiting, delivering or retrying); 0 when none waits.', ['room'], (set) => {
-    const now = clock();
-    for (const room of sources.rooms) {
-      const backlog = room.submissions ? sources.backlog(room.id) : undefined;
-      if (backlog) set({ room: room.id }, backlog.oldestAt === null ? 0 : Math.max(0, now - backlog.oldestAt) / 1000);
-    }
-  });
+  gauge(
+    'sanh_submissions_oldest_waiting_seconds',
+    "Age of the room's oldest deferred submission not yet delivered (waiting, delivering or retrying); 0 when none waits.",
+    ['room'],
+    (set) => {
+      const now = clock();
+      for (const room of sources.rooms) {
+        const backlog = room.submissions ? sources.backlog(room.id) : undefined;
+        if (backlog) set({ room: room.id }, backlog.oldestAt === null ? 0 : Math.max(0, now - backlog.oldestAt) / 1000);
+      }
+    },
+  );
 
   const seen = new Map<string, { epoch: string; admitted: number }>();
   new Counter({
@@ -179,9 +194,15 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   };
   totalsCounter('sanh_gate_passthrough_requests_total', 'Requests let through by a room in passthrough mode.', 'room', () => sources.counters.passthrough);
   totalsCounter('sanh_gate_bypass_requests_total', 'Requests that skipped the line by a bypass rule or a staff pass.', 'room', () => sources.counters.bypass);
-  totalsCounter('sanh_store_errors_total', 'Store operations that failed (unreachable, timed out or refused), by domain.', 'domain', () => sources.storeErrors?.totals() ?? []);
+  totalsCounter(
+    'sanh_store_errors_total',
+    'Store operations that failed (unreachable, timed out or refused), by domain.',
+    'domain',
+    () => sources.storeErrors?.totals() ?? [],
+  );
   const storeUp = sources.storeUp;
-  if (storeUp) gauge('sanh_store_up', '1 while the store answers its health check (every second), 0 while it is down.', [], (set) => set({}, storeUp() ? 1 : 0));
+  if (storeUp)
+    gauge('sanh_store_up', '1 while the store answers its health check (every second), 0 while it is down.', [], (set) => set({}, storeUp() ? 1 : 0));
   let savedBefore = 0;
   new Counter({
     name: 'sanh_drafts_saved_total',
@@ -194,18 +215,28 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
     },
   });
   const storageOf = (store: string) => (store === 'drafts' ? sources.drafts?.storage?.() : sources.drafts?.attachmentStorage?.());
-  gauge('sanh_drafts_stored_bytes', 'Bytes the live drafts (store="drafts": field values plus 1 KiB each) or the stored attachments (store="attachments": their Upload-Length) take, as counted against their limit; read every 15 s.', ['store'], (set) => {
-    for (const store of ['drafts', 'attachments']) {
-      const figures = storageOf(store);
-      if (figures) set({ store }, figures.usedBytes);
-    }
-  });
-  gauge('sanh_drafts_stored_bytes_limit', 'The limit of sanh_drafts_stored_bytes: drafts.limits.maxStoredBytes or drafts.uploads.maxStoredBytes; past it new drafts and uploads answer 507, nothing saved is touched.', ['store'], (set) => {
-    for (const store of ['drafts', 'attachments']) {
-      const figures = storageOf(store);
-      if (figures) set({ store }, figures.budgetBytes);
-    }
-  });
+  gauge(
+    'sanh_drafts_stored_bytes',
+    'Bytes the live drafts (store="drafts": field values plus 1 KiB each) or the stored attachments (store="attachments": their Upload-Length) take, as counted against their limit; read every 15 s.',
+    ['store'],
+    (set) => {
+      for (const store of ['drafts', 'attachments']) {
+        const figures = storageOf(store);
+        if (figures) set({ store }, figures.usedBytes);
+      }
+    },
+  );
+  gauge(
+    'sanh_drafts_stored_bytes_limit',
+    'The limit of sanh_drafts_stored_bytes: drafts.limits.maxStoredBytes or drafts.uploads.maxStoredBytes; past it new drafts and uploads answer 507, nothing saved is touched.',
+    ['store'],
+    (set) => {
+      for (const store of ['drafts', 'attachments']) {
+        const figures = storageOf(store);
+        if (figures) set({ store }, figures.budgetBytes);
+      }
+    },
+  );
   const waits = new Histogram({
     name: 'sanh_room_wait_seconds',
     help: 'How long visitors admitted from the line waited, from their ticket to their admission.',
@@ -216,7 +247,7 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   sources.waits?.listen((room, seconds) => waits.observe({ room }, seconds));
   const originDurations = new Histogram({
     name: 'sanh_origin_request_duration_seconds',
-    help: 'Time to the origin\'s answer headers for every request Sảnh sent it (proxied and delivered), by outcome (ok; error: 5xx, timeout, unreachable).',
+    help: "Time to the origin's answer headers for every request Sảnh sent it (proxied and delivered), by outcome (ok; error: 5xx, timeout, unreachable).",
     labelNames: ['room', 'outcome'],
     buckets: ORIGIN_BUCKETS_SECONDS,
     registers: [registry],
@@ -238,7 +269,7 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
   // statuses, the configured rooms ('' for another Sanh-Room), Sảnh's states.
   const httpDurations = countedHistogram(registry, {
     name: 'http_server_request_duration_seconds',
-    help: 'Time to the answer\'s headers of every request to the public listener (OpenTelemetry http.server.request.duration), by method, status, and Sảnh\'s room and state.',
+    help: "Time to the answer's headers of every request to the public listener (OpenTelemetry http.server.request.duration), by method, status, and Sảnh's room and state.",
     buckets: HTTP_SERVER_BUCKETS_SECONDS,
   });
   const roomIds = new Set(sources.rooms.map((room) => room.id));
@@ -257,7 +288,9 @@ export function createAdminMetrics(sources: MetricsSources): AdminMetrics {
     }
     return child;
   };
-  sources.httpServerStats?.listen((method, status, room, state, seconds) => httpChild(method, status, room !== null && roomIds.has(room) ? room : '', state).observe(seconds));
+  sources.httpServerStats?.listen((method, status, room, state, seconds) =>
+    httpChild(method, status, room !== null && roomIds.has(room) ? room : '', state).observe(seconds),
+  );
 
   async function render(): Promise<string> {
     scraped = figuresNow();

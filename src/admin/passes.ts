@@ -44,7 +44,12 @@ function passLink(room: RoomConfig, token: string): string {
  * field named) and recording it in the audit log (`action: "pass"`, the pass id, note and expiry,
  * never the token). A pass whose audit entry could not be stored is not handed out.
  */
-export async function issuePass(deps: { passes: StaffPasses; store: SettingsStore; clock: Clock }, room: RoomConfig, input: unknown, by: string): Promise<IssuedPass> {
+export async function issuePass(
+  deps: { passes: StaffPasses; store: SettingsStore; clock: Clock },
+  room: RoomConfig,
+  input: unknown,
+  by: string,
+): Promise<IssuedPass> {
   const parsed = passRequestSchema.safeParse(input);
   if (!parsed.success) {
     const problems = namedProblems(parsed.error.issues);
@@ -71,7 +76,13 @@ const PASS_ID = /^[A-Za-z0-9_-]{1,32}$/;
  * Each id is kept for the longest life a pass can have, then forgotten; revoking it again changes
  * nothing.
  */
-export async function revokePass(live: LiveSettings, room: RoomConfig, passId: string, by: string, clock: Clock): Promise<{ room: string; id: string; revoked: true }> {
+export async function revokePass(
+  live: LiveSettings,
+  room: RoomConfig,
+  passId: string,
+  by: string,
+  clock: Clock,
+): Promise<{ room: string; id: string; revoked: true }> {
   if (!PASS_ID.test(passId)) throw new SanhError('bad_request', `"${passId}" is not a pass id.`);
   await live.update(
     room.id,

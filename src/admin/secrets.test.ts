@@ -7,8 +7,14 @@ import { applySettings, effectiveSettings, fileSettingsOf, mergeOverrides, patch
 
 const A = 'a-staff-secret-0123456789-1111';
 const B = 'b-staff-secret-0123456789-2222';
-const room = () => parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 600, bypass: { paths: ['/static'], secrets: [A, B] } }] }).rooms[0]!;
-const request = (path: string, headers: Record<string, string> = {}) => ({ method: 'GET', path, clientAddress: undefined, header: (name: string) => headers[name] });
+const room = () =>
+  parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 600, bypass: { paths: ['/static'], secrets: [A, B] } }] }).rooms[0]!;
+const request = (path: string, headers: Record<string, string> = {}) => ({
+  method: 'GET',
+  path,
+  clientAddress: undefined,
+  header: (name: string) => headers[name],
+});
 
 describe('bypass secrets in live settings', () => {
   it('are masked for the API and the audit log', () => {
@@ -19,7 +25,7 @@ describe('bypass secrets in live settings', () => {
     expect(maskedSecrets<{ maxActive: number; bypass?: undefined }>({ maxActive: 3 })).toEqual({ maxActive: 3 });
   });
 
-  it('are never copied into a patch: left out, they stay as they are; masks sent back stand for the secrets; the file\'s list is sent as null', () => {
+  it("are never copied into a patch: left out, they stay as they are; masks sent back stand for the secrets; the file's list is sent as null", () => {
     expect(withSecretsKept({ bypass: { paths: ['/help'] } }, [A, B], [A, B])).toEqual({ bypass: { paths: ['/help'] } });
     expect(withSecretsKept({ bypass: { paths: [], secrets: ['••••2222'] } }, [A, B], [A, B])).toEqual({ bypass: { paths: [], secrets: [B] } });
     const fresh = 'c-new-secret-0123456789-3333';
@@ -31,8 +37,11 @@ describe('bypass secrets in live settings', () => {
     expect('problems' in unknownMask && unknownMask.problems[0]).toMatch(/^bypass\.secrets\.0: must be at least 24 characters/);
   });
 
-  it('a bypass change stores only the rules it names: the file\'s secrets and addresses stay the file\'s, a rotation in the file applies', () => {
-    const file = fileSettingsOf(parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 600, bypass: { cidrs: ['10.0.0.0/8'], secrets: [A] } }] }).rooms[0]!, false);
+  it("a bypass change stores only the rules it names: the file's secrets and addresses stay the file's, a rotation in the file applies", () => {
+    const file = fileSettingsOf(
+      parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 600, bypass: { cidrs: ['10.0.0.0/8'], secrets: [A] } }] }).rooms[0]!,
+      false,
+    );
     const checked = patchProblems(withSecretsKept({ bypass: { paths: ['/help'] } }, [A], [A]));
     expect(checked).toEqual({ patch: { bypass: { paths: ['/help'] } } });
     const overrides = mergeOverrides({}, 'patch' in checked ? checked.patch : {});
@@ -64,7 +73,10 @@ describe('rules changed live on the shared room object', () => {
     const file = fileSettingsOf(target, false);
     const at = Date.parse('2026-12-01T07:30:00+07:00');
     expect(phaseAt(target, at)).toEqual({ kind: 'normal' });
-    applySettings(target, effectiveSettings(file, { events: [{ id: 'enrol', preQueueFrom: '2026-12-01T07:00:00+07:00', opensAt: '2026-12-01T08:00:00+07:00' }] }));
+    applySettings(
+      target,
+      effectiveSettings(file, { events: [{ id: 'enrol', preQueueFrom: '2026-12-01T07:00:00+07:00', opensAt: '2026-12-01T08:00:00+07:00' }] }),
+    );
     expect(phaseAt(target, at)).toMatchObject({ kind: 'prequeue', event: { id: 'enrol' } });
     applySettings(target, effectiveSettings(file, {}));
     expect(phaseAt(target, at)).toEqual({ kind: 'normal' });

@@ -1,5 +1,3 @@
-
-
 /** How a bypass secret is shown by the API and kept in the audit log: its last four characters. */
 export function maskSecret(secret: string): string {
   return `••••${secret.slice(-4)}`;

@@ -22,11 +22,17 @@ export function createRedisSettingsStore(client: RedisClient, keyPrefix = 'sanh'
     version: async () => Number((await client.get(keys.version)) ?? 0),
     async save(room, overrides, audit, expectedVersion) {
       const json = Object.keys(overrides).length === 0 ? '' : JSON.stringify(overrides);
-      const saved = Number(await saveSettings.run(client, [keys.settings, keys.version, keys.audit], [room, json, JSON.stringify(audit), AUDIT_KEEP, expectedVersion]));
+      const saved = Number(
+        await saveSettings.run(client, [keys.settings, keys.version, keys.audit], [room, json, JSON.stringify(audit), AUDIT_KEEP, expectedVersion]),
+      );
       return saved < 0 ? 'stale' : saved;
     },
     async record(audit) {
-      const replies = await client.multi().lpush(keys.audit, JSON.stringify(audit)).ltrim(keys.audit, 0, AUDIT_KEEP - 1).exec();
+      const replies = await client
+        .multi()
+        .lpush(keys.audit, JSON.stringify(audit))
+        .ltrim(keys.audit, 0, AUDIT_KEEP - 1)
+        .exec();
       const failed = replies?.find(([error]) => error);
       if (failed) throw failed[0];
     },

@@ -31,12 +31,15 @@ export function settingsStoreContract(adapter: string, open: () => Promise<Opene
       expect(await opened.store.audit(10)).toEqual([]);
     });
 
-    it('saves a room\'s overrides with their audit entry, bumping the version another instance sees', async () => {
+    it("saves a room's overrides with their audit entry, bumping the version another instance sees", async () => {
       const { store, other } = opened;
       expect(await store.save('main', { maxActive: 7, mode: 'paused' }, entry('settings'), 0)).toBe(1);
       expect(await store.save('side', { admitPerMinute: 90, bypass: { paths: ['/health'] } }, entry('settings', 'side'), 1)).toBe(2);
       expect(await other.version()).toBe(2);
-      expect(await other.load()).toEqual({ version: 2, rooms: { main: { maxActive: 7, mode: 'paused' }, side: { admitPerMinute: 90, bypass: { paths: ['/health'] } } } });
+      expect(await other.load()).toEqual({
+        version: 2,
+        rooms: { main: { maxActive: 7, mode: 'paused' }, side: { admitPerMinute: 90, bypass: { paths: ['/health'] } } },
+      });
       expect((await other.audit(10)).map((e) => `${e.room}:${e.action}`)).toEqual(['side:settings', 'main:settings']);
     });
 
@@ -48,7 +51,7 @@ export function settingsStoreContract(adapter: string, open: () => Promise<Opene
       expect((await store.audit(10)).map((e) => e.action)).toEqual(['settings']);
     });
 
-    it('drops a room\'s overrides when saved empty', async () => {
+    it("drops a room's overrides when saved empty", async () => {
       const { store } = opened;
       await store.save('main', { maxActive: 3 }, entry('settings'), 0);
       expect(await store.save('main', {}, entry('reset'), 1)).toBe(2);

@@ -6,7 +6,9 @@ const room = () => parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 
 
 describe('live settings', () => {
   it('validates a patch field by field, like the config file, and refuses fields that are not live', () => {
-    expect(patchProblems({ maxActive: 20, mode: 'paused', message: { vi: 'Tạm dừng' } })).toEqual({ patch: { maxActive: 20, mode: 'paused', message: { vi: 'Tạm dừng' } } });
+    expect(patchProblems({ maxActive: 20, mode: 'paused', message: { vi: 'Tạm dừng' } })).toEqual({
+      patch: { maxActive: 20, mode: 'paused', message: { vi: 'Tạm dừng' } },
+    });
     const refused = patchProblems({ maxActive: -1, admitPerMinute: 'fast', hosts: ['x.vn'] });
     expect('problems' in refused && refused.problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['maxActive', 'admitPerMinute', '(body)']));
     expect(patchProblems({ maxActive: null })).toEqual({ patch: { maxActive: null } });

@@ -5,7 +5,22 @@ import { bypassSchema, defaultAdmitBurst, roomSchema, type RoomConfig } from '..
  * The room settings an operator may change live. Everything else (ids, paths, hosts, templates,
  * submissions, the store-failure policy) comes from the config file only, for now.
  */
-export const LIVE_FIELDS = ['maxActive', 'admitPerMinute', 'admitBurst', 'sessionIdleSeconds', 'noShowSeconds', 'mode', 'message', 'reopensAt', 'events', 'bypass', 'revokedPasses', 'clientLimits', 'adaptive', 'autoActivation'] as const;
+export const LIVE_FIELDS = [
+  'maxActive',
+  'admitPerMinute',
+  'admitBurst',
+  'sessionIdleSeconds',
+  'noShowSeconds',
+  'mode',
+  'message',
+  'reopensAt',
+  'events',
+  'bypass',
+  'revokedPasses',
+  'clientLimits',
+  'adaptive',
+  'autoActivation',
+] as const;
 /** A live-changeable field. */
 export type LiveField = (typeof LIVE_FIELDS)[number];
 
@@ -17,10 +32,15 @@ type BypassRules = NonNullable<RoomConfig['bypass']>;
  * `secrets`); the others stay as they are; `null` puts the file's back for that rule.
  */
 const bypassPatchSchema = z
-  .object(Object.fromEntries(Object.entries(bypassSchema.shape).map(([rule, schema]) => [rule, withoutDefault(schema).nullable().optional()])) as { [R in keyof BypassRules]: z.ZodOptional<z.ZodNullable<z.ZodType<BypassRules[R]>>> })
+  .object(
+    Object.fromEntries(Object.entries(bypassSchema.shape).map(([rule, schema]) => [rule, withoutDefault(schema).nullable().optional()])) as {
+      [R in keyof BypassRules]: z.ZodOptional<z.ZodNullable<z.ZodType<BypassRules[R]>>>;
+    },
+  )
   .strict();
 
-const fieldPatchSchema = (field: LiveField): z.ZodType => (field === 'bypass' ? bypassPatchSchema : withoutDefault(roomSchema.shape[field])).nullable().optional();
+const fieldPatchSchema = (field: LiveField): z.ZodType =>
+  (field === 'bypass' ? bypassPatchSchema : withoutDefault(roomSchema.shape[field])).nullable().optional();
 
 /** A change to a room's live settings: any of the live fields (null: back to the file's value). */
 export const settingsPatchSchema = z.object(Object.fromEntries(LIVE_FIELDS.map((field) => [field, fieldPatchSchema(field)]))).strict();

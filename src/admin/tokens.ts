@@ -26,7 +26,10 @@ const ID = /^[A-Za-z0-9_-]{1,32}$/;
  * `id:scope:secret` entries (`ops:operate:…,grafana:read:…`). Secrets are at least 24 characters.
  */
 export function parseAdminTokens(value: string): AdminToken[] {
-  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new AdminTokenError('is empty');
   const tokens = entries.map((entry, index): AdminToken => {
     const parts = entry.split(':');

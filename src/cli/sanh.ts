@@ -143,14 +143,25 @@ async function apiCommand(words: string[], options: OptionValues, json: boolean,
     answer = await api('/api/rooms');
     if (answer.status !== 200) throw new Error(apiProblem(answer));
     const rooms = (answer.body as { rooms: RoomSummary[] }).rooms;
-    print(answer.body, rooms.map((r) => `${r.id}  ${r.mode}  active ${r.live?.active ?? '?'}/${r.limits.maxActive}  waiting ${r.live?.waiting ?? '?'}  admit ${r.limits.admitPerMinute}/min  wait for a newcomer ${r.live?.waitForNewArrivalSeconds ?? '?'} s`).join('\n'));
+    print(
+      answer.body,
+      rooms
+        .map(
+          (r) =>
+            `${r.id}  ${r.mode}  active ${r.live?.active ?? '?'}/${r.limits.maxActive}  waiting ${r.live?.waiting ?? '?'}  admit ${r.limits.admitPerMinute}/min  wait for a newcomer ${r.live?.waitForNewArrivalSeconds ?? '?'} s`,
+        )
+        .join('\n'),
+    );
     return 0;
   }
   if (group === 'audit') {
     answer = await api(`/api/audit?limit=${limit}`);
     if (answer.status !== 200) throw new Error(apiProblem(answer));
     const entries = (answer.body as { entries: { at: string; by: string; room: string; action: string; after: unknown }[] }).entries;
-    print(answer.body, entries.length === 0 ? 'no changes recorded' : entries.map((e) => `${e.at}  ${e.by}  ${e.room}  ${e.action}  ${JSON.stringify(e.after)}`).join('\n'));
+    print(
+      answer.body,
+      entries.length === 0 ? 'no changes recorded' : entries.map((e) => `${e.at}  ${e.by}  ${e.room}  ${e.action}  ${JSON.stringify(e.after)}`).join('\n'),
+    );
     return 0;
   }
   const room = need(id, '<room id>');
@@ -190,7 +201,12 @@ async function apiCommand(words: string[], options: OptionValues, json: boolean,
   }
   if (answer.status !== 200) throw new Error(apiProblem(answer));
   const effective = (answer.body as { effective: Record<string, unknown> }).effective;
-  print(answer.body, `${room}: ${Object.entries(effective).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`);
+  print(
+    answer.body,
+    `${room}: ${Object.entries(effective)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(' ')}`,
+  );
   return 0;
 }
 
@@ -220,8 +236,20 @@ const EVERYWHERE: readonly OptionName[] = ['help', 'version', 'json'];
 
 /** Every command, by `commandName`. */
 const COMMANDS = new Set([
-  'rooms', 'room <id>', 'room <id> set', 'room <id> reset', 'pause <id>', 'resume <id>', 'queue-all <id>', 'close <id>', 'passthrough <id>',
-  'audit', 'pass <id>', 'pass <id> revoke', ...OPERATOR_COMMANDS, 'config check',
+  'rooms',
+  'room <id>',
+  'room <id> set',
+  'room <id> reset',
+  'pause <id>',
+  'resume <id>',
+  'queue-all <id>',
+  'close <id>',
+  'passthrough <id>',
+  'audit',
+  'pass <id>',
+  'pass <id> revoke',
+  ...OPERATOR_COMMANDS,
+  'config check',
 ]);
 
 /** A command's name as the usage writes it: `rooms`, `room <id> set`, `pass <id> revoke`, `dead-letters list`. */
@@ -312,12 +340,16 @@ function apiOperations(): DeadLetterOperations {
   const part = encodeURIComponent;
   const notDead = { code: 'not_found', missing: false };
   return {
-    list: (room, limit = 100) => call(`/api/rooms/${part(room)}/dead-letters?limit=${limit}`, {}, (body) => (body as { deadLetters: ReceiptRecord[] }).deadLetters),
+    list: (room, limit = 100) =>
+      call(`/api/rooms/${part(room)}/dead-letters?limit=${limit}`, {}, (body) => (body as { deadLetters: ReceiptRecord[] }).deadLetters),
     retry: (receiptId) => call(`/api/dead-letters/${part(receiptId)}/retry`, { method: 'POST' }, () => true, notDead),
     drop: (receiptId) => call(`/api/dead-letters/${part(receiptId)}`, { method: 'DELETE' }, () => true, notDead),
     backlog: (room) => call(`/api/rooms/${part(room)}/backlog`, {}, (body) => (body as { backlog: Backlog }).backlog),
     findReceipt: (room, number) =>
-      call<ReceiptRecord | undefined>(`/api/rooms/${part(room)}/receipts?number=${part(number)}`, {}, (body) => (body as { receipt: ReceiptRecord }).receipt, { code: 'receipt_not_found', missing: undefined }),
+      call<ReceiptRecord | undefined>(`/api/rooms/${part(room)}/receipts?number=${part(number)}`, {}, (body) => (body as { receipt: ReceiptRecord }).receipt, {
+        code: 'receipt_not_found',
+        missing: undefined,
+      }),
   };
 }
 
@@ -365,7 +397,10 @@ async function operatorCommand(operations: DeadLetterOperations, words: string[]
   if (key === 'submissions backlog') {
     const room = need(rest[0], '<room>');
     const backlog = await operations.backlog(room);
-    print(backlog, `${room}: ${backlog.waiting} waiting, ${backlog.delivering} being delivered, ${backlog.retrying} waiting for a retry, ${backlog.dead} dead letters`);
+    print(
+      backlog,
+      `${room}: ${backlog.waiting} waiting, ${backlog.delivering} being delivered, ${backlog.retrying} waiting for a retry, ${backlog.dead} dead letters`,
+    );
     return 0;
   }
   if (key === 'receipts find') {

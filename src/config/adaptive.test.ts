@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { patchProblems } from '../admin/settings.js';
 import { parseConfig } from './load.js';
 
-const room = (adaptive: unknown, extra: Record<string, unknown> = {}) => ({ rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 60, mode: 'passthrough', adaptive, ...extra }] });
+const room = (adaptive: unknown, extra: Record<string, unknown> = {}) => ({
+  rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 60, mode: 'passthrough', adaptive, ...extra }],
+});
 /** Expects the file to be refused with exactly these problems. */
 const refused = (input: unknown, problems: unknown[]) => expect(() => parseConfig(input)).toThrow(expect.objectContaining({ name: 'ConfigError', problems }));
 
@@ -24,6 +26,8 @@ describe('auto-activation settings', () => {
     const marker = { since: '2026-12-02T08:00:00Z', reason: 'p95 900 ms over 500 ms', passthroughFrom: 'file' };
     refused(room({}, { autoActivation: marker }), [expect.stringMatching(/^rooms\[0\]\.autoActivation: is kept by Sảnh in the live settings/)]);
     expect(patchProblems({ mode: 'open', autoActivation: marker })).toEqual({ patch: { mode: 'open', autoActivation: marker } });
-    expect(patchProblems({ autoActivation: { ...marker, passthroughFrom: 'someone' } })).toMatchObject({ problems: [expect.stringMatching(/^autoActivation\.passthroughFrom/)] });
+    expect(patchProblems({ autoActivation: { ...marker, passthroughFrom: 'someone' } })).toMatchObject({
+      problems: [expect.stringMatching(/^autoActivation\.passthroughFrom/)],
+    });
   });
 });

@@ -95,12 +95,23 @@ describe('configuration', () => {
           maxActive: 1,
           admitPerMinute: 1,
           submissions: {
-            routes: [{ path: '/apply/submit' }, { path: '/apply/submit' }, { path: '/other/submit' }, { path: 'apply', method: 'GET', headers: ['Host'], cookies: ['a b'] }, { path: '/_sanh/x' }],
+            routes: [
+              { path: '/apply/submit' },
+              { path: '/apply/submit' },
+              { path: '/other/submit' },
+              { path: 'apply', method: 'GET', headers: ['Host'], cookies: ['a b'] },
+              { path: '/_sanh/x' },
+            ],
             deliverPerMinute: 0,
           },
         },
       ],
-      submissions: { durability: 'maybe', expireAfter: '1h', delivery: { reclaimAfter: '10s', deadline: '2h', initialBackoff: '10m', maxBackoff: '1m', concurrency: 0 }, idempotencyWindow: '2h' },
+      submissions: {
+        durability: 'maybe',
+        expireAfter: '1h',
+        delivery: { reclaimAfter: '10s', deadline: '2h', initialBackoff: '10m', maxBackoff: '1m', concurrency: 0 },
+        idempotencyWindow: '2h',
+      },
     });
     expect(problems.map((p) => p.split(':')[0])).toEqual(
       expect.arrayContaining([
@@ -115,7 +126,15 @@ describe('configuration', () => {
     );
     const refined = problemsOf({
       origin: { timeoutSeconds: 30 },
-      rooms: [{ id: 'a', match: ['/apply'], maxActive: 1, admitPerMinute: 1, submissions: { routes: [{ path: '/apply/submit' }, { path: '/apply/submit' }, { path: '/other/submit' }, { path: '/_sanh/x' }] } }],
+      rooms: [
+        {
+          id: 'a',
+          match: ['/apply'],
+          maxActive: 1,
+          admitPerMinute: 1,
+          submissions: { routes: [{ path: '/apply/submit' }, { path: '/apply/submit' }, { path: '/other/submit' }, { path: '/_sanh/x' }] },
+        },
+      ],
       submissions: { expireAfter: '1h', delivery: { reclaimAfter: '10s', deadline: '2h', initialBackoff: '10m', maxBackoff: '1m' }, idempotencyWindow: '2h' },
     });
     expect(refined).toEqual(
@@ -129,7 +148,13 @@ describe('configuration', () => {
         'rooms[0].submissions.routes[3].path: the /_sanh/ prefix is reserved for Sảnh itself',
       ]),
     );
-    expect(parseConfig({}).submissions).toMatchObject({ durability: 'write', expireAfter: 30 * 86_400, idempotencyWindow: 86_400, acceptPerMinute: 30, delivery: { maxAttempts: 12, reclaimAfter: 60 } });
+    expect(parseConfig({}).submissions).toMatchObject({
+      durability: 'write',
+      expireAfter: 30 * 86_400,
+      idempotencyWindow: 86_400,
+      acceptPerMinute: 30,
+      delivery: { maxAttempts: 12, reclaimAfter: 60 },
+    });
   });
 
   it('reports unreadable and malformed files by name', async () => {

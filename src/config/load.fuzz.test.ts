@@ -21,7 +21,31 @@ function outcome(input: unknown): { ok: true } | { ok: false; problems: string[]
   }
 }
 
-const ROOM_KEYS = ['id', 'name', 'match', 'maxActive', 'admitPerMinute', 'admitBurst', 'sessionIdleSeconds', 'noShowSeconds', 'abandonAfterSeconds', 'hosts', 'mode', 'message', 'reopensAt', 'events', 'bypass', 'clientLimits', 'challenge', 'onStoreFailure', 'fallbackShare', 'adaptive', 'submissions', 'template', 'templateHtml'] as const;
+const ROOM_KEYS = [
+  'id',
+  'name',
+  'match',
+  'maxActive',
+  'admitPerMinute',
+  'admitBurst',
+  'sessionIdleSeconds',
+  'noShowSeconds',
+  'abandonAfterSeconds',
+  'hosts',
+  'mode',
+  'message',
+  'reopensAt',
+  'events',
+  'bypass',
+  'clientLimits',
+  'challenge',
+  'onStoreFailure',
+  'fallbackShare',
+  'adaptive',
+  'submissions',
+  'template',
+  'templateHtml',
+] as const;
 const TOP_KEYS = ['$schema', 'rooms', 'origin', 'snapshotIntervalMs', 'trustProxyHops', 'drafts', 'submissions', 'redis'] as const;
 
 /** Any JSON, with objects that often use the config's own keys, so generated values reach deep into the schema. */
@@ -29,8 +53,45 @@ const json = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
     fc.jsonValue({ maxDepth: 1 }),
-    fc.constantFrom('/', '/apply', '30s', '5m', '2030-01-01T00:00:00+07:00', 'open', 'paused', 'closed', 'main', '', '10.0.0.0/8', 'always', 'never', 'replicated'),
-    fc.dictionary(fc.oneof(fc.constantFrom(...ROOM_KEYS, ...TOP_KEYS, 'routes', 'path', 'method', 'delivery', 'paths', 'enabled', 'vi', 'en', 'id', 'opensAt', 'keyPrefix', 'timeoutSeconds'), fc.string({ maxLength: 8 })), tie('value'), { maxKeys: 6 }),
+    fc.constantFrom(
+      '/',
+      '/apply',
+      '30s',
+      '5m',
+      '2030-01-01T00:00:00+07:00',
+      'open',
+      'paused',
+      'closed',
+      'main',
+      '',
+      '10.0.0.0/8',
+      'always',
+      'never',
+      'replicated',
+    ),
+    fc.dictionary(
+      fc.oneof(
+        fc.constantFrom(
+          ...ROOM_KEYS,
+          ...TOP_KEYS,
+          'routes',
+          'path',
+          'method',
+          'delivery',
+          'paths',
+          'enabled',
+          'vi',
+          'en',
+          'id',
+          'opensAt',
+          'keyPrefix',
+          'timeoutSeconds',
+        ),
+        fc.string({ maxLength: 8 }),
+      ),
+      tie('value'),
+      { maxKeys: 6 },
+    ),
     fc.array(tie('value'), { maxLength: 3 }),
   ),
 })).value;
@@ -68,19 +129,23 @@ const BAD_TOP_VALUES: Record<string, unknown[]> = {
 };
 /** The path a bad value is reported under (an unknown key's own path; a nested object's bad field under it). */
 function expectedPath(base: (string | number)[], key: string, value: unknown): string {
-  if (key === 'origin' && typeof value === 'object' && value !== null && !Array.isArray(value)) return formatPath([...base, key, Object.keys(value)[0] as string]);
+  if (key === 'origin' && typeof value === 'object' && value !== null && !Array.isArray(value))
+    return formatPath([...base, key, Object.keys(value)[0] as string]);
   if (key === 'redis' && typeof value === 'object' && value !== null && !Array.isArray(value)) return formatPath([...base, key, 'keyPrefix']);
   if (key === 'message' && typeof value === 'object' && value !== null) return formatPath([...base, key, Object.keys(value)[0] as string]);
   if (key === 'match' && Array.isArray(value) && value.length > 0) return formatPath([...base, key, 0]);
   if (key === 'hosts' && Array.isArray(value) && value.length > 0) return formatPath([...base, key, 0]);
   return formatPath([...base, key]);
 }
-const pick = (table: Record<string, unknown[]>) => fc.constantFrom(...Object.keys(table)).chain((key) => fc.constantFrom(...(table[key] as unknown[])).map((value) => [key, value] as const));
-const mutated = fc.record({
-  rooms: fc.integer({ min: 1, max: 3 }),
-  roomFaults: fc.array(fc.tuple(fc.nat(2), pick(BAD_ROOM_VALUES)), { maxLength: 4 }),
-  topFaults: fc.uniqueArray(pick(BAD_TOP_VALUES), { maxLength: 3, selector: ([key]) => key }),
-}).filter((m) => m.roomFaults.length + m.topFaults.length > 0);
+const pick = (table: Record<string, unknown[]>) =>
+  fc.constantFrom(...Object.keys(table)).chain((key) => fc.constantFrom(...(table[key] as unknown[])).map((value) => [key, value] as const));
+const mutated = fc
+  .record({
+    rooms: fc.integer({ min: 1, max: 3 }),
+    roomFaults: fc.array(fc.tuple(fc.nat(2), pick(BAD_ROOM_VALUES)), { maxLength: 4 }),
+    topFaults: fc.uniqueArray(pick(BAD_TOP_VALUES), { maxLength: 3, selector: ([key]) => key }),
+  })
+  .filter((m) => m.roomFaults.length + m.topFaults.length > 0);
 
 describe('the config loader under generated input', () => {
   it('gives a config or a ConfigError naming each problem as "path: message", never another error', () => {

@@ -12,24 +12,21 @@ const roomId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be 1-48 characters: lowercase letters, digits, "-" or "_", starting with a letter or digit');
 
-const pathPrefix = z
-  .string()
-  .regex(/^\/[^\s?#]*$/, 'must be a path prefix starting with "/" (no spaces, query or fragment)');
+const pathPrefix = z.string().regex(/^\/[^\s?#]*$/, 'must be a path prefix starting with "/" (no spaces, query or fragment)');
 
-const localizedText = z
-  .object({ vi: z.string().min(1).max(200).optional(), en: z.string().min(1).max(200).optional() })
-  .strict();
+const localizedText = z.object({ vi: z.string().min(1).max(200).optional(), en: z.string().min(1).max(200).optional() }).strict();
 
 /** A longer operator message shown to visitors (paused and closed pages), per language. */
-const localizedMessage = z
-  .object({ vi: z.string().min(1).max(1000).optional(), en: z.string().min(1).max(1000).optional() })
-  .strict();
+const localizedMessage = z.object({ vi: z.string().min(1).max(1000).optional(), en: z.string().min(1).max(1000).optional() }).strict();
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. "2026-12-01T08:00:00+07:00"' });
 
 const hostName = z
   .string()
-  .regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lowercase host name, optionally starting with "*." (no port, no scheme)');
+  .regex(
+    /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+    'must be a lowercase host name, optionally starting with "*." (no port, no scheme)',
+  );
 
 const cidr = z.string().refine((value) => parseCidr(value) !== undefined, 'must be an IPv4 or IPv6 address or CIDR block, e.g. "203.0.113.0/24"');
 
@@ -39,9 +36,9 @@ export const ROOM_MODES = ['open', 'queue-all', 'paused', 'passthrough', 'closed
 export type RoomMode = (typeof ROOM_MODES)[number];
 
 const limitOverrides = {
-  maxActive: z.number().int().min(1).max(10_000_000).optional().describe('maxActive while the event is open (default: the room\'s).'),
-  admitPerMinute: z.number().positive().max(6_000_000).optional().describe('admitPerMinute while the event is open (default: the room\'s).'),
-  admitBurst: z.number().int().min(1).optional().describe('admitBurst while the event is open (default: the room\'s, or derived).'),
+  maxActive: z.number().int().min(1).max(10_000_000).optional().describe("maxActive while the event is open (default: the room's)."),
+  admitPerMinute: z.number().positive().max(6_000_000).optional().describe("admitPerMinute while the event is open (default: the room's)."),
+  admitBurst: z.number().int().min(1).optional().describe("admitBurst while the event is open (default: the room's, or derived)."),
 };
 
 /** A scheduled opening: a pre-queue with a fair lottery at `opensAt`, then FIFO, until `closesAt`. */
@@ -82,7 +79,9 @@ export const clientLimitsSchema = z
       .min(1)
       .max(1_000_000)
       .optional()
-      .describe('Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do (see docs/passes.md). Default: 600.'),
+      .describe(
+        'Requests per admitted pass per minute on each instance: bounds what one pass copied into many clients can do (see docs/passes.md). Default: 600.',
+      ),
   })
   .strict();
 
@@ -90,7 +89,7 @@ export const clientLimitsSchema = z
 export const challengeSchema = z
   .object({
     enabled: z.boolean().default(false).describe('Ask new arrivals to solve a small puzzle before they get a place in line.'),
-    difficultyBits: z.number().int().min(4).max(28).default(16).describe('Leading zero bits the puzzle\'s SHA-256 must have (each bit doubles the work).'),
+    difficultyBits: z.number().int().min(4).max(28).default(16).describe("Leading zero bits the puzzle's SHA-256 must have (each bit doubles the work)."),
     noScriptWaitSeconds: z.number().int().min(0).max(600).default(20).describe('Without JavaScript, how long the visitor waits instead.'),
     ttlSeconds: z.number().int().min(30).max(3_600).default(300).describe('How long a puzzle and a solved proof stay valid.'),
   })
@@ -101,10 +100,7 @@ export const roomSchema = z
   .object({
     id: roomId.describe('Unique room id, used in headers (Sanh-Room), cookies and store keys.'),
     name: localizedText.optional().describe('Name shown on the waiting page, per language.'),
-    match: z
-      .array(pathPrefix)
-      .min(1)
-      .describe('Path prefixes this room protects. The longest matching prefix over all rooms wins.'),
+    match: z.array(pathPrefix).min(1).describe('Path prefixes this room protects. The longest matching prefix over all rooms wins.'),
     maxActive: z.number().int().min(1).max(10_000_000).describe('Admitted visitors that may be active at once.'),
     admitPerMinute: z.number().positive().max(6_000_000).describe('New visitors let in per minute (token bucket refill rate).'),
     admitBurst: z
@@ -113,13 +109,7 @@ export const roomSchema = z
       .min(1)
       .optional()
       .describe('Most admissions in one instant (token bucket size). Default: a tenth of admitPerMinute, at least 1.'),
-    sessionIdleSeconds: z
-      .number()
-      .int()
-      .min(10)
-      .max(86_400)
-      .default(600)
-      .describe('An admitted visitor idle this long loses the slot.'),
+    sessionIdleSeconds: z.number().int().min(10).max(86_400).default(600).describe('An admitted visitor idle this long loses the slot.'),
     noShowSeconds: z
       .number()
       .int()
@@ -149,7 +139,9 @@ export const roomSchema = z
     onStoreFailure: z
       .enum(['open', 'closed'])
       .default('open')
-      .describe('When the store is unreachable: "open" admits new visitors at this instance\'s fallback share of the rate; "closed" seats them on the waiting page.'),
+      .describe(
+        'When the store is unreachable: "open" admits new visitors at this instance\'s fallback share of the rate; "closed" seats them on the waiting page.',
+      ),
     fallbackShare: z
       .number()
       .positive()
@@ -163,7 +155,9 @@ export const roomSchema = z
       .array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a pass id'), until: instant }).strict())
       .max(10_000)
       .optional()
-      .describe('Kept by Sảnh in the live settings: staff passes revoked before their expiry (until when they would be valid at most); not for the config file.'),
+      .describe(
+        'Kept by Sảnh in the live settings: staff passes revoked before their expiry (until when they would be valid at most); not for the config file.',
+      ),
     autoActivation: autoActivationMarkerSchema
       .optional()
       .describe('Kept by Sảnh in the live settings while auto-activation holds the room open; not for the config file.'),
@@ -174,7 +168,9 @@ export const roomSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Path of an HTML template replacing the waiting page (placeholders such as {{position}}); relative paths are read from the config file\'s folder.'),
+      .describe(
+        "Path of an HTML template replacing the waiting page (placeholders such as {{position}}); relative paths are read from the config file's folder.",
+      ),
     templateHtml: z
       .string()
       .optional()
@@ -186,8 +182,14 @@ export const roomSchema = z
   })
   .strict()
   .superRefine((room, ctx) => {
-    if (room.autoActivation) ctx.addIssue({ code: 'custom', path: ['autoActivation'], message: 'is kept by Sảnh in the live settings (auto-activation), not set in the config file' });
-    if (room.revokedPasses) ctx.addIssue({ code: 'custom', path: ['revokedPasses'], message: 'is kept by Sảnh in the live settings (revoked staff passes), not set in the config file' });
+    if (room.autoActivation)
+      ctx.addIssue({ code: 'custom', path: ['autoActivation'], message: 'is kept by Sảnh in the live settings (auto-activation), not set in the config file' });
+    if (room.revokedPasses)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['revokedPasses'],
+        message: 'is kept by Sảnh in the live settings (revoked staff passes), not set in the config file',
+      });
     for (const problem of eventProblems(room.events)) ctx.addIssue({ code: 'custom', ...problem });
   });
 
@@ -225,34 +227,45 @@ export const configSchema = z
       .describe('Waiting rooms. A request matching no room passes straight through.'),
     origin: z
       .object({
-        timeoutSeconds: z
-          .number()
-          .positive()
-          .max(600)
-          .default(30)
-          .describe('Longest wait for the origin to start answering before Sảnh answers 504.'),
-        pathNormalization: pathNormalizationSchema.optional().describe('How the origin reads request paths, so rooms are matched (and paths forwarded) as it reads them; default flavour strict. See docs/paths.md.'),
+        timeoutSeconds: z.number().positive().max(600).default(30).describe('Longest wait for the origin to start answering before Sảnh answers 504.'),
+        pathNormalization: pathNormalizationSchema
+          .optional()
+          .describe(
+            'How the origin reads request paths, so rooms are matched (and paths forwarded) as it reads them; default flavour strict. See docs/paths.md.',
+          ),
         connections: z.number().int().min(2).max(10_000).default(256).describe('Connections to the origin at most (the pool shared by every request).'),
         reservedForAdmitted: z
           .number()
           .int()
           .min(1)
           .optional()
-          .describe('Origin connections only admitted visitors may use: bypass, passthrough and no-room requests share the rest. Default: a quarter of origin.connections.'),
+          .describe(
+            'Origin connections only admitted visitors may use: bypass, passthrough and no-room requests share the rest. Default: a quarter of origin.connections.',
+          ),
         requestBodyTimeoutSeconds: z
           .number()
           .positive()
           .max(3_600)
           .default(20)
-          .describe('A request body must arrive within this long, extended by a second for every requestBodyMinBytesPerSecond bytes received; else 408 and the origin request is cut.'),
-        requestBodyMinBytesPerSecond: z.number().int().min(0).max(100_000_000).default(500).describe('Slowest body rate kept going past requestBodyTimeoutSeconds (0: a fixed deadline).'),
+          .describe(
+            'A request body must arrive within this long, extended by a second for every requestBodyMinBytesPerSecond bytes received; else 408 and the origin request is cut.',
+          ),
+        requestBodyMinBytesPerSecond: z
+          .number()
+          .int()
+          .min(0)
+          .max(100_000_000)
+          .default(500)
+          .describe('Slowest body rate kept going past requestBodyTimeoutSeconds (0: a fixed deadline).'),
         maxBodiesPerClient: z
           .number()
           .int()
           .min(1)
           .max(10_000)
           .default(16)
-          .describe('Requests not admitted (bypass, passthrough, no room) from one client address whose bodies are still arriving at once; more get 429 with Retry-After. Admitted visitors are not counted.'),
+          .describe(
+            'Requests not admitted (bypass, passthrough, no room) from one client address whose bodies are still arriving at once; more get 429 with Retry-After. Admitted visitors are not counted.',
+          ),
       })
       .strict()
       .superRefine((origin, ctx) => {
@@ -274,13 +287,19 @@ export const configSchema = z
       .min(0)
       .max(10)
       .default(0)
-      .describe('Proxies in front of Sảnh whose X-Forwarded-For entries are trusted for the client address (bypass CIDRs, per-client limits). 0: the socket address.'),
+      .describe(
+        'Proxies in front of Sảnh whose X-Forwarded-For entries are trusted for the client address (bypass CIDRs, per-client limits). 0: the socket address.',
+      ),
     drafts: draftsSchema.default(() => draftsSchema.parse({})).describe('The draft-resume store: autosave, resume codes and attachments.'),
-    submissions: submissionsSchema
-      .prefault({})
-      .describe('Store-and-forward submissions: durability, expiry, idempotency window and delivery.'),
+    submissions: submissionsSchema.prefault({}).describe('Store-and-forward submissions: durability, expiry, idempotency window and delivery.'),
     redis: z
-      .object({ keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/).default('sanh').describe('Prefix of every Redis key.') })
+      .object({
+        keyPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9:_-]{1,32}$/)
+          .default('sanh')
+          .describe('Prefix of every Redis key.'),
+      })
       .strict()
       .default({ keyPrefix: 'sanh' }),
   })
@@ -288,11 +307,18 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const { delivery, expireAfter, idempotencyWindow } = config.submissions;
     if (delivery.reclaimAfter <= config.origin.timeoutSeconds) {
-      ctx.addIssue({ code: 'custom', path: ['submissions', 'delivery', 'reclaimAfter'], message: `must be longer than origin.timeoutSeconds (${config.origin.timeoutSeconds} s), or a delivery still waiting for the origin would be sent twice` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['submissions', 'delivery', 'reclaimAfter'],
+        message: `must be longer than origin.timeoutSeconds (${config.origin.timeoutSeconds} s), or a delivery still waiting for the origin would be sent twice`,
+      });
     }
-    if (delivery.deadline > expireAfter) ctx.addIssue({ code: 'custom', path: ['submissions', 'delivery', 'deadline'], message: 'must not be longer than submissions.expireAfter' });
-    if (idempotencyWindow > expireAfter) ctx.addIssue({ code: 'custom', path: ['submissions', 'idempotencyWindow'], message: 'must not be longer than submissions.expireAfter' });
-    if (delivery.maxBackoff < delivery.initialBackoff) ctx.addIssue({ code: 'custom', path: ['submissions', 'delivery', 'maxBackoff'], message: 'must not be shorter than initialBackoff' });
+    if (delivery.deadline > expireAfter)
+      ctx.addIssue({ code: 'custom', path: ['submissions', 'delivery', 'deadline'], message: 'must not be longer than submissions.expireAfter' });
+    if (idempotencyWindow > expireAfter)
+      ctx.addIssue({ code: 'custom', path: ['submissions', 'idempotencyWindow'], message: 'must not be longer than submissions.expireAfter' });
+    if (delivery.maxBackoff < delivery.initialBackoff)
+      ctx.addIssue({ code: 'custom', path: ['submissions', 'delivery', 'maxBackoff'], message: 'must not be shorter than initialBackoff' });
     const ids = new Map<string, number>();
     const prefixes = new Map<string, number>();
     config.rooms.forEach((room, index) => {
@@ -309,7 +335,8 @@ export const configSchema = z
         const id = `${route.method} ${route.path}`;
         if (routes.has(id)) ctx.addIssue({ code: 'custom', path, message: `duplicate route "${id}"` });
         routes.add(id);
-        if (route.path === '/_sanh' || route.path.startsWith('/_sanh/')) ctx.addIssue({ code: 'custom', path: [...path, 'path'], message: 'the /_sanh/ prefix is reserved for Sảnh itself' });
+        if (route.path === '/_sanh' || route.path.startsWith('/_sanh/'))
+          ctx.addIssue({ code: 'custom', path: [...path, 'path'], message: 'the /_sanh/ prefix is reserved for Sảnh itself' });
         if (!room.match.some((prefix) => prefixCovers(prefix, route.path))) {
           ctx.addIssue({ code: 'custom', path: [...path, 'path'], message: `is not under any of the room's match prefixes (${room.match.join(', ')})` });
         }
@@ -329,7 +356,12 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['rooms', index, 'match', matchIndex], message: 'the /_sanh/ prefix is reserved for Sảnh itself' });
         }
         const read = normalisePath(prefix, pathRules(config.origin.pathNormalization));
-        if (!read.ok) ctx.addIssue({ code: 'custom', path: ['rooms', index, 'match', matchIndex], message: `is not a plain path under origin.pathNormalization (${read.reason}): write it as the portal's own links do` });
+        if (!read.ok)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rooms', index, 'match', matchIndex],
+            message: `is not a plain path under origin.pathNormalization (${read.reason}): write it as the portal's own links do`,
+          });
       });
     });
   });

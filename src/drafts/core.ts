@@ -15,7 +15,8 @@ export function locatorTtl(ttlMs: number): number {
 }
 
 /** A draft's whole state, as the memory store keeps it: its meta's own parts, and the rest. */
-export interface DraftState extends Pick<DraftMeta, 'id' | 'formId' | 'revision' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'returnTo' | 'locator' | 'sealedCode' | 'bytes'> {
+export interface DraftState
+  extends Pick<DraftMeta, 'id' | 'formId' | 'revision' | 'createdAt' | 'updatedAt' | 'expiresAt' | 'returnTo' | 'locator' | 'sealedCode' | 'bytes'> {
   codeHash: string;
   answerHash: string | undefined;
   failures: number;
@@ -98,7 +99,8 @@ export function applyChange(state: DraftState, change: DraftChange, now: number,
   for (const field of fields.values()) bytes += field.bytes;
   if (fields.size > change.limits.maxFields) return { ok: false, reason: 'too-many-fields', fieldCount: fields.size };
   if (bytes > change.limits.maxBytes) return { ok: false, reason: 'too-large', bytes };
-  if (budget && bytes > state.bytes && budget.usedBytes + (bytes - state.bytes) > budget.budgetBytes) return { ok: false, reason: 'over-budget', usedBytes: budget.usedBytes };
+  if (budget && bytes > state.bytes && budget.usedBytes + (bytes - state.bytes) > budget.budgetBytes)
+    return { ok: false, reason: 'over-budget', usedBytes: budget.usedBytes };
   state.fields = fields;
   state.bytes = bytes;
   state.revision += 1;

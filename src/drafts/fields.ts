@@ -45,7 +45,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * fields, is larger than the form allows. Totals across a merge are the store's to check.
  */
 export function checkFields(body: unknown, form: DraftFormConfig, mode: 'replace' | 'merge'): Record<string, FieldText | null> {
-  if (!isPlainObject(body)) throw invalid('The draft\'s fields must be a JSON object of field names and values.');
+  if (!isPlainObject(body)) throw invalid("The draft's fields must be a JSON object of field names and values.");
   const out: Record<string, FieldText | null> = Object.create(null) as Record<string, FieldText | null>;
   let total = 0;
   let count = 0;
@@ -69,7 +69,8 @@ export function checkFields(body: unknown, form: DraftFormConfig, mode: 'replace
     total += bytes;
     count += 1;
   }
-  if (count > form.maxFields) throw invalid(`A draft of this form may hold at most ${form.maxFields} fields; this one has ${count}.`, { limit: form.maxFields });
+  if (count > form.maxFields)
+    throw invalid(`A draft of this form may hold at most ${form.maxFields} fields; this one has ${count}.`, { limit: form.maxFields });
   if (mode === 'replace' && total > form.maxBytes) throw tooLarge(form, total);
   return out;
 }

@@ -70,7 +70,9 @@ export function parseBoundedJson(text: string): unknown {
     throw new SanhError('bad_request', `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, { details: { maxDepth: MAX_JSON_DEPTH } });
   }
   if (shape.values > MAX_JSON_VALUES) {
-    throw new SanhError('payload_too_large', `The body holds more than ${MAX_JSON_VALUES} values (object members and list items together).`, { details: { maxValues: MAX_JSON_VALUES } });
+    throw new SanhError('payload_too_large', `The body holds more than ${MAX_JSON_VALUES} values (object members and list items together).`, {
+      details: { maxValues: MAX_JSON_VALUES },
+    });
   }
   try {
     return JSON.parse(text) as unknown;

@@ -7,5 +7,6 @@ import type { SharedDraftLimiterFactory } from './limits.js';
  * insurance limiter while Redis is unreachable (see `sharedRedisLimiter`).
  */
 export function redisDraftLimiters(client: RedisClient, keyPrefix: string): SharedDraftLimiterFactory {
-  return (kind, points, durationSeconds, insurance) => sharedRedisLimiter(client, { keyPrefix: `${keyPrefix}:draft-limit:${kind}`, points, durationSeconds, insurance });
+  return (kind, points, durationSeconds, insurance) =>
+    sharedRedisLimiter(client, { keyPrefix: `${keyPrefix}:draft-limit:${kind}`, points, durationSeconds, insurance });
 }

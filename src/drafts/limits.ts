@@ -18,7 +18,12 @@ export interface DraftLimiter {
 }
 
 /** Builds a limiter shared by every instance (Redis) around this instance's insurance limiter. */
-export type SharedDraftLimiterFactory = (kind: SharedDraftLimitKind, points: number, durationSeconds: number, insurance: RateLimiterAbstract) => RateLimiterAbstract;
+export type SharedDraftLimiterFactory = (
+  kind: SharedDraftLimitKind,
+  points: number,
+  durationSeconds: number,
+  insurance: RateLimiterAbstract,
+) => RateLimiterAbstract;
 
 const MESSAGES: Record<DraftLimitKind, string> = {
   create: 'Too many drafts were started from your connection. Please wait a moment.',
@@ -43,10 +48,14 @@ const MESSAGES: Record<DraftLimitKind, string> = {
  *
  * A fault in the limiter itself is logged and the request allowed (fail open).
  */
-export function createDraftLimiter(config: DraftsConfig, options: { shared?: SharedDraftLimiterFactory; keyPrefix?: string; logger?: Logger } = {}): DraftLimiter {
+export function createDraftLimiter(
+  config: DraftsConfig,
+  options: { shared?: SharedDraftLimiterFactory; keyPrefix?: string; logger?: Logger } = {},
+): DraftLimiter {
   const logger = options.logger ?? silentLogger;
   const prefix = options.keyPrefix ?? 'sanh';
-  const memory = (kind: DraftLimitKind, points: number, duration: number) => new RateLimiterMemory({ points, duration, keyPrefix: `${prefix}:draft-limit:${kind}` });
+  const memory = (kind: DraftLimitKind, points: number, duration: number) =>
+    new RateLimiterMemory({ points, duration, keyPrefix: `${prefix}:draft-limit:${kind}` });
   const shared = (kind: SharedDraftLimitKind, points: number, duration: number) => {
     const insurance = memory(kind, points, duration);
     return options.shared ? options.shared(kind, points, duration, insurance) : insurance;

@@ -13,8 +13,16 @@ describe('memory draft store', () => {
     const clock = manualClock();
     const store = createMemoryDraftStore({ clock, maxDrafts: 2 });
     const draft = (id: string) => ({
-      id, formId: 'f', locator: `L${id}`, codeHash: 'h', sealedCode: 's', ownerHash: 'o', returnTo: undefined,
-      fields: {}, ttlMs: 60_000, limits: { maxBytes: 10, maxFields: 1 },
+      id,
+      formId: 'f',
+      locator: `L${id}`,
+      codeHash: 'h',
+      sealedCode: 's',
+      ownerHash: 'o',
+      returnTo: undefined,
+      fields: {},
+      ttlMs: 60_000,
+      limits: { maxBytes: 10, maxFields: 1 },
     });
     await store.create(draft('a'));
     await store.create(draft('b'));

@@ -107,7 +107,15 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
         let charge = DRAFT_OVERHEAD_BYTES;
         for (const field of Object.values(draft.fields)) charge += field.bytes;
         const counted = asArray(
-          await scripts.quotaReserve.run(client, quotaKeys, [q.creatorBase, draft.id, charge, draft.ttlMs, draft.quota.creator, draft.quota.maxLivePerCreator, draft.quota.budgetBytes]),
+          await scripts.quotaReserve.run(client, quotaKeys, [
+            q.creatorBase,
+            draft.id,
+            charge,
+            draft.ttlMs,
+            draft.quota.creator,
+            draft.quota.maxLivePerCreator,
+            draft.quota.budgetBytes,
+          ]),
           'quota-reserve',
         );
         if (counted[0] !== 'creator-full') seen(Number(counted[1]));
@@ -180,7 +188,14 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
           return {
             ok: true,
             refreshLocator: Number(reply[1]) === 1,
-            saved: { revision: Number(reply[2]), updatedAt: Number(reply[3]), expiresAt: Number(reply[4]), bytes: Number(reply[5]), fieldCount: Number(reply[6]), locator: text(reply[7]) },
+            saved: {
+              revision: Number(reply[2]),
+              updatedAt: Number(reply[3]),
+              expiresAt: Number(reply[4]),
+              bytes: Number(reply[5]),
+              fieldCount: Number(reply[6]),
+              locator: text(reply[7]),
+            },
           };
         case 'stale':
           return { ok: false, reason: 'stale', revision: Number(reply[1]) };
@@ -246,17 +261,21 @@ export function createRedisDraftStore(options: { client: RedisClient; keyPrefix?
     async resume(id, attempt) {
       const k = keysOf(id);
       const reply = asArray(
-        await scripts.resume.run(client, [k.meta, k.fields, k.owners], [
-          attempt.ownerHash,
-          attempt.answerPolicy,
-          attempt.maxFailures,
-          attempt.maxOwners,
-          attempt.lockMs,
-          attempt.codeHashes.length,
-          ...attempt.codeHashes,
-          attempt.answerHashes.length,
-          ...attempt.answerHashes,
-        ]),
+        await scripts.resume.run(
+          client,
+          [k.meta, k.fields, k.owners],
+          [
+            attempt.ownerHash,
+            attempt.answerPolicy,
+            attempt.maxFailures,
+            attempt.maxOwners,
+            attempt.lockMs,
+            attempt.codeHashes.length,
+            ...attempt.codeHashes,
+            attempt.answerHashes.length,
+            ...attempt.answerHashes,
+          ],
+        ),
         'resume',
       );
       const reason = reply[0];

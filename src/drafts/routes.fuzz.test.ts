@@ -27,7 +27,16 @@ function build() {
 }
 
 /** JSON values, nested a little or very deeply, and text that is not JSON. */
-const deep = fc.constantFrom(20, 32, 33, 500, 20_000, 100_000).chain((depth) => fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, '['.repeat(depth), `{"fields":${'['.repeat(depth)}`));
+const deep = fc
+  .constantFrom(20, 32, 33, 500, 20_000, 100_000)
+  .chain((depth) =>
+    fc.constantFrom(
+      `${'['.repeat(depth)}${']'.repeat(depth)}`,
+      `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+      '['.repeat(depth),
+      `{"fields":${'['.repeat(depth)}`,
+    ),
+  );
 const fieldsArb = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 25 }),
   fc.jsonValue({ maxDepth: 3 }),
@@ -35,9 +44,26 @@ const fieldsArb = fc.oneof(
   fc.dictionary(fc.constantFrom('a', 'b', '\u0000', '', 'x'.repeat(201)), fc.oneof(fc.constant(null), fc.string({ maxLength: 30 }))),
 );
 const bodyArb = fc.oneof(
-  fc.record({ formId: fc.oneof(fc.constant('residence'), fc.string({ maxLength: 70 }), fc.jsonValue({ maxDepth: 1 })), fields: fieldsArb, returnTo: fc.oneof(fc.constant('/apply/1'), fc.string({ maxLength: 40 }), fc.integer()) }, { requiredKeys: [] }).map((body) => JSON.stringify(body)),
+  fc
+    .record(
+      {
+        formId: fc.oneof(fc.constant('residence'), fc.string({ maxLength: 70 }), fc.jsonValue({ maxDepth: 1 })),
+        fields: fieldsArb,
+        returnTo: fc.oneof(fc.constant('/apply/1'), fc.string({ maxLength: 40 }), fc.integer()),
+      },
+      { requiredKeys: [] },
+    )
+    .map((body) => JSON.stringify(body)),
   fieldsArb.map((fields) => JSON.stringify(fields)),
-  fc.record({ code: fc.oneof(fc.string({ maxLength: 30 }), fc.constant(generateResumeCode().display), fc.jsonValue({ maxDepth: 2 })), answer: fc.oneof(fc.string({ maxLength: 120 }), fc.integer()) }, { requiredKeys: [] }).map((body) => JSON.stringify(body)),
+  fc
+    .record(
+      {
+        code: fc.oneof(fc.string({ maxLength: 30 }), fc.constant(generateResumeCode().display), fc.jsonValue({ maxDepth: 2 })),
+        answer: fc.oneof(fc.string({ maxLength: 120 }), fc.integer()),
+      },
+      { requiredKeys: [] },
+    )
+    .map((body) => JSON.stringify(body)),
   fc.string({ maxLength: 200 }),
   fc.string({ unit: 'grapheme', maxLength: 60 }),
   deep,
@@ -45,8 +71,21 @@ const bodyArb = fc.oneof(
   deep.map((text) => `{"a":${text},"code":"x"}`),
   fc.constantFrom('', 'null', '{', '[1,2]', '"text"', '{"formId":"residence","fields":{"a":1}}', 'code=ABCDE-FGHJK-MNPQR&answer=x', 'code=%ZZ'),
 );
-const typeArb = fc.option(fc.constantFrom('application/json', 'application/merge-patch+json', 'application/x-www-form-urlencoded', 'text/plain', 'application/json; charset=utf-8', 'garbage', ''), { nil: undefined });
-const ifMatchArb = fc.option(fc.oneof(fc.constantFrom('"1"', '"2"', 'W/"1"', '1', '*', '"x"', '', '"999999999999999999"'), fc.string({ maxLength: 20 })), { nil: undefined });
+const typeArb = fc.option(
+  fc.constantFrom(
+    'application/json',
+    'application/merge-patch+json',
+    'application/x-www-form-urlencoded',
+    'text/plain',
+    'application/json; charset=utf-8',
+    'garbage',
+    '',
+  ),
+  { nil: undefined },
+);
+const ifMatchArb = fc.option(fc.oneof(fc.constantFrom('"1"', '"2"', 'W/"1"', '1', '*', '"x"', '', '"999999999999999999"'), fc.string({ maxLength: 20 })), {
+  nil: undefined,
+});
 
 interface Case {
   body: string;
@@ -70,13 +109,33 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
 /** The endpoints of the drafts API: method and path, given the draft every case may aim at. */
 const ENDPOINTS: { name: string; method: string; path: (id: string) => fc.Arbitrary<string> }[] = [
   { name: 'POST /_sanh/drafts', method: 'POST', path: () => fc.constant('/_sanh/drafts') },
-  { name: 'GET /_sanh/drafts/:id', method: 'GET', path: (id) => fc.constantFrom(`/_sanh/drafts/${id}`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA', '/_sanh/drafts/x', `/_sanh/drafts/${id}?lang=vi`) },
+  {
+    name: 'GET /_sanh/drafts/:id',
+    method: 'GET',
+    path: (id) => fc.constantFrom(`/_sanh/drafts/${id}`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA', '/_sanh/drafts/x', `/_sanh/drafts/${id}?lang=vi`),
+  },
   { name: 'PUT /_sanh/drafts/:id', method: 'PUT', path: (id) => fc.constantFrom(`/_sanh/drafts/${id}`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA') },
-  { name: 'DELETE /_sanh/drafts/:id', method: 'DELETE', path: (id) => fc.constantFrom(`/_sanh/drafts/${id}`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA', '/_sanh/drafts/%00') },
-  { name: 'PUT /_sanh/drafts/:id/resume-answer', method: 'PUT', path: (id) => fc.constantFrom(`/_sanh/drafts/${id}/resume-answer`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA/resume-answer') },
-  { name: 'POST /_sanh/drafts/:id/resume-code', method: 'POST', path: (id) => fc.constantFrom(`/_sanh/drafts/${id}/resume-code`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA/resume-code') },
+  {
+    name: 'DELETE /_sanh/drafts/:id',
+    method: 'DELETE',
+    path: (id) => fc.constantFrom(`/_sanh/drafts/${id}`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA', '/_sanh/drafts/%00'),
+  },
+  {
+    name: 'PUT /_sanh/drafts/:id/resume-answer',
+    method: 'PUT',
+    path: (id) => fc.constantFrom(`/_sanh/drafts/${id}/resume-answer`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA/resume-answer'),
+  },
+  {
+    name: 'POST /_sanh/drafts/:id/resume-code',
+    method: 'POST',
+    path: (id) => fc.constantFrom(`/_sanh/drafts/${id}/resume-code`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA/resume-code'),
+  },
   { name: 'POST /_sanh/drafts/resume', method: 'POST', path: () => fc.constantFrom('/_sanh/drafts/resume', '/_sanh/drafts/resume?lang=en') },
-  { name: 'GET /_sanh/drafts/resume', method: 'GET', path: () => fc.constantFrom('/_sanh/drafts/resume', '/_sanh/drafts/resume?lang=vi', '/_sanh/drafts/resume?lang=%ZZ') },
+  {
+    name: 'GET /_sanh/drafts/resume',
+    method: 'GET',
+    path: () => fc.constantFrom('/_sanh/drafts/resume', '/_sanh/drafts/resume?lang=vi', '/_sanh/drafts/resume?lang=%ZZ'),
+  },
 ];
 
 describe('drafts API under generated requests (fast-check)', () => {

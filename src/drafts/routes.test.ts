@@ -37,8 +37,10 @@ const origin: OriginClient = {
       : request.pathAndQuery === '/apply/small-stream'
         ? streamedPage(128 * 1024)
         : request.pathAndQuery.startsWith('/apply')
-      ? new Response('<!doctype html><html><body><form data-sanh-draft="residence-application"></form></body></html>', { headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': '95', etag: '"x"' } })
-      : new Response(`origin ${request.pathAndQuery}`, { headers: { 'content-type': 'text/plain' } }),
+          ? new Response('<!doctype html><html><body><form data-sanh-draft="residence-application"></form></body></html>', {
+              headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': '95', etag: '"x"' },
+            })
+          : new Response(`origin ${request.pathAndQuery}`, { headers: { 'content-type': 'text/plain' } }),
   close: async () => undefined,
 };
 
@@ -100,21 +102,36 @@ describe('drafts over HTTP', () => {
     expect(response.headers.get('etag')).toBe('"1"');
     expect(response.headers.get('location')).toBe(`/_sanh/drafts/${view.id}`);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(view).toMatchObject({ formId: FORM, revision: 1, fields: { fullName: 'Nguyễn Thị Hoa' }, returnTo: '/evil.example/x', resumeAnswer: 'off', resumeAnswerSet: false, attachments: [] });
+    expect(view).toMatchObject({
+      formId: FORM,
+      revision: 1,
+      fields: { fullName: 'Nguyễn Thị Hoa' },
+      returnTo: '/evil.example/x',
+      resumeAnswer: 'off',
+      resumeAnswerSet: false,
+      attachments: [],
+    });
     expect(view.resumeCode).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}$/);
     expect(Date.parse(view.expiresAt) - Date.parse(view.updatedAt)).toBe(30 * 86_400_000);
 
     const again = await citizen.request(`/_sanh/drafts/${view.id}`);
     expect(again.status).toBe(200);
     expect(((await again.json()) as View).fields).toEqual({ fullName: 'Nguyễn Thị Hoa' });
-    for (const stranger of [visitor(), (() => { const v = visitor(); v.jar.set('sanh_draft_owner', 'x'.repeat(43)); return v; })()]) {
+    for (const stranger of [
+      visitor(),
+      (() => {
+        const v = visitor();
+        v.jar.set('sanh_draft_owner', 'x'.repeat(43));
+        return v;
+      })(),
+    ]) {
       const refused = await stranger.request(`/_sanh/drafts/${view.id}`);
       expect(refused.status).toBe(404);
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('draft_not_found');
     }
   });
 
-  it('reuses the device\'s owner cookie for its next draft', async () => {
+  it("reuses the device's owner cookie for its next draft", async () => {
     await start();
     const second = await citizen.request('/_sanh/drafts', json({ formId: 'other-form' }));
     expect(second.status).toBe(201);
@@ -133,7 +150,10 @@ describe('drafts over HTTP', () => {
 
     const replaced = await citizen.request(`/_sanh/drafts/${draft.id}`, patch('W/"2"', { agree: true, documents: ['a', 'b'] }, 'application/json'));
     expect(replaced.status).toBe(200);
-    expect(((await (await citizen.request(`/_sanh/drafts/${draft.id}`)).json()) as View)).toMatchObject({ revision: 3, fields: { agree: true, documents: ['a', 'b'] } });
+    expect((await (await citizen.request(`/_sanh/drafts/${draft.id}`)).json()) as View).toMatchObject({
+      revision: 3,
+      fields: { agree: true, documents: ['a', 'b'] },
+    });
   });
 
   it('answers a stale write with 412 and the current revision, and changes nothing', async () => {
@@ -161,7 +181,11 @@ describe('drafts over HTTP', () => {
     await expectError({ method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': '"1"' }, body: '{"a":' }, 400, 'bad_request');
     await expectError(patch(1, ['a']), 422, 'invalid_draft');
     await expectError(patch(1, { essay: 'x'.repeat(40_000) }), 413, 'payload_too_large');
-    await expectError({ method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': '"1"' }, body: 'x'.repeat(700_000) }, 413, 'payload_too_large');
+    await expectError(
+      { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': '"1"' }, body: 'x'.repeat(700_000) },
+      413,
+      'payload_too_large',
+    );
     expect(((await (await citizen.request(url)).json()) as View).revision).toBe(1);
   });
 
@@ -244,18 +268,27 @@ describe('drafts over HTTP', () => {
     citizen = visitor();
     const draft = await start();
     expect(draft.resumeAnswer).toBe('required');
-    const resume = (answer?: string) => visitor().request('/_sanh/drafts/resume', json({ code: draft.resumeCode, ...(answer === undefined ? {} : { answer }) }));
+    const resume = (answer?: string) =>
+      visitor().request('/_sanh/drafts/resume', json({ code: draft.resumeCode, ...(answer === undefined ? {} : { answer }) }));
     const notSet = await resume('anything');
     expect(notSet.status).toBe(403);
     expect(await notSet.json()).toMatchObject({ reason: 'answer-not-set' });
-    const setAnswer = await citizen.request(`/_sanh/drafts/${draft.id}/resume-answer`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer: 'Hoa Sen' }) });
+    const setAnswer = await citizen.request(`/_sanh/drafts/${draft.id}/resume-answer`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ answer: 'Hoa Sen' }),
+    });
     expect(setAnswer.status).toBe(204);
     expect(((await (await citizen.request(`/_sanh/drafts/${draft.id}`)).json()) as View).resumeAnswerSet).toBe(true);
     expect((await resume()).status).toBe(403);
     expect((await resume('Hoa Hong')).status).toBe(403);
     expect((await resume('  hoa   sen ')).status).toBe(200);
     expect((await resume('Hòa Sẹn')).status).toBe(200);
-    const empty = await citizen.request(`/_sanh/drafts/${draft.id}/resume-answer`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer: '   ' }) });
+    const empty = await citizen.request(`/_sanh/drafts/${draft.id}/resume-answer`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ answer: '   ' }),
+    });
     expect(empty.status).toBe(422);
   });
 
@@ -268,7 +301,11 @@ describe('drafts over HTTP', () => {
     expect(html).toContain('name="code"');
     expect(html).toContain('action="/_sanh/drafts/resume?lang=en"');
     const post = (code: string) =>
-      phone.request('/_sanh/drafts/resume?lang=en', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: new URLSearchParams({ code, answer: '' }).toString() });
+      phone.request('/_sanh/drafts/resume?lang=en', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: new URLSearchParams({ code, answer: '' }).toString(),
+      });
     const bad = await post('not a code');
     expect(bad.status).toBe(422);
     const badHtml = await bad.text();
@@ -288,7 +325,10 @@ describe('drafts over HTTP', () => {
       [url, { method: 'DELETE', headers }],
       [url, { ...patch(1, { a: 1 }), headers: { ...(patch(1, { a: 1 }).headers as Record<string, string>), ...headers } }],
       ['/_sanh/drafts', json({ formId: FORM }, headers)],
-      ['/_sanh/drafts/resume', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: `code=${draft.resumeCode}` }],
+      [
+        '/_sanh/drafts/resume',
+        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: `code=${draft.resumeCode}` },
+      ],
       [`${url}/uploads`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', ...headers } }],
     ];
     for (const headers of foreign) {
@@ -296,11 +336,13 @@ describe('drafts over HTTP', () => {
     }
     expect(((await (await citizen.request(url)).json()) as View).revision).toBe(1);
     const behindProxy = { origin: 'https://dichvucong.example', host: '10.0.0.7:8080', 'sec-fetch-site': 'same-origin' };
-    expect((await citizen.request(url, { ...patch(1, { a: 1 }), headers: { ...(patch(1, { a: 1 }).headers as Record<string, string>), ...behindProxy } })).status).toBe(200);
+    expect(
+      (await citizen.request(url, { ...patch(1, { a: 1 }), headers: { ...(patch(1, { a: 1 }).headers as Record<string, string>), ...behindProxy } })).status,
+    ).toBe(200);
     expect((await citizen.request(url, { method: 'DELETE', headers: { origin: 'http://localhost', host: 'localhost' } })).status).toBe(204);
   });
 
-  it('shows a stranger nothing of someone else\'s draft, whatever they send, and spends none of its limits', async () => {
+  it("shows a stranger nothing of someone else's draft, whatever they send, and spends none of its limits", async () => {
     app = await build({ drafts: { limits: { writesPerMinute: 3 } } });
     citizen = visitor();
     const draft = await start();
@@ -345,7 +387,7 @@ describe('drafts over HTTP', () => {
     expect(none.status).toBe(400);
   });
 
-  it('saves a queued visitor\'s draft while the room is full: saving is not a portal visit', async () => {
+  it("saves a queued visitor's draft while the room is full: saving is not a portal visit", async () => {
     const admitted = visitor();
     expect((await admitted.page('/apply/step/1')).headers.get('sanh-state')).toBe('admitted');
     const waiting = visitor();
@@ -364,11 +406,13 @@ describe('drafts over HTTP', () => {
 });
 
 describe('draft script injection', () => {
-  it('adds the script to the portal\'s HTML pages under the listed prefixes, with a correct length', async () => {
+  it("adds the script to the portal's HTML pages under the listed prefixes, with a correct length", async () => {
     const app = await build({ rooms: [{ id: 'main', match: ['/'], maxActive: 100, admitPerMinute: 600 }], drafts: { inject: ['/apply'] } });
     const page = await app.request('/apply/step/1', { headers: { accept: 'text/html', 'accept-encoding': 'gzip' } });
     const html = await page.text();
-    expect(html).toBe('<!doctype html><html><body><form data-sanh-draft="residence-application"></form><script src="/_sanh/draft.js" defer></script></body></html>');
+    expect(html).toBe(
+      '<!doctype html><html><body><form data-sanh-draft="residence-application"></form><script src="/_sanh/draft.js" defer></script></body></html>',
+    );
     expect(page.headers.get('content-length')).toBeNull();
     expect(page.headers.get('etag')).toBeNull();
     const other = await app.request('/other', { headers: { accept: 'text/html' } });

@@ -32,7 +32,7 @@ const NO_STORE = { 'cache-control': 'no-store' } as const;
  */
 export function sameSiteWrites(): MiddlewareHandler<SanhEnv> {
   return async function sameSiteOnly(c, next) {
-    if (UNSAFE.has(c.req.method) && isForeign(c)) throw new SanhError('forbidden', 'Drafts can only be changed from this site\'s own pages.');
+    if (UNSAFE.has(c.req.method) && isForeign(c)) throw new SanhError('forbidden', "Drafts can only be changed from this site's own pages.");
     await next();
   };
 }
@@ -152,7 +152,11 @@ export function draftRoutes(deps: DraftRoutesDeps): Hono<SanhEnv> {
     const returnTo = field(input, 'returnTo');
     const view = await service.create(
       owner,
-      { formId: field(input, 'formId'), fields: field(input, 'fields'), returnTo: typeof returnTo === 'string' && returnTo.startsWith('/') && returnTo.length <= 2_048 ? safeLocalPath(returnTo) : undefined },
+      {
+        formId: field(input, 'formId'),
+        fields: field(input, 'fields'),
+        returnTo: typeof returnTo === 'string' && returnTo.startsWith('/') && returnTo.length <= 2_048 ? safeLocalPath(returnTo) : undefined,
+      },
       address(c),
     );
     giveCookie(c, owner);
@@ -178,7 +182,8 @@ export function draftRoutes(deps: DraftRoutesDeps): Hono<SanhEnv> {
   app.delete(`/${ID}`, async (c) => {
     const ifMatch = c.req.header('if-match');
     const baseRevision = revisionOf(ifMatch);
-    if (ifMatch !== undefined && ifMatch.trim() !== '*' && baseRevision === undefined) throw new SanhError('bad_request', 'If-Match must name a revision: "<revision>".');
+    if (ifMatch !== undefined && ifMatch.trim() !== '*' && baseRevision === undefined)
+      throw new SanhError('bad_request', 'If-Match must name a revision: "<revision>".');
     await service.remove(await existingOwner(c), c.req.param('id'), baseRevision);
     return c.body(null, 204, NO_STORE);
   });

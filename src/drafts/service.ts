@@ -126,9 +126,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The answer when the drafts' byte budget (`limits.maxStoredBytes`) is spent: nothing saved is touched. */
 function storageFull(): SanhError {
-  return new SanhError('storage_full', 'The server has no room for more drafts right now; your device keeps your draft, and what was saved before is safe. Please try again later.', {
-    retryAfterSeconds: 300,
-  });
+  return new SanhError(
+    'storage_full',
+    'The server has no room for more drafts right now; your device keeps your draft, and what was saved before is safe. Please try again later.',
+    {
+      retryAfterSeconds: 300,
+    },
+  );
 }
 
 function stale(revision: number): SanhError {
@@ -160,7 +164,14 @@ function describeSave(span: Span, operation: 'create' | 'update', form: DraftFor
       bytes += field.bytes;
     }
   }
-  span.setAttributes({ 'sanh.draft.operation': operation, 'sanh.draft.form': form.id, 'sanh.draft.replace': replace, 'sanh.draft.fields': fields, 'sanh.draft.deleted_fields': deleted, 'sanh.draft.bytes': bytes });
+  span.setAttributes({
+    'sanh.draft.operation': operation,
+    'sanh.draft.form': form.id,
+    'sanh.draft.replace': replace,
+    'sanh.draft.fields': fields,
+    'sanh.draft.deleted_fields': deleted,
+    'sanh.draft.bytes': bytes,
+  });
 }
 
 /**
@@ -222,7 +233,9 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
 
   async function seal(id: string, fields: Record<string, FieldText | null>): Promise<Record<string, SealedField | null>> {
     const entries = await Promise.all(
-      Object.entries(fields).map(async ([name, field]) => [name, field === null ? null : { sealed: await cipher.seal(id, name, field.json), bytes: field.bytes }] as const),
+      Object.entries(fields).map(
+        async ([name, field]) => [name, field === null ? null : { sealed: await cipher.seal(id, name, field.json), bytes: field.bytes }] as const,
+      ),
     );
     return Object.fromEntries(entries);
   }
@@ -244,9 +257,12 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         }
       }),
     );
-    if (unreadable.length > 0) logger.error('draft fields could not be opened', { draft: id, count: unreadable.length, reason: 'key not in SANH_SECRETS, or altered' });
+    if (unreadable.length > 0)
+      logger.error('draft fields could not be opened', { draft: id, count: unreadable.length, reason: 'key not in SANH_SECRETS, or altered' });
     if (Object.keys(stale).length > 0) {
-      store.reseal(id, stale).catch((error: Error) => logger.warn('draft fields could not be sealed again under the current key', { draft: id, error: error.message }));
+      store
+        .reseal(id, stale)
+        .catch((error: Error) => logger.warn('draft fields could not be sealed again under the current key', { draft: id, error: error.message }));
     }
     return { fields: { ...fields }, unreadable: unreadable.sort() };
   }
@@ -257,7 +273,10 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
   }
 
   /** The view of a draft from its meta and its opened parts. */
-  function viewFrom(meta: DraftMeta, opened: { fields: Record<string, unknown>; unreadable: string[]; attachments: AttachmentSummary[]; resumeCode: string; returnTo: string | undefined }): DraftView {
+  function viewFrom(
+    meta: DraftMeta,
+    opened: { fields: Record<string, unknown>; unreadable: string[]; attachments: AttachmentSummary[]; resumeCode: string; returnTo: string | undefined },
+  ): DraftView {
     return {
       id: meta.id,
       formId: meta.formId,
@@ -305,7 +324,9 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
   function savedOutcome(id: string, form: DraftFormConfig, outcome: WriteOutcome): SavedView {
     if (outcome.ok) {
       if (outcome.refreshLocator) {
-        store.refreshLocator(outcome.saved.locator, id, form.expireAfter * 1000).catch((error: Error) => logger.warn('resume code could not be given the draft\'s new life', { draft: id, error: error.message }));
+        store
+          .refreshLocator(outcome.saved.locator, id, form.expireAfter * 1000)
+          .catch((error: Error) => logger.warn("resume code could not be given the draft's new life", { draft: id, error: error.message }));
       }
       return { id, revision: outcome.saved.revision, updatedAt: iso(outcome.saved.updatedAt), expiresAt: iso(outcome.saved.expiresAt) };
     }
@@ -324,7 +345,12 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     }
   }
 
-  async function createDraft(owner: Owner, input: { formId: unknown; fields: unknown; returnTo: string | undefined }, clientKey: string, span: Span): Promise<DraftView> {
+  async function createDraft(
+    owner: Owner,
+    input: { formId: unknown; fields: unknown; returnTo: string | undefined },
+    clientKey: string,
+    span: Span,
+  ): Promise<DraftView> {
     if (typeof input.formId !== 'string' || input.formId.length === 0) throw new SanhError('bad_request', 'Say which form this draft is for: "formId".');
     const form = formIdSchema.safeParse(input.formId).success ? service.formSettings(input.formId) : undefined;
     if (!form) throw new SanhError('not_found', `Drafts are not kept for the form "${input.formId.slice(0, 64)}".`);
@@ -357,14 +383,22 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
         const plain = Object.fromEntries(Object.entries(checked).map(([name, field]) => [name, JSON.parse((field as FieldText).json) as unknown]));
         return viewFrom(outcome.meta, { fields: plain, unreadable: [], attachments: [], resumeCode: code.display, returnTo: input.returnTo });
       }
-      if (outcome.reason === 'too-large') throw tooLarge(form, Object.values(checked).reduce((sum, field) => sum + (field?.bytes ?? 0), 0));
+      if (outcome.reason === 'too-large')
+        throw tooLarge(
+          form,
+          Object.values(checked).reduce((sum, field) => sum + (field?.bytes ?? 0), 0),
+        );
       if (outcome.reason === 'too-many-fields') throw tooManyFields(form, Object.keys(checked).length);
       if (outcome.reason === 'over-budget') throw storageFull();
       if (outcome.reason === 'creator-full') {
-        throw new SanhError('rate_limited', `${config.limits.livePerAddress} drafts started from your connection are still kept; delete one you no longer need, or wait until the oldest expires.`, {
-          retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)),
-          details: { limit: config.limits.livePerAddress },
-        });
+        throw new SanhError(
+          'rate_limited',
+          `${config.limits.livePerAddress} drafts started from your connection are still kept; delete one you no longer need, or wait until the oldest expires.`,
+          {
+            retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)),
+            details: { limit: config.limits.livePerAddress },
+          },
+        );
       }
     }
     throw new SanhError('internal', 'No free resume code was found; please try again.');
@@ -433,7 +467,10 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       const outcome = await guarded(store.remove(id, owner.hash, baseRevision));
       if (outcome.removed) {
         formOfDraft.delete(id);
-        await options.attachments?.()?.removeAll(id).catch((error: Error) => logger.warn('attachments of a deleted draft could not be removed now; the sweep will', { draft: id, error: error.message }));
+        await options
+          .attachments?.()
+          ?.removeAll(id)
+          .catch((error: Error) => logger.warn('attachments of a deleted draft could not be removed now; the sweep will', { draft: id, error: error.message }));
         return;
       }
       if (outcome.reason === 'stale') throw stale(outcome.revision);
@@ -462,7 +499,10 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
     async resume(owner, attempt, clientKey) {
       const code = typeof attempt.code === 'string' ? parseResumeCode(attempt.code) : undefined;
       if (!code) {
-        throw new SanhError('resume_code_invalid', 'That is not a resume code: it has 15 letters and digits, like 7KQ2M-9XD4T-RAWH3. Please check it and type it again.');
+        throw new SanhError(
+          'resume_code_invalid',
+          'That is not a resume code: it has 15 letters and digits, like 7KQ2M-9XD4T-RAWH3. Please check it and type it again.',
+        );
       }
       /**
        * A wrong attempt counts against the client address (per minute and per hour) only once it
@@ -482,7 +522,10 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       if (id === undefined || formId === undefined) return failed();
       const form = settingsOf(formId);
       const answer = typeof attempt.answer === 'string' && attempt.answer.length <= MAX_ANSWER_LENGTH ? attempt.answer : '';
-      const [codeHashes, answerHashes] = await Promise.all([keyedHashes(codeText(code)), normalizeAnswer(answer) ? keyedHashes(answerText(id, answer)) : Promise.resolve([])]);
+      const [codeHashes, answerHashes] = await Promise.all([
+        keyedHashes(codeText(code)),
+        normalizeAnswer(answer) ? keyedHashes(answerText(id, answer)) : Promise.resolve([]),
+      ]);
       const outcome = await guarded(
         store.resume(id, {
           codeHashes,
@@ -498,9 +541,13 @@ export function createDraftService(options: DraftServiceOptions): DraftService {
       if (outcome.reason === 'missing') return failed();
       if (outcome.reason === 'locked') {
         return failedWith(
-          new SanhError('resume_locked', 'This code is locked for a while after too many wrong tries. Try again later, or get a new code on the device where you started.', {
-            retryAfterSeconds: config.resume.lockFor,
-          }),
+          new SanhError(
+            'resume_locked',
+            'This code is locked for a while after too many wrong tries. Try again later, or get a new code on the device where you started.',
+            {
+              retryAfterSeconds: config.resume.lockFor,
+            },
+          ),
         );
       }
       if (outcome.reason === 'answer-not-set') {

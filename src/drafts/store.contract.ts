@@ -64,7 +64,16 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       const created = await store.create(draft);
       expect(created.created).toBe(true);
       if (!created.created) return;
-      expect(created.meta).toMatchObject({ id: draft.id, formId: 'residence', revision: 1, bytes: 7, fieldCount: 2, returnTo: '/apply/step/1', answerSet: false, locator: draft.locator });
+      expect(created.meta).toMatchObject({
+        id: draft.id,
+        formId: 'residence',
+        revision: 1,
+        bytes: 7,
+        fieldCount: 2,
+        returnTo: '/apply/step/1',
+        answerSet: false,
+        locator: draft.locator,
+      });
       expect(created.meta.expiresAt - created.meta.updatedAt).toBe(DAY);
       const read = await store.read(draft.id, 'owner-a');
       expect(read?.fields).toEqual({ fullName: 'k.Hoa', phone: 'k.0912' });
@@ -95,7 +104,13 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
     it('merges changed fields, deletes nulls, and replaces everything on a full write', async () => {
       const draft = newDraft();
       await store.create(draft);
-      const merged = await store.write(draft.id, 'owner-a', { baseRevision: 1, replace: false, fields: { phone: null, district: sealed('Đống Đa', 10) }, ttlMs: DAY, limits: LIMITS });
+      const merged = await store.write(draft.id, 'owner-a', {
+        baseRevision: 1,
+        replace: false,
+        fields: { phone: null, district: sealed('Đống Đa', 10) },
+        ttlMs: DAY,
+        limits: LIMITS,
+      });
       expect(merged).toMatchObject({ ok: true, saved: { revision: 2, bytes: 13, fieldCount: 2 } });
       expect((await store.read(draft.id, 'owner-a'))?.fields).toEqual({ fullName: 'k.Hoa', district: 'k.Đống Đa' });
       const replaced = await store.write(draft.id, 'owner-a', { baseRevision: 2, replace: true, fields: { only: sealed('1') }, ttlMs: DAY, limits: LIMITS });
@@ -117,17 +132,28 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       await store.create(draft);
       const wide = { maxBytes: 1_000_000, maxFields: 5_000 };
       const fields = Object.fromEntries(Array.from({ length: 4_998 }, (_, i) => [`f${i}`, sealed('v')]));
-      expect(await store.write(draft.id, 'owner-a', { baseRevision: 1, replace: false, fields, ttlMs: DAY, limits: wide })).toMatchObject({ ok: true, saved: { fieldCount: 5_000, bytes: 4_998 + 7 } });
+      expect(await store.write(draft.id, 'owner-a', { baseRevision: 1, replace: false, fields, ttlMs: DAY, limits: wide })).toMatchObject({
+        ok: true,
+        saved: { fieldCount: 5_000, bytes: 4_998 + 7 },
+      });
       const removals = Object.fromEntries(Object.keys(fields).map((name) => [name, null]));
-      expect(await store.write(draft.id, 'owner-a', { baseRevision: 2, replace: false, fields: removals, ttlMs: DAY, limits: wide })).toMatchObject({ ok: true, saved: { fieldCount: 2, bytes: 7 } });
-      expect(await store.write(draft.id, 'owner-a', { baseRevision: 3, replace: true, fields, ttlMs: DAY, limits: wide })).toMatchObject({ ok: true, saved: { fieldCount: 4_998 } });
+      expect(await store.write(draft.id, 'owner-a', { baseRevision: 2, replace: false, fields: removals, ttlMs: DAY, limits: wide })).toMatchObject({
+        ok: true,
+        saved: { fieldCount: 2, bytes: 7 },
+      });
+      expect(await store.write(draft.id, 'owner-a', { baseRevision: 3, replace: true, fields, ttlMs: DAY, limits: wide })).toMatchObject({
+        ok: true,
+        saved: { fieldCount: 4_998 },
+      });
     });
 
     it('lets exactly one of two writes on the same revision win', async () => {
       const draft = newDraft();
       await store.create(draft);
       const outcomes = await Promise.all(
-        ['x', 'y', 'z'].map((value) => store.write(draft.id, 'owner-a', { baseRevision: 1, replace: false, fields: { a: sealed(value) }, ttlMs: DAY, limits: LIMITS })),
+        ['x', 'y', 'z'].map((value) =>
+          store.write(draft.id, 'owner-a', { baseRevision: 1, replace: false, fields: { a: sealed(value) }, ttlMs: DAY, limits: LIMITS }),
+        ),
       );
       expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
       expect(outcomes.filter((o) => !o.ok && o.reason === 'stale')).toHaveLength(2);
@@ -147,7 +173,10 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
     it('does not let a non-owner write, delete or set an answer', async () => {
       const draft = newDraft();
       await store.create(draft);
-      expect(await store.write(draft.id, 'owner-x', { baseRevision: 1, replace: true, fields: {}, ttlMs: DAY, limits: LIMITS })).toEqual({ ok: false, reason: 'missing' });
+      expect(await store.write(draft.id, 'owner-x', { baseRevision: 1, replace: true, fields: {}, ttlMs: DAY, limits: LIMITS })).toEqual({
+        ok: false,
+        reason: 'missing',
+      });
       expect(await store.remove(draft.id, 'owner-x')).toEqual({ removed: false, reason: 'missing' });
       expect(await store.setAnswer(draft.id, 'owner-x', 'k1.answer')).toBe(false);
       expect((await store.read(draft.id, 'owner-a'))?.meta).toMatchObject({ revision: 1, answerSet: false });
@@ -172,7 +201,8 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       expect(resumed).toMatchObject({ ok: true, meta: { id: draft.id, revision: 1 } });
       expect((await store.read(draft.id, 'owner-b'))?.fields.fullName).toBe('k.Hoa');
       expect(await store.read(draft.id, 'owner-a')).toBeDefined();
-      for (let i = 1; i <= 3; i++) expect(await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'] }))).toEqual({ ok: false, reason: 'wrong-code', failures: i });
+      for (let i = 1; i <= 3; i++)
+        expect(await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'] }))).toEqual({ ok: false, reason: 'wrong-code', failures: i });
       expect(await store.resume(draft.id, attempt({ ownerHash: 'owner-c' }))).toEqual({ ok: false, reason: 'locked' });
       expect(await store.read(draft.id, 'owner-c')).toBeUndefined();
       expect(await store.resume(`${run}-gone`, attempt())).toEqual({ ok: false, reason: 'missing' });
@@ -182,7 +212,8 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       const draft = newDraft();
       await store.create(draft);
       const lockMs = 300;
-      for (let i = 1; i <= 3; i++) expect(await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'], lockMs }))).toMatchObject({ reason: 'wrong-code', failures: i });
+      for (let i = 1; i <= 3; i++)
+        expect(await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'], lockMs }))).toMatchObject({ reason: 'wrong-code', failures: i });
       expect(await store.resume(draft.id, attempt({ lockMs }))).toEqual({ ok: false, reason: 'locked' });
       await sleep(350);
       expect(await store.resume(draft.id, attempt({ codeHashes: ['k1.wrong'], lockMs }))).toEqual({ ok: false, reason: 'wrong-code', failures: 1 });
@@ -196,10 +227,20 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       expect(await store.resume(draft.id, attempt({ answerPolicy: 'optional' }))).toMatchObject({ ok: true });
       expect(await store.setAnswer(draft.id, 'owner-a', 'k1.answer')).toBe(true);
       expect((await store.readMeta(draft.id, 'owner-a'))?.answerSet).toBe(true);
-      expect(await store.resume(draft.id, attempt({ answerPolicy: 'required', ownerHash: 'owner-c' }))).toEqual({ ok: false, reason: 'wrong-answer', failures: 1 });
-      expect(await store.resume(draft.id, attempt({ answerPolicy: 'optional', answerHashes: ['k1.nope'], ownerHash: 'owner-c' }))).toEqual({ ok: false, reason: 'wrong-answer', failures: 2 });
+      expect(await store.resume(draft.id, attempt({ answerPolicy: 'required', ownerHash: 'owner-c' }))).toEqual({
+        ok: false,
+        reason: 'wrong-answer',
+        failures: 1,
+      });
+      expect(await store.resume(draft.id, attempt({ answerPolicy: 'optional', answerHashes: ['k1.nope'], ownerHash: 'owner-c' }))).toEqual({
+        ok: false,
+        reason: 'wrong-answer',
+        failures: 2,
+      });
       expect(await store.resume(draft.id, attempt({ answerPolicy: 'off', ownerHash: 'owner-d' }))).toMatchObject({ ok: true });
-      expect(await store.resume(draft.id, attempt({ answerPolicy: 'required', answerHashes: ['k0.x', 'k1.answer'], ownerHash: 'owner-c' }))).toMatchObject({ ok: true });
+      expect(await store.resume(draft.id, attempt({ answerPolicy: 'required', answerHashes: ['k0.x', 'k1.answer'], ownerHash: 'owner-c' }))).toMatchObject({
+        ok: true,
+      });
       expect(await store.read(draft.id, 'owner-c')).toBeDefined();
     });
 
@@ -290,7 +331,12 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
     });
 
     /** A quota: creator `a`, a budget that holds `budget` bytes (each draft is charged its bytes plus DRAFT_OVERHEAD_BYTES). */
-    const quota = (overrides: Partial<DraftQuota> = {}): DraftQuota => ({ creator: `${run}-a`, maxLivePerCreator: 1_000, budgetBytes: 1_000_000, ...overrides });
+    const quota = (overrides: Partial<DraftQuota> = {}): DraftQuota => ({
+      creator: `${run}-a`,
+      maxLivePerCreator: 1_000,
+      budgetBytes: 1_000_000,
+      ...overrides,
+    });
     const CHARGE = 7 + DRAFT_OVERHEAD_BYTES;
 
     it('refuses a creator more than maxLivePerCreator live drafts, says when one frees, and counts others apart', async () => {
@@ -317,11 +363,28 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       const third = newDraft({ quota: quota({ budgetBytes }) });
       expect(await store.create(third)).toEqual({ created: false, reason: 'over-budget', usedBytes: 2 * CHARGE });
       expect(await store.locate(third.locator)).toBeUndefined();
-      const change = (revision: number, fields: Record<string, SealedField | null>, replace = false) => ({ baseRevision: revision, replace, fields, ttlMs: DAY, limits: LIMITS, budgetBytes });
-      expect(await store.write(first.id, 'owner-a', change(1, { district: sealed('x'.repeat(30)) }))).toMatchObject({ ok: true, saved: { revision: 2, bytes: 37 } });
+      const change = (revision: number, fields: Record<string, SealedField | null>, replace = false) => ({
+        baseRevision: revision,
+        replace,
+        fields,
+        ttlMs: DAY,
+        limits: LIMITS,
+        budgetBytes,
+      });
+      expect(await store.write(first.id, 'owner-a', change(1, { district: sealed('x'.repeat(30)) }))).toMatchObject({
+        ok: true,
+        saved: { revision: 2, bytes: 37 },
+      });
       expect(await store.write(first.id, 'owner-a', change(2, { street: sealed('y') }))).toEqual({ ok: false, reason: 'over-budget', usedBytes: budgetBytes });
-      expect(await store.write(second.id, 'owner-a', change(1, { fullName: sealed('Hoa Sen') }))).toEqual({ ok: false, reason: 'over-budget', usedBytes: budgetBytes });
-      expect(await store.read(first.id, 'owner-a')).toMatchObject({ meta: { revision: 2, bytes: 37 }, fields: { fullName: 'k.Hoa', phone: 'k.0912', district: `k.${'x'.repeat(30)}` } });
+      expect(await store.write(second.id, 'owner-a', change(1, { fullName: sealed('Hoa Sen') }))).toEqual({
+        ok: false,
+        reason: 'over-budget',
+        usedBytes: budgetBytes,
+      });
+      expect(await store.read(first.id, 'owner-a')).toMatchObject({
+        meta: { revision: 2, bytes: 37 },
+        fields: { fullName: 'k.Hoa', phone: 'k.0912', district: `k.${'x'.repeat(30)}` },
+      });
       expect(await store.read(second.id, 'owner-a')).toMatchObject({ meta: { revision: 1, bytes: 7 }, fields: { fullName: 'k.Hoa', phone: 'k.0912' } });
       // Changes that do not grow a draft always pass: the same size, smaller, deletions.
       expect((await store.write(second.id, 'owner-a', change(1, { fullName: sealed('Lan') }))).ok).toBe(true);
@@ -340,7 +403,7 @@ export function draftStoreContract(adapter: string, open: () => Promise<OpenedDr
       expect(await store.usage()).toEqual({ bytes: 3 * CHARGE, drafts: 3 });
     });
 
-    it('stops counting a draft once it expires: its bytes and its creator\'s place come back', async () => {
+    it("stops counting a draft once it expires: its bytes and its creator's place come back", async () => {
       const short = quota({ maxLivePerCreator: 1, budgetBytes: CHARGE });
       expect((await store.create(newDraft({ ttlMs: 300, quota: short }))).created).toBe(true);
       expect(await store.create(newDraft({ quota: short }))).toMatchObject({ created: false, reason: 'creator-full' });

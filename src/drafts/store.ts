@@ -183,7 +183,12 @@ export interface DraftStore {
    * Gives an owner's draft a new resume code (the old one stops working, failures start again).
    * The new locator must be reserved by this call like at creation: `locator-taken` otherwise.
    */
-  renewCode(id: string, ownerHash: string, code: NewCode, ttlMs: number): Promise<{ renewed: true; meta: DraftMeta } | { renewed: false; reason: 'missing' | 'locator-taken' }>;
+  renewCode(
+    id: string,
+    ownerHash: string,
+    code: NewCode,
+    ttlMs: number,
+  ): Promise<{ renewed: true; meta: DraftMeta } | { renewed: false; reason: 'missing' | 'locator-taken' }>;
   /**
    * Extends a locator's life to `locatorTtl(ttlMs)` from now (the locator lives apart from the
    * draft's keys). Locators are created and renewed with that life too.

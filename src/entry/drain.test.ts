@@ -32,7 +32,6 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-
 describe('drain', () => {
   const servers: Server[] = [];
   afterEach(() => {

@@ -153,10 +153,13 @@ export function exitOnSignals(shutdown: SignalShutdown): () => void {
     stopping = true;
     logger.info('shutting down: draining', { signal, drainSeconds });
     // A backstop: the steps after the drain are bounded, but a process that must exit does.
-    setTimeout(() => {
-      logger.error('the shutdown did not finish in time', { signal });
-      exit(1);
-    }, drainSeconds * 1000 + SHUTDOWN_AFTER_DRAIN_MS).unref();
+    setTimeout(
+      () => {
+        logger.error('the shutdown did not finish in time', { signal });
+        exit(1);
+      },
+      drainSeconds * 1000 + SHUTDOWN_AFTER_DRAIN_MS,
+    ).unref();
     void (async () => {
       const figures = await shutdown.close();
       logger.info('drained', { ...figures });

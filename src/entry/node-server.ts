@@ -144,7 +144,9 @@ function warnOnEviction(redis: RedisClient, logger: Logger): void {
     .then((reply) => {
       const policy = Array.isArray(reply) ? String(reply[1]) : '';
       if (policy && policy !== 'noeviction') {
-        logger.warn('Redis may evict keys under memory pressure (maxmemory-policy is not noeviction): a deferred submission waiting there could be lost', { maxmemoryPolicy: policy });
+        logger.warn('Redis may evict keys under memory pressure (maxmemory-policy is not noeviction): a deferred submission waiting there could be lost', {
+          maxmemoryPolicy: policy,
+        });
       }
     })
     .catch(() => undefined);
@@ -162,22 +164,33 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   if (redisTarget) {
     redis = connectRedis(redisTarget);
     logConnectionProblems(redis, logger, 'redis connection problem');
-    await whenReady(redis).catch((error: Error) => logger.warn('redis is not ready yet: rooms follow their onStoreFailure policy until it is (see /_sanh/health)', { error: error.message }));
+    await whenReady(redis).catch((error: Error) =>
+      logger.warn('redis is not ready yet: rooms follow their onStoreFailure policy until it is (see /_sanh/health)', { error: error.message }),
+    );
     store = createRedisWaitingRoomStore({ client: redis, keyPrefix: config.redis.keyPrefix });
     draftStore = createRedisDraftStore({ client: redis, keyPrefix: config.redis.keyPrefix });
-    const durabilityClient = config.submissions.durability === 'write' ? undefined : connectRedis(redisTarget, {
+    const durabilityClient =
+      config.submissions.durability === 'write'
+        ? undefined
+        : connectRedis(redisTarget, {
             connectionName: 'sanh-submissions',
             // Longer than a durability wait (2 s), which blocks this connection; and nothing sent again to what may be a new primary.
             commandTimeoutMs: 5_000,
             resendAfterReconnect: false,
           });
     if (durabilityClient) logConnectionProblems(durabilityClient, logger, 'redis connection problem (submissions)');
-    if (durabilityClient) await whenReady(durabilityClient).catch((error: Error) => logger.warn('the submissions\' Redis connection is not ready yet', { error: error.message }));
+    if (durabilityClient)
+      await whenReady(durabilityClient).catch((error: Error) => logger.warn("the submissions' Redis connection is not ready yet", { error: error.message }));
     submissionStore = createRedisSubmissionStore({
       client: redis,
       keyPrefix: config.redis.keyPrefix,
       clock,
-      ...(durabilityClient ? { durabilityClient, durability: config.submissions.durability === 'replicated' ? { kind: 'replicated', replicas: config.submissions.replicas } : { kind: 'fsync' } } : {}),
+      ...(durabilityClient
+        ? {
+            durabilityClient,
+            durability: config.submissions.durability === 'replicated' ? { kind: 'replicated', replicas: config.submissions.replicas } : { kind: 'fsync' },
+          }
+        : {}),
     });
     if (config.rooms.some((room) => room.submissions)) warnOnEviction(redis, logger);
   } else {
@@ -189,9 +202,14 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
   store = storeErrors.wrap('waiting-room', store);
   draftStore = storeErrors.wrap('drafts', draftStore);
   submissionStore = storeErrors.wrap('submissions', submissionStore);
-  const settingsStore: SettingsStore = storeErrors.wrap('admin', redis ? createRedisSettingsStore(redis, config.redis.keyPrefix) : createMemorySettingsStore({ clock }));
+  const settingsStore: SettingsStore = storeErrors.wrap(
+    'admin',
+    redis ? createRedisSettingsStore(redis, config.redis.keyPrefix) : createMemorySettingsStore({ clock }),
+  );
   const liveSettings = createLiveSettings({ rooms: config.rooms, store: settingsStore, logger, clock });
-  await liveSettings.start().catch((error: Error) => logger.warn('live room settings could not be read at start; the file\'s are in force until they can', { error: error.message }));
+  await liveSettings
+    .start()
+    .catch((error: Error) => logger.warn("live room settings could not be read at start; the file's are in force until they can", { error: error.message }));
   const socketAddress = (c: Context) => (hasIncoming(c.env) ? c.env.incoming.socket.remoteAddress : undefined);
   const clientIp = (c: Context) => clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), config.trustProxyHops);
   let draining = false;
@@ -207,13 +225,21 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     mac: nodeMac,
     clientAddress: clientIp,
     ...(redis ? { once: createRedisOnceStore(redis, config.redis.keyPrefix) } : {}),
-    limiter: createClientLimiter({ ...(redis ? { shared: redisJoinLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger, clock }),
+    limiter: createClientLimiter({
+      ...(redis ? { shared: redisJoinLimiters(redis, config.redis.keyPrefix) } : {}),
+      keyPrefix: config.redis.keyPrefix,
+      logger,
+      clock,
+    }),
   });
   await waitingRoom.start().catch((error: Error) => logger.warn('first waiting room snapshot failed', { error: error.message }));
   const rawBody = (c: Context) => (hasIncoming(c.env) ? c.env.incoming : undefined);
   const uploadsDirectory = config.drafts.uploads.directory ?? join(tmpdir(), 'sanh-uploads');
   if (config.drafts.enabled && !config.drafts.uploads.directory) {
-    logger.warn('drafts.uploads.directory is not set: attachments are kept in a temporary folder of this machine (not shared between instances, lost on reboot)', { directory: uploadsDirectory });
+    logger.warn(
+      'drafts.uploads.directory is not set: attachments are kept in a temporary folder of this machine (not shared between instances, lost on reboot)',
+      { directory: uploadsDirectory },
+    );
   }
   const drafts: Drafts | undefined = config.drafts.enabled
     ? createDrafts({
@@ -238,12 +264,19 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
             rawBody,
             ...(redis ? {} : { draftExists: async (id: string) => (await draftStore.formOf(id)) !== undefined }),
           }),
-        limiter: createDraftLimiter(config.drafts, { ...(redis ? { shared: redisDraftLimiters(redis, config.redis.keyPrefix) } : {}), keyPrefix: config.redis.keyPrefix, logger }),
+        limiter: createDraftLimiter(config.drafts, {
+          ...(redis ? { shared: redisDraftLimiters(redis, config.redis.keyPrefix) } : {}),
+          keyPrefix: config.redis.keyPrefix,
+          logger,
+        }),
       })
     : undefined;
   const originStats = createOriginStats();
   const proxyLimits = createProxyLimits(proxyLimitsOptions(config.origin));
-  const origin = measuredOrigin(createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds, connections: proxyLimits.options.connections }), originStats);
+  const origin = measuredOrigin(
+    createUndiciOriginClient({ url: options.originUrl, timeoutSeconds: config.origin.timeoutSeconds, connections: proxyLimits.options.connections }),
+    originStats,
+  );
   const adaptive = createAdaptiveController({ rooms: config.rooms, stats: originStats, logger, settings: liveSettings, clock });
   adaptive.start();
   const submissions: Submissions = createSubmissions({
@@ -286,7 +319,15 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     // The strict parser whatever NODE_OPTIONS says: ambiguous framings (Content-Length with
     // Transfer-Encoding, conflicting lengths, obs-fold) are refused with 400, never forwarded.
     // Request heads are bounded whatever --max-http-header-size says (docs/security.md).
-    const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.hostname ?? '0.0.0.0', serverOptions: { insecureHTTPParser: false, ...REQUEST_HEAD_LIMITS } }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: options.port ?? 8080,
+        hostname: options.hostname ?? '0.0.0.0',
+        serverOptions: { insecureHTTPParser: false, ...REQUEST_HEAD_LIMITS },
+      },
+      () => resolve(s),
+    );
   });
   const publicListener = drainable(httpServer(server));
   const port = (server.address() as AddressInfo).port;

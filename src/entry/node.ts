@@ -77,7 +77,10 @@ async function main(): Promise<void> {
   const drainSeconds = parseDrainSeconds(process.env.SANH_DRAIN_SECONDS);
   if (production) {
     const missing = ['ORIGIN_URL', 'SANH_SECRETS'].filter((name) => !process.env[name]);
-    if (missing.length > 0) fail(`NODE_ENV is production: set ${missing.join(' and ')} (Sảnh does not start without ${missing.length > 1 ? 'them' : 'it'})`, { missing: missing.join(',') });
+    if (missing.length > 0)
+      fail(`NODE_ENV is production: set ${missing.join(' and ')} (Sảnh does not start without ${missing.length > 1 ? 'them' : 'it'})`, {
+        missing: missing.join(','),
+      });
   }
   const telemetry = await startTelemetry(process.env, logger);
   const port = parsePort('PORT', process.env.PORT, 8080);
@@ -93,7 +96,10 @@ async function main(): Promise<void> {
     logger.info('no ORIGIN_URL: started the bundled demo portal', { origin: originUrl });
   }
   if (!redis && production) {
-    logger.warn('PRODUCTION ON THE IN-MEMORY STORE: no REDIS_URL, so this instance keeps the line, drafts and deferred submissions in its own memory: one instance only, and everything is lost when it stops. Set REDIS_URL.', { store: 'memory' });
+    logger.warn(
+      'PRODUCTION ON THE IN-MEMORY STORE: no REDIS_URL, so this instance keeps the line, drafts and deferred submissions in its own memory: one instance only, and everything is lost when it stops. Set REDIS_URL.',
+      { store: 'memory' },
+    );
   } else if (!redis) {
     logger.warn('no REDIS_URL: using the in-memory store (one instance only; the line is lost on restart)', { store: 'memory' });
   }
@@ -102,11 +108,29 @@ async function main(): Promise<void> {
   const admin = adminToken
     ? { port: parsePort('ADMIN_PORT', process.env.ADMIN_PORT, 9090), hostname: process.env.ADMIN_HOST || '127.0.0.1', tokens: parseAdminTokens(adminToken) }
     : undefined;
-  if (admin && admin.port !== 0 && admin.port === port) fail(`ADMIN_PORT (${admin.port}) must not be the public PORT: the admin API is never served on the public listener`);
+  if (admin && admin.port !== 0 && admin.port === port)
+    fail(`ADMIN_PORT (${admin.port}) must not be the public PORT: the admin API is never served on the public listener`);
   if (!admin) logger.warn('SANH_ADMIN_TOKEN is not set: no admin listener (API, /metrics)');
-  const sanh = await startNodeSanh({ config, keyRing, originUrl, ...(redis ? { redis } : {}), port, hostname: process.env.HOST || '0.0.0.0', logger, drainSeconds, ...(admin ? { admin } : {}) });
+  const sanh = await startNodeSanh({
+    config,
+    keyRing,
+    originUrl,
+    ...(redis ? { redis } : {}),
+    port,
+    hostname: process.env.HOST || '0.0.0.0',
+    logger,
+    drainSeconds,
+    ...(admin ? { admin } : {}),
+  });
   if (sanh.adminUrl) logger.info('admin listener is ready', { url: sanh.adminUrl });
-  logger.info('Sảnh is ready', { url: sanh.url, origin: urlForLog(originUrl), store: redis ? 'redis' : 'memory', ...(redis ? { redis: describeRedisTarget(redis) } : {}), rooms: config.rooms.length, mode: production ? 'production' : 'development' });
+  logger.info('Sảnh is ready', {
+    url: sanh.url,
+    origin: urlForLog(originUrl),
+    store: redis ? 'redis' : 'memory',
+    ...(redis ? { redis: describeRedisTarget(redis) } : {}),
+    rooms: config.rooms.length,
+    mode: production ? 'production' : 'development',
+  });
   if (!production) console.error(`\n  Sảnh is listening: open ${sanh.url}/ in a browser.\n`);
 
   exitOnSignals({
@@ -124,6 +148,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof KeyRingError || error instanceof AdminTokenError || error instanceof RedisTargetError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof KeyRingError || error instanceof AdminTokenError || error instanceof RedisTargetError)
+    fail(error.message);
   fail(`Sảnh could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 });

@@ -35,7 +35,8 @@ describe('bypass details', () => {
   it('never bypasses ambiguous paths, bypasses extensions for GET and HEAD only, keys IPv6 by /64', async () => {
     const { bypassReason, clientAddress, clientKey } = await import('../waiting-room/bypass.js');
     const { parseConfig } = await import('../config/load.js');
-    const room = parseConfig({ rooms: [{ id: 'r', match: ['/'], maxActive: 1, admitPerMinute: 1, bypass: { paths: ['/static'], extensions: ['css'] } }] }).rooms[0]!;
+    const room = parseConfig({ rooms: [{ id: 'r', match: ['/'], maxActive: 1, admitPerMinute: 1, bypass: { paths: ['/static'], extensions: ['css'] } }] })
+      .rooms[0]!;
     const request = (path: string, method = 'GET') => ({ method, path, clientAddress: undefined, header: () => undefined });
     expect(bypassReason(room, request('/static/app.js'))).toBe('path');
     expect(bypassReason(room, request('/site.css'))).toBe('extension');

@@ -53,7 +53,10 @@ function parseV6(text: string): bigint | undefined {
 
 /** An address as a 128-bit number (IPv4 as IPv4-mapped IPv6), or `undefined` if it is not one. */
 export function parseIp(text: string): bigint | undefined {
-  const trimmed = text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const trimmed = text
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   if (trimmed.includes(':')) return parseV6(trimmed);
   const v4 = parseV4(trimmed);
   return v4 === undefined ? undefined : V4_MAPPED | v4;

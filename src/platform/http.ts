@@ -168,7 +168,10 @@ export function respondWithError(c: Context<SanhEnv>, error: SanhError): Respons
     headers['sanh-state'] = 'unavailable';
   }
   if (c.get('errorsAsJson') || wantsJson(c)) return c.json(errorBody(error, requestId), error.status as 500, headers);
-  const selfRetry = (c.req.method === 'GET' || c.req.method === 'HEAD') && error.retryAfterSeconds !== undefined && error.retryAfterSeconds <= 600 ? error.retryAfterSeconds : undefined;
+  const selfRetry =
+    (c.req.method === 'GET' || c.req.method === 'HEAD') && error.retryAfterSeconds !== undefined && error.retryAfterSeconds <= 600
+      ? error.retryAfterSeconds
+      : undefined;
   return c.html(renderErrorPage(requestLang(c), error.code, requestId, selfRetry), error.status as 500, headers);
 }
 
@@ -224,7 +227,6 @@ function isEvented(stream: unknown): stream is EventedStream {
 }
 
 const decoder = new TextDecoder();
-
 
 function readEvented(stream: EventedStream, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {

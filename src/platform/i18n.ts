@@ -43,9 +43,7 @@ export function pickLang(queryLang: string | undefined, acceptLanguage: string |
  * `formatWait` and the waiting page's script both read them, so the page says the same thing
  * before and after its first update.
  */
-export const WAIT_WORDS: Readonly<
-  Record<Lang, { lt1: string; m1: string; m: string; h1: string; h: string; h1m: string; hm: string }>
-> = {
+export const WAIT_WORDS: Readonly<Record<Lang, { lt1: string; m1: string; m: string; h1: string; h: string; h1m: string; hm: string }>> = {
   vi: {
     lt1: 'dưới 1 phút',
     m1: 'khoảng 1 phút',

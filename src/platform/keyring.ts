@@ -19,7 +19,15 @@ export interface KeyRing {
 }
 
 /** What a derived key is for; one HKDF `info` each. */
-export type KeyPurpose = 'waiting-room-token' | 'staff-pass' | 'join-challenge' | 'draft-encryption' | 'draft-resume' | 'draft-attachment' | 'submission-encryption' | 'submission-key';
+export type KeyPurpose =
+  | 'waiting-room-token'
+  | 'staff-pass'
+  | 'join-challenge'
+  | 'draft-encryption'
+  | 'draft-resume'
+  | 'draft-attachment'
+  | 'submission-encryption'
+  | 'submission-key';
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const MIN_SECRET_LENGTH = 32;

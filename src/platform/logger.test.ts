@@ -43,7 +43,7 @@ describe('jsonLogger', () => {
     expect(stderr).toHaveLength(2);
   });
 
-  it('names the active span by OpenTelemetry\'s log fields, trace_id and span_id', () => {
+  it("names the active span by OpenTelemetry's log fields, trace_id and span_id", () => {
     const { stdout } = capture();
     const manager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(manager);

@@ -22,7 +22,16 @@ import { manualClock } from './clock.js';
 import { SanhError } from './errors.js';
 import { parseKeyRing } from './keyring.js';
 import { silentLogger } from './logger.js';
-import { API_SECURITY_HEADERS, cspHash, inlineBlocks, ORIGIN_ANSWER_MARK, PAGE_SCRIPT_HASHES, PAGE_STYLE_ATTRIBUTE_HASHES, PAGE_STYLE_HASHES, securityHeaderValues } from './security-headers.js';
+import {
+  API_SECURITY_HEADERS,
+  cspHash,
+  inlineBlocks,
+  ORIGIN_ANSWER_MARK,
+  PAGE_SCRIPT_HASHES,
+  PAGE_STYLE_ATTRIBUTE_HASHES,
+  PAGE_STYLE_HASHES,
+  securityHeaderValues,
+} from './security-headers.js';
 
 const KEYS = parseKeyRing(`k1:${'a'.repeat(40)}`);
 const OPERATE = 'o'.repeat(32);
@@ -55,9 +64,18 @@ async function expectProtectedPage(kind: string, response: Response, referrerPol
   expect(response.headers.has(ORIGIN_ANSWER_MARK), kind).toBe(false);
   const { scripts, styles, attributes } = inlineBlocks(await response.text());
   const missing = [
-    ...scripts.map(sha256).filter((h) => !PAGE_SCRIPT_HASHES.includes(h)).map((h) => `script ${h}`),
-    ...styles.map(sha256).filter((h) => !PAGE_STYLE_HASHES.includes(h)).map((h) => `style ${h}`),
-    ...attributes.map(sha256).filter((h) => !PAGE_STYLE_ATTRIBUTE_HASHES.includes(h)).map((h) => `style attribute ${h}`),
+    ...scripts
+      .map(sha256)
+      .filter((h) => !PAGE_SCRIPT_HASHES.includes(h))
+      .map((h) => `script ${h}`),
+    ...styles
+      .map(sha256)
+      .filter((h) => !PAGE_STYLE_HASHES.includes(h))
+      .map((h) => `style ${h}`),
+    ...attributes
+      .map(sha256)
+      .filter((h) => !PAGE_STYLE_ATTRIBUTE_HASHES.includes(h))
+      .map((h) => `style attribute ${h}`),
   ];
   expect(missing, `${kind}: inline blocks whose hash is not pinned in src/platform/security-headers.ts`).toEqual([]);
   for (const hash of [...scripts, ...styles, ...attributes].map(sha256)) expect(csp, kind).toContain(`'${hash}'`);
@@ -68,7 +86,7 @@ const origin: OriginClient = {
   async forward(request) {
     if (request.pathAndQuery.startsWith('/down')) throw new SanhError('origin_unreachable', 'The portal could not be reached.');
     const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8' };
-    if (request.pathAndQuery.startsWith('/own-csp')) headers['content-security-policy'] = "script-src https://cdn.portal.example";
+    if (request.pathAndQuery.startsWith('/own-csp')) headers['content-security-policy'] = 'script-src https://cdn.portal.example';
     return new Response('<!doctype html><p>portal</p><script>portalCode()</script>', { headers });
   },
   close: async () => undefined,
@@ -86,23 +104,52 @@ async function publicApp() {
   const config = parseConfig({
     rooms: [
       { id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60 },
-      { id: 'event', match: ['/event'], maxActive: 5, admitPerMinute: 60, events: [{ id: 'launch', preQueueFrom: iso(NOW - 60_000), opensAt: iso(NOW + 3_600_000) }] },
-      { id: 'shut', match: ['/shut'], maxActive: 5, admitPerMinute: 60, mode: 'closed', reopensAt: iso(NOW + 7_200_000), message: { vi: 'Đóng để bảo trì.', en: 'Closed for maintenance.' } },
+      {
+        id: 'event',
+        match: ['/event'],
+        maxActive: 5,
+        admitPerMinute: 60,
+        events: [{ id: 'launch', preQueueFrom: iso(NOW - 60_000), opensAt: iso(NOW + 3_600_000) }],
+      },
+      {
+        id: 'shut',
+        match: ['/shut'],
+        maxActive: 5,
+        admitPerMinute: 60,
+        mode: 'closed',
+        reopensAt: iso(NOW + 7_200_000),
+        message: { vi: 'Đóng để bảo trì.', en: 'Closed for maintenance.' },
+      },
       { id: 'held', match: ['/held'], maxActive: 5, admitPerMinute: 60, mode: 'paused' },
       { id: 'guarded', match: ['/guarded'], maxActive: 5, admitPerMinute: 60, challenge: { enabled: true, difficultyBits: 4 } },
       { id: 'styled', match: ['/styled'], maxActive: 1, admitPerMinute: 60, templateHtml: TEMPLATE },
-      { id: 'forms', match: ['/apply', '/own-csp', '/down'], maxActive: 50, admitPerMinute: 6_000, submissions: { routes: [{ path: '/apply/urgent', defer: 'always' }] } },
+      {
+        id: 'forms',
+        match: ['/apply', '/own-csp', '/down'],
+        maxActive: 50,
+        admitPerMinute: 6_000,
+        submissions: { routes: [{ path: '/apply/urgent', defer: 'always' }] },
+      },
     ],
   });
   const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore({ clock }), keyRing: KEYS, clock });
   await waitingRoom.snapshots.refresh();
   const drafts = createDrafts({ config: config.drafts, store: createMemoryDraftStore({ clock }), keyRing: KEYS, clientAddress: () => '192.0.2.1' });
-  const submissions = createSubmissions({ config: config.submissions, rooms: config.rooms, originTimeoutSeconds: 5, store: createMemorySubmissionStore({ clock }), keyRing: KEYS, origin, logger: silentLogger, idleMs: 10 });
+  const submissions = createSubmissions({
+    config: config.submissions,
+    rooms: config.rooms,
+    originTimeoutSeconds: 5,
+    store: createMemorySubmissionStore({ clock }),
+    keyRing: KEYS,
+    origin,
+    logger: silentLogger,
+    idleMs: 10,
+  });
   const app = createApp({ waitingRoom, drafts, submissions, origin, logger: silentLogger, pageTemplates: [TEMPLATE] });
   return { app, visitor: () => new Visitor(inProcess(app)), stop: () => submissions.stop() };
 }
 
-describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => {
+describe("securityHeaders: every page Sảnh draws, never the origin's", () => {
   it('protects the citizen pages: waiting, countdown, closed, paused, challenge, drafts, receipts and errors', async () => {
     const { app, visitor, stop } = await publicApp();
     try {
@@ -127,7 +174,11 @@ describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => 
       await expectProtectedPage('draft resume page (en)', await visitor().page('/_sanh/drafts/resume?lang=en'));
 
       const citizen = visitor();
-      const caught = await citizen.request('/apply/urgent', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: 'name=Lan' });
+      const caught = await citizen.request('/apply/urgent', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: 'name=Lan',
+      });
       expect(caught.status).toBe(202);
       const statusUrl = caught.headers.get('location') ?? '';
       await expectProtectedPage('receipt page (just accepted)', caught);
@@ -149,8 +200,18 @@ describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => 
   it('pins every inline block of the kept-submission page, in both languages, with and without the kept form', async () => {
     for (const lang of ['vi', 'en'] as const) {
       for (const resend of [{ action: '/apply', fields: [['name', 'Lan']] as const }, undefined]) {
-        const html = renderNotKeptPage({ lang, reason: 'full', retryAfterSeconds: 30, ...(resend ? { resend } : {}), hasDraft: true, otherLangUrl: '/_sanh/kept' });
-        await expectProtectedPage(`kept page ${lang}${resend ? '' : ' (no form)'}`, new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', ...securityHeaderValues() } }));
+        const html = renderNotKeptPage({
+          lang,
+          reason: 'full',
+          retryAfterSeconds: 30,
+          ...(resend ? { resend } : {}),
+          hasDraft: true,
+          otherLangUrl: '/_sanh/kept',
+        });
+        await expectProtectedPage(
+          `kept page ${lang}${resend ? '' : ' (no form)'}`,
+          new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', ...securityHeaderValues() } }),
+        );
       }
     }
   });
@@ -170,7 +231,8 @@ describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => 
       expect(placeholderScript).not.toBe('');
       expect(csp).not.toContain(sha256(placeholderScript));
       expect(scripts.filter((script) => script !== placeholderScript).every((script) => PAGE_SCRIPT_HASHES.includes(sha256(script)))).toBe(true);
-      for (const text of ['', 'body{}', 'Sảnh chờ', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), 'x'.repeat(1_000)]) expect(cspHash(text)).toBe(sha256(text));
+      for (const text of ['', 'body{}', 'Sảnh chờ', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), 'x'.repeat(1_000)])
+        expect(cspHash(text)).toBe(sha256(text));
     } finally {
       await stop();
     }
@@ -182,7 +244,8 @@ describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => 
       const plain = await visitor().page('/apply');
       expect(plain.headers.get('sanh-state')).toBe('admitted');
       expect(await plain.text()).toContain('portal');
-      for (const name of ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy', ORIGIN_ANSWER_MARK]) expect(plain.headers.has(name), name).toBe(false);
+      for (const name of ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy', ORIGIN_ANSWER_MARK])
+        expect(plain.headers.has(name), name).toBe(false);
       const own = await visitor().page('/own-csp');
       expect(own.headers.get('content-security-policy')).toBe('script-src https://cdn.portal.example');
       expect(own.headers.has('x-frame-options')).toBe(false);
@@ -199,13 +262,28 @@ describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => 
     const store = createMemorySettingsStore({ clock });
     const settings = createLiveSettings({ rooms: config.rooms, store, logger: silentLogger, clock });
     await settings.start();
-    const dashboard = createDashboard({ tokens, rooms: config.rooms, figures: (room) => roomFigures(room, waitingRoom.snapshots, { backlog: () => undefined }), settings, sessions: store, logger: silentLogger, clock });
+    const dashboard = createDashboard({
+      tokens,
+      rooms: config.rooms,
+      figures: (room) => roomFigures(room, waitingRoom.snapshots, { backlog: () => undefined }),
+      settings,
+      sessions: store,
+      logger: silentLogger,
+      clock,
+    });
     const admin = createAdminApp({
       tokens,
       rooms: config.rooms,
       snapshots: waitingRoom.snapshots,
       backlog: () => undefined,
-      metrics: createAdminMetrics({ backlog: () => undefined, rooms: config.rooms, snapshots: waitingRoom.snapshots, counters: waitingRoom.counters, waits: waitingRoom.waits, clock }),
+      metrics: createAdminMetrics({
+        backlog: () => undefined,
+        rooms: config.rooms,
+        snapshots: waitingRoom.snapshots,
+        counters: waitingRoom.counters,
+        waits: waitingRoom.waits,
+        clock,
+      }),
       settings,
       settingsStore: store,
       dashboard,
@@ -213,7 +291,8 @@ describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => 
       clock,
     });
     try {
-      const page = (kind: string, response: Response | Promise<Response>) => Promise.resolve(response).then((r) => expectProtectedPage(kind, r, ['no-referrer']));
+      const page = (kind: string, response: Response | Promise<Response>) =>
+        Promise.resolve(response).then((r) => expectProtectedPage(kind, r, ['no-referrer']));
       await page('dashboard sign-in', admin.request('/dashboard/login?lang=vi'));
       await page('dashboard sign-in refused', admin.request('/dashboard/login', { method: 'POST', body: new URLSearchParams({ token: 'wrong', lang: 'en' }) }));
       const signedIn = await admin.request('/dashboard/login', { method: 'POST', body: new URLSearchParams({ token: OPERATE, lang: 'en' }) });
@@ -225,8 +304,18 @@ describe('securityHeaders: every page Sảnh draws, never the origin\'s', () => 
       const form = /name="form" value="([^"]+)"/.exec(html)?.[1] ?? '';
       const version = /name="version" value="(\d+)"/.exec(html)?.[1] ?? '0';
       const was = { version, was_maxActive: '5', was_admitPerMinute: '60', was_mode: 'open', was_message_vi: '', was_message_en: '' };
-      await page('dashboard confirmation', admin.request('/dashboard/rooms/main/review', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ form, lang: 'en', ...was, maxActive: '9', admitPerMinute: '60', mode: 'open', message_vi: '', message_en: '' }) }));
-      await page('dashboard problem page', admin.request('/dashboard/rooms/main/apply', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ form: 'forged', lang: 'en' }) }));
+      await page(
+        'dashboard confirmation',
+        admin.request('/dashboard/rooms/main/review', {
+          method: 'POST',
+          headers: { cookie },
+          body: new URLSearchParams({ form, lang: 'en', ...was, maxActive: '9', admitPerMinute: '60', mode: 'open', message_vi: '', message_en: '' }),
+        }),
+      );
+      await page(
+        'dashboard problem page',
+        admin.request('/dashboard/rooms/main/apply', { method: 'POST', headers: { cookie }, body: new URLSearchParams({ form: 'forged', lang: 'en' }) }),
+      );
       await page('dashboard script', admin.request('/dashboard/app.js'));
       await page('admin API error', admin.request('/api/rooms'));
       await page('admin API', admin.request('/api/rooms', { headers: { authorization: `Bearer ${OPERATE}` } }));

@@ -75,14 +75,20 @@ export function proxyHandler(origin: OriginClient, connection: ConnectionInfo): 
       if (!admitted) {
         release = limits.takeUnadmitted();
         if (!release) {
-          throw new SanhError('origin_busy', 'The portal is very busy right now. Please try again in a few seconds.', { retryAfterSeconds: BUSY_RETRY_SECONDS, ...(closing ? { headers: closing } : {}) });
+          throw new SanhError('origin_busy', 'The portal is very busy right now. Please try again in a few seconds.', {
+            retryAfterSeconds: BUSY_RETRY_SECONDS,
+            ...(closing ? { headers: closing } : {}),
+          });
         }
       }
       if (streamed) {
         guard = limits.guardBody(streamed, admitted ? undefined : clientKey((connection.clientAddress ?? connection.clientIp)(c)));
         if (!guard) {
           release?.();
-          throw new SanhError('rate_limited', 'Very many uploads are arriving from the network you are on right now. Please try again in a few seconds.', { retryAfterSeconds: BUSY_RETRY_SECONDS, headers: { connection: 'close' } });
+          throw new SanhError('rate_limited', 'Very many uploads are arriving from the network you are on right now. Please try again in a few seconds.', {
+            retryAfterSeconds: BUSY_RETRY_SECONDS,
+            headers: { connection: 'close' },
+          });
         }
         body = guard.stream;
       }
@@ -93,7 +99,12 @@ export function proxyHandler(origin: OriginClient, connection: ConnectionInfo): 
         pathAndQuery: `${c.get('sanhPath') ?? url.pathname}${url.search}`,
         headers,
         body,
-        forwarding: { clientIp: connection.clientIp(c), proto: url.protocol.replace(':', ''), host: c.req.header('host'), trustProxyHops: connection.trustProxyHops ?? 0 },
+        forwarding: {
+          clientIp: connection.clientIp(c),
+          proto: url.protocol.replace(':', ''),
+          host: c.req.header('host'),
+          trustProxyHops: connection.trustProxyHops ?? 0,
+        },
         ...(c.get('sanhRoom') ? { room: c.get('sanhRoom') as string } : {}),
         ...(release ? { onSettled: release } : {}),
       });

@@ -10,9 +10,20 @@ describe('proxy headers', () => {
     expect(isHopByHop('x-private', 'keep-alive')).toBe(false);
     expect(isHopByHop('close', 'close')).toBe(true);
     for (const connection of ['keep-alive', 'Keep-Alive', 'close', 'close, x-private', 'upgrade']) {
-      const incoming = new Headers({ connection, 'keep-alive': 'timeout=5', close: 'c', 'x-private': 'p', accept: '*/*', host: 'h', cookie: 'a=1; sanh_pass_main=x' });
+      const incoming = new Headers({
+        connection,
+        'keep-alive': 'timeout=5',
+        close: 'c',
+        'x-private': 'p',
+        accept: '*/*',
+        host: 'h',
+        cookie: 'a=1; sanh_pass_main=x',
+      });
       const out = originRequestHeaders(incoming, ctx);
-      const listed = connection.toLowerCase().split(',').map((t) => t.trim());
+      const listed = connection
+        .toLowerCase()
+        .split(',')
+        .map((t) => t.trim());
       expect(out).toEqual({
         accept: '*/*',
         cookie: 'a=1',
@@ -38,7 +49,12 @@ describe('proxy headers', () => {
       expect: '100-continue',
       accept: '*/*',
     });
-    expect(originRequestHeaders(incoming, ctx)).toEqual({ accept: '*/*', 'x-forwarded-for': '10.0.0.9', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'portal.example' });
+    expect(originRequestHeaders(incoming, ctx)).toEqual({
+      accept: '*/*',
+      'x-forwarded-for': '10.0.0.9',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'portal.example',
+    });
     expect(originRequestHeaders(incoming, { ...ctx, clientIp: '2001:db8::9', trustProxyHops: 2 })).toEqual({
       accept: '*/*',
       'x-real-ip': '10.0.0.1',
@@ -49,7 +65,11 @@ describe('proxy headers', () => {
     });
     expect(originRequestHeaders(incoming, { ...ctx, trustProxyHops: 1 })['x-forwarded-for']).toBe('198.51.100.4, 10.0.0.9');
     // A quote in X-Forwarded-For means nothing; an open quote in Forwarded drops it rather than swallow the trusted elements.
-    const quoted = new Headers([['x-forwarded-for', '!"!'], ['x-forwarded-for', '0.0.0.0'], ['forwarded', 'for="x, for=198.51.100.4']]);
+    const quoted = new Headers([
+      ['x-forwarded-for', '!"!'],
+      ['x-forwarded-for', '0.0.0.0'],
+      ['forwarded', 'for="x, for=198.51.100.4'],
+    ]);
     expect(originRequestHeaders(quoted, { ...ctx, trustProxyHops: 1 })).toMatchObject({ 'x-forwarded-for': '0.0.0.0, 10.0.0.9' });
     expect(originRequestHeaders(quoted, { ...ctx, trustProxyHops: 1 }).forwarded).toBeUndefined();
   });

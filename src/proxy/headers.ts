@@ -20,7 +20,12 @@ const HOP_BY_HOP = new Set([
  */
 function connectionTokens(connection: string | undefined): ReadonlySet<string> | undefined {
   if (!connection || HOP_BY_HOP.has(connection.toLowerCase())) return undefined;
-  return new Set(connection.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    connection
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 /** `isHopByHop` for a lower-case name and the `Connection` header's tokens, read once per message. */
@@ -151,7 +156,10 @@ function trustedTail(value: string | null, hops: number, split: (value: string) 
 }
 
 function plainElements(value: string): string[] {
-  return value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 /** A `Forwarded` node for an address (IPv6 quoted and bracketed, RFC 7239 §6). */

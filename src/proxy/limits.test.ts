@@ -19,7 +19,13 @@ function drain(stream: NodeJS.ReadableStream): Promise<{ bytes: number; error?: 
 
 describe('proxy limits', () => {
   it('are configured in origin, with defaults, and a reserve as large as the pool is refused by name', () => {
-    expect(proxyLimitsOptions(parseConfig({}).origin)).toEqual({ connections: 256, reservedForAdmitted: 64, bodyTimeoutMs: 20_000, bodyMinBytesPerSecond: 500, maxBodiesPerClient: 16 });
+    expect(proxyLimitsOptions(parseConfig({}).origin)).toEqual({
+      connections: 256,
+      reservedForAdmitted: 64,
+      bodyTimeoutMs: 20_000,
+      bodyMinBytesPerSecond: 500,
+      maxBodiesPerClient: 16,
+    });
     try {
       parseConfig({ origin: { connections: 4, reservedForAdmitted: 4, maxBodiesPerClient: 0 } });
       expect.unreachable();

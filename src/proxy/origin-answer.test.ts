@@ -32,7 +32,11 @@ describe('OriginAnswer', () => {
   });
 
   it('answers HEAD and null-body statuses without a body', async () => {
-    for (const [method, status] of [['HEAD', 200], ['GET', 204], ['GET', 304]] as const) {
+    for (const [method, status] of [
+      ['HEAD', 200],
+      ['GET', 204],
+      ['GET', 304],
+    ] as const) {
       const answer = new OriginAnswer(method);
       answer.onResponseStart(fakeController().controller, status, { 'content-length': '5', etag: '"x"' });
       const response = await answer.response;

@@ -41,13 +41,22 @@ export function createUndiciOriginClient(options: { url: string; timeoutSeconds:
       const hasBody = request.body !== null && method !== 'GET' && method !== 'HEAD';
       let body: Readable | Uint8Array | null = null;
       if (hasBody && request.body) {
-        body = request.body instanceof Readable || request.body instanceof Uint8Array ? request.body : Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
+        body =
+          request.body instanceof Readable || request.body instanceof Uint8Array
+            ? request.body
+            : Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
       }
       let dispatched = false;
       try {
         const answer = new OriginAnswer(method, request.onSettled);
         agent.dispatch(
-          { origin: base.origin, path: `${basePath}${request.pathAndQuery}`, method: method as 'GET', headers: originRequestHeaders(request.headers, request.forwarding, request.traceHeaders), body },
+          {
+            origin: base.origin,
+            path: `${basePath}${request.pathAndQuery}`,
+            method: method as 'GET',
+            headers: originRequestHeaders(request.headers, request.forwarding, request.traceHeaders),
+            body,
+          },
           answer,
         );
         dispatched = true;

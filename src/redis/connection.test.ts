@@ -13,21 +13,38 @@ describe('parseRedisTarget', () => {
   });
 
   it('reads a standalone URL with credentials, database and default port', () => {
-    expect(parseRedisTarget({ REDIS_URL: 'redis://app:s%40cret@cache.internal:6380/2' })).toEqual({ kind: 'standalone', host: 'cache.internal', port: 6380, db: 2, username: 'app', password: 's@cret' });
+    expect(parseRedisTarget({ REDIS_URL: 'redis://app:s%40cret@cache.internal:6380/2' })).toEqual({
+      kind: 'standalone',
+      host: 'cache.internal',
+      port: 6380,
+      db: 2,
+      username: 'app',
+      password: 's@cret',
+    });
     expect(parseRedisTarget({ REDIS_URL: 'redis://:pw@10.0.0.5' })).toEqual({ kind: 'standalone', host: '10.0.0.5', port: 6379, db: 0, password: 'pw' });
     expect(parseRedisTarget({ REDIS_URL: 'redis://[::1]:7000' })).toEqual({ kind: 'standalone', host: '::1', port: 7000, db: 0 });
-    expect(parseRedisTarget({ REDIS_URL: 'redis://:p@ss/w0rd@cache:6379/1' })).toEqual({ kind: 'standalone', host: 'cache', port: 6379, db: 1, password: 'p@ss/w0rd' });
+    expect(parseRedisTarget({ REDIS_URL: 'redis://:p@ss/w0rd@cache:6379/1' })).toEqual({
+      kind: 'standalone',
+      host: 'cache',
+      port: 6379,
+      db: 1,
+      password: 'p@ss/w0rd',
+    });
   });
 
   it('turns on TLS for rediss, with the CA file when given', () => {
     expect(parseRedisTarget({ REDIS_URL: 'rediss://cache:6380' })).toMatchObject({ kind: 'standalone', tls: {} });
     const read = (path: string) => (path === '/etc/ca.pem' ? 'PEM' : noFile(path));
     expect(parseRedisTarget({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: '/etc/ca.pem' }, read)).toMatchObject({ tls: { ca: 'PEM' } });
-    expect(() => parseRedisTarget({ REDIS_URL: 'rediss://cache', REDIS_TLS_CA_FILE: '/nope.pem' }, noFile)).toThrow(/REDIS_TLS_CA_FILE: cannot read "\/nope.pem"/);
-    expect(() => parseRedisTarget({ REDIS_URL: 'redis://cache', REDIS_TLS_CA_FILE: '/etc/ca.pem' })).toThrow(/REDIS_TLS_CA_FILE is set but REDIS_URL does not start with rediss/);
+    expect(() => parseRedisTarget({ REDIS_URL: 'rediss://cache', REDIS_TLS_CA_FILE: '/nope.pem' }, noFile)).toThrow(
+      /REDIS_TLS_CA_FILE: cannot read "\/nope.pem"/,
+    );
+    expect(() => parseRedisTarget({ REDIS_URL: 'redis://cache', REDIS_TLS_CA_FILE: '/etc/ca.pem' })).toThrow(
+      /REDIS_TLS_CA_FILE is set but REDIS_URL does not start with rediss/,
+    );
   });
 
-  it('reads a Sentinel URL: the sentinels, the primary name, the database, the sentinels\' password', () => {
+  it("reads a Sentinel URL: the sentinels, the primary name, the database, the sentinels' password", () => {
     expect(parseRedisTarget({ REDIS_URL: 'redis+sentinel://:pw@s1:26379,s2,[::1]:26380/mymaster/3', REDIS_SENTINEL_PASSWORD: 'sp' })).toEqual({
       kind: 'sentinel',
       sentinels: [
@@ -65,7 +82,11 @@ describe('parseRedisTarget', () => {
     ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'n1:abc' }, /REDIS_CLUSTER_NODES: "n1:abc" has no valid port/],
     ['both', { REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'n1' }, /REDIS_URL and REDIS_CLUSTER_NODES are both set/],
     ['REDIS_URL', { REDIS_URL: 'redis://cache:6379/0?tls=1' }, /no query or fragment/],
-    ['REDIS_SENTINEL_PASSWORD', { REDIS_URL: 'redis://cache', REDIS_SENTINEL_PASSWORD: 'x' }, /REDIS_SENTINEL_PASSWORD is set but REDIS_URL is not a redis\+sentinel/],
+    [
+      'REDIS_SENTINEL_PASSWORD',
+      { REDIS_URL: 'redis://cache', REDIS_SENTINEL_PASSWORD: 'x' },
+      /REDIS_SENTINEL_PASSWORD is set but REDIS_URL is not a redis\+sentinel/,
+    ],
   ])('refuses a bad %s with an error naming it', (_name, env, message) => {
     expect(() => parseRedisTarget(env)).toThrow(RedisTargetError);
     expect(() => parseRedisTarget(env)).toThrow(message);
@@ -89,7 +110,12 @@ describe('connectRedis', () => {
       expect(standalone).toBeInstanceOf(Redis);
       expect(standalone.options).toMatchObject({ host: '127.0.0.1', port: 1, enableOfflineQueue: false });
       expect(sentinel).toBeInstanceOf(Redis);
-      expect((sentinel as Redis).options).toMatchObject({ name: 'm', sentinels: [{ host: '127.0.0.1', port: 1 }], failoverDetector: true, sentinelCommandTimeout: 1_000 });
+      expect((sentinel as Redis).options).toMatchObject({
+        name: 'm',
+        sentinels: [{ host: '127.0.0.1', port: 1 }],
+        failoverDetector: true,
+        sentinelCommandTimeout: 1_000,
+      });
       expect(cluster).toBeInstanceOf(Cluster);
     } finally {
       for (const client of [standalone, sentinel, cluster]) client.disconnect();

@@ -61,7 +61,8 @@ function parsePort(text: string, variable: string, entry: string): number {
 /** `host:port,host:port` (IPv6 hosts in brackets) as nodes; `defaultPort` when a port is left out. */
 function parseNodes(list: string, variable: string, defaultPort: number): RedisNode[] {
   const entries = list.split(',').map((entry) => entry.trim());
-  if (entries.length === 0 || entries.some((entry) => entry === '')) throw new RedisTargetError(`${variable}: give one or more host:port, separated by commas (got "${list}")`);
+  if (entries.length === 0 || entries.some((entry) => entry === ''))
+    throw new RedisTargetError(`${variable}: give one or more host:port, separated by commas (got "${list}")`);
   return entries.map((entry) => {
     const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(.*))?$/.exec(entry);
     if (!match) throw new RedisTargetError(`${variable}: "${entry}" is not host:port`);
@@ -99,9 +100,12 @@ const HOSTS_AND_PATH = /^([^/?#]*)(?:\/([^?#]*))?$/;
 export function parseRedisTarget(env: RedisEnvironment, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): RedisTarget | undefined {
   const url = env.REDIS_URL?.trim() || undefined;
   const clusterNodes = env.REDIS_CLUSTER_NODES?.trim() || undefined;
-  if (url && clusterNodes) throw new RedisTargetError('REDIS_URL and REDIS_CLUSTER_NODES are both set: set one (a redis+cluster:// URL is the same as REDIS_CLUSTER_NODES)');
-  if (env.REDIS_SENTINEL_PASSWORD && !/^rediss?\+sentinel:/.test(url ?? '')) throw new RedisTargetError('REDIS_SENTINEL_PASSWORD is set but REDIS_URL is not a redis+sentinel:// URL: it is used only to authenticate to sentinels');
-  if (env.REDIS_TLS_CA_FILE && !url?.startsWith('rediss')) throw new RedisTargetError('REDIS_TLS_CA_FILE is set but REDIS_URL does not start with rediss: the CA is used only for TLS connections');
+  if (url && clusterNodes)
+    throw new RedisTargetError('REDIS_URL and REDIS_CLUSTER_NODES are both set: set one (a redis+cluster:// URL is the same as REDIS_CLUSTER_NODES)');
+  if (env.REDIS_SENTINEL_PASSWORD && !/^rediss?\+sentinel:/.test(url ?? ''))
+    throw new RedisTargetError('REDIS_SENTINEL_PASSWORD is set but REDIS_URL is not a redis+sentinel:// URL: it is used only to authenticate to sentinels');
+  if (env.REDIS_TLS_CA_FILE && !url?.startsWith('rediss'))
+    throw new RedisTargetError('REDIS_TLS_CA_FILE is set but REDIS_URL does not start with rediss: the CA is used only for TLS connections');
   if (clusterNodes) return { kind: 'cluster', nodes: parseNodes(clusterNodes, 'REDIS_CLUSTER_NODES', 6379) };
   if (!url) return undefined;
   const match = SCHEME.exec(url);
@@ -119,13 +123,27 @@ export function parseRedisTarget(env: RedisEnvironment, readFile: (path: string)
   const username = decode(user);
   const secret = decode(password);
   const ca = readCa(env.REDIS_TLS_CA_FILE, readFile);
-  const auth: RedisAuth = { ...(username ? { username } : {}), ...(secret ? { password: secret } : {}), ...(scheme === 'rediss' ? { tls: ca ? { ca } : {} } : {}) };
+  const auth: RedisAuth = {
+    ...(username ? { username } : {}),
+    ...(secret ? { password: secret } : {}),
+    ...(scheme === 'rediss' ? { tls: ca ? { ca } : {} } : {}),
+  };
   if (topology === 'sentinel') {
     const [name, db, ...rest] = (path ?? '').split('/');
-    if (!name) throw new RedisTargetError('REDIS_URL: a redis+sentinel:// URL ends with the name the sentinels know the primary by, e.g. redis+sentinel://s1:26379,s2:26379/mymaster');
+    if (!name)
+      throw new RedisTargetError(
+        'REDIS_URL: a redis+sentinel:// URL ends with the name the sentinels know the primary by, e.g. redis+sentinel://s1:26379,s2:26379/mymaster',
+      );
     if (rest.length > 0) throw new RedisTargetError(`REDIS_URL: after the primary's name only a database number may follow, got "/${path}"`);
     const sentinelPassword = env.REDIS_SENTINEL_PASSWORD || undefined;
-    return { kind: 'sentinel', sentinels: parseNodes(hosts, 'REDIS_URL', 26379), name: decode(name) ?? name, db: parseDb(db, 'REDIS_URL'), ...(sentinelPassword ? { sentinelPassword } : {}), ...auth };
+    return {
+      kind: 'sentinel',
+      sentinels: parseNodes(hosts, 'REDIS_URL', 26379),
+      name: decode(name) ?? name,
+      db: parseDb(db, 'REDIS_URL'),
+      ...(sentinelPassword ? { sentinelPassword } : {}),
+      ...auth,
+    };
   }
   if (topology === 'cluster') {
     if (path) throw new RedisTargetError('REDIS_URL: a redis+cluster:// URL has no database (a Cluster has only database 0)');
@@ -206,7 +224,10 @@ export function connectRedis(target: RedisTarget | string, options: RedisConnect
     redisOptions: common,
     ...(resolved.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
   };
-  return new Cluster(resolved.nodes.map((n) => ({ ...n })), clusterOptions);
+  return new Cluster(
+    resolved.nodes.map((n) => ({ ...n })),
+    clusterOptions,
+  );
 }
 
 /**

@@ -22,7 +22,15 @@ export interface RoomKeys {
 /** Builds the keys of one waiting room. */
 export function roomKeys(prefix: string, roomId: string): RoomKeys {
   const base = `${prefix}:{${roomId}}`;
-  return { state: `${base}:state`, active: `${base}:active`, lapsed: `${base}:lapsed`, seen: `${base}:seen`, returned: `${base}:returned`, bindings: `${base}:bindings`, ended: `${base}:ended` };
+  return {
+    state: `${base}:state`,
+    active: `${base}:active`,
+    lapsed: `${base}:lapsed`,
+    seen: `${base}:seen`,
+    returned: `${base}:returned`,
+    bindings: `${base}:bindings`,
+    ended: `${base}:ended`,
+  };
 }
 
 /** Keys of one event's pre-queue lottery (same hash tag as the room, so its scripts see both). */
@@ -163,5 +171,10 @@ export interface AdminKeys {
 /** Builds the keys of the live settings. */
 export function adminKeys(prefix: string): AdminKeys {
   const base = `${prefix}:{admin}`;
-  return { settings: `${base}:settings`, version: `${base}:version`, audit: `${base}:audit`, revokedSession: (sessionId) => `${base}:revoked-session:${sessionId}` };
+  return {
+    settings: `${base}:settings`,
+    version: `${base}:version`,
+    audit: `${base}:audit`,
+    revokedSession: (sessionId) => `${base}:revoked-session:${sessionId}`,
+  };
 }

@@ -18,9 +18,7 @@ const INCLUDE = /^--\s*@include\s+"?([A-Za-z0-9_-]+)"?\s*$/gm;
  */
 export function loadScript(dir: URL, name: string): RedisScript {
   const read = (url: URL) => readFileSync(url, 'utf8');
-  const source = read(new URL(`${name}.lua`, dir)).replace(INCLUDE, (_line, include: string) =>
-    read(new URL(`includes/${include}.lua`, dir)),
-  );
+  const source = read(new URL(`${name}.lua`, dir)).replace(INCLUDE, (_line, include: string) => read(new URL(`includes/${include}.lua`, dir)));
   const sha = createHash('sha1').update(source).digest('hex');
   return {
     name,

@@ -1,13 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { submissionsSchema, submissionRouteSchema } from '../config/submissions.js';
-import { backoffMs, compileRoutes, deliveryRate, draftIdOfBody, judgeAttempt, matchRoute, parseReceiptId, parseRetryAfter, receiptDay, settle, submissionKey } from './core.js';
+import {
+  backoffMs,
+  compileRoutes,
+  deliveryRate,
+  draftIdOfBody,
+  judgeAttempt,
+  matchRoute,
+  parseReceiptId,
+  parseRetryAfter,
+  receiptDay,
+  settle,
+  submissionKey,
+} from './core.js';
 
 const delivery = submissionsSchema.parse({}).delivery;
 const NOW = Date.UTC(2026, 11, 1, 10, 0, 0);
 
 describe('route patterns', () => {
   const routes = compileRoutes(
-    ['/apply/submit', '/procedures/:id/submit', '/forms/*'].map((path) => submissionRouteSchema.parse({ path })).concat([submissionRouteSchema.parse({ path: '/apply/submit', method: 'PUT' })]),
+    ['/apply/submit', '/procedures/:id/submit', '/forms/*']
+      .map((path) => submissionRouteSchema.parse({ path }))
+      .concat([submissionRouteSchema.parse({ path: '/apply/submit', method: 'PUT' })]),
   );
   it.each([
     ['POST', '/apply/submit', '/apply/submit'],
@@ -34,8 +48,10 @@ describe('what an attempt means', () => {
   it('delivers 2xx and 3xx, retries what may clear, and takes other 4xx as final', () => {
     expect(judgeAttempt({ kind: 'answered', status: 201 }, NOW)).toEqual({ kind: 'delivered' });
     expect(judgeAttempt({ kind: 'answered', status: 303 }, NOW)).toEqual({ kind: 'delivered' });
-    for (const status of [408, 409, 429, 500, 502, 503, 504]) expect(judgeAttempt({ kind: 'answered', status }, NOW)).toEqual({ kind: 'retry', problem: `status ${status}` });
-    for (const status of [400, 401, 403, 404, 413, 422]) expect(judgeAttempt({ kind: 'answered', status }, NOW)).toEqual({ kind: 'rejected', problem: `status ${status}` });
+    for (const status of [408, 409, 429, 500, 502, 503, 504])
+      expect(judgeAttempt({ kind: 'answered', status }, NOW)).toEqual({ kind: 'retry', problem: `status ${status}` });
+    for (const status of [400, 401, 403, 404, 413, 422])
+      expect(judgeAttempt({ kind: 'answered', status }, NOW)).toEqual({ kind: 'rejected', problem: `status ${status}` });
     expect(judgeAttempt({ kind: 'unreachable' }, NOW)).toEqual({ kind: 'retry', problem: 'unreachable' });
     expect(judgeAttempt({ kind: 'timeout' }, NOW)).toEqual({ kind: 'retry', problem: 'timeout' });
   });
@@ -62,22 +78,42 @@ describe('back-off and settlement', () => {
   const receipt = (attempts: number, deadlineAt = NOW + 86_400_000) => ({ attempts, deadlineAt });
   const busy = { kind: 'answered', status: 503 } as const;
 
-  it('retries after the back-off or the origin\'s Retry-After, whichever is longer, and pauses the room for the latter', () => {
+  it("retries after the back-off or the origin's Retry-After, whichever is longer, and pauses the room for the latter", () => {
     expect(settle(receipt(1), judgeAttempt(busy, NOW), busy, delivery, NOW, 1)).toEqual({ kind: 'retry', delayMs: 2_000, problem: 'status 503' });
     const slow = { kind: 'answered', status: 429, retryAfter: '60' } as const;
-    expect(settle(receipt(1), judgeAttempt(slow, NOW), slow, delivery, NOW, 1)).toEqual({ kind: 'retry', delayMs: 60_000, problem: 'status 429', pauseRoomMs: 60_000 });
+    expect(settle(receipt(1), judgeAttempt(slow, NOW), slow, delivery, NOW, 1)).toEqual({
+      kind: 'retry',
+      delayMs: 60_000,
+      problem: 'status 429',
+      pauseRoomMs: 60_000,
+    });
   });
 
   it('fails for good after maxAttempts or past the deadline, and at once when rejected', () => {
-    expect(settle(receipt(delivery.maxAttempts), judgeAttempt(busy, NOW), busy, delivery, NOW, 0)).toEqual({ kind: 'failed', reason: 'attempts', problem: 'status 503', status: 503 });
-    expect(settle(receipt(1, NOW + 500), judgeAttempt(busy, NOW), busy, delivery, NOW, 0)).toEqual({ kind: 'failed', reason: 'deadline', problem: 'status 503', status: 503 });
+    expect(settle(receipt(delivery.maxAttempts), judgeAttempt(busy, NOW), busy, delivery, NOW, 0)).toEqual({
+      kind: 'failed',
+      reason: 'attempts',
+      problem: 'status 503',
+      status: 503,
+    });
+    expect(settle(receipt(1, NOW + 500), judgeAttempt(busy, NOW), busy, delivery, NOW, 0)).toEqual({
+      kind: 'failed',
+      reason: 'deadline',
+      problem: 'status 503',
+      status: 503,
+    });
     const bad = { kind: 'answered', status: 400 } as const;
-    expect(settle(receipt(1), judgeAttempt(bad, NOW), bad, delivery, NOW, 0)).toEqual({ kind: 'failed', reason: 'rejected', problem: 'status 400', status: 400 });
+    expect(settle(receipt(1), judgeAttempt(bad, NOW), bad, delivery, NOW, 0)).toEqual({
+      kind: 'failed',
+      reason: 'rejected',
+      problem: 'status 400',
+      status: 400,
+    });
     const ok = { kind: 'answered', status: 200 } as const;
     expect(settle(receipt(5), judgeAttempt(ok, NOW), ok, delivery, NOW, 0, 'HS-1')).toEqual({ kind: 'delivered', status: 200, applicationNumber: 'HS-1' });
   });
 
-  it('delivers at the room\'s admitted rate unless the room sets its own', () => {
+  it("delivers at the room's admitted rate unless the room sets its own", () => {
     expect(deliveryRate({ admitPerMinute: 600 })).toEqual({ perSecond: 10, burst: 30 });
     expect(deliveryRate({ admitPerMinute: 600, submissions: { deliverPerMinute: 60, deliverBurst: 1 } })).toEqual({ perSecond: 1, burst: 1 });
   });

@@ -84,16 +84,10 @@ export function matchRoute(routes: readonly CompiledRoute[], method: string, pat
 }
 
 /** What came of one delivery attempt. */
-export type AttemptResult =
-  | { kind: 'answered'; status: number; retryAfter?: string | null }
-  | { kind: 'unreachable' }
-  | { kind: 'timeout' };
+export type AttemptResult = { kind: 'answered'; status: number; retryAfter?: string | null } | { kind: 'unreachable' } | { kind: 'timeout' };
 
 /** What an attempt's result means. */
-export type AttemptVerdict =
-  | { kind: 'delivered' }
-  | { kind: 'retry'; problem: string; retryAfterMs?: number }
-  | { kind: 'rejected'; problem: string };
+export type AttemptVerdict = { kind: 'delivered' } | { kind: 'retry'; problem: string; retryAfterMs?: number } | { kind: 'rejected'; problem: string };
 
 /** Statuses worth trying again: the origin timed out, is busy, or hit a conflict that may clear. */
 const RETRYABLE_4XX = new Set([408, 409, 425, 429]);
@@ -169,7 +163,8 @@ export function settle(
   if (verdict.kind === 'delivered') return { kind: 'delivered', status: status ?? 200, ...(applicationNumber ? { applicationNumber } : {}) };
   if (verdict.kind === 'rejected') return { kind: 'failed', reason: 'rejected', problem: verdict.problem, ...(status !== undefined ? { status } : {}) };
   const delayMs = Math.max(backoffMs(receipt.attempts, delivery, random), verdict.retryAfterMs ?? 0);
-  if (receipt.attempts >= delivery.maxAttempts) return { kind: 'failed', reason: 'attempts', problem: verdict.problem, ...(status !== undefined ? { status } : {}) };
+  if (receipt.attempts >= delivery.maxAttempts)
+    return { kind: 'failed', reason: 'attempts', problem: verdict.problem, ...(status !== undefined ? { status } : {}) };
   if (now + delayMs > receipt.deadlineAt) return { kind: 'failed', reason: 'deadline', problem: verdict.problem, ...(status !== undefined ? { status } : {}) };
   return { kind: 'retry', delayMs, problem: verdict.problem, ...(verdict.retryAfterMs !== undefined ? { pauseRoomMs: verdict.retryAfterMs } : {}) };
 }
@@ -192,7 +187,11 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
  * carries; else a fingerprint of the body. `invalid` for a key that is empty, too long or not
  * printable ASCII.
  */
-export function submissionKey(header: string | undefined, draftId: string | undefined, bodyFingerprint: string): { kind: 'key'; key: string; source: 'header' | 'draft' | 'body' } | { kind: 'invalid' } {
+export function submissionKey(
+  header: string | undefined,
+  draftId: string | undefined,
+  bodyFingerprint: string,
+): { kind: 'key'; key: string; source: 'header' | 'draft' | 'body' } | { kind: 'invalid' } {
   if (header !== undefined) {
     const unquoted = /^"(.*)"$/.exec(header.trim())?.[1] ?? header.trim();
     if (unquoted.length === 0 || unquoted.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(unquoted)) return { kind: 'invalid' };

@@ -11,7 +11,15 @@ import { until } from '../../tests/helpers/until.js';
 const KEYS = parseKeyRing(`k1:${'f'.repeat(40)}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const config = parseConfig({
-  rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 60_000, submissions: { routes: [{ path: '/apply/submit', applicationNumberHeader: 'x-so-ho-so' }], deliverBurst: 100 } }],
+  rooms: [
+    {
+      id: 'main',
+      match: ['/'],
+      maxActive: 10,
+      admitPerMinute: 60_000,
+      submissions: { routes: [{ path: '/apply/submit', applicationNumberHeader: 'x-so-ho-so' }], deliverBurst: 100 },
+    },
+  ],
 });
 const room = config.rooms[0]!;
 /** The room as a file would say it (without the fields parsing derives), to vary in a test. */
@@ -45,10 +53,24 @@ async function put(store: SubmissionStore, body = 'a=1'): Promise<string> {
   const token = `t${String(counter).padStart(21, '0')}`;
   const request = captureRequest(
     route,
-    { method: 'POST', path: '/apply/submit', headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded', cookie: 'portal=1; sanh_pass_main=x', 'x-other': 'no' }), body: new TextEncoder().encode(body), forwarding: { clientIp: '203.0.113.9', proto: 'https', host: 'portal.example' } },
+    {
+      method: 'POST',
+      path: '/apply/submit',
+      headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded', cookie: 'portal=1; sanh_pass_main=x', 'x-other': 'no' }),
+      body: new TextEncoder().encode(body),
+      forwarding: { clientIp: '203.0.113.9', proto: 'https', host: 'portal.example' },
+    },
     `key${counter}`,
   );
-  await store.accept('main', { token, request: await sealer.sealRequest(`main.${token}`, request), key: `k${counter}`, fingerprint: `f${counter}`, keyTtlMs: 60_000, ttlMs: 3_600_000, deadlineMs: 3_600_000 });
+  await store.accept('main', {
+    token,
+    request: await sealer.sealRequest(`main.${token}`, request),
+    key: `k${counter}`,
+    fingerprint: `f${counter}`,
+    keyTtlMs: 60_000,
+    ttlMs: 3_600_000,
+    deadlineMs: 3_600_000,
+  });
   return token;
 }
 
@@ -74,9 +96,8 @@ function forwarder(store: SubmissionStore, origin: OriginClient, delivery: Parti
   return started;
 }
 
-
 describe('the forwarder', () => {
-  it('sends what was submitted with the carried headers, its key and receipt, and keeps the portal\'s answer', async () => {
+  it("sends what was submitted with the carried headers, its key and receipt, and keeps the portal's answer", async () => {
     const store = createMemorySubmissionStore();
     const token = await put(store, 'fullName=Hoa');
     const portal = scriptedOrigin([{ status: 201, headers: { 'x-so-ho-so': 'HS-7' } }]);
@@ -97,7 +118,7 @@ describe('the forwarder', () => {
     expect(new TextDecoder().decode(answer.body)).toBe('answer 201');
   });
 
-  it('waits for the origin\'s Retry-After before trying again', async () => {
+  it("waits for the origin's Retry-After before trying again", async () => {
     const store = createMemorySubmissionStore();
     const token = await put(store);
     const portal = scriptedOrigin([{ status: 503, headers: { 'retry-after': '1' } }, { status: 200 }]);
@@ -167,7 +188,15 @@ describe('the forwarder', () => {
 
   it('sends a submission it cannot open to the dead letters instead of looping on it', async () => {
     const store = createMemorySubmissionStore();
-    await store.accept('main', { token: 'u'.repeat(22), request: 'k1.garbage', key: 'kk', fingerprint: 'ff', keyTtlMs: 60_000, ttlMs: 3_600_000, deadlineMs: 3_600_000 });
+    await store.accept('main', {
+      token: 'u'.repeat(22),
+      request: 'k1.garbage',
+      key: 'kk',
+      fingerprint: 'ff',
+      keyTtlMs: 60_000,
+      ttlMs: 3_600_000,
+      deadlineMs: 3_600_000,
+    });
     const portal = scriptedOrigin([{ status: 200 }]);
     forwarder(store, portal.origin);
     await until(async () => (await store.receipt('main', 'u'.repeat(22)))?.receipt.state === 'failed');

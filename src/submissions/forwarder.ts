@@ -153,14 +153,23 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     });
   }
 
-  async function attempt(delivery: Delivery): Promise<{ result: AttemptResult; answer?: CapturedAnswer; applicationNumber?: string; delivered: readonly string[] }> {
+  async function attempt(
+    delivery: Delivery,
+  ): Promise<{ result: AttemptResult; answer?: CapturedAnswer; applicationNumber?: string; delivered: readonly string[] }> {
     const request = await sealer.openRequest(delivery.receipt.id, delivery.request);
     const headers = new Headers(request.headers);
     headers.set('idempotency-key', `"${request.originKey}"`);
     headers.set('sanh-receipt', delivery.receipt.id);
     let response: Response;
     try {
-      response = await origin.forward({ method: request.method, pathAndQuery: request.path, headers, body: request.body.byteLength > 0 ? request.body : null, forwarding: request.forwarding, room: delivery.receipt.room });
+      response = await origin.forward({
+        method: request.method,
+        pathAndQuery: request.path,
+        headers,
+        body: request.body.byteLength > 0 ? request.body : null,
+        forwarding: request.forwarding,
+        room: delivery.receipt.room,
+      });
     } catch (error) {
       if (error instanceof SanhError && error.code === 'origin_timeout') return { result: { kind: 'timeout' }, delivered: [] };
       return { result: { kind: 'unreachable' }, delivered: [] };
@@ -202,9 +211,19 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       else if (decided.kind === 'retry' || decided.reason !== 'rejected') health.noteFailure(roomId);
       const sealedAnswer = answer && decided.kind !== 'retry' ? await sealer.sealAnswer(delivery.receipt.id, answer) : undefined;
       settlement = sealedAnswer && decided.kind !== 'retry' ? { ...decided, answer: sealedAnswer } : decided;
-      if (decided.kind === 'failed') logger.warn('a submission could not be delivered and went to the dead letters', { room: roomId, receiptNumber: delivery.receipt.number, reason: decided.reason, problem: decided.problem });
+      if (decided.kind === 'failed')
+        logger.warn('a submission could not be delivered and went to the dead letters', {
+          room: roomId,
+          receiptNumber: delivery.receipt.number,
+          reason: decided.reason,
+          problem: decided.problem,
+        });
     } catch (error) {
-      logger.error('a submission could not be opened; it goes to the dead letters', { room: roomId, receiptNumber: delivery.receipt.number, error: String(error) });
+      logger.error('a submission could not be opened; it goes to the dead letters', {
+        room: roomId,
+        receiptNumber: delivery.receipt.number,
+        error: String(error),
+      });
       recordError(span, error);
       settlement = { kind: 'failed', reason: 'attempts', problem: 'unreadable' };
     }
@@ -217,11 +236,16 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     for (let attempt = 1; ; attempt++) {
       try {
         const mine = await store.settle(roomId, consumer, delivery, settlement);
-        if (!mine) logger.warn('a delivery was reclaimed by another forwarder before it was settled here', { room: roomId, receiptNumber: delivery.receipt.number });
+        if (!mine)
+          logger.warn('a delivery was reclaimed by another forwarder before it was settled here', { room: roomId, receiptNumber: delivery.receipt.number });
         return;
       } catch (error) {
         if (attempt >= SETTLE_ATTEMPTS) {
-          logger.warn('could not record a delivery; another forwarder will reclaim it and send it again with the same key', { room: roomId, receiptNumber: delivery.receipt.number, error: String(error) });
+          logger.warn('could not record a delivery; another forwarder will reclaim it and send it again with the same key', {
+            room: roomId,
+            receiptNumber: delivery.receipt.number,
+            error: String(error),
+          });
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));

@@ -101,7 +101,11 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
     throw new Error(`submissions.durability is "${config.durability}" but submissions are kept in memory: set REDIS_URL, or use durability "write"`);
   }
   const rooms = options.rooms.filter((room) => room.submissions);
-  const sealer = createSubmissionSealer(options.keyRing, { ...(options.aead ? { aead: options.aead } : {}), ...(options.mac ? { mac: options.mac } : {}), ...(options.sha256 ? { sha256: options.sha256 } : {}) });
+  const sealer = createSubmissionSealer(options.keyRing, {
+    ...(options.aead ? { aead: options.aead } : {}),
+    ...(options.mac ? { mac: options.mac } : {}),
+    ...(options.sha256 ? { sha256: options.sha256 } : {}),
+  });
   const health = createOriginHealth(clock);
   const forwarder = createForwarder({
     rooms,
@@ -142,7 +146,10 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
     start() {
       if (rooms.length === 0) return;
       if (!store.durable) {
-        logger.warn('submissions are kept in this process\'s memory: NOT durable, everything accepted and not yet delivered is lost if Sảnh stops (set REDIS_URL)', { rooms: rooms.map((r) => r.id).join(', ') });
+        logger.warn(
+          "submissions are kept in this process's memory: NOT durable, everything accepted and not yet delivered is lost if Sảnh stops (set REDIS_URL)",
+          { rooms: rooms.map((r) => r.id).join(', ') },
+        );
       }
       forwarder.start();
     },

@@ -1,6 +1,18 @@
 import { systemClock, type Clock } from '../platform/clock.js';
 import { receiptDay, type ReceiptRecord } from './core.js';
-import { keptSize, type AcceptOutcome, type Backlog, type Delivery, type DeliveryPolicy, type HoldOutcome, type NewSubmission, type NextOutcome, type StoredReceipt, type StoredSettlement, type SubmissionStore } from './store.js';
+import {
+  keptSize,
+  type AcceptOutcome,
+  type Backlog,
+  type Delivery,
+  type DeliveryPolicy,
+  type HoldOutcome,
+  type NewSubmission,
+  type NextOutcome,
+  type StoredReceipt,
+  type StoredSettlement,
+  type SubmissionStore,
+} from './store.js';
 
 /** The consumer that holds entries waiting for their next attempt (as in the Redis adapter). */
 const RETRY_OWNER = '~retry';
@@ -66,7 +78,18 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
   function roomOf(id: string): Room {
     let room = rooms.get(id);
     if (!room) {
-      room = { entries: new Map(), receipts: new Map(), keys: new Map(), numbers: new Map(), dead: new Map(), days: new Map(), clients: new Map(), bucket: { tokens: Number.NaN, at: 0, pauseUntil: 0 }, seq: 0, bytes: 0 };
+      room = {
+        entries: new Map(),
+        receipts: new Map(),
+        keys: new Map(),
+        numbers: new Map(),
+        dead: new Map(),
+        days: new Map(),
+        clients: new Map(),
+        bucket: { tokens: Number.NaN, at: 0, pauseUntil: 0 },
+        seq: 0,
+        bytes: 0,
+      };
       rooms.set(id, room);
     }
     return room;
@@ -171,7 +194,8 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
     bucket.at = now;
     if (bucket.tokens < 1) return { kind: 'wait', ms: Math.max(1, Math.ceil(((1 - bucket.tokens) / policy.perSecond) * 1000)) };
     for (const entry of room.entries.values()) {
-      if (entry.owner !== undefined && entry.owner !== RETRY_OWNER && now - entry.heldAt >= policy.reclaimAfterMs) return take(room, entry, consumer, policy, now);
+      if (entry.owner !== undefined && entry.owner !== RETRY_OWNER && now - entry.heldAt >= policy.reclaimAfterMs)
+        return take(room, entry, consumer, policy, now);
     }
     let scanned = 0;
     for (const entry of room.entries.values()) {
@@ -209,7 +233,14 @@ export function createMemorySubmissionStore(options: { clock?: Clock; sweepEvery
       }
       const record = newReceipt(roomId, room, submission, now);
       const key = { name: submission.key, fingerprint: submission.fingerprint, ttlMs: submission.keyTtlMs };
-      room.receipts.set(submission.token, { record, request: submission.request, answer: undefined, expiresAt: Number.POSITIVE_INFINITY, ttlMs: submission.ttlMs, key });
+      room.receipts.set(submission.token, {
+        record,
+        request: submission.request,
+        answer: undefined,
+        expiresAt: Number.POSITIVE_INFINITY,
+        ttlMs: submission.ttlMs,
+        key,
+      });
       room.keys.set(submission.key, { value: `${submission.fingerprint}|${submission.token}`, expiresAt: now + submission.keyTtlMs });
       append(room, submission.token, size);
       return { kind: 'accepted', receipt: { ...record } };

@@ -3,7 +3,16 @@ import { submissionKeys, type SubmissionKeys } from '../redis/keys.js';
 import { loadScript } from '../redis/scripts.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { receiptDay, type FailureReason, type ReceiptRecord, type StoredState } from './core.js';
-import { keptSize, SUBMISSION_OVERHEAD_BYTES, type AcceptOutcome, type Backlog, type HoldOutcome, type NextOutcome, type StoredSettlement, type SubmissionStore } from './store.js';
+import {
+  keptSize,
+  SUBMISSION_OVERHEAD_BYTES,
+  type AcceptOutcome,
+  type Backlog,
+  type HoldOutcome,
+  type NextOutcome,
+  type StoredSettlement,
+  type SubmissionStore,
+} from './store.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 const scripts = {
@@ -21,7 +30,23 @@ const scripts = {
 /** The consumer group of every room's forwarders. */
 const GROUP = 'forwarders';
 /** The receipt fields of `receiptReply` (see `lua/includes/submission.lua`), in order. */
-const FIELDS = ['id', 'room', 'number', 'state', 'acceptedAt', 'updatedAt', 'attempts', 'deadlineAt', 'nextAttemptAt', 'deliveredAt', 'originStatus', 'applicationNumber', 'problem', 'failure', 'hasAnswer'] as const;
+const FIELDS = [
+  'id',
+  'room',
+  'number',
+  'state',
+  'acceptedAt',
+  'updatedAt',
+  'attempts',
+  'deadlineAt',
+  'nextAttemptAt',
+  'deliveredAt',
+  'originStatus',
+  'applicationNumber',
+  'problem',
+  'failure',
+  'hasAnswer',
+] as const;
 
 function asArray(reply: unknown, script: string): unknown[] {
   if (!Array.isArray(reply)) throw new Error(`unexpected reply from ${script}.lua`);
@@ -118,13 +143,33 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
         await scripts.accept.run(
           writer,
           [
-            k.stream, k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day),
-            k.clientCount(limits[0]?.client ?? '-'), k.clientCount(limits[1]?.client ?? '-'), k.waitingBytes,
+            k.stream,
+            k.receipt(submission.token),
+            k.idempotency(submission.key),
+            k.dayCounter(day),
+            k.dayNumbers(day),
+            k.clientCount(limits[0]?.client ?? '-'),
+            k.clientCount(limits[1]?.client ?? '-'),
+            k.waitingBytes,
           ],
           [
-            GROUP, k.receiptPrefix, submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint,
-            submission.keyTtlMs, submission.ttlMs, submission.deadlineMs, submission.fromHold ? '1' : '0', submission.maxBacklog ?? '',
-            limits[0]?.perMinute ?? '', limits[1]?.perMinute ?? '', submission.maxBytes ?? '', keptSize(submission.request),
+            GROUP,
+            k.receiptPrefix,
+            submission.token,
+            `${room}.${submission.token}`,
+            room,
+            day,
+            submission.request,
+            submission.fingerprint,
+            submission.keyTtlMs,
+            submission.ttlMs,
+            submission.deadlineMs,
+            submission.fromHold ? '1' : '0',
+            submission.maxBacklog ?? '',
+            limits[0]?.perMinute ?? '',
+            limits[1]?.perMinute ?? '',
+            submission.maxBytes ?? '',
+            keptSize(submission.request),
           ],
         ),
         'accept',
@@ -154,7 +199,19 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
         await scripts.recordDelivered.run(
           writer,
           [k.receipt(submission.token), k.idempotency(submission.key), k.dayCounter(day), k.dayNumbers(day)],
-          [submission.token, `${room}.${submission.token}`, room, day, submission.request, submission.fingerprint, submission.keyTtlMs, submission.ttlMs, settlement.status, settlement.applicationNumber ?? '', settlement.answer ?? ''],
+          [
+            submission.token,
+            `${room}.${submission.token}`,
+            room,
+            day,
+            submission.request,
+            submission.fingerprint,
+            submission.keyTtlMs,
+            submission.ttlMs,
+            settlement.status,
+            settlement.applicationNumber ?? '',
+            settlement.answer ?? '',
+          ],
         ),
         'record-delivered',
       );
@@ -175,7 +232,11 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     async next(room, consumer, policy): Promise<NextOutcome> {
       const k = keys(room);
       const reply = asArray(
-        await scripts.next.run(client, [k.stream, k.bucket, k.dead, k.waitingBytes], [GROUP, consumer, policy.perSecond, policy.burst, policy.reclaimAfterMs, policy.orderedAttempts, k.receiptPrefix]),
+        await scripts.next.run(
+          client,
+          [k.stream, k.bucket, k.dead, k.waitingBytes],
+          [GROUP, consumer, policy.perSecond, policy.burst, policy.reclaimAfterMs, policy.orderedAttempts, k.receiptPrefix],
+        ),
         'next',
       );
       if (reply[0] === 'wait') return { kind: 'wait', ms: Number(reply[1]) };
@@ -195,7 +256,13 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
       const [waiting, delivering, retrying, dead, oldestAgeMs] = asArray(await scripts.backlog.run(client, [k.stream, k.dead], [GROUP]), 'backlog');
       // The oldest's age on Redis' clock, placed on this process's clock (the two may differ).
       const age = optionalNumber(oldestAgeMs);
-      return { waiting: Number(waiting ?? 0), delivering: Number(delivering ?? 0), retrying: Number(retrying ?? 0), dead: Number(dead ?? 0), oldestAt: age === undefined ? null : clock() - age };
+      return {
+        waiting: Number(waiting ?? 0),
+        delivering: Number(delivering ?? 0),
+        retrying: Number(retrying ?? 0),
+        dead: Number(dead ?? 0),
+        oldestAt: age === undefined ? null : clock() - age,
+      };
     },
     async waitingBytes(room) {
       return Math.max(0, Number((await client.get(keys(room).waitingBytes)) ?? 0) || 0);
@@ -213,7 +280,11 @@ export function createRedisSubmissionStore(options: RedisSubmissionStoreOptions)
     },
     async retryDead(room, token, deadlineMs) {
       const k = keys(room);
-      return Number(await scripts.retryDead.run(client, [k.stream, k.receipt(token), k.dead, k.waitingBytes], [GROUP, token, deadlineMs, SUBMISSION_OVERHEAD_BYTES])) === 1;
+      return (
+        Number(
+          await scripts.retryDead.run(client, [k.stream, k.receipt(token), k.dead, k.waitingBytes], [GROUP, token, deadlineMs, SUBMISSION_OVERHEAD_BYTES]),
+        ) === 1
+      );
     },
     async dropDead(room, token) {
       const k = keys(room);
@@ -255,7 +326,12 @@ interface Batch {
  *
  * Anything short of that throws: the caller must not acknowledge.
  */
-function createDurabilityCheck(connection: RedisClient | undefined, level: DurabilityLevel, timeoutMs: number, keys: (room: string) => SubmissionKeys): (room: string, token: string) => Promise<void> {
+function createDurabilityCheck(
+  connection: RedisClient | undefined,
+  level: DurabilityLevel,
+  timeoutMs: number,
+  keys: (room: string) => SubmissionKeys,
+): (room: string, token: string) => Promise<void> {
   let fsyncMode: FsyncMode | undefined;
   let aofMode: AofMode | undefined;
   const forget = () => {
@@ -286,14 +362,24 @@ function createDurabilityCheck(connection: RedisClient | undefined, level: Durab
     }
   }
   async function appendOnly(redis: RedisClient, room: string): Promise<{ appendonly: string; appendfsync: string }> {
-    const [, appendonly, appendfsync] = await onRoomShard(redis, room, [], [['CONFIG', 'GET', 'appendonly'], ['CONFIG', 'GET', 'appendfsync']]);
+    const [, appendonly, appendfsync] = await onRoomShard(
+      redis,
+      room,
+      [],
+      [
+        ['CONFIG', 'GET', 'appendonly'],
+        ['CONFIG', 'GET', 'appendfsync'],
+      ],
+    );
     return { appendonly: String((appendonly as string[])[1] ?? ''), appendfsync: String((appendfsync as string[])[1] ?? '') };
   }
   async function detectFsync(redis: RedisClient, room: string): Promise<FsyncMode> {
     if (await hasWaitAof(redis, room)) return 'waitaof';
     const { appendonly, appendfsync } = await appendOnly(redis, room);
     if (appendonly === 'yes' && appendfsync === 'always') return 'always';
-    throw new Error(`durability "fsync" needs WAITAOF (Redis 7.2+) or appendonly yes with appendfsync always; this Redis has appendonly ${appendonly}, appendfsync ${appendfsync}`);
+    throw new Error(
+      `durability "fsync" needs WAITAOF (Redis 7.2+) or appendonly yes with appendfsync always; this Redis has appendonly ${appendonly}, appendfsync ${appendfsync}`,
+    );
   }
   /** A managed Redis may refuse `CONFIG`: then its AOF is not known, and the replicas' `WAIT` is what is confirmed. */
   async function detectAof(redis: RedisClient, room: string): Promise<AofMode> {
@@ -314,14 +400,20 @@ function createDurabilityCheck(connection: RedisClient | undefined, level: Durab
       commands.push(['WAIT', String(level.replicas), String(timeoutMs)]);
       if (mode === 'waitaof') commands.push(waitAof);
     }
-    const [present, , ...waits] = await onRoomShard(redis, room, tokens.map((token) => k.receipt(token)), commands);
+    const [present, , ...waits] = await onRoomShard(
+      redis,
+      room,
+      tokens.map((token) => k.receipt(token)),
+      commands,
+    );
     if (Number(present) !== tokens.length) throw new Error(`${tokens.length - Number(present)} receipt(s) to confirm are not on the Redis that answered`);
     for (const [i, reply] of waits.entries()) {
       const command = commands[i + 1]![0];
       if (command === 'WAIT' && Number(reply) < (level.kind === 'replicated' ? level.replicas : 0)) {
         throw new Error(`WAIT: ${Number(reply)} of ${level.kind === 'replicated' ? level.replicas : 0} replica(s) confirmed the write within ${timeoutMs} ms`);
       }
-      if (command === 'WAITAOF' && Number((reply as number[])[0]) < 1) throw new Error(`WAITAOF: the write did not reach the append-only file within ${timeoutMs} ms`);
+      if (command === 'WAITAOF' && Number((reply as number[])[0]) < 1)
+        throw new Error(`WAITAOF: the write did not reach the append-only file within ${timeoutMs} ms`);
     }
   }
   async function drain(redis: RedisClient, room: string): Promise<void> {

@@ -27,7 +27,14 @@ function portal(): OriginClient {
     return c.html('<h1>ok</h1>', 200, { 'sanh-application-number': 'HS-1', 'x-portal': '1' });
   });
   return {
-    forward: (request) => Promise.resolve(app.request(request.pathAndQuery, { method: request.method, headers: request.headers, body: request.body instanceof Uint8Array ? new Uint8Array(request.body) : null })),
+    forward: (request) =>
+      Promise.resolve(
+        app.request(request.pathAndQuery, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body instanceof Uint8Array ? new Uint8Array(request.body) : null,
+        }),
+      ),
     close: async () => undefined,
   };
 }
@@ -61,7 +68,15 @@ function build() {
   const origin = portal();
   const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore(), keyRing: KEYS });
   const store = createMemorySubmissionStore();
-  const submissions = createSubmissions({ config: config.submissions, rooms: config.rooms, originTimeoutSeconds: config.origin.timeoutSeconds, store, keyRing: KEYS, origin, logger });
+  const submissions = createSubmissions({
+    config: config.submissions,
+    rooms: config.rooms,
+    originTimeoutSeconds: config.origin.timeoutSeconds,
+    store,
+    keyRing: KEYS,
+    origin,
+    logger,
+  });
   const app = createApp({ waitingRoom, submissions, origin, logger });
   return { app, store };
 }
@@ -75,24 +90,57 @@ const bodyArb = fc.oneof(
   fc.constantFrom('{"sanh_draft":"d2","a":1}', '{"sanh_draft":5}', '[1,2]', 'null', '{'),
   fc.integer({ min: 4_000, max: 5_000 }).map((n) => 'b'.repeat(n)),
 );
-const keyArb = fc.option(fc.oneof(fc.constantFrom('k1', 'k2', '"k1"', '', ' ', '"', 'x'.repeat(256), 'a\tb', 'é'), fc.string({ maxLength: 40 })), { nil: undefined });
+const keyArb = fc.option(fc.oneof(fc.constantFrom('k1', 'k2', '"k1"', '', ' ', '"', 'x'.repeat(256), 'a\tb', 'é'), fc.string({ maxLength: 40 })), {
+  nil: undefined,
+});
 const typeArb = fc.option(
-  fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded; charset=utf-8', 'garbage', ''),
+  fc.constantFrom(
+    'application/x-www-form-urlencoded',
+    'application/json',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+    'application/x-www-form-urlencoded; charset=utf-8',
+    'garbage',
+    '',
+  ),
   { nil: undefined },
 );
 const acceptArb = fc.constantFrom('application/json', 'text/html', '*/*', 'application/json, text/html', '');
 const cookieArb = fc.option(
   fc.oneof(
-    fc.constantFrom('portal_session=alice', 'portal_session=bob', 'portal_session=', 'sanh_ticket_main=forged.token', 'sanh_pass_main=x; portal_session=alice', ';;=;'),
+    fc.constantFrom(
+      'portal_session=alice',
+      'portal_session=bob',
+      'portal_session=',
+      'sanh_ticket_main=forged.token',
+      'sanh_pass_main=x; portal_session=alice',
+      ';;=;',
+    ),
     fc.string({ maxLength: 60 }),
   ),
   { nil: undefined },
 );
 const targetArb: fc.Arbitrary<[string, string]> = fc.oneof(
-  fc.constantFrom<[string, string]>(['POST', '/apply/submit'], ['POST', '/apply/urgent'], ['PUT', '/apply/42/edit'], ['POST', '/apply/submit?step=2&x=%FF'], ['PATCH', '/apply/submit']),
-  fc.tuple(fc.constantFrom('POST', 'PUT'), fc.constantFrom('/apply/submit', '/apply/urgent'), fc.stringMatching(/^[a-z0-9%]{0,6}$/)).map(([m, p, q]): [string, string] => [m, `${p}?q=${q}`]),
+  fc.constantFrom<[string, string]>(
+    ['POST', '/apply/submit'],
+    ['POST', '/apply/urgent'],
+    ['PUT', '/apply/42/edit'],
+    ['POST', '/apply/submit?step=2&x=%FF'],
+    ['PATCH', '/apply/submit'],
+  ),
+  fc
+    .tuple(fc.constantFrom('POST', 'PUT'), fc.constantFrom('/apply/submit', '/apply/urgent'), fc.stringMatching(/^[a-z0-9%]{0,6}$/))
+    .map(([m, p, q]): [string, string] => [m, `${p}?q=${q}`]),
 );
-const requestArb = fc.record({ target: targetArb, body: bodyArb, key: keyArb, type: typeArb, accept: acceptArb, cookie: cookieArb, referer: fc.option(fc.constantFrom('http://localhost/apply', 'http://evil.example/x', 'not a url', 'http://localhost//evil.example'), { nil: undefined }) });
+const requestArb = fc.record({
+  target: targetArb,
+  body: bodyArb,
+  key: keyArb,
+  type: typeArb,
+  accept: acceptArb,
+  cookie: cookieArb,
+  referer: fc.option(fc.constantFrom('http://localhost/apply', 'http://evil.example/x', 'not a url', 'http://localhost//evil.example'), { nil: undefined }),
+});
 
 /** True for an answer of Sảnh's own that is not a place in line. */
 function fromSubmissions(response: Response): boolean {
@@ -167,11 +215,20 @@ describe('the submission endpoints under generated requests', () => {
 
   it('answer any receipt address with a receipt or a uniform 404, never a fault', async () => {
     const t = build();
-    const accepted = await t.app.request('http://localhost/apply/urgent', { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    const accepted = await t.app.request('http://localhost/apply/urgent', {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    });
     const id = ((await accepted.json()) as { receiptId: string }).receiptId;
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string({ maxLength: 80 }), fc.constant(id), fc.string({ maxLength: 4 }).map((s) => `${id}${s}`), fc.constantFrom('main.', '.', '..', 'main.AAAAAAAAAAAAAAAAAAAAAA', `${id}/answer`)),
+        fc.oneof(
+          fc.string({ maxLength: 80 }),
+          fc.constant(id),
+          fc.string({ maxLength: 4 }).map((s) => `${id}${s}`),
+          fc.constantFrom('main.', '.', '..', 'main.AAAAAAAAAAAAAAAAAAAAAA', `${id}/answer`),
+        ),
         fc.constantFrom('application/json', 'text/html'),
         async (tail, accept) => {
           const response = await t.app.request(`http://localhost/_sanh/receipts/${encodeURIComponent(tail).replace(/%2F/g, '/')}`, { headers: { accept } });
@@ -189,22 +246,38 @@ describe('the submission endpoints under generated requests', () => {
     // A real refusal page (the visitor's acceptPerMinute is spent), and the state its switch carries.
     let html = '';
     for (let n = 0; n < 200 && !html.includes('formaction'); n++) {
-      const answer = await t.app.request('http://localhost/apply/urgent', { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', host: 'localhost' }, body: `a=${n}` });
+      const answer = await t.app.request('http://localhost/apply/urgent', {
+        method: 'POST',
+        headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', host: 'localhost' },
+        body: `a=${n}`,
+      });
       html = answer.status === 429 ? await answer.text() : '';
     }
     const sealed = decodeURIComponent(/formaction="\/_sanh\/kept\?lang=\w+&amp;s=([^"]+)"/.exec(html)?.[1] ?? '');
     expect(sealed).toMatch(/^k1\./);
     const stateArb = fc.oneof(
       fc.constant(sealed),
-      fc.tuple(fc.nat({ max: sealed.length - 1 }), fc.constantFrom('A', 'b', '.', '-', '')).map(([at, c]) => `${sealed.slice(0, at)}${c}${sealed.slice(at + 1)}`),
+      fc
+        .tuple(fc.nat({ max: sealed.length - 1 }), fc.constantFrom('A', 'b', '.', '-', ''))
+        .map(([at, c]) => `${sealed.slice(0, at)}${c}${sealed.slice(at + 1)}`),
       fc.string({ maxLength: 80 }),
       fc.constantFrom('', 'k1.', 'k9.AAAA', 'k1..', sealed.slice(0, 20)),
     );
     const headerArb = (values: string[]) => fc.option(fc.constantFrom(...values), { nil: undefined });
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ state: stateArb, method: fc.constantFrom('GET', 'POST', 'POST', 'PUT'), lang: fc.constantFrom('vi', 'en', '', 'xx'), body: bodyArb, type: typeArb, accept: acceptArb }),
-        fc.record({ site: headerArb(['same-origin', 'same-origin', 'none', 'same-site', 'cross-site', 'x']), origin: headerArb(['null', 'http://localhost', 'http://evil.example', 'garbage']) }),
+        fc.record({
+          state: stateArb,
+          method: fc.constantFrom('GET', 'POST', 'POST', 'PUT'),
+          lang: fc.constantFrom('vi', 'en', '', 'xx'),
+          body: bodyArb,
+          type: typeArb,
+          accept: acceptArb,
+        }),
+        fc.record({
+          site: headerArb(['same-origin', 'same-origin', 'none', 'same-site', 'cross-site', 'x']),
+          origin: headerArb(['null', 'http://localhost', 'http://evil.example', 'garbage']),
+        }),
         async (r, from) => {
           const headers: Record<string, string> = { accept: r.accept, host: 'localhost' };
           if (r.type !== undefined) headers['content-type'] = r.type;

@@ -32,7 +32,12 @@ function testPortal() {
   app.get('/apply', (c) => c.html('<p>form</p>'));
   app.post('/apply/:kind{submit|urgent}', async (c) => {
     const body = await c.req.text();
-    received.push({ key: c.req.header('idempotency-key') ?? null, body, cookie: c.req.header('cookie') ?? null, receipt: c.req.header('sanh-receipt') ?? null });
+    received.push({
+      key: c.req.header('idempotency-key') ?? null,
+      body,
+      cookie: c.req.header('cookie') ?? null,
+      receipt: c.req.header('sanh-receipt') ?? null,
+    });
     if (holdMs > 0) await sleep(holdMs);
     if (failWith) return c.text('busy', failWith as 503, { 'retry-after': '1' });
     if (body.includes('invalid')) return c.html('<p>Số CCCD không hợp lệ</p>', 400);
@@ -64,7 +69,19 @@ const ROOM = { id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 6_000 } a
 
 function build(options: { room?: Partial<ConfigInput['rooms'] extends (infer R)[] | undefined ? R : never>; submissions?: ConfigInput['submissions'] } = {}) {
   const config = parseConfig({
-    rooms: [{ ...ROOM, submissions: { routes: [{ path: '/apply/submit', sessionCookies: ['portal_session'] }, { path: '/apply/urgent', defer: 'always', sessionCookies: ['portal_session'] }], deliverPerMinute: 60_000 }, ...options.room }],
+    rooms: [
+      {
+        ...ROOM,
+        submissions: {
+          routes: [
+            { path: '/apply/submit', sessionCookies: ['portal_session'] },
+            { path: '/apply/urgent', defer: 'always', sessionCookies: ['portal_session'] },
+          ],
+          deliverPerMinute: 60_000,
+        },
+        ...options.room,
+      },
+    ],
     submissions: options.submissions ?? {},
   });
   const portal = testPortal();
@@ -81,11 +98,18 @@ function build(options: { room?: Partial<ConfigInput['rooms'] extends (infer R)[
     idleMs: 10,
   });
   const app = createApp({ waitingRoom, submissions, origin: portal.origin, logger: silentLogger });
-  return { app, portal, store, submissions, waitingRoom, visitor: (cookie?: string) => {
-    const v = new Visitor(inProcess(app));
-    if (cookie) v.jar.set('portal_session', cookie);
-    return v;
-  } };
+  return {
+    app,
+    portal,
+    store,
+    submissions,
+    waitingRoom,
+    visitor: (cookie?: string) => {
+      const v = new Visitor(inProcess(app));
+      if (cookie) v.jar.set('portal_session', cookie);
+      return v;
+    },
+  };
 }
 
 let running: Submissions[] = [];
@@ -100,8 +124,13 @@ function submit(v: Visitor, options: { body?: string; key?: string; json?: boole
   return v.request(options.path ?? '/apply/submit', { method: 'POST', headers, body: options.body ?? FORM });
 }
 
-
-const decodeHtml = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const decodeHtml = (text: string) =>
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The hidden fields of a kept page's form, as a browser would read them. */
 function hiddenFields(html: string): [string, string][] {
@@ -165,9 +194,16 @@ describe('deferrable submissions', () => {
 
     t.submissions.start();
     running.push(t.submissions);
-    await until(async () => ((await (await v.request(`/_sanh/receipts/${receiptId}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'delivered');
+    await until(
+      async () =>
+        ((await (await v.request(`/_sanh/receipts/${receiptId}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'delivered',
+    );
     const delivered = (await (await v.request(`/_sanh/receipts/${receiptId}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView;
-    expect(delivered).toMatchObject({ state: 'delivered', origin: { status: 200, applicationNumber: 'HS-2026-000001' }, answerUrl: `/_sanh/receipts/${receiptId}/answer` });
+    expect(delivered).toMatchObject({
+      state: 'delivered',
+      origin: { status: 200, applicationNumber: 'HS-2026-000001' },
+      answerUrl: `/_sanh/receipts/${receiptId}/answer`,
+    });
     expect(t.portal.received).toHaveLength(1);
     expect(t.portal.received[0]).toMatchObject({ body: FORM, cookie: 'portal_session=s2', receipt: receiptId });
     const shown = await v.request(delivered.answerUrl as string);
@@ -279,11 +315,18 @@ describe('deferrable submissions', () => {
   });
 
   it('answer a browser that cannot be kept right now with a page that keeps its form and sends it again, without blame', async () => {
-    const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always', sessionCookies: ['portal_session'] }] } }, submissions: { acceptPerMinute: 1 } });
+    const t = build({
+      room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always', sessionCookies: ['portal_session'] }] } },
+      submissions: { acceptPerMinute: 1 },
+    });
     const v = t.visitor('k1');
     expect((await submit(v, { body: 'a=1' })).status).toBe(202);
     const body = 'fullName=Nguy%E1%BB%85n+Th%E1%BB%8B+Hoa&note=%3Cscript%3Ealert(1)%3C%2Fscript%3E&sanh_draft=draft77';
-    const limited = await v.request('/apply/submit?step=2', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'accept-language': 'en', referer: 'http://localhost/apply?step=2' }, body });
+    const limited = await v.request('/apply/submit?step=2', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'accept-language': 'en', referer: 'http://localhost/apply?step=2' },
+      body,
+    });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(50);
     expect(limited.headers.get('cache-control')).toBe('no-store');
@@ -302,7 +345,11 @@ describe('deferrable submissions', () => {
     // Another site's page posting to the form: its fields are never offered to send again from this site (CSRF).
     const crossSites: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }];
     for (const crossSite of crossSites) {
-      const forged = await v.request('/apply/submit?step=2', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...crossSite }, body: 'fullName=Mallory' });
+      const forged = await v.request('/apply/submit?step=2', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...crossSite },
+        body: 'fullName=Mallory',
+      });
       expect(forged.status).toBe(429);
       const forgedHtml = await forged.text();
       expect(forgedHtml).not.toContain('id="sanh-again"');
@@ -315,7 +362,9 @@ describe('deferrable submissions', () => {
     // A full room says so in Vietnamese, and a body that is not url-encoded is not carried (back to the form instead).
     const full = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 } } });
     expect((await submit(full.visitor(), { body: 'a=1' })).status).toBe(202);
-    const page = await full.visitor().request('/apply/submit', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html' }, body: '--x--' });
+    const page = await full
+      .visitor()
+      .request('/apply/submit', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html' }, body: '--x--' });
     expect(page.status).toBe(503);
     expect(page.headers.get('retry-after')).toBe('60');
     const text = await page.text();
@@ -324,7 +373,7 @@ describe('deferrable submissions', () => {
     expect(text).not.toContain('id="sanh-again"');
   });
 
-  it('give the kept page Sảnh\'s primary button and a language switch that posts the kept form to the page in the other language, sending nothing', async () => {
+  it("give the kept page Sảnh's primary button and a language switch that posts the kept form to the page in the other language, sending nothing", async () => {
     const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 } } });
     expect((await submit(t.visitor(), { body: 'a=1' })).status).toBe(202);
     const typed: [string, string][] = [
@@ -334,7 +383,13 @@ describe('deferrable submissions', () => {
     ];
     const refused = await t.visitor().request('/apply/submit?step=2', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'accept-language': 'vi', host: 'localhost', referer: 'http://localhost/apply?step=2' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        'accept-language': 'vi',
+        host: 'localhost',
+        referer: 'http://localhost/apply?step=2',
+      },
       body: new URLSearchParams(typed).toString(),
     });
     expect(refused.status).toBe(503);
@@ -355,11 +410,22 @@ describe('deferrable submissions', () => {
     const arrivals = t.portal.received.length;
     const asBrowser = (html: string) => new URLSearchParams(hiddenFields(html).map(([name, value]) => [name, value.replace(/\r?\n/g, '\r\n')])).toString();
     const post = (url: string, html: string, headers: Record<string, string> = {}) =>
-      t.visitor().request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'null', 'sec-fetch-site': 'same-origin', ...headers }, body: asBrowser(html) });
+      t.visitor().request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'null', 'sec-fetch-site': 'same-origin', ...headers },
+        body: asBrowser(html),
+      });
     const switched = await post(viSwitch.url, vi);
     expect([switched.status, switched.headers.get('cache-control'), switched.headers.get('referrer-policy')]).toEqual([200, 'no-store', 'no-referrer']);
     const en = await switched.text();
-    const parts = ['<html lang="en">', 'what you filled in is kept', 'Too many submissions are waiting', '<form method="post" action="/apply/submit?step=2" id="sanh-again">', '<button type="submit">Send again</button>', 'href="/apply?step=2"'];
+    const parts = [
+      '<html lang="en">',
+      'what you filled in is kept',
+      'Too many submissions are waiting',
+      '<form method="post" action="/apply/submit?step=2" id="sanh-again">',
+      '<button type="submit">Send again</button>',
+      'href="/apply?step=2"',
+    ];
     expect(parts.filter((part) => !en.includes(part))).toEqual([]);
     expect(hiddenFields(en).map(([name, value]) => [name, value.replace(/\r\n/g, '\n')])).toEqual(typed);
     // The wait goes on where it was (60 s asked a moment ago).
@@ -377,7 +443,15 @@ describe('deferrable submissions', () => {
     expect((await post(viSwitch.url, vi, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await post(viSwitch.url, vi, { 'sec-fetch-site': 'same-site' })).status).toBe(403);
     // A browser without Sec-Fetch-Site, sent from another site's page.
-    expect((await t.visitor().request(viSwitch.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'https://elsewhere.example' }, body: 'a=1' })).status).toBe(403);
+    expect(
+      (
+        await t.visitor().request(viSwitch.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'https://elsewhere.example' },
+          body: 'a=1',
+        })
+      ).status,
+    ).toBe(403);
     const sealed = decodeURIComponent(viSwitch.url.split('&s=')[1] ?? '');
     const flipped = `${sealed.slice(0, -6)}${sealed.at(-6) === 'A' ? 'B' : 'A'}${sealed.slice(-5)}`;
     const altered = await post(`/_sanh/kept?lang=en&s=${encodeURIComponent(flipped)}`, vi);
@@ -387,7 +461,11 @@ describe('deferrable submissions', () => {
     expect((await t.visitor().page(`/_sanh/kept?lang=en&s=${encodeURIComponent(old)}`)).status).toBe(400);
 
     // A page that carries no fields (not url-encoded) switches with a plain link.
-    const multipart = await t.visitor().request('/apply/submit', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html', 'accept-language': 'en' }, body: '--x--' });
+    const multipart = await t.visitor().request('/apply/submit', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html', 'accept-language': 'en' },
+      body: '--x--',
+    });
     const plain = await multipart.text();
     const link = languageSwitchOf(plain);
     expect(link).toMatchObject({ lang: 'vi', label: 'Tiếng Việt', inForm: false });
@@ -446,7 +524,10 @@ describe('deferrable submissions', () => {
   });
 
   it('refuse bodies over the route limit and too many submissions from one address', async () => {
-    const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', maxBodyBytes: 100, defer: 'always' }] } }, submissions: { acceptPerMinute: 2 } });
+    const t = build({
+      room: { submissions: { routes: [{ path: '/apply/submit', maxBodyBytes: 100, defer: 'always' }] } },
+      submissions: { acceptPerMinute: 2 },
+    });
     const v = t.visitor('s11');
     expect((await submit(v, { body: 'x'.repeat(101), json: true })).status).toBe(413);
     expect((await submit(v, { body: 'a=1', json: true })).status).toBe(202);
@@ -457,7 +538,7 @@ describe('deferrable submissions', () => {
     expect(await t.store.backlog('main')).toMatchObject({ waiting: 2 });
   });
 
-  it('refuse to keep more than the room\'s maxWaiting undelivered submissions', async () => {
+  it("refuse to keep more than the room's maxWaiting undelivered submissions", async () => {
     const t = build({ room: { submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 } } });
     expect((await submit(t.visitor('w1'), { body: 'a=1', json: true })).status).toBe(202);
     const full = await submit(t.visitor('w2'), { body: 'a=2', json: true });
@@ -478,13 +559,15 @@ describe('deferrable submissions', () => {
     expect(await t.store.backlog('main')).toMatchObject({ waiting: 1 });
   });
 
-  it('send the citizen to the portal\'s confirmation page when the portal answered with a redirect', async () => {
+  it("send the citizen to the portal's confirmation page when the portal answered with a redirect", async () => {
     const t = build();
     await fullRoom(t);
     const receipt = (await (await submit(t.visitor('r1'), { json: true, body: `${FORM}&redirect=1` })).json()) as ReceiptView;
     t.submissions.start();
     running.push(t.submissions);
-    await until(async () => ((await (await t.app.request(receipt.statusUrl, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'delivered');
+    await until(
+      async () => ((await (await t.app.request(receipt.statusUrl, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'delivered',
+    );
     const shown = await t.app.request(`${receipt.statusUrl}/answer`);
     expect(shown.status).toBe(303);
     expect(shown.headers.get('location')).toBe('/status/HS-2026-000001?from=portal');
@@ -529,11 +612,12 @@ describe('receipts', () => {
     const answer = (await (await submit(t.visitor('s15'), { path: '/apply/urgent', json: true, body: 'invalid=1' })).json()) as ReceiptView;
     t.submissions.start();
     running.push(t.submissions);
-    await until(async () => ((await (await t.app.request(answer.statusUrl, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'failed');
+    await until(
+      async () => ((await (await t.app.request(answer.statusUrl, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'failed',
+    );
     const failed = (await (await t.app.request(answer.statusUrl, { headers: { accept: 'application/json' } })).json()) as ReceiptView;
     expect(failed).toMatchObject({ failure: { reason: 'rejected' }, origin: { status: 400, applicationNumber: null } });
     expect(await (await t.app.request(failed.answerUrl as string)).text()).toContain('không hợp lệ');
     expect((await t.submissions.deadLetters.list('main')).map((r) => r.id)).toEqual([answer.receiptId]);
   });
 });
-

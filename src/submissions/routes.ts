@@ -3,12 +3,34 @@ import type { RoomConfig } from '../config/schema.js';
 import { DEFAULT_MAX_WAITING_BYTES, type SubmissionRouteConfig, type SubmissionsConfig } from '../config/submissions.js';
 import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
-import { isHttps, mutableHeaders, readBodyBytes, REQUEST_ID_HEADER, requestIdFor, requestLang, respondWithError, safeLocalPath, wantsJson, type RawBody, type SanhEnv } from '../platform/http.js';
+import {
+  isHttps,
+  mutableHeaders,
+  readBodyBytes,
+  REQUEST_ID_HEADER,
+  requestIdFor,
+  requestLang,
+  respondWithError,
+  safeLocalPath,
+  wantsJson,
+  type RawBody,
+  type SanhEnv,
+} from '../platform/http.js';
 import { otherLang, type Lang } from '../platform/i18n.js';
 import type { Logger } from '../platform/logger.js';
 import { randomId } from '../platform/random-id.js';
 import type { RoomMatcher } from '../waiting-room/rooms.js';
-import { draftIdOfBody, isDeliveredStatus, isFinal, matchRoute, parseReceiptId, parseRetryAfter, submissionKey, type CompiledRoute, type ReceiptRecord } from './core.js';
+import {
+  draftIdOfBody,
+  isDeliveredStatus,
+  isFinal,
+  matchRoute,
+  parseReceiptId,
+  parseRetryAfter,
+  submissionKey,
+  type CompiledRoute,
+  type ReceiptRecord,
+} from './core.js';
 import type { Forwarder, OriginHealth } from './forwarder.js';
 import { renderNotKeptPage, type NotKeptReason } from './pages/kept.js';
 import { renderReceiptPage } from './pages/receipt.js';
@@ -58,16 +80,28 @@ const FROM_ORIGIN = new Set(['admitted', 'bypass', 'passthrough']);
 const decoder = new TextDecoder();
 
 function storeFault(error: unknown): SanhError {
-  return new SanhError('store_unavailable', 'Your submission could not be kept safely right now, and nothing was sent. Please try again in a minute.', { cause: error, retryAfterSeconds: 30 });
+  return new SanhError('store_unavailable', 'Your submission could not be kept safely right now, and nothing was sent. Please try again in a minute.', {
+    cause: error,
+    retryAfterSeconds: 30,
+  });
 }
 
 /** The answer for a key already known: the original receipt, or 422 / 409. */
-function knownKeyAnswer(c: Context<SanhEnv>, outcome: Exclude<AcceptOutcome, { kind: 'accepted' | 'full' | 'limited' }> | Exclude<HoldOutcome, { kind: 'held' }>, deps: SubmissionEdgeDeps): Response {
+function knownKeyAnswer(
+  c: Context<SanhEnv>,
+  outcome: Exclude<AcceptOutcome, { kind: 'accepted' | 'full' | 'limited' }> | Exclude<HoldOutcome, { kind: 'held' }>,
+  deps: SubmissionEdgeDeps,
+): Response {
   if (outcome.kind === 'existing') return receiptAnswer(c, outcome.receipt, deps, { replayed: true });
   if (outcome.kind === 'in-progress') {
-    throw new SanhError('idempotency_conflict', 'The same submission is being handled right now. Please wait a few seconds and reload.', { retryAfterSeconds: 2 });
+    throw new SanhError('idempotency_conflict', 'The same submission is being handled right now. Please wait a few seconds and reload.', {
+      retryAfterSeconds: 2,
+    });
   }
-  throw new SanhError('idempotency_key_reused', 'This submission key was already used with a different body. The first submission stands: see the receipt you were given for it.');
+  throw new SanhError(
+    'idempotency_key_reused',
+    'This submission key was already used with a different body. The first submission stands: see the receipt you were given for it.',
+  );
 }
 
 /** The receipt as the answer to a submission: 202 while it is on its way (200 once final), page or JSON. */
@@ -141,7 +175,10 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     const url = new URL(c.req.url);
     const forwarding = { clientIp: deps.clientAddress(c), proto: isHttps(c) ? 'https' : url.protocol.replace(':', ''), host: c.req.header('host') };
     const request = sealed
-      ? await sealer.sealRequest(receiptId, captureRequest(caught.route, { method: c.req.method, path: caught.path, headers: c.req.raw.headers, body: caught.body, forwarding }, caught.key))
+      ? await sealer.sealRequest(
+          receiptId,
+          captureRequest(caught.route, { method: c.req.method, path: caught.path, headers: c.req.raw.headers, body: caught.body, forwarding }, caught.key),
+        )
       : '';
     return {
       token,
@@ -175,8 +212,17 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     if (outcome.kind === 'limited' || outcome.kind === 'full') {
       // Nothing was kept: the key this request held for a straight attempt is free for its retry.
       if (fromHold) await store.release(caught.room.id, caught.key).catch(() => undefined);
-      if (outcome.kind === 'full') logger.warn('a submission was refused: the room\'s submissions not yet delivered are at their limit', { room: caught.room.id, by: outcome.by });
-      return withCookies(await notKept(c, caught, outcome.kind === 'full' ? 'full' : 'limited', outcome.kind === 'limited' ? Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) : FULL_RETRY_AFTER_SECONDS), cookies);
+      if (outcome.kind === 'full')
+        logger.warn("a submission was refused: the room's submissions not yet delivered are at their limit", { room: caught.room.id, by: outcome.by });
+      return withCookies(
+        await notKept(
+          c,
+          caught,
+          outcome.kind === 'full' ? 'full' : 'limited',
+          outcome.kind === 'limited' ? Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) : FULL_RETRY_AFTER_SECONDS,
+        ),
+        cookies,
+      );
     }
     if (outcome.kind === 'accepted' || outcome.kind === 'existing') await confirmDurable(caught.room.id, outcome.receipt);
     if (outcome.kind !== 'accepted') return withCookies(knownKeyAnswer(c, outcome, deps), cookies);
@@ -195,8 +241,16 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     try {
       await store.confirmDurable(room, receipt.id);
     } catch (error) {
-      logger.error(`a submission is kept but could not be confirmed ${config.durability === 'fsync' ? 'on disk' : 'on replicas'}`, { room, receiptNumber, error: String(error) });
-      throw new SanhError('store_not_durable', 'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.', { cause: error, retryAfterSeconds: 30 });
+      logger.error(`a submission is kept but could not be confirmed ${config.durability === 'fsync' ? 'on disk' : 'on replicas'}`, {
+        room,
+        receiptNumber,
+        error: String(error),
+      });
+      throw new SanhError(
+        'store_not_durable',
+        'Your submission could not be confirmed as kept safely. Please send it again in a minute: it will not be sent twice.',
+        { cause: error, retryAfterSeconds: 30 },
+      );
     }
   }
 
@@ -208,18 +262,41 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
   async function notKept(c: Context<SanhEnv>, caught: Caught, reason: NotKeptReason, retryAfterSeconds: number): Promise<Response> {
     if (wantsJson(c) || c.get('errorsAsJson')) {
       throw reason === 'full'
-        ? new SanhError('submissions_full', 'Too many submissions are waiting for the portal right now, so this one could not be kept yet. Nothing was sent: please send it again in a minute.', { retryAfterSeconds })
-        : new SanhError('rate_limited', 'Very many submissions are arriving from your network right now, so this one could not be kept yet. Nothing was sent: please send it again after the wait.', { retryAfterSeconds });
+        ? new SanhError(
+            'submissions_full',
+            'Too many submissions are waiting for the portal right now, so this one could not be kept yet. Nothing was sent: please send it again in a minute.',
+            { retryAfterSeconds },
+          )
+        : new SanhError(
+            'rate_limited',
+            'Very many submissions are arriving from your network right now, so this one could not be kept yet. Nothing was sent: please send it again after the wait.',
+            { retryAfterSeconds },
+          );
     }
     // Another site's page may post to the portal's form (without the citizen's cookies, SameSite=Lax): its
     // fields are never offered to send again from this site, where the citizen's cookies would go with them.
     const resend = fromAnotherSite(c) ? undefined : resendable(c.req.method, c.req.header('content-type'), caught.body, caught.path);
     const backUrl = sameSiteReferer(c);
     const now = deps.clock();
-    const state: KeptPageState = { action: resend?.action, reason, until: now + retryAfterSeconds * 1000, hasDraft: caught.hasDraft, backUrl, expires: now + KEPT_PAGE_TTL_MS };
+    const state: KeptPageState = {
+      action: resend?.action,
+      reason,
+      until: now + retryAfterSeconds * 1000,
+      hasDraft: caught.hasDraft,
+      backUrl,
+      expires: now + KEPT_PAGE_TTL_MS,
+    };
     const lang = requestLang(c);
     const otherLangUrl = await keptPageUrl(sealer, state, otherLang(lang));
-    const page = renderNotKeptPage({ lang, reason, retryAfterSeconds, hasDraft: caught.hasDraft, otherLangUrl, ...(resend ? { resend } : {}), ...(backUrl ? { backUrl } : {}) });
+    const page = renderNotKeptPage({
+      lang,
+      reason,
+      retryAfterSeconds,
+      hasDraft: caught.hasDraft,
+      otherLangUrl,
+      ...(resend ? { resend } : {}),
+      ...(backUrl ? { backUrl } : {}),
+    });
     return c.html(page, reason === 'full' ? 503 : 429, {
       'cache-control': 'no-store',
       'retry-after': String(retryAfterSeconds),
@@ -271,7 +348,13 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
         // The answer being replaced is gone (c.res is unset): a fault thrown from here would reach
         // the error mapper with nothing to answer on. Answer it here, the same way.
         if (!(error instanceof SanhError)) throw error;
-        if (error.status >= 500) logger.warn(error.message, { room: caught.room.id, code: error.code, requestId: c.get('requestId'), cause: error.cause === undefined ? undefined : String(error.cause) });
+        if (error.status >= 500)
+          logger.warn(error.message, {
+            room: caught.room.id,
+            code: error.code,
+            requestId: c.get('requestId'),
+            cause: error.cause === undefined ? undefined : String(error.cause),
+          });
         // (ensureRequestId would set its header on the answer that is gone.)
         if (c.get('requestId') === undefined) c.set('requestId', requestIdFor(c.req.header(REQUEST_ID_HEADER)));
         const answer = respondWithError(c, error);
@@ -283,7 +366,11 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
       health.noteSuccess(caught.room.id);
       const applicationNumber = answer.headers.get(caught.route.applicationNumberHeader)?.trim().slice(0, 100) || undefined;
       try {
-        const receipt = await store.recordDelivered(caught.room.id, await offer(c, caught, false), { kind: 'delivered', status: answer.status, ...(applicationNumber ? { applicationNumber } : {}) });
+        const receipt = await store.recordDelivered(caught.room.id, await offer(c, caught, false), {
+          kind: 'delivered',
+          status: answer.status,
+          ...(applicationNumber ? { applicationNumber } : {}),
+        });
         mutableHeaders(c).set('sanh-receipt', receipt.id);
       } catch (error) {
         logger.warn('a submission the origin answered could not be remembered under its key', { room: caught.room.id, error: String(error) });
@@ -332,7 +419,13 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
 }
 
 /** The fields of a url-encoded POST body, to send again from the refusal page to `path`; undefined for any other body. */
-function resendable(method: string, contentType: string | undefined, body: Uint8Array, path: string, maxBytes = MAX_RESEND_BYTES): { action: string; fields: [string, string][] } | undefined {
+function resendable(
+  method: string,
+  contentType: string | undefined,
+  body: Uint8Array,
+  path: string,
+  maxBytes = MAX_RESEND_BYTES,
+): { action: string; fields: [string, string][] } | undefined {
   const type = contentType?.split(';')[0]?.trim().toLowerCase();
   if (method !== 'POST' || type !== 'application/x-www-form-urlencoded' || body.byteLength > maxBytes) return undefined;
   let text: string;
@@ -361,7 +454,14 @@ interface KeptPageState {
 
 /** The address of the refusal page drawn again in `lang`: `/_sanh/kept?lang=…&s=<sealed state>`. */
 async function keptPageUrl(sealer: SubmissionSealer, state: KeptPageState, lang: Lang): Promise<string> {
-  const sealed = await sealer.sealPage({ a: state.action ?? null, r: state.reason, u: state.until, d: state.hasDraft, b: state.backUrl ?? null, e: state.expires });
+  const sealed = await sealer.sealPage({
+    a: state.action ?? null,
+    r: state.reason,
+    u: state.until,
+    d: state.hasDraft,
+    b: state.backUrl ?? null,
+    e: state.expires,
+  });
   return `/_sanh${KEPT_PAGE_PATH}?lang=${lang}&s=${encodeURIComponent(sealed)}`;
 }
 
@@ -430,11 +530,14 @@ export function receiptRoutes(deps: Pick<SubmissionEdgeDeps, 'store' | 'sealer' 
    * own pages may post to it; the wait goes on from where it was.
    */
   app.on(['GET', 'POST'], KEPT_PAGE_PATH, async (c) => {
-    if (c.req.method === 'POST' && fromAnotherSite(c)) throw new SanhError('forbidden', 'This page can only be opened from this site\'s own pages.');
+    if (c.req.method === 'POST' && fromAnotherSite(c)) throw new SanhError('forbidden', "This page can only be opened from this site's own pages.");
     const now = deps.clock();
     const state = await openKeptPage(deps.sealer, c.req.query('s'));
     if (!state || state.expires <= now) {
-      throw new SanhError('bad_request', 'This page cannot be shown again: it is too old, or its address is not complete. Nothing was sent. What you filled in is still in the form: go back to it with your browser\'s Back button and send it again.');
+      throw new SanhError(
+        'bad_request',
+        "This page cannot be shown again: it is too old, or its address is not complete. Nothing was sent. What you filled in is still in the form: go back to it with your browser's Back button and send it again.",
+      );
     }
     const body = c.req.method === 'POST' && state.action !== undefined ? await readBodyBytes(c, MAX_SWITCH_BYTES, deps.rawBody) : undefined;
     const resend = body && state.action !== undefined ? resendable('POST', c.req.header('content-type'), body, state.action, MAX_SWITCH_BYTES) : undefined;
@@ -479,7 +582,10 @@ export function receiptRoutes(deps: Pick<SubmissionEdgeDeps, 'store' | 'sealer' 
     if (answer.status >= 300 && answer.status < 400 && answer.location) {
       // The portal answered with a redirect (its confirmation page): send the citizen there, on this site.
       const target = new URL(answer.location, 'http://sanh.invalid');
-      return new Response(null, { status: 303, headers: { location: safeLocalPath(`${target.pathname}${target.search}`), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } });
+      return new Response(null, {
+        status: 303,
+        headers: { location: safeLocalPath(`${target.pathname}${target.search}`), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+      });
     }
     return new Response(answer.body as Uint8Array<ArrayBuffer>, {
       status: 200,

@@ -65,10 +65,16 @@ export interface SubmissionSealer {
 
 /** The sealer over the key ring (AES-256-GCM per value, HMAC-SHA256 for keys); default Web Crypto, `nodeAead`/`nodeMac`/`nodeSha256` on Node. */
 export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFactory; mac?: MacFactory; sha256?: Sha256 } = {}): SubmissionSealer {
-  const cipher = createValueCipher(ring, { purpose: 'submission-encryption', what: 'submission', ...(options.aead ? { aead: options.aead } : {}), error: (m) => new SubmissionCipherError(m) });
+  const cipher = createValueCipher(ring, {
+    purpose: 'submission-encryption',
+    what: 'submission',
+    ...(options.aead ? { aead: options.aead } : {}),
+    error: (m) => new SubmissionCipherError(m),
+  });
   const macs = cachedMacs(options.mac ?? webCryptoMac);
   const sha256 = options.sha256 ?? webCryptoSha256;
-  const seal = (id: string, part: 'request' | 'answer' | 'page', value: unknown) => cipher.seal(associatedData(id, part), encoder.encode(JSON.stringify(value)));
+  const seal = (id: string, part: 'request' | 'answer' | 'page', value: unknown) =>
+    cipher.seal(associatedData(id, part), encoder.encode(JSON.stringify(value)));
   const open = async (id: string, part: 'request' | 'answer' | 'page', sealed: string): Promise<Record<string, unknown>> =>
     JSON.parse(decoder.decode(await cipher.open(associatedData(id, part), sealed))) as Record<string, unknown>;
   return {
@@ -76,7 +82,14 @@ export function createSubmissionSealer(ring: KeyRing, options: { aead?: AeadFact
     async openRequest(id, sealed) {
       const v = await open(id, 'request', sealed);
       const forwarding = v.f as CapturedRequest['forwarding'];
-      return { method: String(v.m), path: String(v.p), headers: v.h as [string, string][], body: decodeBase64(String(v.b)) ?? new Uint8Array(0), forwarding, originKey: String(v.k) };
+      return {
+        method: String(v.m),
+        path: String(v.p),
+        headers: v.h as [string, string][],
+        body: decodeBase64(String(v.b)) ?? new Uint8Array(0),
+        forwarding,
+        originKey: String(v.k),
+      };
     },
     sealAnswer: (id, a) => seal(id, 'answer', { s: a.status, t: a.contentType ?? null, l: a.location ?? null, b: encodeBase64(a.body) }),
     async openAnswer(id, sealed) {

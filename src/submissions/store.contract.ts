@@ -326,12 +326,25 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       const fourth = await store.accept(room, submission({ limits: limitsOf('v4') }));
       expect(fourth.kind).toBe('limited');
       expect(fourth.kind === 'limited' && fourth.retryAfterMs).toBeGreaterThan(50_000);
-      expect((await store.accept(room, submission({ limits: [{ client: 'v4', perMinute: 1 }, { client: 'other address', perMinute: 3 }] }))).kind).toBe('accepted');
+      expect(
+        (
+          await store.accept(
+            room,
+            submission({
+              limits: [
+                { client: 'v4', perMinute: 1 },
+                { client: 'other address', perMinute: 3 },
+              ],
+            }),
+          )
+        ).kind,
+      ).toBe('accepted');
       expect((await store.backlog(room)).waiting).toBe(4);
     });
 
     it('keeps no more than maxBytes of undelivered submissions of a room, counting what leaves the log', async () => {
-      const big = (overrides: Partial<NewSubmission> = {}) => submission({ request: 'x'.repeat(1_000 - SUBMISSION_OVERHEAD_BYTES), maxBytes: 2_600, ...overrides });
+      const big = (overrides: Partial<NewSubmission> = {}) =>
+        submission({ request: 'x'.repeat(1_000 - SUBMISSION_OVERHEAD_BYTES), maxBytes: 2_600, ...overrides });
       expect(keptSize(big().request)).toBe(1_000);
       const a = big();
       expect((await store.accept(room, a)).kind).toBe('accepted');
@@ -415,7 +428,7 @@ export function submissionStoreContract(adapter: string, open: () => Promise<Ope
       expect((await store.receipt(room, a.token))?.answer).toBeUndefined();
       const retried = delivered(await store.next(room, 'x', POLICY));
       await store.settle(room, 'x', retried, { kind: 'delivered', status: 200 });
-      expect((await store.receipt(room, a.token))).toMatchObject({ receipt: { state: 'delivered', originStatus: 200, hasAnswer: false }, answer: undefined });
+      expect(await store.receipt(room, a.token)).toMatchObject({ receipt: { state: 'delivered', originStatus: 200, hasAnswer: false }, answer: undefined });
       expect((await store.accept(room, { ...submission(), key: a.key, fingerprint: a.fingerprint })).kind).toBe('existing');
     });
 

@@ -32,7 +32,10 @@ export function createSanhVisitorOf(ring: KeyRing, clock: Clock, mac?: MacFactor
 export function portalSession(route: SubmissionRouteConfig, headers: Headers): string {
   const header = headers.get('cookie');
   const named = route.sessionCookies.length > 0 && header ? cookiePairs(header).filter(([name]) => route.sessionCookies.includes(name)) : [];
-  const session = named.map(([name, value]) => `${name}=${value}`).sort().join('; ');
+  const session = named
+    .map(([name, value]) => `${name}=${value}`)
+    .sort()
+    .join('; ');
   const authorization = route.headers.includes('authorization') ? (headers.get('authorization') ?? '') : '';
   return session || authorization ? `${session}\n${authorization}` : '';
 }

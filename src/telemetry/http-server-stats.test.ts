@@ -14,9 +14,19 @@ function recorded() {
   return { stats, seen };
 }
 
-describe('the public listener\'s answers, measured', () => {
+describe("the public listener's answers, measured", () => {
   it('names methods as the HTTP conventions do', () => {
-    expect(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'].map(conventionMethod)).toEqual(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+    expect(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'].map(conventionMethod)).toEqual([
+      'GET',
+      'HEAD',
+      'POST',
+      'PUT',
+      'DELETE',
+      'CONNECT',
+      'OPTIONS',
+      'TRACE',
+      'PATCH',
+    ]);
     expect(['PROPFIND', 'get', 'QUERY'].map(conventionMethod)).toEqual(['_OTHER', '_OTHER', '_OTHER']);
   });
 
@@ -39,8 +49,16 @@ describe('the public listener\'s answers, measured', () => {
   it('counts a fetch that fails as the 500 the server answers, and rethrows', async () => {
     const { stats, seen } = recorded();
     const broken = new Error('broken');
-    expect(() => measuredFetch(() => { throw broken; }, stats)(new Request('http://s/'))).toThrow(broken);
-    await expect(measuredFetch(async () => { throw broken; }, stats)(new Request('http://s/'))).rejects.toBe(broken);
+    expect(() =>
+      measuredFetch(() => {
+        throw broken;
+      }, stats)(new Request('http://s/')),
+    ).toThrow(broken);
+    await expect(
+      measuredFetch(async () => {
+        throw broken;
+      }, stats)(new Request('http://s/')),
+    ).rejects.toBe(broken);
     expect(seen).toEqual([
       ['GET', 500, null, '', 0.005],
       ['GET', 500, null, '', 0.005],

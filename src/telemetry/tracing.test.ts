@@ -60,7 +60,12 @@ describe('traces', () => {
   const named = (name: string) => spans().filter((span) => span.name === name);
   const one = (name: string): ReadableSpan => {
     const found = named(name);
-    expect(found, `spans named ${name}: ${spans().map((s) => s.name).join(', ')}`).toHaveLength(1);
+    expect(
+      found,
+      `spans named ${name}: ${spans()
+        .map((s) => s.name)
+        .join(', ')}`,
+    ).toHaveLength(1);
     return found[0] as ReadableSpan;
   };
   const serverSpan = (): ReadableSpan => {
@@ -171,7 +176,7 @@ describe('traces', () => {
     expect(named('sanh.queue.join')).toHaveLength(0);
   });
 
-  it('names spans of Sảnh\'s own routes by the route, with ids scrubbed from the path, and traces draft saves without their values', async () => {
+  it("names spans of Sảnh's own routes by the route, with ids scrubbed from the path, and traces draft saves without their values", async () => {
     const citizen = visitor();
     const created = await citizen.request('/_sanh/drafts', {
       method: 'POST',
@@ -188,9 +193,19 @@ describe('traces', () => {
     expect(saved.status).toBe(200);
 
     const [create, update] = named('sanh.draft.save');
-    expect(create?.attributes).toMatchObject({ 'sanh.draft.operation': 'create', 'sanh.draft.form': 'residence', 'sanh.draft.fields': 2, 'sanh.draft.deleted_fields': 0 });
+    expect(create?.attributes).toMatchObject({
+      'sanh.draft.operation': 'create',
+      'sanh.draft.form': 'residence',
+      'sanh.draft.fields': 2,
+      'sanh.draft.deleted_fields': 0,
+    });
     expect(create?.attributes['sanh.draft.bytes']).toBeGreaterThan(20);
-    expect(update?.attributes).toMatchObject({ 'sanh.draft.operation': 'update', 'sanh.draft.replace': false, 'sanh.draft.fields': 1, 'sanh.draft.deleted_fields': 1 });
+    expect(update?.attributes).toMatchObject({
+      'sanh.draft.operation': 'update',
+      'sanh.draft.replace': false,
+      'sanh.draft.fields': 1,
+      'sanh.draft.deleted_fields': 1,
+    });
     expect(childOf(create as ReadableSpan, one('POST /_sanh/drafts'))).toBe(true);
     const put = one('PUT /_sanh/drafts/:id');
     expect(put.attributes).toMatchObject({ 'http.route': '/_sanh/drafts/:id', 'url.path': '/_sanh/drafts/REDACTED', 'http.response.status_code': 200 });

@@ -167,7 +167,11 @@ export function tracedFetch<E, X>(fetch: (request: Request, env?: E, executionCt
     const span = tracer.startSpan(httpSpanName(request.method), SERVER);
     if (!isTraced(span)) return fetch(request, env, executionCtx);
     if (span.isRecording()) describeIncoming(span, request);
-    return runIn(span, () => fetch(request, env, executionCtx), (response) => describeAnswer(span, response));
+    return runIn(
+      span,
+      () => fetch(request, env, executionCtx),
+      (response) => describeAnswer(span, response),
+    );
   };
 }
 
@@ -242,5 +246,9 @@ export function clientCall<C extends OutgoingCall>(base: URL, call: C, send: (ca
   if (span.isRecording()) describeCall(span, base, call);
   const traceHeaders: Record<string, string> = {};
   propagation.inject(trace.setSpan(context.active(), span), traceHeaders);
-  return runIn(span, () => send({ ...call, traceHeaders }), (response) => describeReply(span, response));
+  return runIn(
+    span,
+    () => send({ ...call, traceHeaders }),
+    (response) => describeReply(span, response),
+  );
 }

@@ -5,7 +5,8 @@ import { createActivityTracker, flushIntervalFor } from './activity.js';
 import { createRoomMatcher } from './rooms.js';
 import type { WaitingRoomStore } from './store.js';
 
-const rooms = () => parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 600, sessionIdleSeconds: 600, abandonAfterSeconds: 600 }] }).rooms;
+const rooms = () =>
+  parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 10, admitPerMinute: 600, sessionIdleSeconds: 600, abandonAfterSeconds: 600 }] }).rooms;
 
 describe('activity flush interval', () => {
   afterEach(() => {
@@ -25,10 +26,12 @@ describe('activity flush interval', () => {
     vi.useFakeTimers();
     const config = rooms();
     const touched: number[] = [];
-    const store = { touch: async () => {
+    const store = {
+      touch: async () => {
         touched.push(Date.now());
         return [];
-      } } as unknown as WaitingRoomStore;
+      },
+    } as unknown as WaitingRoomStore;
     const tracker = createActivityTracker({ rooms: createRoomMatcher(config), store, clock: () => Date.now(), logger: silentLogger });
     tracker.start();
     tracker.note('main', 'v1');

@@ -168,7 +168,11 @@ export function createActivityTracker(options: {
     syncing ??= (async () => {
       forgetExpired();
       await Promise.all(
-        rooms.all().map((room) => syncRoom(room).catch((error: unknown) => logger.debug?.('could not read ended passes; will retry', { room: room.id, error: String(error) }))),
+        rooms
+          .all()
+          .map((room) =>
+            syncRoom(room).catch((error: unknown) => logger.debug?.('could not read ended passes; will retry', { room: room.id, error: String(error) })),
+          ),
       );
     })().finally(() => (syncing = undefined));
     return syncing;
@@ -177,7 +181,11 @@ export function createActivityTracker(options: {
   const warn = (message: string) => (roomId: string, error: unknown) => logger.warn(message, { room: roomId, error: String(error) });
 
   async function flush(): Promise<void> {
-    await adopted.drain(rooms, (room, ids) => store.adopt(room.id, limitsOf(room, clock()), ids), () => undefined);
+    await adopted.drain(
+      rooms,
+      (room, ids) => store.adopt(room.id, limitsOf(room, clock()), ids),
+      () => undefined,
+    );
     await waiting.drain(
       rooms,
       (room, tickets) => store.markSeen(room.id, limitsOf(room, clock()), tickets),

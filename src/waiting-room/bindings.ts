@@ -8,7 +8,11 @@
 /** The client's network: an IPv4 /24 (`a.b.c`) or an IPv6 /64 (its first four groups); `?` when unknown. */
 export function networkOf(address: string | undefined): string {
   if (!address) return '?';
-  const bare = address.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const bare = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
   const v4 = mapped?.[1] ?? (/^\d+\.\d+\.\d+\.\d+$/.test(bare) ? bare : undefined);
   if (v4) return v4.split('.').slice(0, 3).join('.');

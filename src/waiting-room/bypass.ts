@@ -92,7 +92,10 @@ export function bypassReason(room: RoomConfig, request: BypassRequest): BypassRe
  */
 export function clientAddress(socketAddress: string | undefined, forwardedFor: string | undefined, trustProxyHops: number): string | undefined {
   if (trustProxyHops <= 0 || !forwardedFor) return socketAddress;
-  const entries = forwardedFor.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = forwardedFor
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   return entries[entries.length - trustProxyHops] ?? socketAddress;
 }
 

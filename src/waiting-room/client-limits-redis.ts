@@ -8,5 +8,6 @@ import type { SharedLimiterFactory } from './client-limits.js';
  * is unreachable (see `sharedRedisLimiter`).
  */
 export function redisJoinLimiters(client: RedisClient, keyPrefix: string): SharedLimiterFactory {
-  return (roomId, points, insurance) => sharedRedisLimiter(client, { keyPrefix: `${keyPrefix}:{${roomId}}:limit:join`, points, durationSeconds: 60, insurance });
+  return (roomId, points, insurance) =>
+    sharedRedisLimiter(client, { keyPrefix: `${keyPrefix}:{${roomId}}:limit:join`, points, durationSeconds: 60, insurance });
 }

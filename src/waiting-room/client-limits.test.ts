@@ -61,7 +61,7 @@ describe('per-client limits (in memory)', () => {
     expect(await take(limiter, 'join', other, 'visitor-a', 121)).toEqual([...Array(120).fill(true), false]);
   });
 
-  it('counts an admitted pass\'s requests at DEFAULT_REQUESTS_PER_MINUTE when the room sets none: half without a promise, then the library (issue 17 #13)', async () => {
+  it("counts an admitted pass's requests at DEFAULT_REQUESTS_PER_MINUTE when the room sets none: half without a promise, then the library (issue 17 #13)", async () => {
     const limiter = createClientLimiter({ clock: () => 0 });
     for (let i = 0; i < DEFAULT_REQUESTS_PER_MINUTE / 2; i++) expect(limiter.consume('request', other, 'pass-1')).toEqual({ allowed: true });
     const rest = await take(limiter, 'request', other, 'pass-1', DEFAULT_REQUESTS_PER_MINUTE / 2 + 1);

@@ -155,7 +155,12 @@ export function createClientLimiter(options: { shared?: SharedLimiterFactory; ke
       return ALLOWED;
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) {
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)), taken: Math.max(points + 1, outcome.consumedPoints), points };
+        return {
+          allowed: false,
+          retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)),
+          taken: Math.max(points + 1, outcome.consumedPoints),
+          points,
+        };
       }
       logger.warn('client limit could not be checked; allowing the request', { kind, room: room.id, error: String(outcome) });
       return ALLOWED;

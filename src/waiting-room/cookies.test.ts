@@ -13,7 +13,13 @@ import { createMemoryWaitingRoomStore } from './memory-store.js';
 function setUp() {
   const clock = manualClock(Date.UTC(2026, 10, 22, 3, 0, 0));
   const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 600, clientLimits: { statusPerMinute: 30 } }] });
-  const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore({ clock }), keyRing: parseKeyRing(`k:${'j'.repeat(40)}`), clock, logger: silentLogger });
+  const waitingRoom = createWaitingRoom({
+    rooms: config.rooms,
+    store: createMemoryWaitingRoomStore({ clock }),
+    keyRing: parseKeyRing(`k:${'j'.repeat(40)}`),
+    clock,
+    logger: silentLogger,
+  });
   const app = new Hono<SanhEnv>();
   app.onError(errorMapper(silentLogger));
   app.route('/_sanh', waitingRoom.routes);
@@ -47,7 +53,7 @@ describe('the room cookies a visitor brings', () => {
     expect(response.headers.getSetCookie().filter((c) => c.startsWith('sanh_pass_main=;') || c.includes('Max-Age=0'))).toEqual([]);
   });
 
-  it('a pass written inside another cookie\'s quoted value does not count', async () => {
+  it("a pass written inside another cookie's quoted value does not count", async () => {
     const { app, visitor } = setUp();
     const person = visitor('p');
     await person.page('/apply');

@@ -52,7 +52,14 @@ describe('copied tickets and passes (issue 17 #13)', () => {
 
   beforeEach(async () => {
     store = createMemoryWaitingRoomStore();
-    waitingRoom = createWaitingRoom({ rooms: config.rooms, store, keyRing: KEYS, logger: silentLogger, snapshotIntervalMs: 50, clientAddress: (c) => c.req.header('x-test-address') });
+    waitingRoom = createWaitingRoom({
+      rooms: config.rooms,
+      store,
+      keyRing: KEYS,
+      logger: silentLogger,
+      snapshotIntervalMs: 50,
+      clientAddress: (c) => c.req.header('x-test-address'),
+    });
     await waitingRoom.start();
     app = new Hono<SanhEnv>();
     app.use(requestId());
@@ -101,7 +108,7 @@ describe('copied tickets and passes (issue 17 #13)', () => {
     expect(sameNetwork).toBe(50);
   });
 
-  it('a pass copied into 50 clients: on other networks one rebinding wins and the rest queue; on the same network the pass\'s request rate bounds them', async () => {
+  it("a pass copied into 50 clients: on other networks one rebinding wins and the rest queue; on the same network the pass's request rate bounds them", async () => {
     const ticket = await calledTicket('203.0.113.7');
     const holder = await get('/', '203.0.113.7', ticket);
     const pass = setCookie(holder, 'sanh_pass_main') ?? '';
@@ -129,7 +136,18 @@ describe('copied tickets and passes (issue 17 #13)', () => {
       }
     }
     const active = (await store.tick(room.id, limitsOf(room, Date.now()))).active;
-    console.log(JSON.stringify({ test: 'copied-pass', copies: 50, sameNetworkRequests: 500, sameNetworkServed, sameNetworkLimited, otherNetworksAdmitted: otherNetworks, holderAfterRebind: holderAfter.headers.get('sanh-state'), active }));
+    console.log(
+      JSON.stringify({
+        test: 'copied-pass',
+        copies: 50,
+        sameNetworkRequests: 500,
+        sameNetworkServed,
+        sameNetworkLimited,
+        otherNetworksAdmitted: otherNetworks,
+        holderAfterRebind: holderAfter.headers.get('sanh-state'),
+        active,
+      }),
+    );
     expect(sameNetworkServed).toBeLessThanOrEqual(300);
     expect(sameNetworkLimited).toBe(500 - sameNetworkServed);
     expect(otherNetworks).toBe(1);
@@ -163,7 +181,14 @@ describe('copied tickets and passes (issue 17 #13)', () => {
   it("a rebinding answered with the pass's 429 still carries the rebound pass", async () => {
     const limited = parseConfig({ rooms: [{ ...ROOM, clientLimits: { joinPerMinute: 100_000, requestsPerMinute: 2 } }] }).rooms;
     await waitingRoom.stop();
-    waitingRoom = createWaitingRoom({ rooms: limited, store, keyRing: KEYS, logger: silentLogger, snapshotIntervalMs: 50, clientAddress: (c) => c.req.header('x-test-address') });
+    waitingRoom = createWaitingRoom({
+      rooms: limited,
+      store,
+      keyRing: KEYS,
+      logger: silentLogger,
+      snapshotIntervalMs: 50,
+      clientAddress: (c) => c.req.header('x-test-address'),
+    });
     await waitingRoom.start();
     app = new Hono<SanhEnv>();
     app.onError(errorMapper(silentLogger));

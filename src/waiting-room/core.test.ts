@@ -103,7 +103,12 @@ describe('admission core', () => {
           else waiting.set(id, { number: outcome.ticket, epoch: outcome.epoch });
         }
       }
-      if (second % 20 === 0) markSeen(state, now, [...waiting.values()].map((ticket) => ticket.number));
+      if (second % 20 === 0)
+        markSeen(
+          state,
+          now,
+          [...waiting.values()].map((ticket) => ticket.number),
+        );
       for (const [id, ticket] of waiting) {
         if (ticket.number > state.frontier) break;
         if (ticket.number % 7 === 0) continue;
@@ -142,7 +147,6 @@ describe('admission core', () => {
   });
 });
 
-
 describe('abandonment and modes', () => {
   it('with half the line gone silent, fills every free slot with people still there within one idle period', () => {
     const l = limits({ maxActive: 100, admitPerMinute: 60_000, admitBurst: 1_000, abandonAfterSeconds: 180, noShowSeconds: 60 });
@@ -155,7 +159,11 @@ describe('abandonment and modes', () => {
       tickets.push({ id: `w${i}`, number: outcome.ticket, present: i % 2 === 0 });
     }
     for (let second = 15; second <= 180; second += 15) {
-      markSeen(state, T0 + second * 1000, tickets.filter((t) => t.present).map((t) => t.number));
+      markSeen(
+        state,
+        T0 + second * 1000,
+        tickets.filter((t) => t.present).map((t) => t.number),
+      );
     }
     const idlePeriodLater = T0 + 181_000;
     for (let i = 0; i < 100; i++) release(state, l, idlePeriodLater, `inside${i}`);

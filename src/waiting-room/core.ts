@@ -101,9 +101,7 @@ export interface RoomSnapshot {
 }
 
 /** The outcome of a visitor with no pass arriving. */
-export type JoinOutcome =
-  | { kind: 'admitted'; epoch: string }
-  | { kind: 'queued'; epoch: string; ticket: number; position: number };
+export type JoinOutcome = { kind: 'admitted'; epoch: string } | { kind: 'queued'; epoch: string; ticket: number; position: number };
 
 /** The outcome of a ticket holder asking whether their turn has come. */
 export type ClaimOutcome =
@@ -278,13 +276,7 @@ export function join(state: RoomState, limits: RoomLimits, now: number, visitorI
  * the visitor's session; a lapsed one is admitted if a slot and a token are free right now and
  * otherwise stays first in line; claiming twice is harmless.
  */
-export function claim(
-  state: RoomState,
-  limits: RoomLimits,
-  now: number,
-  ticket: { number: number; epoch: string },
-  visitorId: string,
-): ClaimOutcome {
+export function claim(state: RoomState, limits: RoomLimits, now: number, ticket: { number: number; epoch: string }, visitorId: string): ClaimOutcome {
   settle(state, limits, now);
   if (ticket.epoch !== state.epoch || ticket.number < 1 || ticket.number >= state.nextTicket) return { kind: 'unknown' };
   if (ticket.number > state.frontier) return { kind: 'queued', position: ticket.number - state.frontier };

@@ -58,7 +58,12 @@ describe('estimated wait accuracy (simulated clock)', () => {
         if (eta === undefined) unknownShown += 1;
         waiting.set(outcome.ticket, { id, ticket: outcome.ticket, joinedAt: now, eta, leaves: random() < 0.2 });
       }
-      if (second % 15 === 0) markSeen(state, now, [...waiting.values()].filter((w) => !w.leaves).map((w) => w.ticket));
+      if (second % 15 === 0)
+        markSeen(
+          state,
+          now,
+          [...waiting.values()].filter((w) => !w.leaves).map((w) => w.ticket),
+        );
       for (const [number, waiter] of waiting) {
         if (number > state.frontier) break;
         if (waiter.leaves) {

@@ -57,7 +57,9 @@ export function createStoreFallback(lastKnown: (roomId: string) => LastKnownRoom
       const known = lastKnown(room.id);
       if (known && known.waiting > 0) return false;
       const bucket = bucketOf(room, limits, now);
-      const cap = known ? Math.floor(Math.max(0, limits.maxActive - known.active) * room.fallbackShare) : Math.max(1, Math.floor(limits.maxActive * room.fallbackShare));
+      const cap = known
+        ? Math.floor(Math.max(0, limits.maxActive - known.active) * room.fallbackShare)
+        : Math.max(1, Math.floor(limits.maxActive * room.fallbackShare));
       if (bucket.tokens < 1 || bucket.admitted.length >= cap) return false;
       bucket.tokens -= 1;
       bucket.admitted.push(now);

@@ -62,7 +62,7 @@ describe('room modes at the gate', () => {
     expect((await first.page('/form')).headers.get('sanh-state')).toBe('admitted');
   });
 
-  it('paused: nobody new gets in, the page says why in the operator\'s words, admitted visitors carry on, places are kept', async () => {
+  it("paused: nobody new gets in, the page says why in the operator's words, admitted visitors carry on, places are kept", async () => {
     const clock = manualClock(T0);
     const store = createMemoryWaitingRoomStore({ clock });
     const open = setUp([base], { clock, store });
@@ -123,7 +123,10 @@ describe('room modes at the gate', () => {
     expect(html).toContain('08:00');
     const json = await visitor().request('/api/x', { headers: { accept: 'application/json' } });
     expect(json.status).toBe(503);
-    expect(await json.json()).toMatchObject({ error: { code: 'room_closed', message: 'Dịch vụ tạm dừng để nâng cấp.' }, reopensAt: '2026-12-01T01:00:00.000Z' });
+    expect(await json.json()).toMatchObject({
+      error: { code: 'room_closed', message: 'Dịch vụ tạm dừng để nâng cấp.' },
+      reopensAt: '2026-12-01T01:00:00.000Z',
+    });
     expect(originHits).toEqual([]);
   });
 });

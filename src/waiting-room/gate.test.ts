@@ -102,8 +102,23 @@ describe('waiting room gate (in-process, memory store)', () => {
     expect(waitingRoom.snapshots.view('main')?.snapshot.active).toBe(2);
 
     const pass = a.jar.get('sanh_pass_main') as string;
-    const visitorId = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(pass.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)))).v as string;
-    await store.release('main', { maxActive: 2, admitPerMinute: 600, admitBurst: 60, sessionIdleSeconds: 600, noShowSeconds: 60, abandonAfterSeconds: 180, admitting: true, queueAll: false }, visitorId);
+    const visitorId = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(atob(pass.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0))),
+    ).v as string;
+    await store.release(
+      'main',
+      {
+        maxActive: 2,
+        admitPerMinute: 600,
+        admitBurst: 60,
+        sessionIdleSeconds: 600,
+        noShowSeconds: 60,
+        abandonAfterSeconds: 180,
+        admitting: true,
+        queueAll: false,
+      },
+      visitorId,
+    );
     expect((await a.page('/after-release')).headers.get('sanh-state')).toBe('admitted');
     expect((await visitor('c').page('/')).headers.get('sanh-state')).toBe('admitted');
     await waitingRoom.activity.flush();
@@ -150,12 +165,7 @@ describe('waiting room gate (in-process, memory store)', () => {
     await a.page('/');
     const pass = a.jar.get('sanh_pass_main') as string;
     const [kid, body, sig] = pass.split('.');
-    const cases = [
-      `${kid}.${body}.${sig?.slice(0, -4)}AAAA`,
-      `${kid}.${body?.slice(0, -2)}xx.${sig}`,
-      `other.${body}.${sig}`,
-      'garbage',
-    ];
+    const cases = [`${kid}.${body}.${sig?.slice(0, -4)}AAAA`, `${kid}.${body?.slice(0, -2)}xx.${sig}`, `other.${body}.${sig}`, 'garbage'];
     await visitor('b').page('/');
     for (const forged of cases) {
       const intruder = visitor('intruder');
@@ -248,7 +258,7 @@ describe('waiting room gate (in-process, memory store)', () => {
     expect(((await (await app.request('/_sanh/health')).json()) as { store: { status: string } }).store.status).toBe('ok');
   });
 
-  it('when the store fails: admitted visitors carry on, newcomers get this instance\'s share of the headroom the last snapshot showed (1 of 2), then the waiting page', async () => {
+  it("when the store fails: admitted visitors carry on, newcomers get this instance's share of the headroom the last snapshot showed (1 of 2), then the waiting page", async () => {
     const a = visitor('a');
     await a.page('/');
     await waitingRoom.snapshots.refresh();

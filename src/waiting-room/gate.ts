@@ -1,5 +1,16 @@
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { cookieHeader, cookieValues, isHttps, mutableHeaders, respondWithError, safeLocalPath, readCookie, requestLang, wantsJson, type SanhEnv } from '../platform/http.js';
+import {
+  cookieHeader,
+  cookieValues,
+  isHttps,
+  mutableHeaders,
+  respondWithError,
+  safeLocalPath,
+  readCookie,
+  requestLang,
+  wantsJson,
+  type SanhEnv,
+} from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { RoomConfig } from '../config/schema.js';
 import { otherLang, type Lang } from '../platform/i18n.js';
@@ -16,7 +27,18 @@ import { drawDueLotteries, mayNeedDraw } from './prequeue.js';
 import { phaseAt } from './schedule.js';
 import { gatePath, type RoomMatcher } from './rooms.js';
 import { PASS_LINK_PARAMETER, type StaffPass, type StaffPasses } from './staff-pass.js';
-import { cookieNames, decideKnownVisit, decideVisit, enterPrequeue, joinVisit, type CookieChanges, type QueueStatus, type Visit, type VisitDeps, type VisitorCookies } from './visit.js';
+import {
+  cookieNames,
+  decideKnownVisit,
+  decideVisit,
+  enterPrequeue,
+  joinVisit,
+  type CookieChanges,
+  type QueueStatus,
+  type Visit,
+  type VisitDeps,
+  type VisitorCookies,
+} from './visit.js';
 
 /** The JSON a status poll (or a queued JSON client) gets. */
 export interface StatusBody {

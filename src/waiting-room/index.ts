@@ -94,7 +94,12 @@ export function createWaitingRoom(options: WaitingRoomOptions): WaitingRoom {
   const counters: GateCounters = { passthrough: new Map(), bypass: new Map() };
   const staffPasses = createStaffPasses(options.keyRing, clock, options.mac);
   const waits = createWaitTimes();
-  const storeHealth = createStoreHealth({ ping: () => options.store.ping(), clock, logger, ...(options.storeHealthIntervalMs ? { intervalMs: options.storeHealthIntervalMs } : {}) });
+  const storeHealth = createStoreHealth({
+    ping: () => options.store.ping(),
+    clock,
+    logger,
+    ...(options.storeHealthIntervalMs ? { intervalMs: options.storeHealthIntervalMs } : {}),
+  });
   const limiter = options.limiter ?? createClientLimiter({ logger, clock });
   const clientAddress = options.clientAddress ?? (() => undefined);
   const challenge = createChallengeService({

@@ -63,7 +63,11 @@ export function createMemoryWaitingRoomStore(options: { clock?: Clock } = {}): W
 
   /** A room's state for operations that need no limits (a new room starts with an empty bucket). */
   function anyRoom(roomId: string): RoomState {
-    return room(roomId, { maxActive: 1, admitPerMinute: 1, admitBurst: 0, sessionIdleSeconds: 1, noShowSeconds: 1, abandonAfterSeconds: 1, admitting: false, queueAll: false }, clock());
+    return room(
+      roomId,
+      { maxActive: 1, admitPerMinute: 1, admitBurst: 0, sessionIdleSeconds: 1, noShowSeconds: 1, abandonAfterSeconds: 1, admitting: false, queueAll: false },
+      clock(),
+    );
   }
 
   return {

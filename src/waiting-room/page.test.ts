@@ -106,7 +106,9 @@ describe('waiting page', () => {
     expect(html).toContain('<p>Dịch vụ đang tạm dừng. Lúc này chưa ai được vào. Bạn vẫn giữ chỗ trong hàng. A &amp; B</p>');
     expect(html).toContain('<b id="sanh-pos">3</b> <i>2</i> <span id="sanh-ahead">Có 2 người trước bạn.</span> chưa xác định được 07:59:30 ');
     expect(html).toContain('<a href="/apply?x=1&amp;lang=en" hreflang="en">English</a> <a href="/apply?x=1">7</a> /_sanh/status?room=residence');
-    expect(html).toMatch(/<footer><noscript><meta http-equiv="refresh" content="7"\/><\/noscript><script type="application\/json" id="sanh-cfg">.*<\/script><script>\(function\(\)\{.*<\/script><\/footer>/s);
+    expect(html).toMatch(
+      /<footer><noscript><meta http-equiv="refresh" content="7"\/><\/noscript><script type="application\/json" id="sanh-cfg">.*<\/script><script>\(function\(\)\{.*<\/script><\/footer>/s,
+    );
     const unknown = waiting({ room: { ...room, templateHtml }, status: status(null), notice: { kind: 'store-unavailable' } });
     expect(unknown).toContain('<p>Lúc này chưa xem được số liệu của hàng chờ. Hãy để trang này mở. Chỗ của bạn vẫn được giữ.</p>');
     expect(unknown).toContain('<b id="sanh-pos">—</b> <i>—</i> <span id="sanh-ahead"></span>');
@@ -211,7 +213,17 @@ describe('page sizes', () => {
     const pages = [
       waiting({ notice: { kind: 'paused', message: 'x'.repeat(1000) } }),
       renderClosedPage({ lang: 'vi', room, message: 'x'.repeat(1000), reopensAt: NOW + 1, otherLangUrl: '/', now: NOW }),
-      renderCountdownPage({ lang: 'vi', room, opensAt: NOW + 1, now: NOW, entry: 'x'.repeat(40), commitment: 'f'.repeat(64), statusUrl: '/s', returnTo: '/', otherLangUrl: '/' }),
+      renderCountdownPage({
+        lang: 'vi',
+        room,
+        opensAt: NOW + 1,
+        now: NOW,
+        entry: 'x'.repeat(40),
+        commitment: 'f'.repeat(64),
+        statusUrl: '/s',
+        returnTo: '/',
+        otherLangUrl: '/',
+      }),
     ];
     for (const html of pages) expect(Buffer.byteLength(html)).toBeLessThan(20 * 1024);
   });

@@ -116,16 +116,97 @@ function gated(read: string | undefined): boolean {
 
 /** Spellings of `apply` and its neighbours, dot segments and parameters: what an origin may read as `/apply`. */
 const readable = fc.constantFrom(
-  'apply', 'apply', 'APPLY', 'Apply', 'aPPly', '%61pply', '%41PPLY', 'app%6Cy', 'appl%79', '%EF%BC%A1PPLY', '%EF%BD%81pply', 'ａｐｐｌｙ',
-  'form', 'x', 'static', '_sanh', 'Form', '.', '..', ';', ';a=b', ';jsessionid=1', '%3B', '%3bx', '%EF%BC%8E', '．．', '%20', ' ', '%09',
-  ':', '@', '~', '%7E', '-', '_', 'apply.', 'apply%20', 'apply..', '..;', '.;x', '／', '＼', '%C3%A9', 'é', '',
+  'apply',
+  'apply',
+  'APPLY',
+  'Apply',
+  'aPPly',
+  '%61pply',
+  '%41PPLY',
+  'app%6Cy',
+  'appl%79',
+  '%EF%BC%A1PPLY',
+  '%EF%BD%81pply',
+  'ａｐｐｌｙ',
+  'form',
+  'x',
+  'static',
+  '_sanh',
+  'Form',
+  '.',
+  '..',
+  ';',
+  ';a=b',
+  ';jsessionid=1',
+  '%3B',
+  '%3bx',
+  '%EF%BC%8E',
+  '．．',
+  '%20',
+  ' ',
+  '%09',
+  ':',
+  '@',
+  '~',
+  '%7E',
+  '-',
+  '_',
+  'apply.',
+  'apply%20',
+  'apply..',
+  '..;',
+  '.;x',
+  '／',
+  '＼',
+  '%C3%A9',
+  'é',
+  '',
 );
 /** Escapes whose reading differs between servers: refused. */
-const refused = fc.constantFrom('%2e', '%2E%2e', '.%2e', '%2F', '%2f', '%5C', '\\', '%00', '%252F', '%2561', '%25', '%C0%AE', '%C0%AF', '%', '%u0061', '%G1', '?', '#');
+const refused = fc.constantFrom(
+  '%2e',
+  '%2E%2e',
+  '.%2e',
+  '%2F',
+  '%2f',
+  '%5C',
+  '\\',
+  '%00',
+  '%252F',
+  '%2561',
+  '%25',
+  '%C0%AE',
+  '%C0%AF',
+  '%',
+  '%u0061',
+  '%G1',
+  '?',
+  '#',
+);
 const piece = fc.oneof({ weight: 12, arbitrary: readable }, { weight: 1, arbitrary: refused });
 const segment = fc.array(piece, { minLength: 1, maxLength: 3 }).map((pieces) => pieces.join(''));
 const separator = fc.oneof({ weight: 20, arbitrary: fc.constantFrom('/', '/', '/', '//', '/./', '/../') }, { weight: 1, arbitrary: fc.constant('\\') });
-const first = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('apply', 'APPLY', 'Apply', '%61pply', 'ａｐｐｌｙ', 'apply;x', 'apply.', 'x/..', '.', 'apply/static', 'apply/STATIC', 'Apply/static', 'apply/static;x') }, { weight: 2, arbitrary: segment });
+const first = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'apply',
+      'APPLY',
+      'Apply',
+      '%61pply',
+      'ａｐｐｌｙ',
+      'apply;x',
+      'apply.',
+      'x/..',
+      '.',
+      'apply/static',
+      'apply/STATIC',
+      'Apply/static',
+      'apply/static;x',
+    ),
+  },
+  { weight: 2, arbitrary: segment },
+);
 const structured = fc
   .tuple(fc.constantFrom('/', '/', '/', '/', '//', '\\', ''), first, fc.array(fc.tuple(separator, segment), { maxLength: 4 }), fc.boolean())
   .map(([start, head, parts, trailing]) => `${start}${head}${parts.map(([sep, text]) => `${sep}${text}`).join('')}${trailing ? '/' : ''}`);
@@ -156,8 +237,10 @@ describe('path normalisation under generated paths', () => {
           expect(resolved.path).toBe(once.path);
           const read = reads(resolved.path);
           if (underApply(read)) expect(resolved.room?.id, `${raw} → ${resolved.path} read as ${read}`).toBe('apply');
-          if (flavour !== 'strict' && read !== undefined && !underApply(read)) expect(resolved.room?.id, `${raw} → ${resolved.path} read as ${read}`).toBe('root');
-          if (resolved.room?.id === 'apply' && bypassReason(resolved.room, bypassRequest(resolved.key)) === 'path') expect(gated(read), `${raw} bypassed as ${resolved.key}, read as ${read}`).toBe(false);
+          if (flavour !== 'strict' && read !== undefined && !underApply(read))
+            expect(resolved.room?.id, `${raw} → ${resolved.path} read as ${read}`).toBe('root');
+          if (resolved.room?.id === 'apply' && bypassReason(resolved.room, bypassRequest(resolved.key)) === 'path')
+            expect(gated(read), `${raw} bypassed as ${resolved.key}, read as ${read}`).toBe(false);
         }),
         { numRuns: RUNS },
       );
@@ -199,7 +282,13 @@ describe('the app under generated paths (strict, in-memory store)', () => {
       },
       close: async () => undefined,
     };
-    const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore({ clock }), keyRing: parseKeyRing(`k:${'f'.repeat(40)}`), clock, logger: silentLogger });
+    const waitingRoom = createWaitingRoom({
+      rooms: config.rooms,
+      store: createMemoryWaitingRoomStore({ clock }),
+      keyRing: parseKeyRing(`k:${'f'.repeat(40)}`),
+      clock,
+      logger: silentLogger,
+    });
     const app = createApp({ waitingRoom, origin, logger: silentLogger });
     const matcher = createRoomMatcher(config.rooms);
     let sent = 0;
@@ -208,7 +297,9 @@ describe('the app under generated paths (strict, in-memory store)', () => {
         const path = raw.replace(/\?/g, '%3F').replace(/#/g, '%23'); // as a client sends them in a path
         let request: Request;
         try {
-          request = new Request(`http://sanh.test${path.startsWith('/') ? path : `/${path}`}?q=1`, { headers: { accept: json ? 'application/json' : 'text/html' } });
+          request = new Request(`http://sanh.test${path.startsWith('/') ? path : `/${path}`}?q=1`, {
+            headers: { accept: json ? 'application/json' : 'text/html' },
+          });
         } catch {
           return; // not a URL a client can send
         }
@@ -231,7 +322,9 @@ describe('the app under generated paths (strict, in-memory store)', () => {
           const expected = matcher.resolve(undefined, rawPathOf(request.url));
           expect(expected.ok && expected.path, raw).toBe(received);
           for (const [flavour, reads] of Object.entries(READERS)) {
-            expect(gated(reads(received as string)), `${raw} reached the origin as ${received}, read by ${flavour} as ${reads(received as string)}`).toBe(false);
+            expect(gated(reads(received as string)), `${raw} reached the origin as ${received}, read by ${flavour} as ${reads(received as string)}`).toBe(
+              false,
+            );
           }
           expect(forwarded[forwarded.length - 1]?.endsWith('?q=1')).toBe(true);
         }

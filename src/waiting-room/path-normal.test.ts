@@ -126,7 +126,9 @@ describe('pathRules and prefixes', () => {
   it('names a room prefix the flavour cannot read at config load', () => {
     const rooms = [{ id: 'a', match: ['/x/%2e%2e/apply'], maxActive: 1, admitPerMinute: 1 }];
     expect(() => parseConfig({ rooms })).toThrow(/rooms\[0\]\.match\[0\]: is not a plain path under origin\.pathNormalization \(encoded_dot_segment\)/);
-    expect(() => parseConfig({ rooms: [{ ...rooms[0], match: ['/apply'] }], origin: { pathNormalization: { flavour: 'apache' } } })).toThrow(/origin\.pathNormalization\.flavour/);
+    expect(() => parseConfig({ rooms: [{ ...rooms[0], match: ['/apply'] }], origin: { pathNormalization: { flavour: 'apache' } } })).toThrow(
+      /origin\.pathNormalization\.flavour/,
+    );
   });
 
   it('takes the path of a request URL as sent', () => {
@@ -136,8 +138,16 @@ describe('pathRules and prefixes', () => {
   });
 
   it('reads a canonical path leniently for the ambiguity check', () => {
-    expect(readPath('/APPLY;x/Form./', { fold: true, stripParameters: true, windows: true, mergeSlashes: true })).toEqual({ ok: true, key: '/apply/form/', dots: false });
-    expect(readPath('/a/%EF%BC%8E%EF%BC%8E/b', { fold: true, stripParameters: false, windows: false, mergeSlashes: true })).toEqual({ ok: true, key: '/b', dots: true });
+    expect(readPath('/APPLY;x/Form./', { fold: true, stripParameters: true, windows: true, mergeSlashes: true })).toEqual({
+      ok: true,
+      key: '/apply/form/',
+      dots: false,
+    });
+    expect(readPath('/a/%EF%BC%8E%EF%BC%8E/b', { fold: true, stripParameters: false, windows: false, mergeSlashes: true })).toEqual({
+      ok: true,
+      key: '/b',
+      dots: true,
+    });
   });
 });
 
@@ -171,7 +181,9 @@ describe('room matching on the read path', () => {
     const bypassed = (raw: string, rules: PathRules): string => {
       const result = createRoomMatcher(rooms, rules).resolve(undefined, raw);
       if (!result.ok) return `refused ${result.reason}`;
-      return result.room ? (bypassReason(result.room, { method: 'GET', path: result.key, clientAddress: undefined, header: () => undefined }) ?? 'queued') : 'none';
+      return result.room
+        ? (bypassReason(result.room, { method: 'GET', path: result.key, clientAddress: undefined, header: () => undefined }) ?? 'queued')
+        : 'none';
     };
     // IIS reads fullwidth dots as "..": /apply/form, a gated page.
     expect(bypassed('/apply/static/%EF%BC%8E%EF%BC%8E/form', strict)).toBe('refused ambiguous_dot_segment');
@@ -183,7 +195,7 @@ describe('room matching on the read path', () => {
     expect(bypassed('/apply/static;v=2/x.css', java)).toBe('path');
   });
 
-  it('nginx, iis, java: the flavour\'s own reading decides', () => {
+  it("nginx, iis, java: the flavour's own reading decides", () => {
     expect(roomOf('/APPLY/form', nginx)).toBe('root');
     expect(roomOf('/APPLY/form', iis)).toBe('apply');
     expect(roomOf('/thue/x', iis, 'portal.gov.vn')).toBe('tax');
@@ -194,8 +206,17 @@ describe('room matching on the read path', () => {
 
 describe('the gate reads the path', () => {
   function app(flavour: 'strict' | 'iis') {
-    const config = parseConfig({ rooms: [{ id: 'apply', match: ['/apply'], maxActive: 1, admitPerMinute: 60, mode: 'queue-all' }], origin: { pathNormalization: { flavour } } });
-    const waitingRoom = createWaitingRoom({ rooms: config.rooms, paths: config.origin.pathNormalization, store: createMemoryWaitingRoomStore(), keyRing: parseKeyRing(`k:${'g'.repeat(40)}`), logger: silentLogger });
+    const config = parseConfig({
+      rooms: [{ id: 'apply', match: ['/apply'], maxActive: 1, admitPerMinute: 60, mode: 'queue-all' }],
+      origin: { pathNormalization: { flavour } },
+    });
+    const waitingRoom = createWaitingRoom({
+      rooms: config.rooms,
+      paths: config.origin.pathNormalization,
+      store: createMemoryWaitingRoomStore(),
+      keyRing: parseKeyRing(`k:${'g'.repeat(40)}`),
+      logger: silentLogger,
+    });
     const hono = new Hono<SanhEnv>();
     hono.onError(errorMapper(silentLogger));
     hono.route('/_sanh', waitingRoom.routes);
@@ -208,11 +229,17 @@ describe('the gate reads the path', () => {
   it('answers 400 ambiguous_path, in the uniform error shape with the reason, for a refused spelling', async () => {
     const answer = await app('strict').request('http://t/APPLY/form', json);
     expect(answer.status).toBe(400);
-    expect(await answer.json()).toMatchObject({ reason: 'ambiguous_room', error: { code: 'ambiguous_path', message: expect.stringContaining('another room') } });
-    expect(await (await app('strict').request('http://t/apply%2Fform', json)).json()).toMatchObject({ reason: 'encoded_slash', error: { code: 'ambiguous_path' } });
+    expect(await answer.json()).toMatchObject({
+      reason: 'ambiguous_room',
+      error: { code: 'ambiguous_path', message: expect.stringContaining('another room') },
+    });
+    expect(await (await app('strict').request('http://t/apply%2Fform', json)).json()).toMatchObject({
+      reason: 'encoded_slash',
+      error: { code: 'ambiguous_path' },
+    });
   });
 
-  it('refuses another spelling of Sảnh\'s own paths that reached the gate, and passes the canonical one', async () => {
+  it("refuses another spelling of Sảnh's own paths that reached the gate, and passes the canonical one", async () => {
     expect((await app('strict').request('http://t//_sanh/status', json)).status).toBe(400);
     expect((await app('iis').request('http://t/_SANH/live', json)).status).toBe(400);
     const other = await app('strict').request('http://t//other//page');
@@ -221,6 +248,10 @@ describe('the gate reads the path', () => {
 
   it('seats what the iis flavour reads as /apply', async () => {
     const answer = await app('iis').request('http://t/APPLY/form', json);
-    expect({ status: answer.status, room: answer.headers.get('sanh-room'), state: answer.headers.get('sanh-state') }).toEqual({ status: 503, room: 'apply', state: 'queued' });
+    expect({ status: answer.status, room: answer.headers.get('sanh-room'), state: answer.headers.get('sanh-state') }).toEqual({
+      status: 503,
+      room: 'apply',
+      state: 'queued',
+    });
   });
 });

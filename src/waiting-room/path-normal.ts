@@ -53,7 +53,15 @@ export const PATH_PRESETS: Readonly<Record<PathFlavour, Readonly<PathRules>>> = 
 export function pathRules(config?: PathNormalizationConfig): PathRules {
   const preset = PATH_PRESETS[config?.flavour ?? 'strict'];
   const rules: PathRules = { ...preset };
-  for (const name of ['caseInsensitive', 'mergeSlashes', 'stripPathParameters', 'decodeUnreserved', 'backslashAsSlash', 'windowsSegments', 'refuseAmbiguous'] as const) {
+  for (const name of [
+    'caseInsensitive',
+    'mergeSlashes',
+    'stripPathParameters',
+    'decodeUnreserved',
+    'backslashAsSlash',
+    'windowsSegments',
+    'refuseAmbiguous',
+  ] as const) {
     const value = config?.[name];
     if (value !== undefined) rules[name] = value;
   }
@@ -124,7 +132,13 @@ function hexValue(code: number): number {
 
 function isUnreserved(byte: number): boolean {
   return (
-    (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e
+    (byte >= 0x41 && byte <= 0x5a) ||
+    (byte >= 0x61 && byte <= 0x7a) ||
+    (byte >= 0x30 && byte <= 0x39) ||
+    byte === 0x2d ||
+    byte === 0x2e ||
+    byte === 0x5f ||
+    byte === 0x7e
   );
 }
 

@@ -99,10 +99,7 @@ export function createRedisWaitingRoomStore(options: { client: RedisClient; keyP
     },
 
     async join(roomId, limits, visitorId): Promise<JoinOutcome> {
-      const [kind, epoch, ticket, position] = asArray(
-        await scripts.join.run(client, keysOf(roomId), [...argsOf(roomId, limits), visitorId]),
-        'join',
-      );
+      const [kind, epoch, ticket, position] = asArray(await scripts.join.run(client, keysOf(roomId), [...argsOf(roomId, limits), visitorId]), 'join');
       if (kind === 1) return { kind: 'admitted', epoch: String(epoch) };
       const line = lines.get(roomId);
       if (line && line.epoch === String(epoch) && Number(ticket) >= line.nextTicket) line.nextTicket = Number(ticket) + 1;
@@ -111,7 +108,14 @@ export function createRedisWaitingRoomStore(options: { client: RedisClient; keyP
 
     async claim(roomId, limits, ticket, visitorId, binding) {
       const [kind, position] = asArray(
-        await scripts.claim.run(client, boundKeysOf(roomId).slice(0, 6), [...argsOf(roomId, limits), ticket.number, ticket.epoch, visitorId, binding ?? '', REDEEM_AGAIN_WINDOW_MS]),
+        await scripts.claim.run(client, boundKeysOf(roomId).slice(0, 6), [
+          ...argsOf(roomId, limits),
+          ticket.number,
+          ticket.epoch,
+          visitorId,
+          binding ?? '',
+          REDEEM_AGAIN_WINDOW_MS,
+        ]),
         'claim',
       );
       if (kind === 4) return { kind: 'spent' };
@@ -142,7 +146,13 @@ export function createRedisWaitingRoomStore(options: { client: RedisClient; keyP
 
     async rebind(roomId, limits, visitorId, generation, binding, keepSeconds) {
       const [kind, rebound] = asArray(
-        await scripts.rebind.run(client, boundKeysOf(roomId), [...argsOf(roomId, limits), visitorId, generation, binding, Math.max(1_000, Math.ceil(keepSeconds * 1000))]),
+        await scripts.rebind.run(client, boundKeysOf(roomId), [
+          ...argsOf(roomId, limits),
+          visitorId,
+          generation,
+          binding,
+          Math.max(1_000, Math.ceil(keepSeconds * 1000)),
+        ]),
         'rebind',
       );
       return kind === 1 ? { kind: 'rebound', generation: Number(rebound) } : { kind: 'refused' };

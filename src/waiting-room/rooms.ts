@@ -3,7 +3,18 @@ import type { RoomConfig } from '../config/schema.js';
 import { SanhError } from '../platform/errors.js';
 import type { SanhEnv } from '../platform/http.js';
 import type { RoomLimits } from './core.js';
-import { LENIENT_READINGS, mayReadLeniently, normalisePath, PATH_PRESETS, prefixKey, rawPathOf, readPath, REFUSAL_TEXT, type PathRefusal, type PathRules } from './path-normal.js';
+import {
+  LENIENT_READINGS,
+  mayReadLeniently,
+  normalisePath,
+  PATH_PRESETS,
+  prefixKey,
+  rawPathOf,
+  readPath,
+  REFUSAL_TEXT,
+  type PathRefusal,
+  type PathRules,
+} from './path-normal.js';
 import { roomAt } from './schedule.js';
 
 /** A request path read for the room decision: its room (if any), the path to forward and the key it was matched on; or refused. */
@@ -49,9 +60,7 @@ interface PrefixTable {
 }
 
 function prefixTable(rooms: readonly RoomConfig[], keyOf: (prefix: string) => string): PrefixTable {
-  const entries = rooms
-    .flatMap((room) => room.match.map((prefix) => ({ prefix: keyOf(prefix), room })))
-    .sort((a, b) => b.prefix.length - a.prefix.length);
+  const entries = rooms.flatMap((room) => room.match.map((prefix) => ({ prefix: keyOf(prefix), room }))).sort((a, b) => b.prefix.length - a.prefix.length);
   return { withHosts: entries.filter((entry) => entry.room.hosts !== undefined), anyHost: entries.filter((entry) => entry.room.hosts === undefined) };
 }
 
@@ -106,9 +115,13 @@ export function createRoomMatcher(rooms: readonly RoomConfig[], rules: PathRules
 
 /** The 400 a refused path gets: `ambiguous_path`, with the `reason` beside the error. */
 export function ambiguousPath(reason: PathRefusal): SanhError {
-  return new SanhError('ambiguous_path', `This address is written in a way the portal could read as another page (${REFUSAL_TEXT[reason]}). Please open the link as the portal gives it.`, {
-    details: { reason },
-  });
+  return new SanhError(
+    'ambiguous_path',
+    `This address is written in a way the portal could read as another page (${REFUSAL_TEXT[reason]}). Please open the link as the portal gives it.`,
+    {
+      details: { reason },
+    },
+  );
 }
 
 /**

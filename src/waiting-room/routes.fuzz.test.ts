@@ -18,12 +18,25 @@ function build() {
   const clock = manualClock(Date.UTC(2026, 11, 1, 2, 0, 0));
   const config = parseConfig({
     rooms: [
-      { id: 'main', match: ['/apply'], maxActive: 2, admitPerMinute: 60, clientLimits: { joinPerMinute: 30, statusPerMinute: 60 }, challenge: { enabled: false, difficultyBits: 4 } },
+      {
+        id: 'main',
+        match: ['/apply'],
+        maxActive: 2,
+        admitPerMinute: 60,
+        clientLimits: { joinPerMinute: 30, statusPerMinute: 60 },
+        challenge: { enabled: false, difficultyBits: 4 },
+      },
       { id: 'tax', match: ['/tax'], maxActive: 1, admitPerMinute: 60, challenge: { enabled: true, difficultyBits: 4, noScriptWaitSeconds: 0 } },
       { id: 'shut', match: ['/shut'], maxActive: 1, admitPerMinute: 60, mode: 'closed' },
     ],
   });
-  const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore({ clock }), keyRing: parseKeyRing(`k:${'z'.repeat(40)}`), clock, logger: silentLogger });
+  const waitingRoom = createWaitingRoom({
+    rooms: config.rooms,
+    store: createMemoryWaitingRoomStore({ clock }),
+    keyRing: parseKeyRing(`k:${'z'.repeat(40)}`),
+    clock,
+    logger: silentLogger,
+  });
   const app = new Hono<SanhEnv>();
   app.onError(errorMapper(silentLogger));
   app.route('/_sanh', waitingRoom.routes);
@@ -36,11 +49,15 @@ function build() {
 const junk = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '.', '-', '_', '=', ';', ' ', '"', ',', '%', '\\', '\t', '\u00ff', '/'), maxLength: 40 });
 const bodyText = fc.string({ unit: fc.oneof(fc.constantFrom('=', '&', '%', 'ư', '\u0000', '"'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 200 });
 const cookieName = fc.constantFrom('sanh_pass_main', 'sanh_ticket_main', 'sanh_proof_tax', 'sanh_pass_tax', 'sanh_bypass', 'other');
-const cookieHeader = fc.array(fc.tuple(cookieName, junk, fc.boolean()), { maxLength: 5 }).map((pairs) => pairs.map(([n, v, quoted]) => `${n}=${quoted ? `"${v}"` : v}`).join('; '));
+const cookieHeader = fc
+  .array(fc.tuple(cookieName, junk, fc.boolean()), { maxLength: 5 })
+  .map((pairs) => pairs.map(([n, v, quoted]) => `${n}=${quoted ? `"${v}"` : v}`).join('; '));
 const path = fc.oneof(
   fc.constantFrom('/apply', '/apply/form', '/tax/x', '/shut', '/', '/_sanh/status', '/_sanh/lottery', '/_sanh/challenge', '/_sanh/health', '/_sanh/ready'),
   fc.tuple(fc.constantFrom('/apply', '/tax', '/_sanh/status', '/_sanh/challenge', '/_sanh/lottery'), fc.webQueryParameters()).map(([p, q]) => `${p}?${q}`),
-  fc.tuple(fc.constantFrom('room', 'return', 'token', 'lang', 'event', 'sanh_pass'), junk).map(([k, v]) => `/_sanh/challenge?room=tax&${k}=${encodeURIComponent(v)}`),
+  fc
+    .tuple(fc.constantFrom('room', 'return', 'token', 'lang', 'event', 'sanh_pass'), junk)
+    .map(([k, v]) => `/_sanh/challenge?room=tax&${k}=${encodeURIComponent(v)}`),
   fc.webPath().map((p) => p || '/'),
 );
 const request = fc.record({

@@ -133,8 +133,9 @@ function pollerKey(visit: Visit): string {
  */
 async function lotteryReport(deps: GateDeps, room: RoomConfig, eventId: string | undefined, now: number) {
   const events = scheduledEvents(room).filter((event) => event.hasPreQueue);
-  const event = eventId ? events.find((e) => e.id === eventId) : [...events].reverse().find((e) => e.preQueueFrom <= now) ?? events[0];
-  if (!event) throw new SanhError('not_found', eventId ? `Room "${room.id}" has no pre-queue event "${eventId}".` : `Room "${room.id}" has no pre-queue event.`);
+  const event = eventId ? events.find((e) => e.id === eventId) : ([...events].reverse().find((e) => e.preQueueFrom <= now) ?? events[0]);
+  if (!event)
+    throw new SanhError('not_found', eventId ? `Room "${room.id}" has no pre-queue event "${eventId}".` : `Room "${room.id}" has no pre-queue event.`);
   const record = await deps.store.lotteryRecord(room.id, event.id).catch((error: unknown) => {
     throw new SanhError('store_unavailable', 'The lottery record cannot be read right now.', { cause: error, retryAfterSeconds: 5 });
   });

@@ -15,10 +15,7 @@ export interface ScheduledEvent {
 }
 
 /** Where a room stands at an instant: before an event's opening, inside an event, or neither. */
-export type RoomPhase =
-  | { kind: 'normal' }
-  | { kind: 'prequeue'; event: ScheduledEvent }
-  | { kind: 'event'; event: ScheduledEvent };
+export type RoomPhase = { kind: 'normal' } | { kind: 'prequeue'; event: ScheduledEvent } | { kind: 'event'; event: ScheduledEvent };
 
 /** A room at an instant: its mode, its phase and the limits the store applies. */
 export interface RoomNow {

@@ -52,7 +52,7 @@ export function createSnapshotLoop(options: {
     const snapshot = await store.tick(roomId, limitsOf(room, clock()));
     if (snapshot.resumedAt !== undefined && resumesSeen.get(roomId) !== snapshot.resumedAt) {
       resumesSeen.set(roomId, snapshot.resumedAt);
-      logger.warn('the store lost the line and resumed it from this instance\'s last view; sending sessions back', { room: roomId });
+      logger.warn("the store lost the line and resumed it from this instance's last view; sending sessions back", { room: roomId });
       options.onResumed?.(roomId);
     }
     const meter = observe(meters.get(roomId) ?? newRateMeter(), snapshot);

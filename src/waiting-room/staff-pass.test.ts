@@ -69,7 +69,9 @@ describe('staff bypass passes', () => {
   });
 
   it('are revoked in the live settings only, never in the config file', () => {
-    expect(() => parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60, revokedPasses: [{ id: 'abc', until: '2026-12-01T00:00:00Z' }] }] })).toThrow(/revokedPasses: is kept by Sảnh in the live settings/);
+    expect(() =>
+      parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60, revokedPasses: [{ id: 'abc', until: '2026-12-01T00:00:00Z' }] }] }),
+    ).toThrow(/revokedPasses: is kept by Sảnh in the live settings/);
   });
 
   it('let their holder skip a full room by header or cookie, counted as bypasses, with no store round trip', async () => {
@@ -86,7 +88,7 @@ describe('staff bypass passes', () => {
     expect(storeCalls.count).toBe(callsBefore);
   });
 
-  it('do not let expired, forged or other rooms\' passes skip the line', async () => {
+  it("do not let expired, forged or other rooms' passes skip the line", async () => {
     const { clock, waitingRoom, visitor } = setUp();
     const { token } = await waitingRoom.staffPasses.issue('main', 600);
     const { token: taxToken } = await waitingRoom.staffPasses.issue('tax', 600);

@@ -249,7 +249,7 @@ export function waitingRoomStoreContract(adapter: string, open: () => Promise<Wa
         if (outcome.kind !== 'queued') throw new Error('expected a ticket');
         tickets.push({ number: outcome.ticket, epoch: outcome.epoch });
       }
-      const [c, d, e, f, g] = tickets as [typeof tickets[0], typeof tickets[0], typeof tickets[0], typeof tickets[0], typeof tickets[0]];
+      const [c, d, e, f, g] = tickets as [(typeof tickets)[0], (typeof tickets)[0], (typeof tickets)[0], (typeof tickets)[0], (typeof tickets)[0]];
       await sleep(3_100);
       await store.markSeen(room, l, [d.number, f.number, g.number, 999]);
       await store.release(room, l, 'a');

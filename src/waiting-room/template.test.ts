@@ -76,9 +76,7 @@ describe('fillTemplate', () => {
   it('escapes every value and puts the script in as is', () => {
     const template = compileTemplate('<a href="{{returnTo}}" title="{{roomName}}">{{position}}</a>{{sanhScript}}');
     const html = fillTemplate(template, { ...VALUES, roomName: `"><script>alert('x')</script>` }, '<script>go()</script>');
-    expect(html).toBe(
-      '<a href="/a?b=1&amp;c=2" title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;">3</a><script>go()</script>',
-    );
+    expect(html).toBe('<a href="/a?b=1&amp;c=2" title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;">3</a><script>go()</script>');
   });
 
   it('fills a placeholder used many times, with spaces in its braces', () => {
@@ -97,9 +95,7 @@ describe('fillTemplate', () => {
 
 describe('roomTemplateProblems', () => {
   it('names the room field of each problem', () => {
-    expect(roomTemplateProblems([{}, { templateHtml: GOOD }, { templateHtml: '{{sanhScript}}' }])).toEqual([
-      'rooms[2].template: must contain {{position}}',
-    ]);
+    expect(roomTemplateProblems([{}, { templateHtml: GOOD }, { templateHtml: '{{sanhScript}}' }])).toEqual(['rooms[2].template: must contain {{position}}']);
   });
 });
 

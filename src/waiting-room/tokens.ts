@@ -61,7 +61,14 @@ function parseToken(value: unknown): WaitingRoomToken | undefined {
 
 function toWire(token: WaitingRoomToken): Record<string, unknown> {
   if (token.kind === 'pass') {
-    return { k: 'p', r: token.room, v: token.visitor, e: token.expiresAt, ...(token.binding ? { b: token.binding } : {}), ...(token.generation ? { g: token.generation } : {}) };
+    return {
+      k: 'p',
+      r: token.room,
+      v: token.visitor,
+      e: token.expiresAt,
+      ...(token.binding ? { b: token.binding } : {}),
+      ...(token.generation ? { g: token.generation } : {}),
+    };
   }
   if (token.lottery) return { k: 'l', r: token.room, v: token.visitor, lo: [token.lottery.event, token.lottery.entry], e: token.expiresAt };
   return { k: 't', r: token.room, v: token.visitor, n: token.number, ep: token.epoch, e: token.expiresAt };

@@ -170,7 +170,13 @@ async function renewedPass(deps: VisitDeps, room: RoomConfig, pass: Pass): Promi
   return passNeedsRenewal(deps, room, pass) ? { pass: await signPass(deps, room, pass.visitor, pass.binding, pass.generation) } : {};
 }
 
-async function signPass(deps: VisitDeps, room: RoomConfig, visitor: string, binding?: string, generation?: number): Promise<{ value: string; maxAgeSeconds: number }> {
+async function signPass(
+  deps: VisitDeps,
+  room: RoomConfig,
+  visitor: string,
+  binding?: string,
+  generation?: number,
+): Promise<{ value: string; maxAgeSeconds: number }> {
   const expiresAt = Math.floor(deps.clock() / 1000) + room.sessionIdleSeconds;
   const pass = { room: room.id, visitor, expiresAt, ...(binding !== undefined ? { binding } : {}), ...(generation ? { generation } : {}) };
   return { value: await deps.tokens.signPass(pass), maxAgeSeconds: room.sessionIdleSeconds };
@@ -261,7 +267,14 @@ async function visitWithEntry(deps: VisitDeps, room: RoomConfig, entry: Ticket, 
   if (place.kind === 'pending') {
     const event = phase.kind === 'event' && phase.event.id === lottery.event ? phase.event : undefined;
     if (!event) return undefined;
-    return { state: 'prequeue', room, event: { ...event, opensAt: deps.clock() }, entry: lottery.entry, commitment: knownCommitment(room.id, lottery.event), cookies: {} };
+    return {
+      state: 'prequeue',
+      room,
+      event: { ...event, opensAt: deps.clock() },
+      entry: lottery.entry,
+      commitment: knownCommitment(room.id, lottery.event),
+      cookies: {},
+    };
   }
   const expiresAt = Math.floor(deps.clock() / 1000) + TICKET_LIFETIME_SECONDS;
   const ticket: Ticket = { kind: 'ticket', room: room.id, visitor: entry.visitor, number: place.number, epoch: place.epoch, expiresAt };
@@ -312,7 +325,12 @@ async function takePlace(deps: VisitDeps, room: RoomConfig, binding: string | un
   const ticket = await deps.tokens.signTicket({ room: room.id, visitor, number: outcome.ticket, epoch: outcome.epoch, expiresAt });
   const ticketCookie = { value: ticket, maxAgeSeconds: TICKET_LIFETIME_SECONDS };
   if (outcome.position === 0) {
-    const claimed = await visitWithTicket(deps, room, { kind: 'ticket', room: room.id, visitor, number: outcome.ticket, epoch: outcome.epoch, expiresAt }, binding);
+    const claimed = await visitWithTicket(
+      deps,
+      room,
+      { kind: 'ticket', room: room.id, visitor, number: outcome.ticket, epoch: outcome.epoch, expiresAt },
+      binding,
+    );
     if (claimed) return { ...claimed, cookies: { ticket: ticketCookie, ...claimed.cookies } };
   }
   return { state: 'queued', room, status: queueStatus(deps, room, Math.max(1, outcome.position)), cookies: { ticket: ticketCookie } };
@@ -335,7 +353,11 @@ function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefin
   if (!deps.fallback) throw storeFault(error);
   recordActiveError(storeFault(error));
   // The outage itself is logged once, by the store's health check; each visit it decides only at debug.
-  deps.logger?.debug?.('store unreachable: deciding this visit by the store-failure policy', { room: room.id, policy: room.onStoreFailure, error: String(error) });
+  deps.logger?.debug?.('store unreachable: deciding this visit by the store-failure policy', {
+    room: room.id,
+    policy: room.onStoreFailure,
+    error: String(error),
+  });
   const now = deps.clock();
   const view = deps.snapshots.view(room.id);
   const called =
@@ -347,7 +369,12 @@ function outageVisit(deps: VisitDeps, room: RoomConfig, ticket: Ticket | undefin
   if (called || deps.fallback.take(room, now)) {
     const visitor = ticket?.visitor ?? randomId();
     deps.activity.adopt(room.id, visitor);
-    return signPass(deps, room, visitor, binding).then((pass) => ({ state: 'admitted', room, visitor, cookies: { pass, ...(ticket ? { ticket: null } : {}) } }));
+    return signPass(deps, room, visitor, binding).then((pass) => ({
+      state: 'admitted',
+      room,
+      visitor,
+      cookies: { pass, ...(ticket ? { ticket: null } : {}) },
+    }));
   }
   const position = ticket && view && view.snapshot.epoch === ticket.epoch ? Math.max(1, ticket.number - view.snapshot.frontier) : null;
   const status: QueueStatus = {

@@ -34,7 +34,12 @@ function gatedPortal(options: { clock: Clock; difficultyBits: number; noScriptWa
     ],
   });
   const matcher = createRoomMatcher(rooms);
-  const service = createChallengeService({ rooms: matcher, keyRing: parseKeyRing(`e2e:${'c'.repeat(40)}`), once: createMemoryOnceStore({ clock: options.clock }), clock: options.clock });
+  const service = createChallengeService({
+    rooms: matcher,
+    keyRing: parseKeyRing(`e2e:${'c'.repeat(40)}`),
+    once: createMemoryOnceStore({ clock: options.clock }),
+    clock: options.clock,
+  });
   const app = new Hono<SanhEnv>();
   app.onError(errorMapper(silentLogger));
   app.route('/_sanh', service.routes);
@@ -144,7 +149,11 @@ describe('join challenge over HTTP', () => {
     const person = visitor();
     const { token, counter } = await solved(person);
     const wrongCounter = counter === '0' ? '1' : String(Number(counter) - 1);
-    const answers: Array<Record<string, string>> = [{ token, counter: wrongCounter }, { token, counter: '' }, { token: `${token}x`, counter, room: 'main' }];
+    const answers: Array<Record<string, string>> = [
+      { token, counter: wrongCounter },
+      { token, counter: '' },
+      { token: `${token}x`, counter, room: 'main' },
+    ];
     for (const fields of answers) {
       const answer = await person.request('/_sanh/challenge', form({ ...fields, return: '/' }));
       expect(answer.status).toBe(403);
@@ -246,7 +255,12 @@ describe('join challenge in Chromium', () => {
   });
 
   async function open(options: { javaScriptEnabled?: boolean; noWebCrypto?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ baseURL: base, locale: 'vi-VN', viewport: { width: 320, height: 640 }, javaScriptEnabled: options.javaScriptEnabled ?? true });
+    const context = await browser.newContext({
+      baseURL: base,
+      locale: 'vi-VN',
+      viewport: { width: 320, height: 640 },
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
+    });
     if (options.noWebCrypto) await context.addInitScript(() => Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined }));
     return { context, page: await context.newPage() };
   }
@@ -294,7 +308,9 @@ describe('join challenge in Chromium', () => {
       }
       return { es5, web: 65_536 / (performance.now() - started) };
     }, SHA256_ES5);
-    console.info(`hashes per second in Chromium: ES5 ${Math.round(rates.es5 * 1000)}, Web Crypto ${Math.round(rates.web * 1000)}; 2^16 hashes take ${Math.round(65_536 / rates.es5)} ms and ${Math.round(65_536 / rates.web)} ms`);
+    console.info(
+      `hashes per second in Chromium: ES5 ${Math.round(rates.es5 * 1000)}, Web Crypto ${Math.round(rates.web * 1000)}; 2^16 hashes take ${Math.round(65_536 / rates.es5)} ms and ${Math.round(65_536 / rates.web)} ms`,
+    );
     expect(rates.es5).toBeGreaterThan(0);
     await context.close();
   });

@@ -30,12 +30,27 @@ describe('end to end in Chromium: the operator dashboard', () => {
     portal = await startDemoPortal({ port: 0, serviceMs: 5 });
     for (let i = 0; i < 2; i++) {
       const config = parseConfig({
-        rooms: [{ id: 'main', name: { vi: 'Cổng dịch vụ công', en: 'Public services portal' }, match: ['/'], maxActive: 1, admitPerMinute: 600, sessionIdleSeconds: 600, noShowSeconds: 60 }],
+        rooms: [
+          {
+            id: 'main',
+            name: { vi: 'Cổng dịch vụ công', en: 'Public services portal' },
+            match: ['/'],
+            maxActive: 1,
+            admitPerMinute: 600,
+            sessionIdleSeconds: 600,
+            noShowSeconds: 60,
+          },
+        ],
         snapshotIntervalMs: 100,
         redis: { keyPrefix },
       });
       instances.push(
-        await startAdminSanh({ config, originUrl: portal.url, tokens: `ops:operate:${OPERATE},viewer:read:${READ}`, dashboard: { sampleMs: 250, pushMs: 250 } }),
+        await startAdminSanh({
+          config,
+          originUrl: portal.url,
+          tokens: `ops:operate:${OPERATE},viewer:read:${READ}`,
+          dashboard: { sampleMs: 250, pushMs: 250 },
+        }),
       );
     }
     browser = await launchChromium();
@@ -138,7 +153,8 @@ describe('end to end in Chromium: the operator dashboard', () => {
     await shot(operator, 'dashboard-en');
 
     const audit = await fetch(`${instances[0]!.adminUrl}/api/audit`, { headers: { authorization: `Bearer ${READ}` } });
-    const entries = ((await audit.json()) as { entries: { by: string; action: string; before: Record<string, unknown>; after: Record<string, unknown> }[] }).entries;
+    const entries = ((await audit.json()) as { entries: { by: string; action: string; before: Record<string, unknown>; after: Record<string, unknown> }[] })
+      .entries;
     expect(entries.slice(0, 2).map((e) => [e.by, e.action, e.after.mode, e.after.maxActive])).toEqual([
       ['ops', 'dashboard', 'paused', 2],
       ['ops', 'dashboard', 'open', 2],
@@ -179,7 +195,9 @@ describe('end to end in Chromium: the operator dashboard', () => {
       await page.exposeFunction('reportCspViolation', (text: string) => reported.push(text));
       await page.addInitScript(() => {
         document.addEventListener('securitypolicyviolation', (event) => {
-          (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(`${event.effectiveDirective} ${event.blockedURI} ${event.sample}`);
+          (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(
+            `${event.effectiveDirective} ${event.blockedURI} ${event.sample}`,
+          );
         });
       });
       page.on('console', (message) => {

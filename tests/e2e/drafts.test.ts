@@ -168,7 +168,7 @@ describe('drafts end to end in Chromium: autosave, offline, restart, resume on a
     await other.close();
   });
 
-  it('a stale tab gets 412, merges the other tab\'s change, keeps its own, and shows a same-field conflict', async () => {
+  it("a stale tab gets 412, merges the other tab's change, keeps its own, and shows a same-field conflict", async () => {
     const tabB = await device.newPage();
     await tabB.goto('/apply/step/2');
     await expect.poll(() => value(tabB, 'address')).toBe(STEP2.address);
@@ -230,7 +230,7 @@ describe('drafts end to end in Chromium: autosave, offline, restart, resume on a
     expect(await value(tabA, 'fullName')).toBe('');
   });
 
-  it('forgets the draft on a device from the status area (after a confirm), leaving the server\'s copy for the resume code', async () => {
+  it("forgets the draft on a device from the status area (after a confirm), leaving the server's copy for the resume code", async () => {
     const page = await (await newDevice()).newPage();
     await page.goto('/apply');
     await page.waitForSelector(`form[data-sanh-draft="${FORM}"]`);

@@ -51,14 +51,26 @@ describe('the kept-submission page in Chromium', () => {
     });
     started.push(() => new Promise((resolve) => origin.close(resolve)));
     const config = parseConfig({
-      rooms: [{ id: 'residence', match: ['/'], maxActive: 50, admitPerMinute: 600, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 } }],
+      rooms: [
+        {
+          id: 'residence',
+          match: ['/'],
+          maxActive: 50,
+          admitPerMinute: 600,
+          submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 },
+        },
+      ],
       submissions: { delivery: { initialBackoff: '1s', maxBackoff: '1s' } },
     });
     const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
     sanh = await startNodeSanh({ config, keyRing: parseKeyRing(`e2e:${'k'.repeat(40)}`), originUrl, port: 0, hostname: '127.0.0.1', logger: silentLogger });
     started.push(() => sanh.close());
     // The one submission the room keeps, waiting while the portal is down.
-    const first = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'fullName=Tr%E1%BA%A7n+V%C4%83n+An' });
+    const first = await fetch(`${sanh.url}/apply/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: 'fullName=Tr%E1%BA%A7n+V%C4%83n+An',
+    });
     expect(first.status).toBe(202);
     waiting = (await first.json()) as ReceiptView;
     browser = await launchChromium();
@@ -86,9 +98,12 @@ describe('the kept-submission page in Chromium', () => {
   const isStyle = (text: string) => /Refused to (apply|load the stylesheet)/.test(text);
 
   /** What the kept page's form carries, as the browser holds it. */
-  const carried = (page: Page) => page.$$eval('#sanh-again input[type=hidden]', (inputs) => Object.fromEntries(inputs.map((i) => [(i as HTMLInputElement).name, (i as HTMLInputElement).value])));
+  const carried = (page: Page) =>
+    page.$$eval('#sanh-again input[type=hidden]', (inputs) =>
+      Object.fromEntries(inputs.map((i) => [(i as HTMLInputElement).name, (i as HTMLInputElement).value])),
+    );
 
-  it('has the look of Sảnh\'s pages under their policy: the card, the primary button, the language switch below', async () => {
+  it("has the look of Sảnh's pages under their policy: the card, the primary button, the language switch below", async () => {
     const { page, blocked } = await refusedOn();
     expect(await page.getAttribute('html', 'lang')).toBe('vi');
     expect(await page.textContent('h1')).toBe('Hồ sơ của bạn chưa được gửi đi — những gì bạn đã điền vẫn còn');
@@ -108,7 +123,9 @@ describe('the kept-submission page in Chromium', () => {
     expect(await page.isVisible('#sanh-auto')).toBe(true);
     const counted = Number(await page.textContent('#sanh-count'));
     await page.waitForFunction((from) => Number(document.getElementById('sanh-count')?.textContent) < from, counted);
-    expect(await page.locator('nav input[type=submit]').evaluate((b) => ({ color: getComputedStyle(b).color, background: getComputedStyle(b).backgroundColor }))).toEqual({ color: 'rgb(11, 92, 173)', background: 'rgba(0, 0, 0, 0)' });
+    expect(
+      await page.locator('nav input[type=submit]').evaluate((b) => ({ color: getComputedStyle(b).color, background: getComputedStyle(b).backgroundColor })),
+    ).toEqual({ color: 'rgb(11, 92, 173)', background: 'rgba(0, 0, 0, 0)' });
     await page.screenshot({ path: new URL('kept-vi.png', SCREENSHOTS).pathname, fullPage: true });
 
     await Promise.all([page.waitForURL('**/_sanh/kept?lang=en&s=*'), page.click('nav input[type=submit]')]);
@@ -136,7 +153,11 @@ describe('the kept-submission page in Chromium', () => {
     // Nothing reached the portal; once the submission ahead is delivered, the room has space again.
     expect(filed).toEqual([]);
     portalDown = false;
-    await until(async () => ((await (await fetch(`${sanh.url}${waiting.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'delivered', { ms: 15_000, what: 'the submission ahead delivered' });
+    await until(
+      async () =>
+        ((await (await fetch(`${sanh.url}${waiting.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state === 'delivered',
+      { ms: 15_000, what: 'the submission ahead delivered' },
+    );
     const [answer] = await Promise.all([page.waitForResponse('**/apply/submit'), page.click('#sanh-again button[type=submit]')]);
     expect(answer.status()).toBe(202);
     expect(await page.textContent('h1')).toBe('Hồ sơ của bạn đã được tiếp nhận');
@@ -147,7 +168,12 @@ describe('the kept-submission page in Chromium', () => {
   it('has no accessibility violations in either language', async () => {
     portalDown = true;
     // The room has space now (once the last one is recorded as delivered): another submission fills it first.
-    const fill = () => fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'fullName=L%C3%AA+Th%E1%BB%8B+B%C3%ACnh' });
+    const fill = () =>
+      fetch(`${sanh.url}/apply/submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: 'fullName=L%C3%AA+Th%E1%BB%8B+B%C3%ACnh',
+      });
     await until(async () => (await fill()).status === 202, { ms: 5_000, everyMs: 100, what: 'the room to keep one more' });
     // axe is a script of its own: this context does not apply the page policy.
     const { page } = await refusedOn({ bypassCSP: true });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { Browser, BrowserContext, } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { RoomConfig } from '../../src/config/schema.js';
@@ -78,7 +78,11 @@ function receipt(id: string, record: Partial<ReceiptRecord>, minutesLater = 0): 
 const RECEIPTS = {
   'receipt-accepted': receipt('accepted', {}),
   'receipt-delivering': receipt('delivering', { state: 'retrying', attempts: 3, problem: 'status 503', nextAttemptAt: ACCEPTED_AT + 25 * 60_000 }, 20),
-  'receipt-delivered': receipt('delivered', { state: 'delivered', attempts: 2, deliveredAt: ACCEPTED_AT + 47 * 60_000, originStatus: 201, applicationNumber: 'G22.103-260314-0457', hasAnswer: true }, 47),
+  'receipt-delivered': receipt(
+    'delivered',
+    { state: 'delivered', attempts: 2, deliveredAt: ACCEPTED_AT + 47 * 60_000, originStatus: 201, applicationNumber: 'G22.103-260314-0457', hasAnswer: true },
+    47,
+  ),
   'receipt-rejected': receipt('rejected', { state: 'failed', attempts: 1, failure: 'rejected', originStatus: 400, hasAnswer: true }, 12),
   'receipt-attempts': receipt('attempts', { state: 'failed', attempts: 8, failure: 'attempts', problem: 'timeout' }, 300),
   'receipt-dropped': receipt('dropped', { state: 'failed', attempts: 8, failure: 'dropped' }, 600),
@@ -97,7 +101,13 @@ function render(name: PageName, lang: Lang, url: URL): string {
   // `?poll=N`: a receipt that is not final asks again after N seconds (to keep the tests short).
   const poll = url.searchParams.get('poll');
   const receiptPage = (view: ReceiptView, justAccepted: boolean, notice?: 'already-submitted') =>
-    renderReceiptPage({ lang, view: poll && view.pollAfterSeconds !== null ? { ...view, pollAfterSeconds: Number(poll) } : view, otherLangUrl, justAccepted, ...(notice ? { notice } : {}) });
+    renderReceiptPage({
+      lang,
+      view: poll && view.pollAfterSeconds !== null ? { ...view, pollAfterSeconds: Number(poll) } : view,
+      otherLangUrl,
+      justAccepted,
+      ...(notice ? { notice } : {}),
+    });
   const otherLangUrl = `${path}?lang=${lang === 'vi' ? 'en' : 'vi'}`;
   const returnTo = url.searchParams.get('back') ?? '/apply/step/1';
   const waiting = (status: QueueStatus, notice?: WaitingNotice, r: RoomConfig = room) =>
@@ -112,7 +122,14 @@ function render(name: PageName, lang: Lang, url: URL): string {
     case 'template':
       return waiting(queued(12), undefined, { ...room, templateHtml: TEMPLATE });
     case 'closed':
-      return renderClosedPage({ lang, room, message: MESSAGE[lang], reopensAt: Date.parse('2026-12-01T08:00:00+07:00'), otherLangUrl, now: Date.parse('2026-11-30T21:15:00+07:00') });
+      return renderClosedPage({
+        lang,
+        room,
+        message: MESSAGE[lang],
+        reopensAt: Date.parse('2026-12-01T08:00:00+07:00'),
+        otherLangUrl,
+        now: Date.parse('2026-11-30T21:15:00+07:00'),
+      });
     case 'resume':
       return renderResumePage({ lang, otherLangUrl });
     case 'resume-problem':

@@ -34,7 +34,14 @@ describe('a deferred submission in Chromium: receipt, then delivered', () => {
   beforeAll(async () => {
     const demo = createDemoPortal({ serviceMs: 1 });
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => (portalDown && request.method === 'POST' ? new Response('down', { status: 503 }) : demo.app.fetch(request)) }, () => resolve(s));
+      const s = serve(
+        {
+          port: 0,
+          hostname: '127.0.0.1',
+          fetch: (request) => (portalDown && request.method === 'POST' ? new Response('down', { status: 503 }) : demo.app.fetch(request)),
+        },
+        () => resolve(s),
+      );
     });
     const config = parseConfig({
       rooms: [
@@ -66,7 +73,7 @@ describe('a deferred submission in Chromium: receipt, then delivered', () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  it('shows the receipt at once while the portal fails, and the portal\'s application number once delivered', async () => {
+  it("shows the receipt at once while the portal fails, and the portal's application number once delivered", async () => {
     const context = await browser.newContext({ baseURL: sanh.url, locale: 'vi-VN', viewport: { width: 390, height: 844 } });
     contexts.push(context);
     const page = await context.newPage();
@@ -83,7 +90,10 @@ describe('a deferred submission in Chromium: receipt, then delivered', () => {
     expect(answer.headers()['sanh-state']).toBe('deferred');
     await expect.poll(() => page.locator('h1').textContent()).toContain('đã được tiếp nhận');
     const statusUrl = answer.headers().location as string;
-    const receipt = (await (await context.request.get(statusUrl, { headers: { accept: 'application/json' } })).json()) as { receiptNumber: string; state: string };
+    const receipt = (await (await context.request.get(statusUrl, { headers: { accept: 'application/json' } })).json()) as {
+      receiptNumber: string;
+      state: string;
+    };
     const number = receipt.receiptNumber;
     expect(number).toMatch(/^\d{6}-\d{6}$/);
     await expect.poll(() => page.getByText(number).count()).toBeGreaterThan(0);

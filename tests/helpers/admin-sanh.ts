@@ -27,6 +27,11 @@ export function startAdminSanh(options: {
     port: 0,
     hostname: '127.0.0.1',
     logger: silentLogger,
-    admin: { port: options.adminPort ?? 0, hostname: '127.0.0.1', tokens: parseAdminTokens(options.tokens), ...(options.dashboard ? { dashboard: options.dashboard } : {}) },
+    admin: {
+      port: options.adminPort ?? 0,
+      hostname: '127.0.0.1',
+      tokens: parseAdminTokens(options.tokens),
+      ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+    },
   });
 }

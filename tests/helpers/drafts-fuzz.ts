@@ -66,7 +66,11 @@ export async function fuzzedDrafts(options: FuzzedDraftsOptions): Promise<Fuzzed
   const drafts = createDrafts({ config: config.drafts, store: createMemoryDraftStore(), keyRing, logger, ...options.with?.(config.drafts) });
   const app = createApp({ waitingRoom, drafts, origin, logger });
   const request = (path: string, init: RequestInit) => Promise.resolve(app.request(path, init));
-  const created = await request('/_sanh/drafts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: 'residence', fields: options.fields ?? {} }) });
+  const created = await request('/_sanh/drafts', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ formId: 'residence', fields: options.fields ?? {} }),
+  });
   const view = (await created.json()) as { id: string; resumeCode: string };
   const cookie = created.headers.getSetCookie()[0]?.split(';')[0] ?? '';
   return { request, draft: { id: view.id, resumeCode: view.resumeCode, cookie }, close: () => drafts.close() };

@@ -111,7 +111,10 @@ async function startPortal(): Promise<{ url: string; arrivals: Map<string, numbe
 /** A Sảnh process (`sanh-child.ts`) on the Sentinel URL. */
 async function startInstance(config: unknown, originUrl: string, redisUrl: string, consumer: string): Promise<{ url: string; child: ChildProcess }> {
   const script = fileURLToPath(new URL('./sanh-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ config, secrets: SECRETS, originUrl, redisUrl, consumer })], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ config, secrets: SECRETS, originUrl, redisUrl, consumer })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: childEnv(),
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -172,7 +175,13 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
         submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], deliverPerMinute: 6_000, deliverBurst: 20 },
       },
     ],
-    submissions: { acceptPerMinute: 1_000_000, acceptPerMinutePerAddress: 1_000_000, durability: 'replicated', replicas: 1, delivery: { initialBackoff: '1s', maxBackoff: '2s', reclaimAfter: '4s' } },
+    submissions: {
+      acceptPerMinute: 1_000_000,
+      acceptPerMinutePerAddress: 1_000_000,
+      durability: 'replicated',
+      replicas: 1,
+      delivery: { initialBackoff: '1s', maxBackoff: '2s', reclaimAfter: '4s' },
+    },
     redis: { keyPrefix: `failover-${Math.random().toString(36).slice(2, 8)}` },
   };
 
@@ -186,7 +195,20 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
     const send = roundRobin(instances.map((i) => i.url));
     const started = performance.now();
     const at = () => (performance.now() - started) / 1000;
-    const counts = { noAnswer: 0, admitted: 0, admittedRefused: 0, undocumented: 0, documented: 0, joins: 0, joinsRefused: 0, saves: 0, savesRefused: 0, savesLost: 0, submitted: 0, refused: 0 };
+    const counts = {
+      noAnswer: 0,
+      admitted: 0,
+      admittedRefused: 0,
+      undocumented: 0,
+      documented: 0,
+      joins: 0,
+      joinsRefused: 0,
+      saves: 0,
+      savesRefused: 0,
+      savesLost: 0,
+      submitted: 0,
+      refused: 0,
+    };
     const lastFailure = { join: -1, save: -1, submission: -1 };
     const firstSuccessAfter = { join: Infinity, save: Infinity, submission: Infinity };
     const notes: string[] = [];
@@ -200,12 +222,17 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
     /** Counts an answer ≥ 500 as documented or not; true when it is a failure of the store kind. */
     async function judge5xx(response: Response): Promise<void> {
       if (response.status < 500) return;
-      const body = (await response.clone().json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
-      const documented = response.status === 503 && Number(response.headers.get('retry-after')) > 0 && (DOCUMENTED_503.has(body?.error?.code ?? '') || GATE_503_STATES.has(response.headers.get('sanh-state') ?? ''));
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => undefined)) as { error?: { code?: string } } | undefined;
+      const documented =
+        response.status === 503 &&
+        Number(response.headers.get('retry-after')) > 0 &&
+        (DOCUMENTED_503.has(body?.error?.code ?? '') || GATE_503_STATES.has(response.headers.get('sanh-state') ?? ''));
       if (documented) {
         if (response.headers.get('sanh-state') !== 'queued') counts.documented += 1;
-      }
-      else {
+      } else {
         counts.undocumented += 1;
         if (notes.length < 10) notes.push(`${response.status} ${response.url} ${JSON.stringify(body)}`);
       }
@@ -222,7 +249,8 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
     for (let i = 0; i < admittedCount; i++) {
       const visitor = new Visitor(send, `admitted-${i}`);
       const answer = await visitor.request('/page', { headers: json });
-      if (answer.headers.get('sanh-state') !== 'admitted') throw new Error(`visitor ${i} was not admitted: ${answer.status} ${answer.headers.get('sanh-state')}`);
+      if (answer.headers.get('sanh-state') !== 'admitted')
+        throw new Error(`visitor ${i} was not admitted: ${answer.status} ${answer.headers.get('sanh-state')}`);
       admitted.push(visitor);
     }
     const queued: { visitor: Visitor; ticket: string; position: number; lost: boolean; last: number; admitted: boolean }[] = [];
@@ -237,7 +265,11 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
     const drafts: { visitor: Visitor; id: string; revision: number; n: number }[] = [];
     for (let i = 0; i < savers; i++) {
       const visitor = new Visitor(send, `citizen-${i}`);
-      const created = await visitor.request('/_sanh/drafts', { method: 'POST', headers: { ...json, 'content-type': 'application/json' }, body: JSON.stringify({ formId: 'residence-application', fields: { n: 0 } }) });
+      const created = await visitor.request('/_sanh/drafts', {
+        method: 'POST',
+        headers: { ...json, 'content-type': 'application/json' },
+        body: JSON.stringify({ formId: 'residence-application', fields: { n: 0 } }),
+      });
       if (created.status !== 201) throw new Error(`draft not created: ${created.status}`);
       const view = (await created.json()) as { id: string; revision: number };
       drafts.push({ visitor, id: view.id, revision: view.revision, n: 0 });
@@ -270,7 +302,13 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
             await judge5xx(answer);
             if (answer.status !== 200) continue;
             const status = (await answer.json()) as { state: string; position: number | null };
-            if (place.visitor.jar.get('sanh_ticket_main') !== place.ticket || status.state !== 'queued' || status.position === null || status.position > place.position) place.lost = true;
+            if (
+              place.visitor.jar.get('sanh_ticket_main') !== place.ticket ||
+              status.state !== 'queued' ||
+              status.position === null ||
+              status.position > place.position
+            )
+              place.lost = true;
             else place.last = status.position;
           }
         })(),
@@ -283,7 +321,11 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
             await sleep(300);
             const n = draft.n + 1;
             const answer = await draft.visitor
-              .request(`/_sanh/drafts/${draft.id}`, { method: 'PUT', headers: { ...json, 'content-type': 'application/merge-patch+json', 'if-match': `"${draft.revision}"` }, body: JSON.stringify({ n }) })
+              .request(`/_sanh/drafts/${draft.id}`, {
+                method: 'PUT',
+                headers: { ...json, 'content-type': 'application/merge-patch+json', 'if-match': `"${draft.revision}"` },
+                body: JSON.stringify({ n }),
+              })
               .catch(noAnswer);
             counts.saves += 1;
             if (answer) await judge5xx(answer);
@@ -326,7 +368,11 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
         while (running) {
           await sleep(100);
           const key = `f-${i++}`;
-          const answer = await send('/apply/submit', { method: 'POST', headers: { ...json, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': key }, body: `n=${i}` }).catch(noAnswer);
+          const answer = await send('/apply/submit', {
+            method: 'POST',
+            headers: { ...json, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': key },
+            body: `n=${i}`,
+          }).catch(noAnswer);
           counts.submitted += 1;
           if (answer) await judge5xx(answer);
           if (answer?.status === 202) {
@@ -346,7 +392,11 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
     progress(`${at().toFixed(1)} s: SIGKILL the primary (port ${oldPort})`);
     killedAt = at();
     await oldPrimary.kill();
-    await until(async () => (await sentinel!.primaryPort().catch(() => oldPort)) !== oldPort, { what: 'the sentinels to promote the replica', ms: 30_000, everyMs: 50 });
+    await until(async () => (await sentinel!.primaryPort().catch(() => oldPort)) !== oldPort, {
+      what: 'the sentinels to promote the replica',
+      ms: 30_000,
+      everyMs: 50,
+    });
     const failoverSeconds = at() - killedAt;
     progress(`${at().toFixed(1)} s: the sentinels promoted the replica (${failoverSeconds.toFixed(1)} s); the old primary starts again`);
     await sleep(1_000);
@@ -355,9 +405,15 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
     // only after about 8 s of it claiming the role.
     const newPrimary = await sentinel.primaryPort();
     await oldPrimary.restart(['--replicaof', '127.0.0.1', String(newPrimary)]);
-    await until(async () => (await sentinel!.connectedReplicas(newPrimary)) === 1, { what: 'the old primary to be the new primary\'s replica', ms: 30_000, everyMs: 100 });
+    await until(async () => (await sentinel!.connectedReplicas(newPrimary)) === 1, {
+      what: "the old primary to be the new primary's replica",
+      ms: 30_000,
+      everyMs: 100,
+    });
     progress(`${at().toFixed(1)} s: the old primary is the new primary's replica`);
-    const recovered = () => Object.values(lastFailure).every((t) => t < 0) || (Object.keys(lastFailure) as (keyof typeof lastFailure)[]).every((k) => lastFailure[k] < 0 || firstSuccessAfter[k] !== Infinity);
+    const recovered = () =>
+      Object.values(lastFailure).every((t) => t < 0) ||
+      (Object.keys(lastFailure) as (keyof typeof lastFailure)[]).every((k) => lastFailure[k] < 0 || firstSuccessAfter[k] !== Infinity);
     await until(recovered, { what: 'joins, saves and submissions to succeed again', ms: 30_000, everyMs: 100 }).catch(() => undefined);
     await sleep((options.afterSeconds ?? 3) * 1000);
     running = false;
@@ -375,39 +431,44 @@ export async function runFailover(options: FailoverOptions = {}): Promise<{ figu
       },
       { what: 'the queued visitors to be admitted', ms: 15_000, everyMs: 200 },
     ).catch(() => undefined);
-    await until(() => [...acknowledged].every((key) => portal!.arrivals.has(key)), { what: 'every acknowledged submission to reach the portal', ms: 30_000, everyMs: 100 }).catch(() => undefined);
+    await until(() => [...acknowledged].every((key) => portal!.arrivals.has(key)), {
+      what: 'every acknowledged submission to reach the portal',
+      ms: 30_000,
+      everyMs: 100,
+    }).catch(() => undefined);
     await sleep(500);
 
     const ordered = [...queued].sort((a, b) => a.position - b.position);
     let reordered = 0;
     for (let i = 0; i < ordered.length; i++) for (let j = i + 1; j < ordered.length; j++) if (ordered[i]!.last >= ordered[j]!.last) reordered += 1;
     /** Seconds from the kill to the first success after the last failure (-1: never recovered). */
-    const since = (kind: keyof typeof lastFailure) => (lastFailure[kind] < 0 ? 0 : firstSuccessAfter[kind] === Infinity ? -1 : Math.max(0, firstSuccessAfter[kind] - killedAt));
+    const since = (kind: keyof typeof lastFailure) =>
+      lastFailure[kind] < 0 ? 0 : firstSuccessAfter[kind] === Infinity ? -1 : Math.max(0, firstSuccessAfter[kind] - killedAt);
     return {
       notes,
       figures: {
-      failover_seconds: round(failoverSeconds),
-      joins_recovered_seconds: round(since('join')),
-      saves_recovered_seconds: round(since('save')),
-      submissions_recovered_seconds: round(since('submission')),
-      admitted_refused: counts.admittedRefused,
-      admitted_requests: counts.admitted,
-      queue_positions_lost: queued.filter((p) => p.lost).length,
-      queue_positions_reordered: reordered,
-      queued_never_admitted: queued.filter((p) => !p.admitted).length,
-      undocumented_5xx: counts.undocumented,
-      unanswered_requests: counts.noAnswer,
-      documented_503: counts.documented,
-      submissions_acknowledged: acknowledged.size,
-      submissions_refused: counts.refused,
-      acknowledged_submissions_lost: [...acknowledged].filter((key) => !portal!.arrivals.has(key)).length,
-      duplicate_deliveries: [...portal.arrivals.values()].filter((n) => n > 1).length,
-      duplicate_filings: [...portal.filings.values()].filter((n) => n > 1).length,
-      draft_saves: counts.saves,
-      draft_saves_refused: counts.savesRefused,
-      draft_saves_lost: counts.savesLost,
-      joins: counts.joins,
-      joins_refused: counts.joinsRefused,
+        failover_seconds: round(failoverSeconds),
+        joins_recovered_seconds: round(since('join')),
+        saves_recovered_seconds: round(since('save')),
+        submissions_recovered_seconds: round(since('submission')),
+        admitted_refused: counts.admittedRefused,
+        admitted_requests: counts.admitted,
+        queue_positions_lost: queued.filter((p) => p.lost).length,
+        queue_positions_reordered: reordered,
+        queued_never_admitted: queued.filter((p) => !p.admitted).length,
+        undocumented_5xx: counts.undocumented,
+        unanswered_requests: counts.noAnswer,
+        documented_503: counts.documented,
+        submissions_acknowledged: acknowledged.size,
+        submissions_refused: counts.refused,
+        acknowledged_submissions_lost: [...acknowledged].filter((key) => !portal!.arrivals.has(key)).length,
+        duplicate_deliveries: [...portal.arrivals.values()].filter((n) => n > 1).length,
+        duplicate_filings: [...portal.filings.values()].filter((n) => n > 1).length,
+        draft_saves: counts.saves,
+        draft_saves_refused: counts.savesRefused,
+        draft_saves_lost: counts.savesLost,
+        joins: counts.joins,
+        joins_refused: counts.joinsRefused,
       },
     };
   } finally {

@@ -40,7 +40,18 @@ export async function startRedisCluster(options: { primaries?: number } = {}): P
   // Each node's cluster bus gets a free port of its own (by default port + 10,000, which may be taken).
   const busPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
   const started = await Promise.allSettled(
-    busPorts.map((busPort) => startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-port', String(busPort)])),
+    busPorts.map((busPort) =>
+      startRedisServer([
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '2000',
+        '--cluster-port',
+        String(busPort),
+      ]),
+    ),
   );
   const primaries = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stopAll = () => Promise.all(primaries.map((p) => p.stop()));
@@ -53,7 +64,13 @@ export async function startRedisCluster(options: { primaries?: number } = {}): P
   try {
     await Promise.all(admin.map((client, i) => client.call('CLUSTER', 'ADDSLOTSRANGE', String(ranges[i]![0]), String(ranges[i]![1]))));
     for (const [i, primary] of primaries.entries()) if (i > 0) await admin[0]!.call('CLUSTER', 'MEET', '127.0.0.1', String(primary.port), String(busPorts[i]));
-    await until(async () => (await Promise.all(primaries.map((p) => clusterInfo(p.port)))).every((info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}`)), { what: 'the cluster to be ok on every node', ms: 20_000, everyMs: 50 });
+    await until(
+      async () =>
+        (await Promise.all(primaries.map((p) => clusterInfo(p.port)))).every(
+          (info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}`),
+        ),
+      { what: 'the cluster to be ok on every node', ms: 20_000, everyMs: 50 },
+    );
   } catch (error) {
     await stopAll();
     throw error;
@@ -94,10 +111,13 @@ async function startSentinel(primaryPort: number, name: string, timing: { downAf
     ].join('\n'),
   );
   const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`redis-server --sentinel exited with ${child.exitCode}`);
-    return canConnect(port);
-  }, { what: `a sentinel on port ${port}`, ms: 10_000, everyMs: 25 });
+  await until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server --sentinel exited with ${child.exitCode}`);
+      return canConnect(port);
+    },
+    { what: `a sentinel on port ${port}`, ms: 10_000, everyMs: 25 },
+  );
   return {
     port,
     async stop() {
@@ -164,7 +184,11 @@ export async function startRedisSentinel(
     const replicas = nodes.slice(1);
     for (let i = 0; i < (options.sentinels ?? 3); i++) sentinels.push(await startSentinel(primary.port, name, timing));
     const connectedReplicas = async (port: number) => Number(/connected_slaves:(\d+)/.exec(await ask<string>(port, 'INFO', 'replication'))?.[1] ?? 0);
-    await until(async () => (await connectedReplicas(primary.port)) === replicas.length, { what: 'the replicas to be in sync with the primary', ms: 20_000, everyMs: 50 });
+    await until(async () => (await connectedReplicas(primary.port)) === replicas.length, {
+      what: 'the replicas to be in sync with the primary',
+      ms: 20_000,
+      everyMs: 50,
+    });
     await until(
       async () => {
         for (const sentinel of sentinels) {

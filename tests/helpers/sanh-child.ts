@@ -10,7 +10,14 @@ import { startNodeSanh } from '../../src/entry/node-server.js';
 import { parseKeyRing } from '../../src/platform/keyring.js';
 import { silentLogger } from '../../src/platform/logger.js';
 
-const options = JSON.parse(process.argv[2] ?? '{}') as { config: unknown; secrets: string; originUrl: string; redisUrl?: string; consumer?: string; drainSeconds?: number };
+const options = JSON.parse(process.argv[2] ?? '{}') as {
+  config: unknown;
+  secrets: string;
+  originUrl: string;
+  redisUrl?: string;
+  consumer?: string;
+  drainSeconds?: number;
+};
 const drainSeconds = options.drainSeconds ?? 25;
 const sanh = await startNodeSanh({
   config: parseConfig(options.config),

@@ -43,7 +43,9 @@ export class Visitor {
   }
 
   /** GET /_sanh/status as the waiting page's poller does. */
-  async status(room?: string): Promise<{ state: string; position: number | null; ahead: number | null; etaSeconds: number | null; pollAfterSeconds: number | null; room: string }> {
+  async status(
+    room?: string,
+  ): Promise<{ state: string; position: number | null; ahead: number | null; etaSeconds: number | null; pollAfterSeconds: number | null; room: string }> {
     const response = await this.request(`/_sanh/status${room ? `?room=${room}` : ''}`, { headers: { accept: 'application/json' } });
     if (response.status !== 200) throw new Error(`status answered ${response.status}: ${await response.text()}`);
     return response.json();

@@ -19,7 +19,11 @@ async function junkPolls(pool: Pool, from: number, count: number): Promise<Map<n
     Array.from({ length: 16 }, async () => {
       while (next < from + count) {
         const i = next++;
-        const answer = await pool.request({ method: 'GET', path: '/_sanh/status?room=main', headers: { cookie: `sanh_ticket_main=${pad}${i}`, accept: 'application/json' } });
+        const answer = await pool.request({
+          method: 'GET',
+          path: '/_sanh/status?room=main',
+          headers: { cookie: `sanh_ticket_main=${pad}${i}`, accept: 'application/json' },
+        });
         await answer.body.dump();
         statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
       }

@@ -23,7 +23,9 @@ function send(base: string, path: string, from: string, init: { method?: string;
     const req = request(new URL(path, base), { method: init.method ?? 'GET', headers: init.headers ?? {}, localAddress: from, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -59,7 +61,9 @@ describe('admin authentication: guessing is slowed and refused per address, sign
   const adminB = () => instances[1]!.adminUrl!;
 
   it('answers 300 wrong bearer tokens from one address slower, then 429 with Retry-After, and never blocks a right token from another address', async () => {
-    const guesses = await Promise.all(Array.from({ length: 300 }, (_, i) => send(adminA(), '/api/rooms', '127.0.0.2', { headers: bearer(`guess-${i}-${'g'.repeat(24)}`) })));
+    const guesses = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => send(adminA(), '/api/rooms', '127.0.0.2', { headers: bearer(`guess-${i}-${'g'.repeat(24)}`) })),
+    );
     const counts: Record<number, number> = {};
     for (const g of guesses) counts[g.status] = (counts[g.status] ?? 0) + 1;
     expect(counts).toEqual({ 401: 9, 429: 291 });
@@ -84,7 +88,9 @@ describe('admin authentication: guessing is slowed and refused per address, sign
   });
 
   it('answers 50 wrong dashboard sign-ins from one address slower, then 429, and signs in an operator from another address', async () => {
-    const tries = await Promise.all(Array.from({ length: 50 }, (_, i) => send(adminA(), '/dashboard/login', '127.0.0.4', form({ token: `wrong-${i}-${'w'.repeat(24)}`, lang: 'en' }))));
+    const tries = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => send(adminA(), '/dashboard/login', '127.0.0.4', form({ token: `wrong-${i}-${'w'.repeat(24)}`, lang: 'en' }))),
+    );
     expect(tries.filter((t) => t.status === 401)).toHaveLength(9);
     expect(tries.filter((t) => t.status === 429)).toHaveLength(41);
     const refused = tries.find((t) => t.status === 429)!;
@@ -118,7 +124,9 @@ describe('admin authentication: guessing is slowed and refused per address, sign
       expect((await send(base, '/dashboard?lang=en', '127.0.0.6', { headers: { cookie } })).status).toBe(303);
       expect((await send(base, '/dashboard/events', '127.0.0.6', { headers: { cookie } })).status).toBe(401);
     }
-    const settings = JSON.parse((await send(adminB(), '/api/rooms/main/settings', '127.0.0.3', { headers: bearer(READ) })).body) as { effective: { maxActive: number } };
+    const settings = JSON.parse((await send(adminB(), '/api/rooms/main/settings', '127.0.0.3', { headers: bearer(READ) })).body) as {
+      effective: { maxActive: number };
+    };
     expect(settings.effective.maxActive).toBe(5);
     const audit = JSON.parse((await send(adminB(), '/api/audit', '127.0.0.3', { headers: bearer(READ) })).body) as { entries: unknown[] };
     expect(audit.entries).toEqual([]);

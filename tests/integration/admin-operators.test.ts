@@ -18,12 +18,17 @@ describe('operators: staff passes, events and bypass rules changed live', () => 
     fetch(`${sanh.adminUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
   const patch = (body: unknown) => admin('/api/rooms/main/settings', OPERATE, { method: 'PATCH', body: JSON.stringify(body) });
   const visitor = () => new Visitor(overHttp(sanh.url));
-  const audit = async () => ((await (await admin('/api/audit', READ)).json()) as { entries: { action: string; by: string; room: string; after: Record<string, unknown> }[] }).entries;
+  const audit = async () =>
+    ((await (await admin('/api/audit', READ)).json()) as { entries: { action: string; by: string; room: string; after: Record<string, unknown> }[] }).entries;
 
   beforeAll(async () => {
     portal = await startTestOrigin();
     sanh = await startAdminSanh({
-      config: parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 600 }], snapshotIntervalMs: 100, redis: { keyPrefix: uniquePrefix('operators') } }),
+      config: parseConfig({
+        rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 600 }],
+        snapshotIntervalMs: 100,
+        redis: { keyPrefix: uniquePrefix('operators') },
+      }),
       originUrl: portal.url,
       tokens: `ops:operate:${OPERATE},viewer:read:${READ}`,
     });
@@ -66,7 +71,12 @@ describe('operators: staff passes, events and bypass rules changed live', () => 
     expect((await forged.page('/apply')).headers.get('sanh-state')).toBe('queued');
 
     const [entry] = await audit();
-    expect(entry).toMatchObject({ action: 'pass', by: 'ops', room: 'main', after: { pass: issued.id, note: 'Chị Lan, bộ phận một cửa', expiresAt: issued.expiresAt } });
+    expect(entry).toMatchObject({
+      action: 'pass',
+      by: 'ops',
+      room: 'main',
+      after: { pass: issued.id, note: 'Chị Lan, bộ phận một cửa', expiresAt: issued.expiresAt },
+    });
     expect(JSON.stringify(await audit())).not.toContain(issued.pass.split('.')[2]);
 
     const revoked = await admin(`/api/rooms/main/passes/${issued.id}`, OPERATE, { method: 'DELETE' });

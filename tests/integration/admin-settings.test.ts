@@ -25,8 +25,7 @@ describe('live room settings on two instances sharing Redis', () => {
   let portal: RunningDemoPortal;
   const running: NodeSanh[] = [];
   const keyPrefix = uniquePrefix('live');
-  const config = () =>
-    parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 600 }], snapshotIntervalMs: 100, redis: { keyPrefix } });
+  const config = () => parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 600 }], snapshotIntervalMs: 100, redis: { keyPrefix } });
   async function instance(): Promise<NodeSanh> {
     const sanh = await startAdminSanh({ config: config(), originUrl: portal.url, tokens: `ops:operate:${OPERATE},viewer:read:${READ}` });
     running.push(sanh);
@@ -34,7 +33,8 @@ describe('live room settings on two instances sharing Redis', () => {
   }
   const admin = (sanh: NodeSanh, path: string, token: string, init: RequestInit = {}) =>
     fetch(`${sanh.adminUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-  const maxActiveOn = async (sanh: NodeSanh) => ((await (await admin(sanh, '/api/rooms/main', READ)).json()) as { limits: { maxActive: number } }).limits.maxActive;
+  const maxActiveOn = async (sanh: NodeSanh) =>
+    ((await (await admin(sanh, '/api/rooms/main', READ)).json()) as { limits: { maxActive: number } }).limits.maxActive;
 
   beforeAll(async () => {
     portal = await startDemoPortal({ port: 0, serviceMs: 1 });
@@ -54,14 +54,29 @@ describe('live room settings on two instances sharing Redis', () => {
     const changed = await admin(a, '/api/rooms/main/settings', OPERATE, { method: 'PATCH', body: JSON.stringify({ maxActive: 2 }) });
     expect(changed.status).toBe(200);
     expect(await changed.json()).toMatchObject({ room: 'main', file: { maxActive: 1 }, overrides: { maxActive: 2 }, effective: { maxActive: 2 } });
-    const followed = await until(() => maxActiveOn(b), (value) => value === 2, 1_000);
+    const followed = await until(
+      () => maxActiveOn(b),
+      (value) => value === 2,
+      1_000,
+    );
     expect(followed.ms).toBeLessThan(1_000);
-    await until(async () => (await second.page('/apply')).headers.get('sanh-state'), (state) => state === 'admitted', 5_000);
+    await until(
+      async () => (await second.page('/apply')).headers.get('sanh-state'),
+      (state) => state === 'admitted',
+      5_000,
+    );
 
-    const paused = await admin(b, '/api/rooms/main/pause', OPERATE, { method: 'POST', body: JSON.stringify({ message: { vi: 'Tạm dừng để bảo trì.', en: 'Paused for maintenance.' } }) });
+    const paused = await admin(b, '/api/rooms/main/pause', OPERATE, {
+      method: 'POST',
+      body: JSON.stringify({ message: { vi: 'Tạm dừng để bảo trì.', en: 'Paused for maintenance.' } }),
+    });
     expect(paused.status).toBe(200);
     const newcomer = new Visitor(overHttp(a.url));
-    const seen = await until(async () => (await newcomer.page('/apply?lang=en')).headers.get('sanh-state'), (state) => state === 'paused', 1_000);
+    const seen = await until(
+      async () => (await newcomer.page('/apply?lang=en')).headers.get('sanh-state'),
+      (state) => state === 'paused',
+      1_000,
+    );
     expect(seen.ms).toBeLessThan(1_000);
     expect(await (await newcomer.page('/apply?lang=en')).text()).toContain('Paused for maintenance.');
     expect((await admin(a, '/api/rooms/main/resume', OPERATE, { method: 'POST' })).status).toBe(200);
@@ -69,7 +84,10 @@ describe('live room settings on two instances sharing Redis', () => {
 
   it('refuses a bad change, naming each field, and changes nothing', async () => {
     const a = running[0] as NodeSanh;
-    const refused = await admin(a, '/api/rooms/main/settings', OPERATE, { method: 'PATCH', body: JSON.stringify({ maxActive: 0, mode: 'sleepy', match: ['/x'] }) });
+    const refused = await admin(a, '/api/rooms/main/settings', OPERATE, {
+      method: 'PATCH',
+      body: JSON.stringify({ maxActive: 0, mode: 'sleepy', match: ['/x'] }),
+    });
     expect(refused.status).toBe(422);
     const body = (await refused.json()) as { error: { code: string }; problems: string[] };
     expect(body.error.code).toBe('invalid_settings');
@@ -81,7 +99,11 @@ describe('live room settings on two instances sharing Redis', () => {
   });
 
   it('records who changed what, before and after', async () => {
-    const entries = ((await (await admin(running[1] as NodeSanh, '/api/audit', READ)).json()) as { entries: { by: string; action: string; room: string; before: { maxActive: number; mode: string }; after: { maxActive: number; mode: string } }[] }).entries;
+    const entries = (
+      (await (await admin(running[1] as NodeSanh, '/api/audit', READ)).json()) as {
+        entries: { by: string; action: string; room: string; before: { maxActive: number; mode: string }; after: { maxActive: number; mode: string } }[];
+      }
+    ).entries;
     expect(entries.map((e) => e.action)).toEqual(['resume', 'pause', 'settings']);
     expect(entries[2]).toMatchObject({ by: 'ops', room: 'main', before: { maxActive: 1 }, after: { maxActive: 2 } });
     expect(entries[1]).toMatchObject({ before: { mode: 'open' }, after: { mode: 'paused' } });
@@ -104,7 +126,11 @@ describe('live room settings on two instances sharing Redis', () => {
     ]);
     expect([one.status, two.status]).toEqual([200, 200]);
     for (const sanh of [c, d]) {
-      await until(async () => ((await (await admin(sanh, '/api/rooms/main/settings', READ)).json()) as { overrides: Record<string, unknown> }).overrides, (o) => o.maxActive === 7 && o.noShowSeconds === 30, 1_500);
+      await until(
+        async () => ((await (await admin(sanh, '/api/rooms/main/settings', READ)).json()) as { overrides: Record<string, unknown> }).overrides,
+        (o) => o.maxActive === 7 && o.noShowSeconds === 30,
+        1_500,
+      );
     }
   });
 });

@@ -29,7 +29,10 @@ describe('the admin listener', () => {
   let sanh: NodeSanh;
   let portal: TestOrigin;
   const admin = (path: string, token: string | undefined, init: RequestInit = {}) =>
-    fetch(`${sanh.adminUrl}${path}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+    fetch(`${sanh.adminUrl}${path}`, {
+      ...init,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+    });
 
   beforeAll(async () => {
     portal = await startTestOrigin();
@@ -83,7 +86,9 @@ describe('the admin listener', () => {
     expect((await first.page('/apply')).headers.get('sanh-state')).toBe('admitted');
     expect((await second.page('/apply')).headers.get('sanh-state')).toBe('queued');
     await sleep(400);
-    const rooms = (await (await admin('/api/rooms', READ)).json()) as { rooms: { id: string; live: { active: number; waiting: number } | null; limits: { maxActive: number } }[] };
+    const rooms = (await (await admin('/api/rooms', READ)).json()) as {
+      rooms: { id: string; live: { active: number; waiting: number } | null; limits: { maxActive: number } }[];
+    };
     expect(rooms.rooms).toHaveLength(1);
     expect(rooms.rooms[0]).toMatchObject({ id: 'main', mode: 'open', limits: { maxActive: 2, admitPerMinute: 600 }, live: { active: 2, waiting: 1 } });
     expect(await (await admin('/api/rooms/main', READ)).json()).toMatchObject({ id: 'main', live: { waiting: 1 } });
@@ -115,7 +120,11 @@ describe('the admin listener', () => {
     expect(family('sanh_room_wait_seconds')?.type).toBe('HISTOGRAM');
 
     // The queued visitor is admitted once a slot opens: their wait is observed; a draft saved is counted.
-    const patched = await admin('/api/rooms/main/settings', OPERATE, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maxActive: 3 }) });
+    const patched = await admin('/api/rooms/main/settings', OPERATE, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ maxActive: 3 }),
+    });
     expect(patched.status).toBe(200);
     let admitted = await second.page('/apply');
     for (let i = 0; i < 20 && admitted.headers.get('sanh-state') !== 'admitted'; i++) {
@@ -123,7 +132,11 @@ describe('the admin listener', () => {
       admitted = await second.page('/apply');
     }
     expect(admitted.headers.get('sanh-state')).toBe('admitted');
-    const draft = await fetch(`${sanh.url}/_sanh/drafts`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ formId: 'metrics-form', fields: { a: '1' } }) });
+    const draft = await fetch(`${sanh.url}/_sanh/drafts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ formId: 'metrics-form', fields: { a: '1' } }),
+    });
     expect(draft.status).toBe(201);
     const text = await (await admin('/metrics', READ)).text();
     const later = parsePrometheusTextFormat(text);
@@ -145,7 +158,11 @@ describe('the admin listener', () => {
   it('counts every public answer once in http_server_request_duration_seconds, by method, status, room and state', async () => {
     const name = 'http_server_request_duration_seconds';
     const before = await (await admin('/metrics', READ)).text();
-    await admin('/api/rooms/main/settings', OPERATE, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maxActive: 10 }) });
+    await admin('/api/rooms/main/settings', OPERATE, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ maxActive: 10 }),
+    });
     // An admitted visitor's pages, proxied: the test portal answers 404 to anything but POST /apply/submit.
     const admitted = new Visitor(overHttp(sanh.url));
     const first = await admitted.page('/apply');
@@ -162,7 +179,12 @@ describe('the admin listener', () => {
     expect((await fetch(`${sanh.url}/apply`, { method: 'PROPFIND' })).headers.get('sanh-state')).toBe('queued');
     const after = await (await admin('/metrics', READ)).text();
     const increase = (labels: Record<string, string>) => histogramCount(after, name, labels) - histogramCount(before, name, labels);
-    const by = (method: string, status: string, room: string, state: string) => ({ http_request_method: method, http_response_status_code: status, sanh_room: room, sanh_state: state });
+    const by = (method: string, status: string, room: string, state: string) => ({
+      http_request_method: method,
+      http_response_status_code: status,
+      sanh_room: room,
+      sanh_state: state,
+    });
     expect(increase(by('GET', '404', 'main', 'admitted'))).toBe(2);
     expect(increase(by('GET', '503', 'main', 'queued'))).toBe(1);
     expect(increase(by('GET', '200', 'main', 'queued'))).toBe(1);
@@ -174,7 +196,12 @@ describe('the admin listener', () => {
     // Errors are the 5xx of the histogram; here only the two seats, outcomes the state tells apart.
     expect(increase({ http_response_status_code: '503' })).toBe(2);
     expect(increase({ http_response_status_code: '503', sanh_state: 'queued' })).toBe(2);
-    const sum = (text: string) => Number(/^http_server_request_duration_seconds_sum\{http_request_method="GET",http_response_status_code="404",sanh_room="main",sanh_state="admitted"\} (\S+)$/m.exec(text)?.[1] ?? 0);
+    const sum = (text: string) =>
+      Number(
+        /^http_server_request_duration_seconds_sum\{http_request_method="GET",http_response_status_code="404",sanh_room="main",sanh_state="admitted"\} (\S+)$/m.exec(
+          text,
+        )?.[1] ?? 0,
+      );
     expect(sum(after)).toBeGreaterThan(sum(before));
   });
 
@@ -194,7 +221,11 @@ describe('the admin listener', () => {
     expect(await until((age) => age === 0)).toBe(0);
     // While the room is paused its submissions are kept and wait.
     expect((await admin('/api/rooms/main/pause', OPERATE, { method: 'POST' })).status).toBe(200);
-    const answer = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'n=oldest' });
+    const answer = await fetch(`${sanh.url}/apply/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: 'n=oldest',
+    });
     expect(answer.status).toBe(202);
     const receipt = (await answer.json()) as ReceiptView;
     await sleep(300);
@@ -209,7 +240,11 @@ describe('the admin listener', () => {
 
   it('lists, retries and drops dead letters', async () => {
     portal.busy(1);
-    const answer = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'n=1' });
+    const answer = await fetch(`${sanh.url}/apply/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: 'n=1',
+    });
     const receipt = (await answer.json()) as ReceiptView;
     const deadline = Date.now() + 10_000;
     let dead: { id: string; failure: string }[] = [];
@@ -227,7 +262,9 @@ describe('the admin listener', () => {
       if (state === 'delivered') break;
       await sleep(100);
     }
-    expect(((await (await fetch(`${sanh.url}${receipt.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state).toBe('delivered');
+    expect(((await (await fetch(`${sanh.url}${receipt.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state).toBe(
+      'delivered',
+    );
     expect((await admin(`/api/dead-letters/${receipt.receiptId}`, OPERATE, { method: 'DELETE' })).status).toBe(404);
     expect((await admin('/api/dead-letters/not-a-receipt/retry', OPERATE, { method: 'POST' })).status).toBe(400);
   }, 30_000);

@@ -33,9 +33,21 @@ describe('attachment limits and racing PATCHes, over HTTP', () => {
       rooms: [{ id: 'main', match: ['/apply'], maxActive: 100, admitPerMinute: 6_000 }],
       trustProxyHops: 1,
       redis: { keyPrefix: uniquePrefix('att-limits') },
-      drafts: { forms: [{ id: 'residence', attachments: { maxFileBytes: 1 * MiB, maxFiles: 10, maxTotalBytes: 8 * MiB } }], ...drafts, uploads: { directory: await mkdtemp(join(directory, 'u-')), ...drafts?.uploads } },
+      drafts: {
+        forms: [{ id: 'residence', attachments: { maxFileBytes: 1 * MiB, maxFiles: 10, maxTotalBytes: 8 * MiB } }],
+        ...drafts,
+        uploads: { directory: await mkdtemp(join(directory, 'u-')), ...drafts?.uploads },
+      },
     });
-    const started = await startNodeSanh({ config, keyRing: parseKeyRing(`att:${'t'.repeat(40)}`), originUrl: portal.url, redisUrl: testRedisUrl(), port: 0, hostname: '127.0.0.1', logger: silentLogger });
+    const started = await startNodeSanh({
+      config,
+      keyRing: parseKeyRing(`att:${'t'.repeat(40)}`),
+      originUrl: portal.url,
+      redisUrl: testRedisUrl(),
+      port: 0,
+      hostname: '127.0.0.1',
+      logger: silentLogger,
+    });
     running.push(started);
     return started;
   }
@@ -51,9 +63,17 @@ describe('attachment limits and racing PATCHes, over HTTP', () => {
   });
 
   async function newDraft(front: NodeSanh): Promise<{ id: string; cookie: string }> {
-    const response = await fetch(`${front.url}/_sanh/drafts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: 'residence', fields: { a: 1 } }) });
+    const response = await fetch(`${front.url}/_sanh/drafts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ formId: 'residence', fields: { a: 1 } }),
+    });
     expect(response.status).toBe(201);
-    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('sanh_draft_owner='))?.split(';')[0] ?? '';
+    const cookie =
+      response.headers
+        .getSetCookie()
+        .find((line) => line.startsWith('sanh_draft_owner='))
+        ?.split(';')[0] ?? '';
     return { id: ((await response.json()) as { id: string }).id, cookie };
   }
   const startUpload = (front: NodeSanh, draft: { id: string; cookie: string }, size: number, address = '192.0.2.1') =>
@@ -105,7 +125,9 @@ describe('attachment limits and racing PATCHes, over HTTP', () => {
     // Deleting one gives its room back.
     const second = await startUpload(front, draft, 100 * KiB, '198.51.100.4');
     expect(second.status).toBe(201);
-    expect((await fetch(`${front.url}${second.headers.get('location')}`, { method: 'DELETE', headers: { 'tus-resumable': '1.0.0', cookie: draft.cookie } })).status).toBe(204);
+    expect(
+      (await fetch(`${front.url}${second.headers.get('location')}`, { method: 'DELETE', headers: { 'tus-resumable': '1.0.0', cookie: draft.cookie } })).status,
+    ).toBe(204);
     expect((await startUpload(front, draft, 100 * KiB, '198.51.100.5')).status).toBe(201);
   });
 
@@ -113,14 +135,24 @@ describe('attachment limits and racing PATCHes, over HTTP', () => {
   function openPatch(front: NodeSanh, path: string, cookie: string, length: number): { request: ClientRequest; answer: Promise<number> } {
     let request!: ClientRequest;
     const answer = new Promise<number>((resolve, reject) => {
-      request = httpRequest(new URL(path, front.url), {
-        method: 'PATCH',
-        headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': String(length), cookie },
-        agent: false,
-      }, (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      });
+      request = httpRequest(
+        new URL(path, front.url),
+        {
+          method: 'PATCH',
+          headers: {
+            'tus-resumable': '1.0.0',
+            'upload-offset': '0',
+            'content-type': 'application/offset+octet-stream',
+            'content-length': String(length),
+            cookie,
+          },
+          agent: false,
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
       request.on('error', reject);
     });
     request.flushHeaders();

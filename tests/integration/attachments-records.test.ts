@@ -9,8 +9,16 @@ uploadRecordsContract('redis', async () => redisUploadRecordsUnderTest(await tes
 
 describe('redis upload records and the draft they belong to', () => {
   const record = (draftId: string): UploadRecord => ({
-    id: 'u1', draftId, name: 'a.pdf', type: 'application/pdf', size: 10, offset: 0, metadata: '',
-    createdAt: 1, updatedAt: 1, expiresAt: 2,
+    id: 'u1',
+    draftId,
+    name: 'a.pdf',
+    type: 'application/pdf',
+    size: 10,
+    offset: 0,
+    metadata: '',
+    createdAt: 1,
+    updatedAt: 1,
+    expiresAt: 2,
   });
   const limits = { maxFiles: 5, maxTotalBytes: 100 };
 

@@ -87,7 +87,15 @@ function scan(length: number, seed: number): Buffer {
 }
 
 /** Uploads with the real tus-js-client; resolves with the upload URL, or rejects with its error. */
-function tusUpload(options: { data: Buffer; cookie: string; endpoint?: string; uploadUrl?: string; name?: string; retry?: boolean; chunkSize?: number }): Promise<string> {
+function tusUpload(options: {
+  data: Buffer;
+  cookie: string;
+  endpoint?: string;
+  uploadUrl?: string;
+  name?: string;
+  retry?: boolean;
+  chunkSize?: number;
+}): Promise<string> {
   return new Promise((resolve, reject) => {
     const upload = new tus.Upload(options.data, {
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -157,7 +165,10 @@ describe('attachments with tus-js-client through a running Sảnh (Redis records
   }
 
   const request = (path: string, cookie: string | undefined, init: RequestInit = {}) =>
-    fetch(new URL(path, sanh.url), { ...init, headers: { 'tus-resumable': '1.0.0', ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) } });
+    fetch(new URL(path, sanh.url), {
+      ...init,
+      headers: { 'tus-resumable': '1.0.0', ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) },
+    });
 
   async function offsetOf(url: string, cookie: string): Promise<number> {
     const response = await request(url, cookie, { method: 'HEAD' });
@@ -222,7 +233,11 @@ describe('attachments with tus-js-client through a running Sảnh (Redis records
     for (const cookie of [stranger.cookie, undefined]) {
       expect((await request(url, cookie, { method: 'HEAD' })).status).toBe(404);
       expect((await request(url, cookie)).status).toBe(404);
-      const patch = await request(url, cookie, { method: 'PATCH', headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(kept) }, body: new Uint8Array(10) });
+      const patch = await request(url, cookie, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(kept) },
+        body: new Uint8Array(10),
+      });
       expect(patch.status).toBe(404);
     }
     await expect(tusUpload({ data, cookie: stranger.cookie, uploadUrl: `${sanh.url}${url}` })).rejects.toThrow(/404/);
@@ -233,7 +248,9 @@ describe('attachments with tus-js-client through a running Sảnh (Redis records
       const download = await request(url, cookie);
       expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(sha256(data));
     }
-    const after = (await (await request(`/_sanh/drafts/${phone.id}`, phone.cookie, { headers: { accept: 'application/json' } })).json()) as { attachments: { complete: boolean }[] };
+    const after = (await (await request(`/_sanh/drafts/${phone.id}`, phone.cookie, { headers: { accept: 'application/json' } })).json()) as {
+      attachments: { complete: boolean }[];
+    };
     expect(after.attachments).toEqual([expect.objectContaining({ complete: true, offset: data.byteLength })]);
   });
 

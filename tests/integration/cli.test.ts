@@ -73,7 +73,13 @@ describe('sanh dead-letters and receipts (CLI)', () => {
     expect(again.code).toBe(1);
     expect(again.out).toContain('not a dead letter');
     expect((await store.receipt('main', tokens[1] as string))?.receipt.failure).toBe('dropped');
-    expect(JSON.parse((await sanh('submissions', 'backlog', 'main', '--json')).out)).toEqual({ waiting: 1, delivering: 0, retrying: 0, dead: 0, oldestAt: expect.any(Number) });
+    expect(JSON.parse((await sanh('submissions', 'backlog', 'main', '--json')).out)).toEqual({
+      waiting: 1,
+      delivering: 0,
+      retrying: 0,
+      dead: 0,
+      oldestAt: expect.any(Number),
+    });
   });
 
   it('finds a receipt by the number a citizen reads out', async () => {
@@ -175,7 +181,11 @@ describe('sanh rooms, room set, pause, resume, audit (CLI over the admin API)', 
 
   it('lists, retries and drops dead letters, counts the backlog and finds receipts over the admin API (no REDIS_URL)', async () => {
     portal.busy(1);
-    const submitted = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'n=1' });
+    const submitted = await fetch(`${sanh.url}/apply/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: 'n=1',
+    });
     const { receiptId, receiptNumber } = (await submitted.json()) as { receiptId: string; receiptNumber: string };
     const receipt = { receiptId, number: receiptNumber };
     const deadline = Date.now() + 10_000;
@@ -200,7 +210,6 @@ describe('sanh rooms, room set, pause, resume, audit (CLI over the admin API)', 
   }, 30_000);
 });
 
-
 /** The package's version, as `sanh --version` should print it. */
 async function packageJsonVersion(): Promise<string> {
   return (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -212,7 +221,13 @@ describe('sanh --help, --version, strict options and config check (CLI, offline)
   const sanh = (...args: string[]) => runCli(env, args);
 
   it('prints the usage on stdout and exits 0 for --help, -h, help and <command> --help', async () => {
-    const answers = await Promise.all([sanh('--help'), sanh('-h'), sanh('help'), sanh('config', 'check', '--help'), sanh('dead-letters', 'list', 'main', '--help')]);
+    const answers = await Promise.all([
+      sanh('--help'),
+      sanh('-h'),
+      sanh('help'),
+      sanh('config', 'check', '--help'),
+      sanh('dead-letters', 'list', 'main', '--help'),
+    ]);
     for (const answer of answers) {
       expect(answer).toMatchObject({ code: 0, err: '' });
       expect(answer.out).toMatch(/^usage:\n {2}sanh rooms/);
@@ -284,7 +299,10 @@ async function newestChange(dir: string): Promise<number> {
 describe('sanh compiled (dist/cli/sanh.js)', () => {
   beforeAll(async () => {
     // `npm test` builds first; run alone, this builds only when dist/ lacks the CLI or is older than its source.
-    const built = await stat(COMPILED_CLI).then((file) => file.mtimeMs, () => 0);
+    const built = await stat(COMPILED_CLI).then(
+      (file) => file.mtimeMs,
+      () => 0,
+    );
     if (built < (await newestChange(join(ROOT, 'src/cli')))) await run('npm', ['run', 'build', '--silent'], { cwd: ROOT });
   }, 180_000);
 

@@ -41,7 +41,9 @@ afterAll(async () => {
   await (await started)?.stop();
 }, 30_000);
 
-waitingRoomStoreContract('redis cluster', async () => createRedisWaitingRoomStore({ client: await clusterClient(), keyPrefix: uniquePrefix('contract'), ownsClient: true }));
+waitingRoomStoreContract('redis cluster', async () =>
+  createRedisWaitingRoomStore({ client: await clusterClient(), keyPrefix: uniquePrefix('contract'), ownsClient: true }),
+);
 
 draftStoreContract('redis cluster', async () => {
   const client = await clusterClient();
@@ -56,7 +58,11 @@ submissionStoreContract('redis cluster', async () => {
 settingsStoreContract('redis cluster', async () => {
   const [a, b] = [await clusterClient(), await clusterClient()];
   const prefix = uniquePrefix('settings');
-  return { store: createRedisSettingsStore(a, prefix), other: createRedisSettingsStore(b, prefix), close: async () => void (await Promise.all([a.quit(), b.quit()])) };
+  return {
+    store: createRedisSettingsStore(a, prefix),
+    other: createRedisSettingsStore(b, prefix),
+    close: async () => void (await Promise.all([a.quit(), b.quit()])),
+  };
 });
 
 onceStoreContract('redis cluster', async () => {
@@ -66,7 +72,16 @@ onceStoreContract('redis cluster', async () => {
 
 uploadRecordsContract('redis cluster', async () => redisUploadRecordsUnderTest(await clusterClient()));
 
-const limits = { maxActive: 3, admitPerMinute: 6_000, admitBurst: 100, sessionIdleSeconds: 60, noShowSeconds: 60, abandonAfterSeconds: 600, admitting: true, queueAll: false };
+const limits = {
+  maxActive: 3,
+  admitPerMinute: 6_000,
+  admitBurst: 100,
+  sessionIdleSeconds: 60,
+  noShowSeconds: 60,
+  abandonAfterSeconds: 600,
+  admitting: true,
+  queueAll: false,
+};
 
 describe('rooms on a Redis Cluster', () => {
   let client: RedisClient;
@@ -103,7 +118,7 @@ describe('rooms on a Redis Cluster', () => {
     }
   });
 
-  it('runs an event\'s lottery on the room\'s shard', async () => {
+  it("runs an event's lottery on the room's shard", async () => {
     const store = createRedisWaitingRoomStore({ client, keyPrefix: uniquePrefix('lottery') });
     for (const entry of ['a', 'b', 'c']) expect((await store.enterLottery('main', 'launch', entry, 'seed-1', 600)).recorded).toBe(true);
     expect(await store.lotteryRecord('main', 'launch')).toEqual({ seed: 'seed-1', entries: ['a', 'b', 'c'], drawn: false });
@@ -113,7 +128,7 @@ describe('rooms on a Redis Cluster', () => {
 });
 
 describe('shared limiters and scripts on a Redis Cluster', () => {
-  it('counts a join limit and a draft limit once across two instances\' connections', async () => {
+  it("counts a join limit and a draft limit once across two instances' connections", async () => {
     const [a, b] = [await clusterClient(), await clusterClient()];
     const prefix = uniquePrefix('limits');
     try {
@@ -144,7 +159,7 @@ function everyScript(): { path: string; sha: string }[] {
     });
 }
 
-describe('Sảnh\'s Lua scripts on a Redis Cluster', () => {
+describe("Sảnh's Lua scripts on a Redis Cluster", () => {
   it('every one has run on a shard (in the script cache of a primary) in the suites above', async () => {
     const servers = await cluster();
     const scripts = everyScript();

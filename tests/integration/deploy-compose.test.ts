@@ -77,7 +77,8 @@ describe('deploy/compose.yaml', () => {
       expect(services[origin.hostname], `ORIGIN_URL names the ${origin.hostname} service`).toBeDefined();
       expect(JSON.stringify(services[origin.hostname]?.command)).toContain(`port: ${origin.port}`);
       expect(services[new URL(env.REDIS_URL as string).hostname]).toBeDefined();
-      for (const key of ['SANH_SECRETS', 'SANH_ADMIN_TOKEN']) expect(references(env[key] ?? ''), `${key} comes from the operator's environment`).not.toEqual([]);
+      for (const key of ['SANH_SECRETS', 'SANH_ADMIN_TOKEN'])
+        expect(references(env[key] ?? ''), `${key} comes from the operator's environment`).not.toEqual([]);
       const configMount = mounts(service).find((m) => m.target === env.SANH_CONFIG);
       expect(configMount?.bind).toBe(true);
       const config = parseConfig(JSON.parse(await readFile(join(DEPLOY, configMount?.source as string), 'utf8')) as unknown);
@@ -296,7 +297,12 @@ describe('deploy/compose.sentinel.yaml', () => {
       expect(volume, `${sentinel} keeps its configuration in a named volume`).toBeDefined();
       copies.add(volume?.source as string);
       expect(start.args.slice(0, 3)).toEqual(['redis-server', start.to, '--sentinel']);
-      expect(options(start.args).filter(([n]) => n === 'sentinel').at(-1)?.[1], sentinel).toEqual(['announce-ip', sentinel]);
+      expect(
+        options(start.args)
+          .filter(([n]) => n === 'sentinel')
+          .at(-1)?.[1],
+        sentinel,
+      ).toEqual(['announce-ip', sentinel]);
       expect(JSON.stringify(service.healthcheck?.test), sentinel).toContain(`ckquorum ${name}`);
       expect(service.depends_on?.[primaries()[0] as string]?.condition, `${sentinel} starts once the primary it resolves is up`).toBe('service_healthy');
     }
@@ -317,8 +323,10 @@ describe('deploy/compose.sentinel.yaml', () => {
       expect(target.name).toBe(name);
       const origin = new URL(env.ORIGIN_URL as string);
       expect(JSON.stringify(services[origin.hostname]?.command)).toContain(`port: ${origin.port}`);
-      for (const key of ['SANH_SECRETS', 'SANH_ADMIN_TOKEN']) expect(references(env[key] ?? ''), `${key} comes from the operator's environment`).not.toEqual([]);
-      for (const dependency of [...sentinels(), ...replicas(), 'portal']) expect(service.depends_on?.[dependency]?.condition, `${instance} waits for ${dependency}`).toBe('service_healthy');
+      for (const key of ['SANH_SECRETS', 'SANH_ADMIN_TOKEN'])
+        expect(references(env[key] ?? ''), `${key} comes from the operator's environment`).not.toEqual([]);
+      for (const dependency of [...sentinels(), ...replicas(), 'portal'])
+        expect(service.depends_on?.[dependency]?.condition, `${instance} waits for ${dependency}`).toBe('service_healthy');
 
       const configMount = mounts(service).find((m) => m.target === env.SANH_CONFIG);
       expect(configMount?.source).toBe('./sanh.sentinel.json');
@@ -426,7 +434,11 @@ describe('deploy/compose.sentinel.yaml', () => {
       );
       const anySentinel = sentinelPorts.get(sentinels()[0] as string) as number;
       expect(await ask<string>(anySentinel, 'SENTINEL', 'CKQUORUM', name)).toMatch(/^OK/);
-      await until(async () => (await ask<string>(primary.port, 'SET', 'sanh:compose-sentinel', '1').catch(() => '')) === 'OK', { what: 'the primary to take writes', ms: 15_000, everyMs: 100 });
+      await until(async () => (await ask<string>(primary.port, 'SET', 'sanh:compose-sentinel', '1').catch(() => '')) === 'OK', {
+        what: 'the primary to take writes',
+        ms: 15_000,
+        everyMs: 100,
+      });
       expect(await ask<number>(primary.port, 'WAIT', '1', '2000')).toBe(1);
 
       await primary.kill();
@@ -437,7 +449,11 @@ describe('deploy/compose.sentinel.yaml', () => {
       await expect(ask(replica.port, 'SET', 'sanh:compose-sentinel', '2')).rejects.toThrow(/NOREPLICAS/);
       // ... until the old primary is back, turned into its replica by the sentinels.
       await primary.restart();
-      await until(async () => (await ask<string>(replica.port, 'SET', 'sanh:compose-sentinel', '2').catch(() => '')) === 'OK', { what: 'the old primary to come back as a replica', ms: 45_000, everyMs: 200 });
+      await until(async () => (await ask<string>(replica.port, 'SET', 'sanh:compose-sentinel', '2').catch(() => '')) === 'OK', {
+        what: 'the old primary to come back as a replica',
+        ms: 45_000,
+        everyMs: 200,
+      });
       expect(await ask<string>(primary.port, 'INFO', 'replication')).toMatch(/^role:slave/m);
     });
   });

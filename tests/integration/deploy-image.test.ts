@@ -89,7 +89,14 @@ function dockerignored(patterns: string[], path: string): boolean {
       `^${pattern
         .replace(/^\/+|\/+$/g, '')
         .split('/')
-        .map((part) => (part === '**' ? '.*' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+        .map((part) =>
+          part === '**'
+            ? '.*'
+            : part
+                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]'),
+        )
         .join('/')
         .replace(/\.\*\//g, '(.*/)?')}$`,
     );
@@ -255,18 +262,35 @@ describe('deploy/Dockerfile, replayed without Docker', { timeout: 120_000 }, () 
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith('#'));
-    const fromContext = stages.flatMap((stage) => stage.instructions.filter((i) => i.op === 'COPY' && !copyParts(i.args).flags.has('from')).flatMap((i) => copyParts(i.args).sources));
+    const fromContext = stages.flatMap((stage) =>
+      stage.instructions.filter((i) => i.op === 'COPY' && !copyParts(i.args).flags.has('from')).flatMap((i) => copyParts(i.args).sources),
+    );
     for (const path of fromContext) expect(dockerignored(patterns, path), `${path} reaches the build`).toBe(false);
     expect(dockerignored(patterns, 'src/entry/node.ts')).toBe(false);
-    for (const path of ['node_modules/hono/package.json', 'dist/entry/node.js', '.git/HEAD', 'bench/results/run.json', 'tests/e2e/screenshots/a.png', '.env', 'src/.env', 'deploy/compose.yaml', 'npm-debug.log']) {
+    for (const path of [
+      'node_modules/hono/package.json',
+      'dist/entry/node.js',
+      '.git/HEAD',
+      'bench/results/run.json',
+      'tests/e2e/screenshots/a.png',
+      '.env',
+      'src/.env',
+      'deploy/compose.yaml',
+      'npm-debug.log',
+    ]) {
       expect(dockerignored(patterns, path), `${path} stays out of the build`).toBe(true);
     }
   });
 
   it('installs the production dependencies and none of the dev ones', async () => {
     const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
-    const exists = (path: string) => stat(join(image, path)).then(() => true, () => false);
-    for (const name of ['tsx', 'vitest', 'typescript', 'esbuild', 'wrangler', 'playwright-core', 'kubernetes-models']) expect(await exists(`node_modules/${name}`), name).toBe(false);
+    const exists = (path: string) =>
+      stat(join(image, path)).then(
+        () => true,
+        () => false,
+      );
+    for (const name of ['tsx', 'vitest', 'typescript', 'esbuild', 'wrangler', 'playwright-core', 'kubernetes-models'])
+      expect(await exists(`node_modules/${name}`), name).toBe(false);
     for (const [path, entry] of Object.entries(lock.packages)) {
       if (!path.startsWith('node_modules/')) continue;
       if (entry.dev) expect(await exists(path), `${path} is a dev dependency`).toBe(false);
@@ -277,7 +301,10 @@ describe('deploy/Dockerfile, replayed without Docker', { timeout: 120_000 }, () 
   it('serves a visitor through to the origin with the image CMD and ENV, is healthy by its HEALTHCHECK, and exits 0 on SIGTERM', async () => {
     // On Redis, as deployed: the Lua scripts in dist and ioredis from the production install are used.
     const config = join(image, 'sanh.json');
-    await writeFile(config, JSON.stringify({ rooms: [{ id: 'main', match: ['/'], maxActive: 20, admitPerMinute: 600 }], redis: { keyPrefix: uniquePrefix('deploy-image') } }));
+    await writeFile(
+      config,
+      JSON.stringify({ rooms: [{ id: 'main', match: ['/'], maxActive: 20, admitPerMinute: 600 }], redis: { keyPrefix: uniquePrefix('deploy-image') } }),
+    );
     const sanh = start({
       PORT: '0',
       HOST: '127.0.0.1',

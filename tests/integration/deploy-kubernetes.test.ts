@@ -23,7 +23,8 @@ type K8s = Record<string, any>;
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
 const haveKubectl = kubectl.status === 0;
-if (!haveKubectl) console.warn('deploy-kubernetes: kubectl is not installed, so the kustomize base is not rendered or validated (install kubectl to run those checks)');
+if (!haveKubectl)
+  console.warn('deploy-kubernetes: kubectl is not installed, so the kustomize base is not rendered or validated (install kubectl to run those checks)');
 
 const yamlFile = async (path: string) => parse(await readFile(join(ROOT, path), 'utf8')) as K8s;
 
@@ -72,7 +73,9 @@ describe('deploy/prometheus/alerts.yml', () => {
 
   it('reads PromQL metric names the way the check below needs', () => {
     expect(
-      metricNames('sum by (room, le) (rate(a_seconds_bucket{outcome="error", x=~"5.."}[5m])) / on (room) max(b_total offset 5m) > 0.5 and bool c unless up{job="sanh"} == 0'),
+      metricNames(
+        'sum by (room, le) (rate(a_seconds_bucket{outcome="error", x=~"5.."}[5m])) / on (room) max(b_total offset 5m) > 0.5 and bool c unless up{job="sanh"} == 0',
+      ),
     ).toEqual(['a_seconds_bucket', 'b_total', 'c', 'up']);
   });
 
@@ -94,9 +97,11 @@ describe('deploy/prometheus/alerts.yml', () => {
     expect(reading('sanh_submissions_oldest_waiting_seconds')).toContain('SanhSubmissionBacklogStuck'); // backlog age
   });
 
-  it('names only metrics that a real Sảnh /metrics scrape exports (and Prometheus\' own up)', async () => {
+  it("names only metrics that a real Sảnh /metrics scrape exports (and Prometheus' own up)", async () => {
     sanh = await startNodeSanh({
-      config: parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 5, admitPerMinute: 600, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }] } }] }),
+      config: parseConfig({
+        rooms: [{ id: 'main', match: ['/'], maxActive: 5, admitPerMinute: 600, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }] } }],
+      }),
       keyRing: parseKeyRing(`k:${'s'.repeat(40)}`),
       originUrl: 'http://127.0.0.1:9',
       port: 0,
@@ -132,7 +137,9 @@ describe('deploy/prometheus/alerts.yml', () => {
     const checked: string[] = [];
     for (const rule of alerts.groups.flatMap((group) => group.rules)) {
       // Grouping labels (by, on) are labels of every metric the rule reads.
-      const grouping = [...rule.expr.matchAll(/\b(?:by|on)\s*\(([^)]*)\)/g)].flatMap((m) => (m[1] as string).split(',').map((l) => l.trim())).filter((l) => l && !['job', 'instance', 'le'].includes(l));
+      const grouping = [...rule.expr.matchAll(/\b(?:by|on)\s*\(([^)]*)\)/g)]
+        .flatMap((m) => (m[1] as string).split(',').map((l) => l.trim()))
+        .filter((l) => l && !['job', 'instance', 'le'].includes(l));
       for (const metric of metricNames(rule.expr)) {
         const known = labelsOf.get(metric);
         if (!known || known.size === 0) continue;
@@ -150,7 +157,14 @@ describe('deploy/prometheus/alerts.yml', () => {
         }
       }
     }
-    expect(checked).toEqual(expect.arrayContaining(['sanh_room_queue_length_visitors by room', 'sanh_origin_request_duration_seconds_count{outcome}', 'http_server_request_duration_seconds_count{http_response_status_code}', 'sanh_room_mode{mode}']));
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        'sanh_room_queue_length_visitors by room',
+        'sanh_origin_request_duration_seconds_count{outcome}',
+        'http_server_request_duration_seconds_count{http_response_status_code}',
+        'sanh_room_mode{mode}',
+      ]),
+    );
   });
 });
 
@@ -174,7 +188,19 @@ describe.skipIf(!haveKubectl)('deploy/kubernetes (kustomize base, rendered by ku
 
   it('renders the base objects, and no Secret (the operator creates those)', () => {
     expect(objects.map((o) => o.kind).sort()).toEqual(
-      ['ConfigMap', 'ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
+      [
+        'ConfigMap',
+        'ConfigMap',
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'NetworkPolicy',
+        'PodDisruptionBudget',
+        'PrometheusRule',
+        'Service',
+        'Service',
+        'ServiceAccount',
+        'ServiceMonitor',
+      ].sort(),
     );
     expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
   });
@@ -220,7 +246,9 @@ describe.skipIf(!haveKubectl)('deploy/kubernetes (kustomize base, rendered by ku
     expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    const config = parseConfig(JSON.parse(find('ConfigMap', objects.find((o) => o.metadata.name.startsWith('sanh-config'))?.metadata.name).data['sanh.json']) as unknown);
+    const config = parseConfig(
+      JSON.parse(find('ConfigMap', objects.find((o) => o.metadata.name.startsWith('sanh-config'))?.metadata.name).data['sanh.json']) as unknown,
+    );
     const uploads = config.drafts.uploads.directory;
     expect(uploads).toBeTruthy();
     const volume = (mountPath: string) => {
@@ -231,7 +259,7 @@ describe.skipIf(!haveKubectl)('deploy/kubernetes (kustomize base, rendered by ku
     expect(volume(uploads as string)?.emptyDir ?? volume(uploads as string)?.persistentVolumeClaim).toBeDefined();
   });
 
-  it('reads its JSON config from the ConfigMap (valid under Sảnh\'s schema) and its secrets from the Secret the operator creates', () => {
+  it("reads its JSON config from the ConfigMap (valid under Sảnh's schema) and its secrets from the Secret the operator creates", () => {
     expect(env('NODE_ENV')?.value).toBe('production');
     expect(env('ADMIN_HOST')?.value).toBe('0.0.0.0');
     const configPath = env('SANH_CONFIG')?.value as string;
@@ -270,7 +298,10 @@ describe.skipIf(!haveKubectl)('deploy/kubernetes (kustomize base, rendered by ku
     }
     const adminRules = (policy.spec.ingress as K8s[]).filter((rule) => (rule.ports as K8s[]).some((p) => p.port === 'admin'));
     expect(adminRules).toHaveLength(1);
-    expect((policy.spec.ingress as K8s[]).every((rule) => rule.ports?.length > 0), 'no rule opens every port').toBe(true);
+    expect(
+      (policy.spec.ingress as K8s[]).every((rule) => rule.ports?.length > 0),
+      'no rule opens every port',
+    ).toBe(true);
   });
 
   it('scales with an HPA and keeps pods through disruptions with a PDB', () => {
@@ -339,7 +370,7 @@ describe('deploy/kubernetes-sentinel (files)', () => {
     const config = parseConfig(overlay as unknown);
     expect(config.submissions.durability).toBe('replicated');
     expect(config.submissions.replicas).toBeGreaterThanOrEqual(1);
-    expect(withoutDurability(overlay), 'keep deploy/kubernetes-sentinel/sanh.json equal to the base\'s but for durability').toEqual(withoutDurability(base));
+    expect(withoutDurability(overlay), "keep deploy/kubernetes-sentinel/sanh.json equal to the base's but for durability").toEqual(withoutDurability(base));
   });
 });
 
@@ -348,7 +379,8 @@ describe.skipIf(!haveKubectl)('deploy/kubernetes-sentinel (kustomize overlay, re
   let objects: K8s[];
   let deployment: K8s;
   let env: K8s[];
-  const render = async (dir: string) => parseAllDocuments((await run('kubectl', ['kustomize', dir], { timeout: 60_000 })).stdout).map((document) => document.toJS() as K8s);
+  const render = async (dir: string) =>
+    parseAllDocuments((await run('kubectl', ['kustomize', dir], { timeout: 60_000 })).stdout).map((document) => document.toJS() as K8s);
   const entry = (name: string) => env.find((e) => e.name === name);
 
   beforeAll(async () => {
@@ -357,7 +389,7 @@ describe.skipIf(!haveKubectl)('deploy/kubernetes-sentinel (kustomize overlay, re
     env = deployment.spec.template.spec.containers.find((c: K8s) => c.name === 'sanh').env as K8s[];
   });
 
-  it('renders the base\'s objects, the Deployment valid under the Kubernetes schemas', async () => {
+  it("renders the base's objects, the Deployment valid under the Kubernetes schemas", async () => {
     const kinds = (list: K8s[]) => list.map((o) => `${o.kind}/${o.metadata.name.replace(/^(sanh-config)-\w+$/, '$1')}`).sort();
     expect(kinds(objects)).toEqual(kinds(base));
     const { Deployment } = await import('kubernetes-models/apps/v1/Deployment');
@@ -380,7 +412,7 @@ describe.skipIf(!haveKubectl)('deploy/kubernetes-sentinel (kustomize overlay, re
     }
     const target = parseRedisTarget({ REDIS_URL: String(url?.value).replace(/\$\((\w+)\)/g, 'example') });
     if (target?.kind !== 'sentinel') throw new Error('REDIS_URL is not a Sentinel target');
-    expect(target.password, 'the data nodes\' password comes from the reference').toBe('example');
+    expect(target.password, "the data nodes' password comes from the reference").toBe('example');
     expect(new Set(target.sentinels.map((s) => s.host)).size).toBe(3);
     for (const s of target.sentinels) expect(s.port).toBe(26379);
     expect(target.name).toBeTruthy();

@@ -71,7 +71,15 @@ describe('deploy/systemd/sanh.service', () => {
   });
 
   it('is hardened, with only the uploads directory writable', () => {
-    for (const [key, value] of Object.entries({ NoNewPrivileges: 'yes', ProtectSystem: 'strict', ProtectHome: 'yes', PrivateTmp: 'yes', PrivateDevices: 'yes', RestrictSUIDSGID: 'yes', CapabilityBoundingSet: '' })) {
+    for (const [key, value] of Object.entries({
+      NoNewPrivileges: 'yes',
+      ProtectSystem: 'strict',
+      ProtectHome: 'yes',
+      PrivateTmp: 'yes',
+      PrivateDevices: 'yes',
+      RestrictSUIDSGID: 'yes',
+      CapabilityBoundingSet: '',
+    })) {
       expect(one(key), key).toBe(value);
     }
     expect(one('ReadWritePaths')).toBe('/var/lib/sanh/uploads');

@@ -62,7 +62,8 @@ describe('drafts limits on Redis, over HTTP', () => {
       headers: { 'content-type': 'application/json', 'x-forwarded-for': address, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const create = (address: string, fields: Record<string, unknown> = { fullName: 'Hoa' }, formId = 'residence') => post('/_sanh/drafts', { formId, fields }, address);
+  const create = (address: string, fields: Record<string, unknown> = { fullName: 'Hoa' }, formId = 'residence') =>
+    post('/_sanh/drafts', { formId, fields }, address);
 
   it('refuses drafts of forms not listed when acceptUnlistedForms is false', async () => {
     await expectError(await create('203.0.113.1', {}, 'made-up-form'), 404, 'not_found');
@@ -87,7 +88,7 @@ describe('drafts limits on Redis, over HTTP', () => {
     expect((await create(address)).status).toBe(201);
   });
 
-  it('answers 507 once the drafts\' byte budget is spent, keeps every saved draft whole, and shows bytes against the budget in the metrics', async () => {
+  it("answers 507 once the drafts' byte budget is spent, keeps every saved draft whole, and shows bytes against the budget in the metrics", async () => {
     const big = (i: number) => ({ text: String(i).repeat(300_000) });
     const saved: { id: string; cookie: string }[] = [];
     let refused: Response | undefined;
@@ -152,13 +153,17 @@ describe('drafts limits on Redis, over HTTP', () => {
   it('answers 413 with the uniform error to an oversized chunked body (no Content-Length), without cutting the connection first', async () => {
     const url = new URL('/_sanh/drafts', sanh.url);
     const answer = await new Promise<{ status: number; body: string; headers: Record<string, unknown> }>((resolve, reject) => {
-      const request = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'x-forwarded-for': '192.0.2.60' } }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
-        response.on('error', reject);
-      });
+      const request = httpRequest(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'x-forwarded-for': '192.0.2.60' } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+          response.on('error', reject);
+        },
+      );
       request.on('error', (error) => reject(error));
       request.write(`{"formId":"residence","fields":{"a":"`);
       const chunk = 'x'.repeat(64 * KiB);
@@ -238,7 +243,14 @@ describe('drafts of forms not listed, by mode', () => {
       await writeFile(configFile, JSON.stringify({ drafts: { forms: [{ id: 'residence' }] } }));
       const open = join(directory, 'open.json');
       await writeFile(open, JSON.stringify({ drafts: { acceptUnlistedForms: true } }));
-      const env = { NODE_ENV: 'production', ORIGIN_URL: portal.url, SANH_SECRETS: `k1:${'m'.repeat(40)}`, PORT: '0', HOST: '127.0.0.1', SANH_DRAIN_SECONDS: '1' };
+      const env = {
+        NODE_ENV: 'production',
+        ORIGIN_URL: portal.url,
+        SANH_SECRETS: `k1:${'m'.repeat(40)}`,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SANH_DRAIN_SECONDS: '1',
+      };
       const strict = new EntryProcess({ ...env, SANH_CONFIG: configFile });
       const lenient = new EntryProcess({ ...env, SANH_CONFIG: open });
       entries.push(strict, lenient);

@@ -42,7 +42,10 @@ describe('drafts on Redis, over HTTP', () => {
   it('keeps nothing readable in Redis: no field value, no resume code, no owner cookie', async () => {
     const a = await sanh(parseKeyRing(NEW));
     const citizen = new Visitor(overHttp(a.url));
-    const created = await citizen.request('/_sanh/drafts', json('POST', { formId: 'residence-application', fields: FIELDS, returnTo: '/apply/step/1?cccd=079148000111' }));
+    const created = await citizen.request(
+      '/_sanh/drafts',
+      json('POST', { formId: 'residence-application', fields: FIELDS, returnTo: '/apply/step/1?cccd=079148000111' }),
+    );
     expect(created.status).toBe(201);
     const view = (await created.json()) as { id: string; resumeCode: string; returnTo: string };
     expect(view.returnTo).toBe('/apply/step/1?cccd=079148000111');
@@ -60,7 +63,17 @@ describe('drafts on Redis, over HTTP', () => {
         else if (type === 'zset') everything += JSON.stringify(await redis.zrange(key, 0, -1));
         else if (type === 'string') everything += (await redis.get(key)) ?? '';
       }
-      for (const secret of [FIELDS.nationalId, FIELDS.fullName, 'Nguy', FIELDS.address, view.resumeCode, view.resumeCode.replace(/-/g, '').slice(6, 14), owner, '079148000111', 'apply']) {
+      for (const secret of [
+        FIELDS.nationalId,
+        FIELDS.fullName,
+        'Nguy',
+        FIELDS.address,
+        view.resumeCode,
+        view.resumeCode.replace(/-/g, '').slice(6, 14),
+        owner,
+        '079148000111',
+        'apply',
+      ]) {
         expect(everything).not.toContain(secret);
       }
       const meta = keys.find((k) => k.endsWith(':meta')) as string;
@@ -82,7 +95,10 @@ describe('drafts on Redis, over HTTP', () => {
     const view = (await (await citizen.request('/_sanh/drafts', json('POST', { formId: 'residence-application' }))).json()) as { id: string };
     const name = 'CCCD_Nguyen_Thi_Hoa_001148012345.pdf';
     const metadata = `filename ${Buffer.from(name).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}`;
-    const created = await citizen.request(`/_sanh/drafts/${view.id}/uploads`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'upload-metadata': metadata } });
+    const created = await citizen.request(`/_sanh/drafts/${view.id}/uploads`, {
+      method: 'POST',
+      headers: { 'tus-resumable': '1.0.0', 'upload-length': '5', 'upload-metadata': metadata },
+    });
     expect(created.status).toBe(201);
     const url = created.headers.get('location') as string;
     const head = await citizen.request(url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } });
@@ -102,12 +118,18 @@ describe('drafts on Redis, over HTTP', () => {
   it('shares drafts between instances: saved on one, resumed and read on another', async () => {
     const [a, b] = [await sanh(parseKeyRing(NEW)), await sanh(parseKeyRing(NEW))];
     const laptop = new Visitor(overHttp(a.url));
-    const view = (await (await laptop.request('/_sanh/drafts', json('POST', { formId: 'residence-application', fields: FIELDS }))).json()) as { id: string; resumeCode: string };
+    const view = (await (await laptop.request('/_sanh/drafts', json('POST', { formId: 'residence-application', fields: FIELDS }))).json()) as {
+      id: string;
+      resumeCode: string;
+    };
     const phone = new Visitor(overHttp(b.url));
     const resumed = await phone.request('/_sanh/drafts/resume', json('POST', { code: view.resumeCode }));
     expect(resumed.status).toBe(200);
     expect(((await resumed.json()) as { fields: unknown }).fields).toEqual(FIELDS);
-    const saved = await phone.request(`/_sanh/drafts/${view.id}`, json('PUT', { phone: '0912345678' }, { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }));
+    const saved = await phone.request(
+      `/_sanh/drafts/${view.id}`,
+      json('PUT', { phone: '0912345678' }, { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }),
+    );
     expect(saved.status).toBe(200);
     const onA = await new Visitor(overHttp(a.url)).request(`/_sanh/drafts/${view.id}`);
     expect(onA.status).toBe(404);
@@ -127,7 +149,8 @@ describe('drafts on Redis, over HTTP', () => {
     const redis = await testRedisClient();
     try {
       const fieldsKey = `${keyPrefix}:draft:{d:${view.id}}:fields`;
-      for (let i = 0; i < 50 && Object.values(await redis.hgetall(fieldsKey)).some((v) => v.startsWith('old.')); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 50 && Object.values(await redis.hgetall(fieldsKey)).some((v) => v.startsWith('old.')); i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect(Object.values(await redis.hgetall(fieldsKey)).every((v) => v.startsWith('new.'))).toBe(true);
     } finally {
       await redis.quit();
@@ -147,14 +170,20 @@ describe('drafts on Redis, over HTTP', () => {
       const citizen = new Visitor(overHttp(s.url));
       const view = (await (await citizen.request('/_sanh/drafts', json('POST', { formId: 'residence-application', fields: FIELDS }))).json()) as { id: string };
       await server.kill();
-      const down = await citizen.request(`/_sanh/drafts/${view.id}`, json('PUT', { phone: '0912' }, { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }));
+      const down = await citizen.request(
+        `/_sanh/drafts/${view.id}`,
+        json('PUT', { phone: '0912' }, { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }),
+      );
       expect(down.status).toBe(503);
       expect(down.headers.get('retry-after')).toBe('5');
       expect(((await down.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
       await server.restart();
       let saved: Response | undefined;
       for (let i = 0; i < 100; i++) {
-        saved = await citizen.request(`/_sanh/drafts/${view.id}`, json('PUT', { phone: '0912' }, { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }));
+        saved = await citizen.request(
+          `/_sanh/drafts/${view.id}`,
+          json('PUT', { phone: '0912' }, { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }),
+        );
         if (saved.status !== 503) break;
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -52,11 +52,17 @@ describe('live settings across a Sentinel failover', () => {
     const portal = await startDemoPortal({ port: 0, serviceMs: 1 });
     const running: NodeSanh[] = [];
     try {
-      const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 600 }], snapshotIntervalMs: 100, redis: { keyPrefix: uniquePrefix('live-failover') } });
+      const config = parseConfig({
+        rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 600 }],
+        snapshotIntervalMs: 100,
+        redis: { keyPrefix: uniquePrefix('live-failover') },
+      });
       for (let i = 0; i < 2; i++) running.push(await startAdminSanh({ config, originUrl: portal.url, tokens: `ops:operate:${OPERATE}`, redis: sentinel.url }));
       const [a, b] = running as [NodeSanh, NodeSanh];
-      const admin = (sanh: NodeSanh, path: string, init: RequestInit = {}) => fetch(`${sanh.adminUrl}${path}`, { ...init, headers: { authorization: `Bearer ${OPERATE}`, 'content-type': 'application/json' } });
-      const maxActiveOn = async (sanh: NodeSanh) => ((await (await admin(sanh, '/api/rooms/main')).json()) as { limits: { maxActive: number } }).limits.maxActive;
+      const admin = (sanh: NodeSanh, path: string, init: RequestInit = {}) =>
+        fetch(`${sanh.adminUrl}${path}`, { ...init, headers: { authorization: `Bearer ${OPERATE}`, 'content-type': 'application/json' } });
+      const maxActiveOn = async (sanh: NodeSanh) =>
+        ((await (await admin(sanh, '/api/rooms/main')).json()) as { limits: { maxActive: number } }).limits.maxActive;
       const change = (maxActive: number) => admin(a, '/api/rooms/main/settings', { method: 'PATCH', body: JSON.stringify({ maxActive }) });
 
       expect((await change(2)).status).toBe(200);

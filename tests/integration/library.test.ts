@@ -40,7 +40,11 @@ describe('the built package, mounted in a Hono portal as README shows', () => {
     app.use(requestId());
     app.onError(errorMapper(silentLogger));
     app.route('/_sanh', waitingRoom.routes);
-    const drafts = createDrafts({ config: config.drafts, store: createRedisDraftStore({ client, keyPrefix: uniquePrefix('library') }), keyRing: parseKeyRing(`lib:${'l'.repeat(40)}`) });
+    const drafts = createDrafts({
+      config: config.drafts,
+      store: createRedisDraftStore({ client, keyPrefix: uniquePrefix('library') }),
+      keyRing: parseKeyRing(`lib:${'l'.repeat(40)}`),
+    });
     app.route('/_sanh', drafts.routes);
     app.use('*', waitingRoom.gate);
     app.post('/apply/submit', (c) => c.text('received', 200, { 'Sanh-Session': 'end' }));
@@ -50,7 +54,11 @@ describe('the built package, mounted in a Hono portal as README shows', () => {
     const second = new Visitor(inProcess(app));
     expect(await (await first.page('/apply')).text()).toBe('portal /apply');
     expect((await second.page('/apply')).headers.get('sanh-state')).toBe('queued');
-    const saved = await second.request('/_sanh/drafts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: 'apply', fields: { name: 'Hoa' } }) });
+    const saved = await second.request('/_sanh/drafts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ formId: 'apply', fields: { name: 'Hoa' } }),
+    });
     expect(saved.status).toBe(201);
     const { id } = (await saved.json()) as { id: string };
     expect(((await (await second.request(`/_sanh/drafts/${id}`)).json()) as { fields: unknown }).fields).toEqual({ name: 'Hoa' });

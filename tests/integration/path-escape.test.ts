@@ -79,7 +79,9 @@ function rawGet(port: number, path: string): Promise<Answer> {
       for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
     });
-    socket.connect(port, '127.0.0.1', () => socket.end(Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n`, 'utf8')));
+    socket.connect(port, '127.0.0.1', () =>
+      socket.end(Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n`, 'utf8')),
+    );
   });
 }
 
@@ -112,7 +114,11 @@ function expectSeatedOrRefused(spelling: string, answer: Answer): void {
     expect(answer.headers['sanh-state'], JSON.stringify(verdict)).toBeUndefined();
     return;
   }
-  expect({ status: answer.status, room: answer.headers['sanh-room'], state: answer.headers['sanh-state'] }, JSON.stringify(verdict)).toEqual({ status: 503, room: 'apply', state: 'queued' });
+  expect({ status: answer.status, room: answer.headers['sanh-room'], state: answer.headers['sanh-state'] }, JSON.stringify(verdict)).toEqual({
+    status: 503,
+    room: 'apply',
+    state: 'queued',
+  });
 }
 
 /**
@@ -152,14 +158,15 @@ function scenario(
       expect(origin.targets.slice(before)).toEqual([]);
     });
 
-    if (Object.keys(elsewhere).length > 0) it('lets the room on / have what this origin reads as another page, forwarded as read', async () => {
-      for (const [spelling, received] of Object.entries(elsewhere)) {
-        const before = origin.targets.length;
-        const answer = await get(sanh.port, spelling);
-        expect({ room: answer.headers['sanh-room'], state: answer.headers['sanh-state'] }, spelling).toEqual({ room: 'root', state: 'admitted' });
-        expect(origin.targets.slice(before), spelling).toEqual([received]);
-      }
-    });
+    if (Object.keys(elsewhere).length > 0)
+      it('lets the room on / have what this origin reads as another page, forwarded as read', async () => {
+        for (const [spelling, received] of Object.entries(elsewhere)) {
+          const before = origin.targets.length;
+          const answer = await get(sanh.port, spelling);
+          expect({ room: answer.headers['sanh-room'], state: answer.headers['sanh-state'] }, spelling).toEqual({ room: 'root', state: 'admitted' });
+          expect(origin.targets.slice(before), spelling).toEqual([received]);
+        }
+      });
 
     it('forwards the normalised path the room decision read, with the query unchanged', async () => {
       for (const [sent, received] of options.forwarded) {

@@ -15,7 +15,6 @@ interface Health {
   store: { status: 'ok' | 'down'; since: string };
 }
 
-
 /**
  * The probes of two real Node entries (child processes) sharing one redis-server the test kills
  * and starts again: a Redis outage leaves both ready (each room serves its onStoreFailure
@@ -80,7 +79,8 @@ describe('probes through a Redis outage, two instances', () => {
 
     const killedAt = Date.now();
     await redis.kill();
-    for (const { url } of instances) await until(async () => (await health(url)).store.status === 'down', { ms: 5_000, what: 'health to show the store down', everyMs: 100 });
+    for (const { url } of instances)
+      await until(async () => (await health(url)).store.status === 'down', { ms: 5_000, what: 'health to show the store down', everyMs: 100 });
     const outage: string[] = [];
     for (let round = 0; round < 10; round++) {
       for (const { url } of instances) {
@@ -106,12 +106,15 @@ describe('probes through a Redis outage, two instances', () => {
       expect(linesOf(entry, 'redis connection problem').length).toBeLessThanOrEqual(3);
       // Not a line per request or per retry: every other warning came once, however many visits the outage saw.
       const warnings = new Map<string, number>();
-      for (const line of entry.logs()) if (line.level === 'warn' && line.message !== 'redis connection problem') warnings.set(String(line.message), (warnings.get(String(line.message)) ?? 0) + 1);
+      for (const line of entry.logs())
+        if (line.level === 'warn' && line.message !== 'redis connection problem')
+          warnings.set(String(line.message), (warnings.get(String(line.message)) ?? 0) + 1);
       expect([...warnings].filter(([, count]) => count > 1)).toEqual([]);
     }
 
     await redis.restart();
-    for (const { url } of instances) await until(async () => (await health(url)).store.status === 'ok', { ms: 15_000, what: 'health to show the store back', everyMs: 100 });
+    for (const { url } of instances)
+      await until(async () => (await health(url)).store.status === 'ok', { ms: 15_000, what: 'health to show the store back', everyMs: 100 });
     for (const { entry, url, adminUrl } of instances) {
       expect(await readyStatus(url)).toBe(200);
       expect(await storeUp(adminUrl)).toBe('1');
@@ -120,7 +123,14 @@ describe('probes through a Redis outage, two instances', () => {
       expect(linesOf(entry, 'the store is unreachable: each room follows its onStoreFailure policy until it is back')).toHaveLength(1);
       for (const line of entry.stdout) expect(() => JSON.parse(line), line).not.toThrow();
     }
-    console.log(JSON.stringify({ test: 'probes-redis-outage', instances: instances.length, readyDuringOutage: outage.filter((o) => o === 'ready 200').length, readyChecks: 20 }));
+    console.log(
+      JSON.stringify({
+        test: 'probes-redis-outage',
+        instances: instances.length,
+        readyDuringOutage: outage.filter((o) => o === 'ready 200').length,
+        readyChecks: 20,
+      }),
+    );
 
     for (const { entry } of instances) {
       entry.child.kill('SIGTERM');

@@ -101,7 +101,14 @@ describe('the Node entry in production mode', () => {
 
   it('LOG_LEVEL=warn hides info lines', async () => {
     const port = await freePort();
-    const quiet = entry({ NODE_ENV: 'production', ORIGIN_URL: originUrl, SANH_SECRETS: SECRETS, PORT: String(port), LOG_LEVEL: 'warn', SANH_DRAIN_SECONDS: '1' });
+    const quiet = entry({
+      NODE_ENV: 'production',
+      ORIGIN_URL: originUrl,
+      SANH_SECRETS: SECRETS,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      SANH_DRAIN_SECONDS: '1',
+    });
     await live(port);
     quiet.child.kill('SIGTERM');
     expect((await quiet.exited).code).toBe(0);

@@ -36,13 +36,18 @@ async function admittedCookie(sanh: NodeSanh): Promise<string> {
   const first = await fetch(`${sanh.url}/echo/apply`);
   await first.arrayBuffer();
   expect(first.headers.get('sanh-state')).toBe('admitted');
-  return first.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+  return first.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';')[0])
+    .join('; ');
 }
 
 /** A raw connection from `localAddress` that starts a slow upload: the headers and one byte of a `length`-byte body. */
 async function slowUpload(port: number, localAddress: string, path: string, length: number, extraHeaders = ''): Promise<RawConnection> {
   const connection = await rawConnection(port, { localAddress });
-  connection.send(`POST ${path} HTTP/1.1\r\nHost: portal.test\r\nAccept: application/json\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n${extraHeaders}\r\nx`);
+  connection.send(
+    `POST ${path} HTTP/1.1\r\nHost: portal.test\r\nAccept: application/json\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n${extraHeaders}\r\nx`,
+  );
   return connection;
 }
 
@@ -61,7 +66,10 @@ async function admittedBurst(sanh: NodeSanh, cookie: string, count: number): Pro
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       try {
-        const response = await fetch(`${sanh.url}/echo/apply/page-${i}`, { headers: { cookie, accept: 'application/json' }, signal: AbortSignal.timeout(3_000) });
+        const response = await fetch(`${sanh.url}/echo/apply/page-${i}`, {
+          headers: { cookie, accept: 'application/json' },
+          signal: AbortSignal.timeout(3_000),
+        });
         await response.arrayBuffer();
         return response.status;
       } catch {
@@ -183,7 +191,10 @@ describe('Expect: 100-continue, forwarding headers and framings (real HTTP, test
     const body = 'x'.repeat(40_000);
     const answer = await new Promise<{ status: number; continued: boolean; text: string }>((resolve, reject) => {
       let continued = false;
-      const req = httpRequest(`${sanh.url}/echo/apply/expect`, { method: 'POST', headers: { cookie, expect: '100-continue', 'content-type': 'text/plain', 'content-length': String(body.length) } });
+      const req = httpRequest(`${sanh.url}/echo/apply/expect`, {
+        method: 'POST',
+        headers: { cookie, expect: '100-continue', 'content-type': 'text/plain', 'content-length': String(body.length) },
+      });
       req.on('continue', () => {
         continued = true;
         req.end(body);
@@ -240,7 +251,16 @@ describe('Expect: 100-continue, forwarding headers and framings (real HTTP, test
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
     expect(seen.headers['x-forwarded-host']).toBe(new URL(sanh.url).host);
-    for (const name of ['x-forwarded-port', 'forwarded', 'x-real-ip', 'true-client-ip', 'x-original-url', 'x-rewrite-url', 'x-forwarded-prefix', 'x-http-method-override']) {
+    for (const name of [
+      'x-forwarded-port',
+      'forwarded',
+      'x-real-ip',
+      'true-client-ip',
+      'x-original-url',
+      'x-rewrite-url',
+      'x-forwarded-prefix',
+      'x-http-method-override',
+    ]) {
       expect(seen.headers[name], name).toBeUndefined();
     }
   });
@@ -258,7 +278,8 @@ describe('Expect: 100-continue, forwarding headers and framings (real HTTP, test
   });
 
   const framings: Record<string, string> = {
-    'Content-Length with Transfer-Encoding': 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: portal.test\r\n\r\n',
+    'Content-Length with Transfer-Encoding':
+      'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: portal.test\r\n\r\n',
     'two different Content-Lengths': 'Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
     'the same Content-Length twice': 'Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello',
     'a Content-Length list': 'Content-Length: 5, 5\r\n\r\nhello',

@@ -44,7 +44,12 @@ function startEchoOrigin(): Promise<Server> {
       return;
     }
     if (url.pathname === '/teapot') {
-      res.writeHead(418, [['set-cookie', 'a=1; Path=/'], ['set-cookie', 'b=2; Path=/'], ['proxy-authenticate', 'Basic realm="origin"'], ['x-origin', 'yes']]);
+      res.writeHead(418, [
+        ['set-cookie', 'a=1; Path=/'],
+        ['set-cookie', 'b=2; Path=/'],
+        ['proxy-authenticate', 'Basic realm="origin"'],
+        ['x-origin', 'yes'],
+      ]);
       res.end('short and stout');
       return;
     }
@@ -171,7 +176,11 @@ describe('proxy to the origin (real HTTP both sides)', () => {
       await reader.read().catch(() => undefined);
     }
     const admitted = await fetch(`${sanh.url}/`);
-    const pass = admitted.headers.getSetCookie().find((c) => c.startsWith('sanh_pass_main='))?.split(';')[0] ?? '';
+    const pass =
+      admitted.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('sanh_pass_main='))
+        ?.split(';')[0] ?? '';
     // The pass's own client (fetch says user-agent "node"): a pass is bound to its client's network and browser family.
     const burst = await autocannon({ url: `${sanh.url}/teapot`, connections: 50, duration: 1, headers: { cookie: pass, 'user-agent': 'node' } });
     expect(burst.errors).toBe(0);

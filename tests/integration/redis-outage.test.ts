@@ -61,7 +61,7 @@ describe('when Redis dies under load and comes back empty', () => {
     await redisServer?.stop();
   });
 
-  it('keeps passes working, applies each room\'s policy to newcomers, never storms 5xx, and resumes the line with places kept', async () => {
+  it("keeps passes working, applies each room's policy to newcomers, never storms 5xx, and resumes the line with places kept", async () => {
     const people = (room: string) => ({
       admitted: Array.from({ length: 10 }, (_, i) => new Visitor(inProcess(app), `${room}-in${i}`)),
       queued: Array.from({ length: 12 }, (_, i) => new Visitor(inProcess(app), `${room}-q${i}`)),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from 'vitest';
 import { createRedisWaitingRoomStore } from '../../src/waiting-room/redis-store.js';
 import { waitingRoomStoreContract } from '../../src/waiting-room/store.contract.js';
 import { testRedisClient, uniquePrefix } from '../helpers/redis.js';
@@ -12,7 +12,16 @@ describe('a line resumed after Redis lost its data', () => {
     const client = await testRedisClient();
     const prefix = uniquePrefix('resume');
     const store = createRedisWaitingRoomStore({ client, keyPrefix: prefix });
-    const limits = { maxActive: 2, admitPerMinute: 6000, admitBurst: 100, sessionIdleSeconds: 60, noShowSeconds: 60, abandonAfterSeconds: 600, admitting: true, queueAll: false };
+    const limits = {
+      maxActive: 2,
+      admitPerMinute: 6000,
+      admitBurst: 100,
+      sessionIdleSeconds: 60,
+      noShowSeconds: 60,
+      abandonAfterSeconds: 600,
+      admitting: true,
+      queueAll: false,
+    };
     await store.join('r', limits, 'a');
     await store.join('r', limits, 'b');
     const tickets = [];

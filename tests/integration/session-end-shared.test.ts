@@ -85,12 +85,19 @@ describe('a session ended on one instance is ended on all (issue 17 #12)', () =>
     expect(pass).toMatch(/^sanh_pass_main=./);
     expect((await fetch(`${b.url}/form`, { headers: { ...json, cookie: pass } })).headers.get('sanh-state')).toBe('admitted');
 
-    const ended = await fetch(`${a.url}/submit`, { method: 'POST', headers: { ...json, cookie: pass, 'content-type': 'application/x-www-form-urlencoded' }, body: 'n=1' });
+    const ended = await fetch(`${a.url}/submit`, {
+      method: 'POST',
+      headers: { ...json, cookie: pass, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'n=1',
+    });
     expect(await ended.text()).toBe('filed');
     const endedAt = performance.now();
     expect(ended.headers.getSetCookie().some((cookie) => /^sanh_pass_main=;/.test(cookie))).toBe(true);
     // Someone else takes the freed slot, so a newcomer is queued from now on.
-    await until(async () => (await fetch(`${a.url}/other`, { headers: json })).headers.get('sanh-state') === 'admitted', { ms: 5_000, what: 'the freed slot to be taken' });
+    await until(async () => (await fetch(`${a.url}/other`, { headers: json })).headers.get('sanh-state') === 'admitted', {
+      ms: 5_000,
+      what: 'the freed slot to be taken',
+    });
 
     let refusedAfterMs = 0;
     await until(
@@ -107,7 +114,14 @@ describe('a session ended on one instance is ended on all (issue 17 #12)', () =>
     await new Promise((resolve) => b.child.once('exit', resolve));
     const restarted = await startSanh(options, children);
     const afterRestart = await fetch(`${restarted.url}/form`, { headers: { ...json, cookie: pass } });
-    console.log(JSON.stringify({ test: 'session-end-shared', refusedOnOtherInstanceAfterMs: Math.round(refusedAfterMs), restartedState: afterRestart.headers.get('sanh-state'), restartedStatus: afterRestart.status }));
+    console.log(
+      JSON.stringify({
+        test: 'session-end-shared',
+        refusedOnOtherInstanceAfterMs: Math.round(refusedAfterMs),
+        restartedState: afterRestart.headers.get('sanh-state'),
+        restartedStatus: afterRestart.status,
+      }),
+    );
     expect(refusedAfterMs).toBeLessThan(2_000);
     expect(afterRestart.headers.get('sanh-state')).toBe('queued');
     expect(afterRestart.status).toBe(503);

@@ -25,10 +25,13 @@ async function startSlowOrigin() {
     const url = new URL(request.url ?? '/', 'http://origin');
     inFlight += 1;
     arrived.add(url.searchParams.get('id') ?? '');
-    setTimeout(() => {
-      inFlight -= 1;
-      response.writeHead(200, { 'content-type': 'text/plain' }).end(`answer ${url.searchParams.get('id')} ${BODY_PAD}`);
-    }, Number(url.searchParams.get('ms') ?? 0));
+    setTimeout(
+      () => {
+        inFlight -= 1;
+        response.writeHead(200, { 'content-type': 'text/plain' }).end(`answer ${url.searchParams.get('id')} ${BODY_PAD}`);
+      },
+      Number(url.searchParams.get('ms') ?? 0),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -49,7 +52,6 @@ async function halfSentRequest(port: number, path: string) {
   connection.send(`GET ${path} HTTP/1.1\r\nHost: sanh\r\nAccept: application/json\r\n`);
   return { finish: () => connection.send('\r\n'), received: connection.received, closed: connection.closed };
 }
-
 
 /** Every stdout line is a JSON log line. */
 function expectJsonStdout(entry: EntryProcess): void {
@@ -80,7 +82,14 @@ describe('graceful shutdown of the Node entry', () => {
   });
 
   async function start(drainSeconds: number): Promise<{ entry: EntryProcess; url: string; port: number }> {
-    const entry = new EntryProcess({ PORT: '0', HOST: '127.0.0.1', ORIGIN_URL: origin.url, SANH_CONFIG: config, SANH_SECRETS: SECRETS, SANH_DRAIN_SECONDS: String(drainSeconds) });
+    const entry = new EntryProcess({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ORIGIN_URL: origin.url,
+      SANH_CONFIG: config,
+      SANH_SECRETS: SECRETS,
+      SANH_DRAIN_SECONDS: String(drainSeconds),
+    });
     entries.push(entry);
     const url = (await entry.ready()).replace('localhost', '127.0.0.1');
     return { entry, url, port: Number(new URL(url).port) };
@@ -95,7 +104,12 @@ describe('graceful shutdown of the Node entry', () => {
     const inFlight = 50;
     const answers = Array.from({ length: inFlight }, (_, i) =>
       fetch(`${url}/slow?ms=${holdMs}&id=${i}`).then(
-        async (response) => ({ status: response.status, state: response.headers.get('sanh-state'), connection: response.headers.get('connection'), body: await response.text() }),
+        async (response) => ({
+          status: response.status,
+          state: response.headers.get('sanh-state'),
+          connection: response.headers.get('connection'),
+          body: await response.text(),
+        }),
         (error: Error) => ({ status: 0, state: null, connection: null, body: String(error.cause ?? error) }),
       ),
     );
@@ -122,7 +136,19 @@ describe('graceful shutdown of the Node entry', () => {
     const exitSeconds = (exit.at - signalledAt) / 1000;
     const answered = results.filter((r, i) => r.status === 200 && r.body === `answer ${i} ${BODY_PAD}`).length;
     const drained = await entry.line('drained');
-    console.log(JSON.stringify({ test: 'graceful-shutdown', drainSeconds, originHoldSeconds: holdMs / 1000, inFlight, answered, refusedAfterMs: Math.round(refusedAfterMs), exitCode: exit.code, exitSeconds: Number(exitSeconds.toFixed(2)), drainedLine: drained }));
+    console.log(
+      JSON.stringify({
+        test: 'graceful-shutdown',
+        drainSeconds,
+        originHoldSeconds: holdMs / 1000,
+        inFlight,
+        answered,
+        refusedAfterMs: Math.round(refusedAfterMs),
+        exitCode: exit.code,
+        exitSeconds: Number(exitSeconds.toFixed(2)),
+        drainedLine: drained,
+      }),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(inFlight).fill(200));
     expect(answered).toBe(inFlight);
     expect(results.every((r) => r.state === 'admitted')).toBe(true);
@@ -147,7 +173,16 @@ describe('graceful shutdown of the Node entry', () => {
     const cutAfterSeconds = (performance.now() - signalledAt) / 1000;
     const exit = await entry.exited;
     const exitSeconds = (exit.at - signalledAt) / 1000;
-    console.log(JSON.stringify({ test: 'drain-limit-cuts', drainSeconds, originHoldSeconds: 8, cutAfterSeconds: Number(cutAfterSeconds.toFixed(2)), exitCode: exit.code, exitSeconds: Number(exitSeconds.toFixed(2)) }));
+    console.log(
+      JSON.stringify({
+        test: 'drain-limit-cuts',
+        drainSeconds,
+        originHoldSeconds: 8,
+        cutAfterSeconds: Number(cutAfterSeconds.toFixed(2)),
+        exitCode: exit.code,
+        exitSeconds: Number(exitSeconds.toFixed(2)),
+      }),
+    );
     expect(outcome.status).toBe(0);
     expect(cutAfterSeconds).toBeGreaterThanOrEqual(drainSeconds - 0.1);
     expect(exit).toMatchObject({ code: 0, signal: null });
@@ -162,17 +197,37 @@ describe('graceful shutdown of the Node entry', () => {
       portal.hold(1_500);
       const config = {
         origin: { timeoutSeconds: 3 },
-        rooms: [{ id: 'main', match: ['/'], maxActive: 1_000, admitPerMinute: 60_000, submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], deliverPerMinute: 600, deliverBurst: 1 } }],
+        rooms: [
+          {
+            id: 'main',
+            match: ['/'],
+            maxActive: 1_000,
+            admitPerMinute: 60_000,
+            submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], deliverPerMinute: 600, deliverBurst: 1 },
+          },
+        ],
         submissions: { delivery: { reclaimAfter: '4s', concurrency: 1 } },
         drafts: { enabled: false },
         redis: { keyPrefix: uniquePrefix('drain-subs') },
       };
-      const entry = new EntryProcess({ PORT: '0', HOST: '127.0.0.1', ORIGIN_URL: portal.url, SANH_CONFIG: await configFile(config), SANH_SECRETS: SECRETS, REDIS_URL: testRedisUrl(), SANH_DRAIN_SECONDS: '10' });
+      const entry = new EntryProcess({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ORIGIN_URL: portal.url,
+        SANH_CONFIG: await configFile(config),
+        SANH_SECRETS: SECRETS,
+        REDIS_URL: testRedisUrl(),
+        SANH_DRAIN_SECONDS: '10',
+      });
       entries.push(entry);
       const url = await entry.ready();
       const receipts: ReceiptView[] = [];
       for (let n = 0; n < 5; n++) {
-        const answer = await fetch(`${url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: `n=${n}` });
+        const answer = await fetch(`${url}/apply/submit`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: `n=${n}`,
+        });
         expect(answer.status).toBe(202);
         receipts.push((await answer.json()) as ReceiptView);
       }
@@ -186,12 +241,26 @@ describe('graceful shutdown of the Node entry', () => {
       expect(portal.filed.size).toBe(1);
 
       portal.hold(0);
-      const survivor = await startNodeSanh({ config: parseConfig(config), keyRing: parseKeyRing(SECRETS), originUrl: portal.url, redisUrl: testRedisUrl(), port: 0, hostname: '127.0.0.1', logger: silentLogger });
+      const survivor = await startNodeSanh({
+        config: parseConfig(config),
+        keyRing: parseKeyRing(SECRETS),
+        originUrl: portal.url,
+        redisUrl: testRedisUrl(),
+        port: 0,
+        hostname: '127.0.0.1',
+        logger: silentLogger,
+      });
       try {
         const deadline = Date.now() + 20_000;
         let states: string[] = [];
         while (Date.now() < deadline) {
-          states = await Promise.all(receipts.map(async (r) => ((await (await fetch(`${survivor.url}/_sanh/receipts/${r.receiptId}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state));
+          states = await Promise.all(
+            receipts.map(
+              async (r) =>
+                ((await (await fetch(`${survivor.url}/_sanh/receipts/${r.receiptId}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView)
+                  .state,
+            ),
+          );
           if (states.every((state) => state === 'delivered')) break;
           await sleep(100);
         }
@@ -219,7 +288,10 @@ describe('graceful shutdown of the Node entry', () => {
     await slow;
     expect(exit).toMatchObject({ code: 143, signal: null });
     expect((exit.at - secondAt) / 1000).toBeLessThan(1);
-    expect(entry.logs().find((line) => line.message === 'a second signal: exiting at once, without finishing the drain')).toMatchObject({ level: 'warn', signal: 'SIGTERM' });
+    expect(entry.logs().find((line) => line.message === 'a second signal: exiting at once, without finishing the drain')).toMatchObject({
+      level: 'warn',
+      signal: 'SIGTERM',
+    });
     expectJsonStdout(entry);
   }, 60_000);
 });

@@ -76,7 +76,11 @@ describe('deferred submissions: byte budget and shared addresses, on real Redis 
       for (let n = 0; n < FLOOD; n += 6) {
         const answers = await Promise.all(
           Array.from({ length: 6 }, (_, i) =>
-            fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: body(n + i) }),
+            fetch(`${sanh.url}/apply/submit`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+              body: body(n + i),
+            }),
           ),
         );
         for (const answer of answers) {
@@ -114,20 +118,34 @@ describe('deferred submissions: byte budget and shared addresses, on real Redis 
       expect(html).toContain('href="/apply?form=1"');
 
       // The metric says how full the budget is.
-      await until(async () => {
-        const metrics = await (await fetch(`${sanh.adminUrl}/metrics`, { headers: { authorization: `Bearer ${READ}` } })).text();
-        const bytes = Number(/^sanh_submissions_waiting_bytes\{room="main"\} (\d+)/m.exec(metrics)?.[1]);
-        return bytes > 20 * MiB && bytes <= 24 * MiB && metrics.includes(`sanh_submissions_waiting_bytes_limit{room="main"} ${24 * MiB}`);
-      }, { what: 'the byte metrics' });
+      await until(
+        async () => {
+          const metrics = await (await fetch(`${sanh.adminUrl}/metrics`, { headers: { authorization: `Bearer ${READ}` } })).text();
+          const bytes = Number(/^sanh_submissions_waiting_bytes\{room="main"\} (\d+)/m.exec(metrics)?.[1]);
+          return bytes > 20 * MiB && bytes <= 24 * MiB && metrics.includes(`sanh_submissions_waiting_bytes_limit{room="main"} ${24 * MiB}`);
+        },
+        { what: 'the byte metrics' },
+      );
 
       // Nothing accepted is lost: once the portal is back, every receipt is delivered, and the budget is free again.
       await portal.up();
       await until(async () => portal.filed.size === accepted.length, { ms: 30_000, what: 'every accepted submission delivered' });
-      await until(async () => {
-        const states = await Promise.all(accepted.map(async (r) => ((await (await fetch(`${sanh.url}${r.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state));
-        return states.every((s) => s === 'delivered');
-      }, { ms: 30_000, what: 'every accepted submission delivered' });
-      const again = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: body(999) });
+      await until(
+        async () => {
+          const states = await Promise.all(
+            accepted.map(
+              async (r) => ((await (await fetch(`${sanh.url}${r.statusUrl}`, { headers: { accept: 'application/json' } })).json()) as ReceiptView).state,
+            ),
+          );
+          return states.every((s) => s === 'delivered');
+        },
+        { ms: 30_000, what: 'every accepted submission delivered' },
+      );
+      const again = await fetch(`${sanh.url}/apply/submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: body(999),
+      });
       expect(again.status).toBe(202);
     } finally {
       client.disconnect();
@@ -140,7 +158,11 @@ describe('deferred submissions: byte budget and shared addresses, on real Redis 
     const portal = await startTestOrigin();
     origins.push(portal);
     const sanh = await start(
-      submissionsConfig(uniquePrefix('subs-nat'), { room: { maxActive: 1, admitPerMinute: 60 }, roomSubmissions: { deliverPerMinute: 6_000 }, config: { snapshotIntervalMs: 100 } }),
+      submissionsConfig(uniquePrefix('subs-nat'), {
+        room: { maxActive: 1, admitPerMinute: 60 },
+        roomSubmissions: { deliverPerMinute: 6_000 },
+        config: { snapshotIntervalMs: 100 },
+      }),
       portal.url,
       redis.url,
     );
@@ -156,7 +178,11 @@ describe('deferred submissions: byte budget and shared addresses, on real Redis 
     // All of them send the same form at once (a common procedure, the same default answers).
     const answers = await Promise.all(
       citizens.map((citizen) =>
-        citizen.request('/apply/submit', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'procedure=1.001&answer=yes' }),
+        citizen.request('/apply/submit', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: 'procedure=1.001&answer=yes',
+        }),
       ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 50 }, () => 202));

@@ -16,7 +16,13 @@ const SECRETS = `k1:${'s'.repeat(40)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A config whose room defers `/apply/submit` (when busy, or always) and delivers 10 a second, one at a time. */
-function configOf(keyPrefix: string, options: { defer?: 'always' | 'when-busy'; durability?: 'write' | 'fsync' | 'replicated'; concurrency?: number } & Pick<SubmissionsConfigOptions, 'submissions' | 'delivery'> = {}) {
+function configOf(
+  keyPrefix: string,
+  options: { defer?: 'always' | 'when-busy'; durability?: 'write' | 'fsync' | 'replicated'; concurrency?: number } & Pick<
+    SubmissionsConfigOptions,
+    'submissions' | 'delivery'
+  > = {},
+) {
   return submissionsConfig(keyPrefix, {
     route: { defer: options.defer ?? 'when-busy' },
     roomSubmissions: { deliverPerMinute: 600, deliverBurst: 1 },
@@ -28,7 +34,11 @@ function configOf(keyPrefix: string, options: { defer?: 'always' | 'when-busy'; 
 const form = (n: number) => `fullName=Nguy%E1%BB%85n+Th%E1%BB%8B+Hoa&nationalId=0011480${String(n).padStart(5, '0')}&n=${n}`;
 
 async function submit(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}/apply/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers }, body });
+  return fetch(`${url}/apply/submit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
+    body,
+  });
 }
 
 async function accepted(url: string, count: number, from = 0): Promise<ReceiptView[]> {
@@ -89,7 +99,16 @@ describe('store-and-forward submissions on real Redis and a real origin', () => 
   const redisServers: RedisServer[] = [];
 
   async function sanh(originUrl: string, config: unknown, redisUrl = testRedisUrl(), consumer?: string): Promise<NodeSanh> {
-    const started = await startNodeSanh({ config: parseConfig(config), keyRing: parseKeyRing(SECRETS), originUrl, redisUrl, port: 0, hostname: '127.0.0.1', logger: silentLogger, ...(consumer ? { consumer } : {}) });
+    const started = await startNodeSanh({
+      config: parseConfig(config),
+      keyRing: parseKeyRing(SECRETS),
+      originUrl,
+      redisUrl,
+      port: 0,
+      hostname: '127.0.0.1',
+      logger: silentLogger,
+      ...(consumer ? { consumer } : {}),
+    });
     running.push(started);
     return started;
   }
@@ -165,9 +184,18 @@ describe('store-and-forward submissions on real Redis and a real origin', () => 
     const prefix = uniquePrefix('subs-kill');
     const config = configOf(prefix, { defer: 'always' });
     // One process (node --import tsx), so SIGKILL reaches the forwarder itself, not a wrapper.
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../helpers/sanh-child.ts', import.meta.url)), JSON.stringify({ config, secrets: SECRETS, originUrl: portal.url, redisUrl: testRedisUrl(), consumer: 'doomed' })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('../helpers/sanh-child.ts', import.meta.url)),
+        JSON.stringify({ config, secrets: SECRETS, originUrl: portal.url, redisUrl: testRedisUrl(), consumer: 'doomed' }),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     children.push(child);
     const childUrl = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -233,7 +261,11 @@ describe('store-and-forward submissions on real Redis and a real origin', () => 
     redisServers.push(replica);
     const replicaClient = await testRedisClient(replica.url);
     try {
-      await until(async () => /master_link_status:up/.test(await replicaClient.info('replication')), { what: 'the replica to be in sync', ms: 20_000, everyMs: 50 });
+      await until(async () => /master_link_status:up/.test(await replicaClient.info('replication')), {
+        what: 'the replica to be in sync',
+        ms: 20_000,
+        everyMs: 50,
+      });
       const portal = await origin();
       await portal.down();
       const prefix = uniquePrefix('subs-repl');
@@ -263,8 +295,18 @@ describe('receipts expire', () => {
   it('with the receipt and stored request gone from Redis after expireAfter', async () => {
     const { testRedisClient } = await import('../helpers/redis.js');
     const prefix = uniquePrefix('subs-ttl');
-    const config = parseConfig(configOf(prefix, { defer: 'always', submissions: { expireAfter: '1h', idempotencyWindow: '10m' }, delivery: { deadline: '30m' } }));
-    front = await startNodeSanh({ config, keyRing: parseKeyRing(SECRETS), originUrl: (portal as TestOrigin).url, redisUrl: testRedisUrl(), port: 0, hostname: '127.0.0.1', logger: silentLogger });
+    const config = parseConfig(
+      configOf(prefix, { defer: 'always', submissions: { expireAfter: '1h', idempotencyWindow: '10m' }, delivery: { deadline: '30m' } }),
+    );
+    front = await startNodeSanh({
+      config,
+      keyRing: parseKeyRing(SECRETS),
+      originUrl: (portal as TestOrigin).url,
+      redisUrl: testRedisUrl(),
+      port: 0,
+      hostname: '127.0.0.1',
+      logger: silentLogger,
+    });
     (portal as TestOrigin).hold(1_000);
     const receipt = (await (await submit(front.url, form(5))).json()) as ReceiptView;
     const client = await testRedisClient();

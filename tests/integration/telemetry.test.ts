@@ -30,7 +30,9 @@ interface OtlpExport {
 const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
 
 function attributesOf(list: OtlpSpan['attributes']): Record<string, string | number | boolean | undefined> {
-  return Object.fromEntries(list.map(({ key, value }) => [key, value.stringValue ?? (value.intValue === undefined ? value.boolValue : Number(value.intValue))]));
+  return Object.fromEntries(
+    list.map(({ key, value }) => [key, value.stringValue ?? (value.intValue === undefined ? value.boolValue : Number(value.intValue))]),
+  );
 }
 
 async function bodyOf(request: IncomingMessage): Promise<string> {
@@ -112,7 +114,11 @@ describe('OpenTelemetry traces from the Node entry', () => {
       if (found(received())) return received();
       await sleep(100);
     }
-    throw new Error(`spans never arrived; got: ${received().map((s) => s.name).join(', ')}`);
+    throw new Error(
+      `spans never arrived; got: ${received()
+        .map((s) => s.name)
+        .join(', ')}`,
+    );
   }
 
   beforeAll(async () => {
@@ -157,28 +163,57 @@ describe('OpenTelemetry traces from the Node entry', () => {
     const link = await fetch(`${sanh.url}/apply?sanh_pass=a-pass-that-is-not-one-0123456789`, { redirect: 'manual' });
     expect(link.status).toBe(302);
     await link.text();
-    const draft = await fetch(`${sanh.url}/_sanh/drafts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: 'residence', fields: { fullName: 'Nguyễn Thị Hoa' } }) });
+    const draft = await fetch(`${sanh.url}/_sanh/drafts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ formId: 'residence', fields: { fullName: 'Nguyễn Thị Hoa' } }),
+    });
     expect(draft.status).toBe(201);
     await draft.text();
-    const submitted = await fetch(`${sanh.url}/apply/submit`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'nationalId=001148012345' });
+    const submitted = await fetch(`${sanh.url}/apply/submit`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: 'nationalId=001148012345',
+    });
     expect(submitted.status).toBe(202);
     await submitted.text();
 
-    const spans = await spansUntil((all) => all.some((s) => s.name === 'sanh.submission.deliver') && all.some((s) => s.name === 'sanh.draft.save') && all.filter((s) => s.kind === KIND.CLIENT).length >= 2);
+    const spans = await spansUntil(
+      (all) =>
+        all.some((s) => s.name === 'sanh.submission.deliver') &&
+        all.some((s) => s.name === 'sanh.draft.save') &&
+        all.filter((s) => s.kind === KIND.CLIENT).length >= 2,
+    );
     const resource = attributesOf(receiver.exports[0]?.resourceSpans[0]?.resource.attributes ?? []);
     expect(resource['service.name']).toBe('sanh');
     expect(receiver.exports[0]?.resourceSpans[0]?.scopeSpans[0]?.scope.name).toBe('sanh');
 
     const proxied = spans.find((s) => s.kind === KIND.SERVER && attributesOf(s.attributes)['url.path'] === '/apply/step/1') as OtlpSpan;
     expect(proxied.name).toBe('GET');
-    expect(attributesOf(proxied.attributes)).toMatchObject({ 'http.request.method': 'GET', 'http.response.status_code': 200, 'sanh.room': 'main', 'sanh.state': 'admitted', 'url.scheme': 'http' });
+    expect(attributesOf(proxied.attributes)).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'sanh.room': 'main',
+      'sanh.state': 'admitted',
+      'url.scheme': 'http',
+    });
     const origin = spans.find((s) => s.kind === KIND.CLIENT && s.parentSpanId === proxied.spanId) as OtlpSpan;
     expect(origin.traceId).toBe(proxied.traceId);
-    expect(attributesOf(origin.attributes)).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': Number(new URL(portal.url).port), 'url.full': `${portal.url}/apply/step/1`, 'http.response.status_code': 200 });
+    expect(attributesOf(origin.attributes)).toMatchObject({
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(portal.url).port),
+      'url.full': `${portal.url}/apply/step/1`,
+      'http.response.status_code': 200,
+    });
     expect(portal.traceparents.find((t) => t.path.startsWith('/apply/step/1'))?.traceparent).toBe(`00-${proxied.traceId}-${origin.spanId}-01`);
 
     const joins = spans.filter((s) => s.name === 'sanh.queue.join').map((s) => attributesOf(s.attributes));
-    expect(joins).toEqual(expect.arrayContaining([expect.objectContaining({ 'sanh.queue.outcome': 'admitted' }), expect.objectContaining({ 'sanh.queue.outcome': 'queued', 'sanh.queue.position': 1 })]));
+    expect(joins).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ 'sanh.queue.outcome': 'admitted' }),
+        expect.objectContaining({ 'sanh.queue.outcome': 'queued', 'sanh.queue.position': 1 }),
+      ]),
+    );
     const seated = spans.find((s) => s.kind === KIND.SERVER && attributesOf(s.attributes)['sanh.state'] === 'queued') as OtlpSpan;
     expect(seated.status?.code ?? 0).toBe(0);
 
@@ -189,7 +224,12 @@ describe('OpenTelemetry traces from the Node entry', () => {
     const delivery = spans.find((s) => s.name === 'sanh.submission.deliver') as OtlpSpan;
     expect(delivery.kind).toBe(KIND.INTERNAL);
     expect(delivery.parentSpanId || undefined).toBeUndefined();
-    expect(attributesOf(delivery.attributes)).toMatchObject({ 'sanh.room': 'main', 'sanh.submission.attempt': 1, 'sanh.submission.outcome': 'delivered', 'http.response.status_code': 200 });
+    expect(attributesOf(delivery.attributes)).toMatchObject({
+      'sanh.room': 'main',
+      'sanh.submission.attempt': 1,
+      'sanh.submission.outcome': 'delivered',
+      'http.response.status_code': 200,
+    });
     expect(attributesOf(delivery.attributes)['sanh.submission.receipt_number']).toMatch(/^\d{6}-\d+$/);
     const sent = spans.find((s) => s.kind === KIND.CLIENT && s.parentSpanId === delivery.spanId) as OtlpSpan;
     expect(attributesOf(sent.attributes)).toMatchObject({ 'http.request.method': 'POST', 'url.full': `${portal.url}/apply/submit` });
@@ -206,9 +246,14 @@ describe('OpenTelemetry traces from the Node entry', () => {
     const exited = new Promise<number | null>((resolve) => sanh.child.once('exit', resolve));
     sanh.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const health = received().slice(before).find((s) => s.name === 'GET /_sanh/health');
+    const health = received()
+      .slice(before)
+      .find((s) => s.name === 'GET /_sanh/health');
     expect(health?.kind).toBe(KIND.SERVER);
     const logs = sanh.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(logs.find((line) => line.message === 'OpenTelemetry traces are exported over OTLP')).toMatchObject({ protocol: 'http/json', endpoint: `${receiver.url}/` });
+    expect(logs.find((line) => line.message === 'OpenTelemetry traces are exported over OTLP')).toMatchObject({
+      protocol: 'http/json',
+      endpoint: `${receiver.url}/`,
+    });
   });
 });

@@ -53,7 +53,16 @@ describe('adaptive admission with the demo portal', () => {
           admitBurst: 5,
           noShowSeconds: 5,
           clientLimits: { joinPerMinute: 10_000_000, statusPerMinute: 10_000_000 },
-          adaptive: { enabled: true, targetP95Ms: 500, maxErrorRate: 0.05, intervalSeconds: 1, minSamples: 10, decreaseFactor: 0.6, increasePerMinute: 90, minPerMinute: 60 },
+          adaptive: {
+            enabled: true,
+            targetP95Ms: 500,
+            maxErrorRate: 0.05,
+            intervalSeconds: 1,
+            minSamples: 10,
+            decreaseFactor: 0.6,
+            increasePerMinute: 90,
+            minPerMinute: 60,
+          },
         },
       ],
       snapshotIntervalMs: 50,
@@ -67,7 +76,7 @@ describe('adaptive admission with the demo portal', () => {
     await demo?.close();
   });
 
-  it('admits less when the portal\'s capacity halves, so its errors stop, and more when it returns', async () => {
+  it("admits less when the portal's capacity halves, so its errors stop, and more when it returns", async () => {
     const citizens = Array.from({ length: 24 }, () => citizen());
     await sleep(4_000);
     // 900 a minute is 15 citizens a second, 30 pages: the portal's 4 workers at 100 ms carry 40.

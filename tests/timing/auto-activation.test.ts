@@ -23,7 +23,8 @@ describe('auto-activation with the demo portal', () => {
 
   const figures = () => demo.figures('main');
   const capacity = (workers: number) => demo.portal.portal.setCapacity(workers);
-  const audit = async () => ((await demo.admin('/api/audit?limit=100')) as { entries: AuditEntry[] }).entries.map((entry) => `${entry.by}:${entry.action}`).reverse();
+  const audit = async () =>
+    ((await demo.admin('/api/audit?limit=100')) as { entries: AuditEntry[] }).entries.map((entry) => `${entry.by}:${entry.action}`).reverse();
   /** Asks `probe` every 100 ms until it gives a value; undefined after `withinMs`. */
   async function eventually<T>(probe: () => Promise<T | undefined>, withinMs: number): Promise<T | undefined> {
     const from = Date.now();

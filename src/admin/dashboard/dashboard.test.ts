@@ -15,17 +15,41 @@ const READ = 'r'.repeat(30);
 const tokens = parseAdminTokens(`ops:operate:${OPERATE},viewer:read:${READ}`);
 
 function figuresOf(active: number, waiting: number) {
-  return (room: { id: string; maxActive: number; admitPerMinute: number; admitBurst: number; sessionIdleSeconds: number; mode: RoomFigures['mode'] }): RoomFigures => ({
+  return (room: {
+    id: string;
+    maxActive: number;
+    admitPerMinute: number;
+    admitBurst: number;
+    sessionIdleSeconds: number;
+    mode: RoomFigures['mode'];
+  }): RoomFigures => ({
     id: room.id,
     name: null,
     mode: room.mode,
     match: ['/'],
     limits: { maxActive: room.maxActive, admitPerMinute: room.admitPerMinute, admitBurst: room.admitBurst, sessionIdleSeconds: room.sessionIdleSeconds },
-    live: { active, waiting, returned: 0, admittedTotal: 10, abandonedTotal: 0, admissionRatePerSecond: 2, waitForNewArrivalSeconds: 150, updatedAt: new Date(0).toISOString() },
+    live: {
+      active,
+      waiting,
+      returned: 0,
+      admittedTotal: 10,
+      abandonedTotal: 0,
+      admissionRatePerSecond: 2,
+      waitForNewArrivalSeconds: 150,
+      updatedAt: new Date(0).toISOString(),
+    },
     submissions: null,
     origin: { inFlight: 0, requests: 20, errors: 1, p50Ms: 40, p95Ms: 250 },
     adaptive: null,
-    autoActivation: { enabled: true, active: true, since: new Date(Date.UTC(2026, 11, 2, 1, 5)).toISOString(), reason: 'p95 900 ms over 500 ms', endedBy: null, endedAt: null, calmSince: null },
+    autoActivation: {
+      enabled: true,
+      active: true,
+      since: new Date(Date.UTC(2026, 11, 2, 1, 5)).toISOString(),
+      reason: 'p95 900 ms over 500 ms',
+      endedBy: null,
+      endedAt: null,
+      calmSince: null,
+    },
   });
 }
 
@@ -36,7 +60,19 @@ async function setUp() {
   await settings.start();
   let now = 1_000_000;
   let saved = 0;
-  const dashboard = createDashboard({ tokens, rooms: config.rooms, figures: figuresOf(7, 3), settings, sessions: store, logger: silentLogger, clock: () => now, draftsSavedTotal: () => saved, pushMs: 50, clientAddress: (c) => c.req.header('x-test-ip'), authLimiter: createAuthLimiter({ clock: () => now, limits: { baseDelayMs: 1, maxDelayMs: 4 } }) });
+  const dashboard = createDashboard({
+    tokens,
+    rooms: config.rooms,
+    figures: figuresOf(7, 3),
+    settings,
+    sessions: store,
+    logger: silentLogger,
+    clock: () => now,
+    draftsSavedTotal: () => saved,
+    pushMs: 50,
+    clientAddress: (c) => c.req.header('x-test-ip'),
+    authLimiter: createAuthLimiter({ clock: () => now, limits: { baseDelayMs: 1, maxDelayMs: 4 } }),
+  });
   const session = (secret: string) => issueSession(tokens.find((t) => t.secret === secret)!, now);
   const cookie = (value: string) => ({ cookie: `sanh_admin=${value}` });
   const form = (value: string, secret: string, fields: Record<string, string>) =>
@@ -50,7 +86,13 @@ describe('dashboard history and charts', () => {
     const figures = figuresOf(1, 0)({ id: 'main', maxActive: 5, admitPerMinute: 60, admitBurst: 6, sessionIdleSeconds: 60, mode: 'open' });
     for (const at of [1, 2, 3]) ring.add('main', sampleOf(figures, at, null));
     expect(ring.samples('main').map((s) => s.at)).toEqual([2, 3]);
-    expect(sampleOf(figures, 0, 4)).toMatchObject({ active: 1, maxActive: 5, ratePerMinute: { configured: 60, actual: 120, adaptive: null }, originErrorRate: 0.05, draftsPerMinute: 4 });
+    expect(sampleOf(figures, 0, 4)).toMatchObject({
+      active: 1,
+      maxActive: 5,
+      ratePerMinute: { configured: 60, actual: 120, adaptive: null },
+      originErrorRate: 0.05,
+      draftsPerMinute: 4,
+    });
     expect(perMinute(undefined, 10, 5)).toBeNull();
     expect(perMinute({ at: 0, total: 10 }, 30_000, 16)).toBe(12);
     expect(perMinute({ at: 0, total: 10 }, 60_000, 3)).toBe(3);
@@ -63,9 +105,17 @@ describe('dashboard history and charts', () => {
   it('proposes only what differs, to be confirmed, with the message in both languages', () => {
     const room = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 50, admitPerMinute: 600, message: { vi: 'Cũ' } }] }).rooms[0]!;
     const was = { was_maxActive: '50', was_admitPerMinute: '600', was_mode: 'open', was_message_vi: 'Cũ', was_message_en: '' };
-    const { patch, rows } = proposedChange(room, { ...was, maxActive: '10', admitPerMinute: '600', mode: 'paused', message_vi: 'Mới', message_en: 'New' }, 'en');
+    const { patch, rows } = proposedChange(
+      room,
+      { ...was, maxActive: '10', admitPerMinute: '600', mode: 'paused', message_vi: 'Mới', message_en: 'New' },
+      'en',
+    );
     expect(patch).toEqual({ maxActive: 10, mode: 'paused', message: { vi: 'Mới', en: 'New' } });
-    expect(rows.map((r) => [r.before, r.after])).toEqual([['50', '10'], ['Open (queue when busy)', 'Paused'], ['vi: Cũ', 'vi: Mới · en: New']]);
+    expect(rows.map((r) => [r.before, r.after])).toEqual([
+      ['50', '10'],
+      ['Open (queue when busy)', 'Paused'],
+      ['vi: Cũ', 'vi: Mới · en: New'],
+    ]);
     const cleared = proposedChange(room, { ...was, maxActive: '50', mode: 'open', message_vi: '', message_en: '' }, 'vi', { vi: 'Của tệp cấu hình' });
     expect(cleared.patch).toEqual({ message: null });
     expect(cleared.rows[0]?.after).toBe('vi: Của tệp cấu hình');
@@ -75,7 +125,7 @@ describe('dashboard history and charts', () => {
     expect(proposedChange(room, stale, 'en').patch).toEqual({ maxActive: 20 });
   });
 
-  it('signs sessions with the token\'s secret: tampered, expired or unknown ones are refused', () => {
+  it("signs sessions with the token's secret: tampered, expired or unknown ones are refused", () => {
     const token = tokens[0]!;
     const session = issueSession(token, 0);
     expect(sessionToken(session, tokens, 1_000)?.id).toBe('ops');
@@ -114,7 +164,23 @@ describe('dashboard over HTTP', () => {
     const { dashboard, session, cookie } = await setUp();
     dashboard.sample();
     const page = await (await dashboard.routes.request('/?lang=en', { headers: cookie(session(OPERATE)) })).text();
-    for (const text of ['Main portal', 'Active visitors', 'of at most 50', 'In line', 'Admission rate', '120/min', 'configured 600', 'Wait for a new arrival', 'about 3 minutes', 'p50 40 ms · p95 250 ms', '5 %', 'Queueing switched itself on at 08:05 (the portal struggled: p95 900 ms over 500 ms)', 'Drafts saved', 'Submissions pending', 'name="maxActive"']) {
+    for (const text of [
+      'Main portal',
+      'Active visitors',
+      'of at most 50',
+      'In line',
+      'Admission rate',
+      '120/min',
+      'configured 600',
+      'Wait for a new arrival',
+      'about 3 minutes',
+      'p50 40 ms · p95 250 ms',
+      '5 %',
+      'Queueing switched itself on at 08:05 (the portal struggled: p95 900 ms over 500 ms)',
+      'Drafts saved',
+      'Submissions pending',
+      'name="maxActive"',
+    ]) {
       expect(page).toContain(text);
     }
     expect(page).toContain('<polyline');
@@ -135,7 +201,9 @@ describe('dashboard over HTTP', () => {
     await reader.cancel();
     const text = new TextDecoder().decode(value);
     expect(text).toMatch(/^event: figures\ndata: /);
-    const update = JSON.parse(text.split('data: ')[1]!.split('\n')[0]!) as { rooms: { id: string; values: Record<string, string>; charts: Record<string, string> }[] };
+    const update = JSON.parse(text.split('data: ')[1]!.split('\n')[0]!) as {
+      rooms: { id: string; values: Record<string, string>; charts: Record<string, string> }[];
+    };
     expect(update.rooms[0]!.values).toMatchObject({ active: '7', waiting: '3', activeMax: 'of at most 50', drafts: '12/min' });
     expect(update.rooms[0]!.charts.active).toContain('<polyline');
   });
@@ -160,7 +228,10 @@ describe('dashboard over HTTP', () => {
     const page = await (await dashboard.routes.request('/?lang=en', { headers: cookie(ops) })).text();
     const version = /name="version" value="(\d+)"/.exec(page)![1]!;
     const was = { version, was_maxActive: '50', was_admitPerMinute: '600', was_mode: 'open', was_message_vi: '', was_message_en: '' };
-    const review = await post('/rooms/main/review', form(ops, OPERATE, { ...was, maxActive: '5', admitPerMinute: '600', mode: 'open', message_vi: '', message_en: '' }));
+    const review = await post(
+      '/rooms/main/review',
+      form(ops, OPERATE, { ...was, maxActive: '5', admitPerMinute: '600', mode: 'open', message_vi: '', message_en: '' }),
+    );
     const confirm = await review.text();
     expect(review.status).toBe(200);
     expect(confirm).toContain('Confirm the change');
@@ -230,14 +301,21 @@ describe('dashboard over HTTP', () => {
     let reachable = true;
     const unreachable = () => (reachable ? Promise.resolve() : Promise.reject(new Error('connect ECONNREFUSED')));
     const sessions = createMemorySettingsStore();
-    const flaky = { revokeSession: (id: string, ms: number) => unreachable().then(() => sessions.revokeSession(id, ms)), sessionRevoked: (id: string) => unreachable().then(() => sessions.sessionRevoked(id)) };
+    const flaky = {
+      revokeSession: (id: string, ms: number) => unreachable().then(() => sessions.revokeSession(id, ms)),
+      sessionRevoked: (id: string) => unreachable().then(() => sessions.sessionRevoked(id)),
+    };
     const dashboard = createDashboard({ tokens, rooms: config.rooms, figures: figuresOf(1, 0), settings, sessions: flaky, logger: silentLogger });
     const signedIn = await dashboard.routes.request('/login', { method: 'POST', body: new URLSearchParams({ token: OPERATE, lang: 'en' }) });
     const ops = /sanh_admin=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')![1]!;
     const headers = { cookie: `sanh_admin=${ops}` };
     expect((await dashboard.routes.request('/logout', { method: 'POST', headers, body: new URLSearchParams({ lang: 'en' }) })).status).toBe(403);
     reachable = false;
-    const refused = await dashboard.routes.request('/logout', { method: 'POST', headers, body: new URLSearchParams({ form: formToken(ops, tokens[0]!), lang: 'en' }) });
+    const refused = await dashboard.routes.request('/logout', {
+      method: 'POST',
+      headers,
+      body: new URLSearchParams({ form: formToken(ops, tokens[0]!), lang: 'en' }),
+    });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('set-cookie')).toBeNull();
     expect((await dashboard.routes.request('/?lang=en', { headers })).status).toBe(503);
@@ -247,7 +325,8 @@ describe('dashboard over HTTP', () => {
 
   it('slows wrong sign-in tokens, then refuses the address (429, Retry-After) but not another one', async () => {
     const { dashboard, advance } = await setUp();
-    const signIn = (token: string, ip: string) => dashboard.routes.request('/login', { method: 'POST', headers: { 'x-test-ip': ip }, body: new URLSearchParams({ token, lang: 'en' }) });
+    const signIn = (token: string, ip: string) =>
+      dashboard.routes.request('/login', { method: 'POST', headers: { 'x-test-ip': ip }, body: new URLSearchParams({ token, lang: 'en' }) });
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) statuses.push((await signIn(`guess-${i}-${'x'.repeat(24)}`, '198.51.100.7')).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);

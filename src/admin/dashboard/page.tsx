@@ -122,7 +122,13 @@ function Tile(props: { room: RoomBoard; chart: ChartView; lang: Lang }) {
           </>
         ) : null}
       </p>
-      <svg class="chart" viewBox={`0 0 ${CHART_SIZE.width} ${CHART_SIZE.height}`} preserveAspectRatio="none" role="img" aria-label={`${chart.title}, ${text.chartsSpan}`}>
+      <svg
+        class="chart"
+        viewBox={`0 0 ${CHART_SIZE.width} ${CHART_SIZE.height}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`${chart.title}, ${text.chartsSpan}`}
+      >
         <g data-chart={`${room.id}:${chart.key}`}>
           <ChartLines chart={chart} />
         </g>
@@ -276,8 +282,16 @@ export function renderLoginPage(props: { lang: Lang; problem?: boolean; signedOu
       <TopBar lang={props.lang} title={text.brand} otherLangHref={`/dashboard/login?lang=${otherLang(props.lang)}`} />
       <main class="narrow">
         <h1>{text.login.title}</h1>
-        {props.problem ? <p class="notice problem" role="alert">{text.login.wrong}</p> : null}
-        {props.signedOut ? <p class="notice" role="status">{text.login.loggedOut}</p> : null}
+        {props.problem ? (
+          <p class="notice problem" role="alert">
+            {text.login.wrong}
+          </p>
+        ) : null}
+        {props.signedOut ? (
+          <p class="notice" role="status">
+            {text.login.loggedOut}
+          </p>
+        ) : null}
         <form method="post" action="/dashboard/login">
           <input type="hidden" name="lang" value={props.lang} />
           <label>
@@ -302,7 +316,16 @@ export interface ChangeRow {
 }
 
 /** The confirmation step: every change, before and after; nothing is applied until confirmed. */
-export function renderConfirmPage(props: { lang: Lang; roomName: string; roomId: string; rows: ChangeRow[]; patch: string; version: string; formToken: string; problems?: string[] }): string {
+export function renderConfirmPage(props: {
+  lang: Lang;
+  roomName: string;
+  roomId: string;
+  rows: ChangeRow[];
+  patch: string;
+  version: string;
+  formToken: string;
+  problems?: string[];
+}): string {
   const text = DASHBOARD_TEXT[props.lang];
   const controls = text.controls;
   const back = `/dashboard?lang=${props.lang}#room-${encodeURIComponent(props.roomId)}`;

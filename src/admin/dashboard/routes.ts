@@ -55,7 +55,9 @@ export interface Dashboard {
   authLimiter: AuthLimiter;
 }
 
-type DashboardEnv = SanhEnv & { Variables: SanhEnv['Variables'] & { dashboardToken: AdminToken; dashboardSession: string; dashboardSessionInfo: DashboardSession } };
+type DashboardEnv = SanhEnv & {
+  Variables: SanhEnv['Variables'] & { dashboardToken: AdminToken; dashboardSession: string; dashboardSessionInfo: DashboardSession };
+};
 
 const langOf = (c: Context, given?: unknown) => pickLang(typeof given === 'string' ? given : c.req.query('lang'), c.req.header('accept-language'));
 
@@ -155,9 +157,19 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     const body = await formOf(c);
     const lang = langOf(c, body.lang);
     if (!formTokenValid(field(body, 'form'), c.get('dashboardSession'), c.get('dashboardToken'))) {
-      return c.html(renderProblemPage({ lang, message: lang === 'vi' ? 'Biểu mẫu đã cũ hoặc không đến từ bảng điều khiển. Vui lòng tải lại trang.' : 'This form is stale or did not come from the dashboard. Please reload the page.' }), 403);
+      return c.html(
+        renderProblemPage({
+          lang,
+          message:
+            lang === 'vi'
+              ? 'Biểu mẫu đã cũ hoặc không đến từ bảng điều khiển. Vui lòng tải lại trang.'
+              : 'This form is stale or did not come from the dashboard. Please reload the page.',
+        }),
+        403,
+      );
     }
-    if (c.req.path.includes('/rooms/') && c.get('dashboardToken').scope !== 'operate') return c.html(renderProblemPage({ lang, message: DASHBOARD_TEXT[lang].readOnly }), 403);
+    if (c.req.path.includes('/rooms/') && c.get('dashboardToken').scope !== 'operate')
+      return c.html(renderProblemPage({ lang, message: DASHBOARD_TEXT[lang].readOnly }), 403);
     await next();
   };
 
@@ -215,7 +227,11 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   app.get('/events', (c) => {
     const lang = langOf(c);
     const session = c.get('dashboardSession');
-    const stillSignedIn = () => liveSession(session).then((live) => live !== undefined, () => false);
+    const stillSignedIn = () =>
+      liveSession(session).then(
+        (live) => live !== undefined,
+        () => false,
+      );
     return streamSSE(c, async (stream) => {
       let open = true;
       stream.onAbort(() => {
@@ -223,7 +239,12 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       });
       // The stream ends with the session: the browser's reconnect is then refused (401).
       while (open && (await stillSignedIn())) {
-        const rooms = boards(lang).map((board) => ({ id: board.id, mode: board.mode, values: { ...board.values, span: board.span }, charts: Object.fromEntries(board.charts.map((chart) => [chart.key, chartMarkup(chart)])) }));
+        const rooms = boards(lang).map((board) => ({
+          id: board.id,
+          mode: board.mode,
+          values: { ...board.values, span: board.span },
+          charts: Object.fromEntries(board.charts.map((chart) => [chart.key, chartMarkup(chart)])),
+        }));
         await stream.writeSSE({ event: 'figures', data: JSON.stringify({ at: new Date(clock()).toISOString(), rooms }) });
         await stream.sleep(pushMs);
       }
@@ -235,7 +256,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     try {
       await sessions.revokeSession(session.id, session.expiresAtMs - clock());
     } catch (error) {
-      throw new SanhError('store_unavailable', lang === 'vi' ? 'Chưa đăng xuất được (không ghi được vào kho dữ liệu). Vui lòng thử lại.' : 'Signing out could not be recorded (the store is unreachable). Please try again.', { cause: error });
+      throw new SanhError(
+        'store_unavailable',
+        lang === 'vi'
+          ? 'Chưa đăng xuất được (không ghi được vào kho dữ liệu). Vui lòng thử lại.'
+          : 'Signing out could not be recorded (the store is unreachable). Please try again.',
+        { cause: error },
+      );
     }
     deps.logger.info('dashboard sign-out', { token: session.token.id });
     c.header('set-cookie', sessionCookie('', 0, isHttps(c)));
@@ -247,7 +274,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     const room = roomOf(c.req.param('id'));
     const { patch, rows } = proposedChange(room, body, lang, deps.settings?.view(room.id).file.message);
     const checked = patchProblems(patch);
-    const common = { lang, roomName: room.name?.[lang] ?? room.id, roomId: room.id, version: field(body, 'version'), formToken: formToken(c.get('dashboardSession'), c.get('dashboardToken')) };
+    const common = {
+      lang,
+      roomName: room.name?.[lang] ?? room.id,
+      roomId: room.id,
+      version: field(body, 'version'),
+      formToken: formToken(c.get('dashboardSession'), c.get('dashboardToken')),
+    };
     if ('problems' in checked) return c.html(renderConfirmPage({ ...common, rows, patch: '', problems: checked.problems }), 422);
     return c.html(renderConfirmPage({ ...common, rows, patch: JSON.stringify(patch) }));
   });
@@ -295,7 +328,12 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
  * meanwhile elsewhere (another operator, auto-activation) are not sent back; the rows show what is
  * in force now. Clearing both messages puts the file's back (`fileMessage`, shown as the after).
  */
-export function proposedChange(room: RoomConfig, body: Record<string, unknown>, lang: Lang, fileMessage?: RoomConfig['message']): { patch: Record<string, unknown>; rows: ChangeRow[] } {
+export function proposedChange(
+  room: RoomConfig,
+  body: Record<string, unknown>,
+  lang: Lang,
+  fileMessage?: RoomConfig['message'],
+): { patch: Record<string, unknown>; rows: ChangeRow[] } {
   const text = DASHBOARD_TEXT[lang];
   const patch: Record<string, unknown> = {};
   const rows: ChangeRow[] = [];
@@ -319,7 +357,8 @@ export function proposedChange(room: RoomConfig, body: Record<string, unknown>, 
   if ((edited('message_vi') || edited('message_en')) && (message.vi !== current.vi || message.en !== current.en)) {
     const cleared = !message.vi && !message.en;
     patch.message = cleared ? null : Object.fromEntries(Object.entries(message).filter(([, v]) => v));
-    const show = (m: { vi?: string | undefined; en?: string | undefined } | undefined) => [m?.vi && `vi: ${m.vi}`, m?.en && `en: ${m.en}`].filter(Boolean).join(' · ') || '—';
+    const show = (m: { vi?: string | undefined; en?: string | undefined } | undefined) =>
+      [m?.vi && `vi: ${m.vi}`, m?.en && `en: ${m.en}`].filter(Boolean).join(' · ') || '—';
     rows.push({ field: text.controls.field.message ?? 'message', before: show(current), after: show(cleared ? fileMessage : message) });
   }
   return { patch, rows };

@@ -32,7 +32,14 @@ function unitLabel(unit: ChartSpec['unit'], lang: Lang): string {
 }
 
 const CHARTS: Record<ChartKey, ChartSpec> = {
-  active: { series: [{ key: 'active', read: (s) => s.active }, { key: 'maxActive', read: (s) => s.maxActive, limit: true }], floor: 1, unit: '' },
+  active: {
+    series: [
+      { key: 'active', read: (s) => s.active },
+      { key: 'maxActive', read: (s) => s.maxActive, limit: true },
+    ],
+    floor: 1,
+    unit: '',
+  },
   waiting: { series: [{ key: 'waiting', read: (s) => s.waiting }], floor: 10, unit: '' },
   rate: {
     series: [
@@ -44,7 +51,14 @@ const CHARTS: Record<ChartKey, ChartSpec> = {
     unit: '/min',
   },
   wait: { series: [{ key: 'wait', read: (s) => (s.waitSeconds === null ? null : s.waitSeconds / 60) }], floor: 5, unit: 'min' },
-  latency: { series: [{ key: 'p50', read: (s) => s.originP50Ms }, { key: 'p95', read: (s) => s.originP95Ms }], floor: 100, unit: 'ms' },
+  latency: {
+    series: [
+      { key: 'p50', read: (s) => s.originP50Ms },
+      { key: 'p95', read: (s) => s.originP95Ms },
+    ],
+    floor: 100,
+    unit: 'ms',
+  },
   errors: { series: [{ key: 'errors', read: (s) => (s.originErrorRate === null ? null : s.originErrorRate * 100) }], floor: 5, unit: '%' },
   drafts: { series: [{ key: 'drafts', read: (s) => s.draftsPerMinute }], floor: 5, unit: '/min' },
   submissions: { series: [{ key: 'submissions', read: (s) => s.submissionsPending }], floor: 10, unit: '' },
@@ -114,7 +128,10 @@ function valuesOf(room: RoomConfig, figures: RoomFigures, latest: FigureSample |
   const rate = latest?.ratePerMinute;
   return {
     mode: text.modes[room.mode],
-    auto: figures.autoActivation?.active && figures.autoActivation.since ? text.autoActive(formatHourMinute(Date.parse(figures.autoActivation.since)), figures.autoActivation.reason ?? '') : '',
+    auto:
+      figures.autoActivation?.active && figures.autoActivation.since
+        ? text.autoActive(formatHourMinute(Date.parse(figures.autoActivation.since)), figures.autoActivation.reason ?? '')
+        : '',
     active: known(figures.live?.active),
     activeMax: text.ofMax(n(room.maxActive)),
     waiting: known(figures.live?.waiting),

@@ -99,7 +99,10 @@ export function uploadBytesContract(adapter: string, open: () => Promise<OpenedU
       const kept = content(30_000, 11);
       const refused = content(30_000, 12);
       const u = await upload(kept.byteLength);
-      const [first, second] = await Promise.all([bytes.stage(u, 0, webSource(kept, 4_096), { maxBytes: u.size }), bytes.stage(u, 0, webSource(refused, 1_000), { maxBytes: u.size })]);
+      const [first, second] = await Promise.all([
+        bytes.stage(u, 0, webSource(kept, 4_096), { maxBytes: u.size }),
+        bytes.stage(u, 0, webSource(refused, 1_000), { maxBytes: u.size }),
+      ]);
       expect([first.written, second.written]).toEqual([30_000, 30_000]);
       await first.commit();
       await second.discard();
@@ -112,7 +115,10 @@ export function uploadBytesContract(adapter: string, open: () => Promise<OpenedU
       const a = await bytes.create({ id: `u${++counter}`, draftId: `d${++counter}`, size: 600 }, { maxStoredBytes: before + 1_000 });
       expect(a.created).toBe(true);
       expect(await bytes.storedBytes()).toBe(before + 600);
-      expect(await bytes.create({ id: `u${++counter}`, draftId: `d${counter}`, size: 401 }, { maxStoredBytes: before + 1_000 })).toEqual({ created: false, reason: 'full' });
+      expect(await bytes.create({ id: `u${++counter}`, draftId: `d${counter}`, size: 401 }, { maxStoredBytes: before + 1_000 })).toEqual({
+        created: false,
+        reason: 'full',
+      });
       const b = { id: `u${++counter}`, draftId: `d${++counter}`, size: 400 };
       expect((await bytes.create(b, { maxStoredBytes: before + 1_000 })).created).toBe(true);
       await bytes.remove(b.draftId, b.id);

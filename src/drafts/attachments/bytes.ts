@@ -179,7 +179,9 @@ export async function pump(
   sink: (chunk: Uint8Array, at: number) => Promise<void> | void,
 ): Promise<{ taken: number; ended: AppendOutcome['ended'] }> {
   const reader = source instanceof ReadableStream ? source.getReader() : undefined;
-  const iterator: AsyncIterator<Uint8Array> = reader ? { next: () => reader.read() as Promise<IteratorResult<Uint8Array>> } : (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const iterator: AsyncIterator<Uint8Array> = reader
+    ? { next: () => reader.read() as Promise<IteratorResult<Uint8Array>> }
+    : (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const release = reader && (() => reader.releaseLock());
   let taken = 0;
   for (;;) {
@@ -201,7 +203,6 @@ export async function pump(
     }
   }
 }
-
 
 /** True when both byte strings are equal. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

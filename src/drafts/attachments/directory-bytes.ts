@@ -5,7 +5,17 @@ import { decodeBase64Url, encodeBase64Url } from '../../platform/base64url.js';
 import type { KeyRing } from '../../platform/keyring.js';
 import { derivedKeyBytes } from '../../platform/node-hkdf.js';
 import { randomId } from '../../platform/random-id.js';
-import { appendByStaging, assertIds, pump, stagedChunk, UPLOAD_ID_PATTERN, type AppendOutcome, type BytesOf, type StoredBytes, type UploadBytes } from './bytes.js';
+import {
+  appendByStaging,
+  assertIds,
+  pump,
+  stagedChunk,
+  UPLOAD_ID_PATTERN,
+  type AppendOutcome,
+  type BytesOf,
+  type StoredBytes,
+  type UploadBytes,
+} from './bytes.js';
 import type { Sealing } from './records.js';
 
 /** Options of the directory adapter. */
@@ -250,7 +260,8 @@ export function createDirectoryUploadBytes(options: DirectoryBytesOptions): Uplo
     async removeDraft(draftId) {
       assertIds(draftId);
       let size = 0;
-      for (const uploadId of await names(draftDir(draftId))) if (UPLOAD_ID_PATTERN.test(uploadId)) size += (await sizeOf(join(draftDir(draftId), uploadId))) ?? 0;
+      for (const uploadId of await names(draftDir(draftId)))
+        if (UPLOAD_ID_PATTERN.test(uploadId)) size += (await sizeOf(join(draftDir(draftId), uploadId))) ?? 0;
       await rm(draftDir(draftId), { recursive: true, force: true });
       counted(-size);
     },

@@ -14,7 +14,8 @@ describe('tus header grammar', () => {
     const header = `filename ${b64('Giấy xác nhận.pdf')},filetype ${b64('application/pdf')}, is_confidential`;
     expect(Object.fromEntries(parseMetadata(header) ?? [])).toEqual({ filename: 'Giấy xác nhận.pdf', filetype: 'application/pdf', is_confidential: '' });
     expect(parseMetadata(undefined)?.size).toBe(0);
-    for (const bad of ['a b c', 'a YQ==,a YQ==', 'a !!', ',', `a ${Buffer.from([0xff, 0xfe]).toString('base64')}`, 'ké YQ==']) expect(parseMetadata(bad)).toBeUndefined();
+    for (const bad of ['a b c', 'a YQ==,a YQ==', 'a !!', ',', `a ${Buffer.from([0xff, 0xfe]).toString('base64')}`, 'ké YQ=='])
+      expect(parseMetadata(bad)).toBeUndefined();
   });
 
   it('parses Upload-Checksum: known algorithms with digests of the right length', () => {

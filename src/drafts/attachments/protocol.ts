@@ -25,7 +25,6 @@ export function parseCount(value: string | undefined): number | undefined {
   return Number.isSafeInteger(count) ? count : undefined;
 }
 
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -81,7 +80,12 @@ export function typeAccepted(type: string, accepted: readonly string[]): boolean
 
 /** Content-Disposition for a download: `attachment`, an ASCII fallback name and the UTF-8 name (RFC 6266). */
 export function contentDisposition(name: string): string {
-  const ascii = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const ascii = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .replace(/[^\x20-\x7e]|["\\]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }

@@ -58,12 +58,19 @@ export function createRedisUploadRecords(client: RedisClient, keyPrefix: string)
       const stored = await get(draftId, uploadId);
       if (!stored || stored.offset !== expectedOffset) return { advanced: false, record: stored };
       const next: UploadRecord = { ...stored, ...progress };
-      const [status, json] = (await scripts.advance.run(client, [...keys(draftId), claimKey(draftId, uploadId)], [uploadId, expectedOffset, JSON.stringify(next), writer ?? ''])) as [string, string?];
+      const [status, json] = (await scripts.advance.run(
+        client,
+        [...keys(draftId), claimKey(draftId, uploadId)],
+        [uploadId, expectedOffset, JSON.stringify(next), writer ?? ''],
+      )) as [string, string?];
       if (status === 'advanced') return { advanced: true, record: next };
       return { advanced: false, record: json === undefined ? undefined : parse(json) };
     },
     async claim(draftId, uploadId, offset, writer, leaseMs) {
-      const [status, json] = (await scripts.claim.run(client, [...keys(draftId), claimKey(draftId, uploadId)], [uploadId, offset, writer, leaseMs])) as [string, string?];
+      const [status, json] = (await scripts.claim.run(client, [...keys(draftId), claimKey(draftId, uploadId)], [uploadId, offset, writer, leaseMs])) as [
+        string,
+        string?,
+      ];
       if (status === 'claimed') return { claimed: true };
       if (json === undefined) return { claimed: false, reason: 'missing' };
       return { claimed: false, reason: status === 'busy' ? 'busy' : 'moved', record: parse(json) };

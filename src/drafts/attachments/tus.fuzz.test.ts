@@ -35,12 +35,27 @@ async function build(): Promise<Fixture> {
     },
     with: (config) => ({
       clientAddress: () => '192.0.2.1',
-      attachments: (access, sealer) => createDraftAttachments({ access, sealer, records: createMemoryUploadRecords(), bytes: createMemoryUploadBytes({ maxBytes: 32 * 1024 }), config, logger, sweepIntervalMs: 0 }),
+      attachments: (access, sealer) =>
+        createDraftAttachments({
+          access,
+          sealer,
+          records: createMemoryUploadRecords(),
+          bytes: createMemoryUploadBytes({ maxBytes: 32 * 1024 }),
+          config,
+          logger,
+          sweepIntervalMs: 0,
+        }),
     }),
   });
   const upload = await request(`/_sanh/drafts/${draft.id}/uploads`, {
     method: 'POST',
-    headers: { cookie: draft.cookie, 'tus-resumable': '1.0.0', 'upload-length': '64', 'upload-metadata': `filename ${btoa('a.pdf')},filetype ${btoa('application/pdf')}`, 'content-type': 'application/offset+octet-stream' },
+    headers: {
+      cookie: draft.cookie,
+      'tus-resumable': '1.0.0',
+      'upload-length': '64',
+      'upload-metadata': `filename ${btoa('a.pdf')},filetype ${btoa('application/pdf')}`,
+      'content-type': 'application/offset+octet-stream',
+    },
     body: new Uint8Array(10).fill(1),
   });
   const uploadPath = upload.headers.get('location') ?? '';
@@ -48,14 +63,41 @@ async function build(): Promise<Fixture> {
   return { request, draftId: draft.id, cookie: draft.cookie, uploadPath, close };
 }
 
-const countArb = fc.oneof(fc.constantFrom('0', '1', '10', '54', '64', '4096', '4097', '99999999999999999', '-1', '1e3', ' 7 ', ''), fc.nat({ max: 70_000 }).map(String), headerText);
+const countArb = fc.oneof(
+  fc.constantFrom('0', '1', '10', '54', '64', '4096', '4097', '99999999999999999', '-1', '1e3', ' 7 ', ''),
+  fc.nat({ max: 70_000 }).map(String),
+  headerText,
+);
 const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 const metadataArb = fc.oneof(
-  fc.constantFrom(`filename ${b64('giấy tờ.pdf')},filetype ${b64('application/pdf')}`, `filetype ${b64('image/png')}`, `filetype ${b64('text/html')}`, 'filename', 'a b c', 'filetype !!!', '', `filetype ${b64('application/pdf')},filetype ${b64('image/png')}`),
+  fc.constantFrom(
+    `filename ${b64('giấy tờ.pdf')},filetype ${b64('application/pdf')}`,
+    `filetype ${b64('image/png')}`,
+    `filetype ${b64('text/html')}`,
+    'filename',
+    'a b c',
+    'filetype !!!',
+    '',
+    `filetype ${b64('application/pdf')},filetype ${b64('image/png')}`,
+  ),
   headerText,
-  fc.tuple(fc.string({ maxLength: 30 }), fc.constantFrom('application/pdf', 'image/jpeg', 'x/y', '')).map(([name, type]) => `filename ${b64(name)},filetype ${b64(type)}`),
+  fc
+    .tuple(fc.string({ maxLength: 30 }), fc.constantFrom('application/pdf', 'image/jpeg', 'x/y', ''))
+    .map(([name, type]) => `filename ${b64(name)},filetype ${b64(type)}`),
 );
-const checksumArb = fc.option(fc.oneof(fc.constantFrom('sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'sha256 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', 'md5 1B2M2Y8AsgTpgAmY7PhCfg==', 'sha256 ???', 'sha256'), headerText), { nil: undefined });
+const checksumArb = fc.option(
+  fc.oneof(
+    fc.constantFrom(
+      'sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      'sha256 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+      'md5 1B2M2Y8AsgTpgAmY7PhCfg==',
+      'sha256 ???',
+      'sha256',
+    ),
+    headerText,
+  ),
+  { nil: undefined },
+);
 
 interface Case {
   tus: string | undefined;
@@ -74,23 +116,55 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   length: fc.option(countArb, { nil: undefined }),
   offset: fc.option(countArb, { nil: undefined }),
   metadata: fc.option(metadataArb, { nil: undefined }),
-  type: fc.option(fc.constantFrom('application/offset+octet-stream', 'application/offset+octet-stream; x=1', 'application/json', 'text/plain', ''), { nil: undefined }),
+  type: fc.option(fc.constantFrom('application/offset+octet-stream', 'application/offset+octet-stream; x=1', 'application/json', 'text/plain', ''), {
+    nil: undefined,
+  }),
   checksum: checksumArb,
   override: fc.option(fc.constantFrom('PATCH', 'DELETE', 'patch', 'GET', 'PUT', ''), { nil: undefined }),
   deferLength: fc.option(fc.constantFrom('1', '0', 'x'), { nil: undefined }),
   owner: fc.constantFrom('owner', 'owner', 'owner', 'none', 'other'),
-  body: fc.option(fc.oneof(fc.uint8Array({ maxLength: 100 }), fc.integer({ min: 4_000, max: 70_000 }).map((n) => new Uint8Array(n))), { nil: undefined }),
+  body: fc.option(
+    fc.oneof(
+      fc.uint8Array({ maxLength: 100 }),
+      fc.integer({ min: 4_000, max: 70_000 }).map((n) => new Uint8Array(n)),
+    ),
+    { nil: undefined },
+  ),
 });
 
 /** The tus endpoints and the paths each case may aim at (the fixture's own draft and upload, others', malformed). */
 const ENDPOINTS: { name: string; method: string; path: (f: Fixture) => fc.Arbitrary<string> }[] = [
-  { name: 'OPTIONS /:draftId/uploads', method: 'OPTIONS', path: (f) => fc.constantFrom(`/_sanh/drafts/${f.draftId}/uploads`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA/uploads') },
-  { name: 'POST /:draftId/uploads (creation)', method: 'POST', path: (f) => fc.constantFrom(`/_sanh/drafts/${f.draftId}/uploads`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA/uploads', '/_sanh/drafts/..%2F/uploads') },
-  { name: 'HEAD /:draftId/uploads/:uploadId', method: 'HEAD', path: (f) => fc.constantFrom(f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`, `/_sanh/drafts/${f.draftId}/uploads/%2E%2E`) },
-  { name: 'GET /:draftId/uploads/:uploadId (download)', method: 'GET', path: (f) => fc.constantFrom(f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`, `/_sanh/drafts/${f.draftId}/uploads/${'x'.repeat(200)}`) },
-  { name: 'PATCH /:draftId/uploads/:uploadId', method: 'PATCH', path: (f) => fc.constantFrom(f.uploadPath, f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`) },
+  {
+    name: 'OPTIONS /:draftId/uploads',
+    method: 'OPTIONS',
+    path: (f) => fc.constantFrom(`/_sanh/drafts/${f.draftId}/uploads`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA/uploads'),
+  },
+  {
+    name: 'POST /:draftId/uploads (creation)',
+    method: 'POST',
+    path: (f) => fc.constantFrom(`/_sanh/drafts/${f.draftId}/uploads`, '/_sanh/drafts/AAAAAAAAAAAAAAAAAAAAAA/uploads', '/_sanh/drafts/..%2F/uploads'),
+  },
+  {
+    name: 'HEAD /:draftId/uploads/:uploadId',
+    method: 'HEAD',
+    path: (f) => fc.constantFrom(f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`, `/_sanh/drafts/${f.draftId}/uploads/%2E%2E`),
+  },
+  {
+    name: 'GET /:draftId/uploads/:uploadId (download)',
+    method: 'GET',
+    path: (f) => fc.constantFrom(f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`, `/_sanh/drafts/${f.draftId}/uploads/${'x'.repeat(200)}`),
+  },
+  {
+    name: 'PATCH /:draftId/uploads/:uploadId',
+    method: 'PATCH',
+    path: (f) => fc.constantFrom(f.uploadPath, f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`),
+  },
   { name: 'DELETE /:draftId/uploads/:uploadId', method: 'DELETE', path: (f) => fc.constantFrom(f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`) },
-  { name: 'POST /:draftId/uploads/:uploadId (method override)', method: 'POST', path: (f) => fc.constantFrom(f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`) },
+  {
+    name: 'POST /:draftId/uploads/:uploadId (method override)',
+    method: 'POST',
+    path: (f) => fc.constantFrom(f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`),
+  },
   { name: 'OPTIONS /:draftId/uploads/:uploadId', method: 'OPTIONS', path: (f) => fc.constantFrom(f.uploadPath, `/_sanh/drafts/${f.draftId}/uploads/nope`) },
 ];
 
@@ -126,7 +200,11 @@ describe('tus endpoints under generated requests (fast-check)', () => {
             else if (c.owner === 'other') headers.cookie = `sanh_draft_owner=${'C'.repeat(43)}`;
             const withBody = c.body !== undefined && endpoint.method !== 'GET' && endpoint.method !== 'HEAD';
             faults.clear();
-            const response = await fixture.request(path, { method: endpoint.method, headers, ...(withBody ? { body: c.body as Uint8Array<ArrayBuffer> } : {}) });
+            const response = await fixture.request(path, {
+              method: endpoint.method,
+              headers,
+              ...(withBody ? { body: c.body as Uint8Array<ArrayBuffer> } : {}),
+            });
             const text = endpoint.method === 'HEAD' ? '' : await response.text().catch((error: Error) => `<<body failed: ${error.message}>>`);
             const fault = `${endpoint.method} ${path} ${JSON.stringify(headers)} → ${response.status}: ${text.slice(0, 300)} ${faults.last()}`;
             expect(text.startsWith('<<body failed'), fault).toBe(false);

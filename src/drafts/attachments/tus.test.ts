@@ -77,10 +77,16 @@ describe('tus routes', () => {
 
   type Init = { method?: string; headers?: Record<string, string>; body?: Uint8Array | ReadableStream<Uint8Array>; owner?: string | null };
   async function send(path: string, init: Init = {}): Promise<Response> {
-    const headers: Record<string, string> = Object.fromEntries(Object.entries({ 'tus-resumable': '1.0.0', ...init.headers }).filter(([, value]) => value !== ''));
+    const headers: Record<string, string> = Object.fromEntries(
+      Object.entries({ 'tus-resumable': '1.0.0', ...init.headers }).filter(([, value]) => value !== ''),
+    );
     if (init.owner !== null) headers.cookie = `${OWNER_COOKIE}=${init.owner ?? 'owner-a'}`;
     if (init.body instanceof Uint8Array && headers['content-length'] === undefined) headers['content-length'] = String(init.body.byteLength);
-    const request = new Request(`http://sanh.test${path}`, { method: init.method ?? 'GET', headers, ...(init.body ? { body: init.body, duplex: 'half' } : {}) } as RequestInit);
+    const request = new Request(`http://sanh.test${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body ? { body: init.body, duplex: 'half' } : {}),
+    } as RequestInit);
     return app.request(request);
   }
   async function create(draftId = 'd1', size = 100 * KiB, extra: Init = {}): Promise<string> {
@@ -93,10 +99,19 @@ describe('tus routes', () => {
     return response.headers.get('location') ?? '';
   }
   const patch = (url: string, offset: number, body: Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}, owner?: string) =>
-    send(url, { method: 'PATCH', body, ...(owner ? { owner } : {}), headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset), ...headers } });
+    send(url, {
+      method: 'PATCH',
+      body,
+      ...(owner ? { owner } : {}),
+      headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset), ...headers },
+    });
   const head = (url: string, owner?: string) => send(url, { method: 'HEAD', ...(owner ? { owner } : {}) });
   async function errorOf(response: Response) {
-    return { status: response.status, tus: response.headers.get('tus-resumable'), body: (await response.json()) as { error: { code: string; message: string } } };
+    return {
+      status: response.status,
+      tus: response.headers.get('tus-resumable'),
+      body: (await response.json()) as { error: { code: string; message: string } },
+    };
   }
   const json = { accept: 'application/json' };
 
@@ -124,7 +139,11 @@ describe('tus routes', () => {
 
     it('answers 404 to anyone who does not own the draft, with Tus-Resumable', async () => {
       const url = await create();
-      for (const response of [await head(url, 'owner-c'), await send(url, { method: 'HEAD', owner: null }), await send('/_sanh/drafts/nope/uploads', { method: 'POST', headers: { 'upload-length': '1', ...json } })]) {
+      for (const response of [
+        await head(url, 'owner-c'),
+        await send(url, { method: 'HEAD', owner: null }),
+        await send('/_sanh/drafts/nope/uploads', { method: 'POST', headers: { 'upload-length': '1', ...json } }),
+      ]) {
         expect(response.status).toBe(404);
         expect(response.headers.get('tus-resumable')).toBe('1.0.0');
       }
@@ -134,7 +153,11 @@ describe('tus routes', () => {
     it("does not find another draft's upload through a draft the caller owns", async () => {
       const url = await create('d1');
       const foreign = url.replace('/d1/', '/d2/');
-      const response = await send(foreign, { method: 'PATCH', owner: 'owner-c', headers: { ...json, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' } });
+      const response = await send(foreign, {
+        method: 'PATCH',
+        owner: 'owner-c',
+        headers: { ...json, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      });
       expect(await errorOf(response)).toMatchObject({ status: 404, body: { error: { code: 'upload_not_found' } } });
       expect((await head(foreign, 'owner-c')).status).toBe(404);
       expect((await send(foreign, { method: 'DELETE', owner: 'owner-c' })).status).toBe(404);
@@ -179,20 +202,40 @@ describe('tus routes', () => {
       const missing = await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-metadata': metadata('a.pdf', 'application/pdf'), ...json } });
       expect(await errorOf(missing)).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('Upload-Length is required') } } });
       const deferred = await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-defer-length': '1', ...json } });
-      expect(await errorOf(deferred)).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('Upload-Defer-Length is not supported') } } });
+      expect(await errorOf(deferred)).toMatchObject({
+        status: 400,
+        body: { error: { message: expect.stringContaining('Upload-Defer-Length is not supported') } },
+      });
       expect((await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-length': '-5', ...json } })).status).toBe(400);
     });
 
     it('refuses a file past maxFileBytes with 413', async () => {
-      const response = await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-length': String(300 * KiB + 1), 'upload-metadata': metadata('a.pdf', 'application/pdf'), ...json } });
-      expect(await errorOf(response)).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large', message: 'A file may be at most 300 KiB; this one is 300 KiB.' } } });
+      const response = await send('/_sanh/drafts/d1/uploads', {
+        method: 'POST',
+        headers: { 'upload-length': String(300 * KiB + 1), 'upload-metadata': metadata('a.pdf', 'application/pdf'), ...json },
+      });
+      expect(await errorOf(response)).toMatchObject({
+        status: 413,
+        body: { error: { code: 'payload_too_large', message: 'A file may be at most 300 KiB; this one is 300 KiB.' } },
+      });
     });
 
-    it("refuses types the form does not take with 415, and accepts image/* and type parameters", async () => {
+    it('refuses types the form does not take with 415, and accepts image/* and type parameters', async () => {
       const post = (type: string | undefined) =>
-        send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-length': '10', 'upload-metadata': type === undefined ? `filename ${b64('a')}` : metadata('a', type), ...json } });
+        send('/_sanh/drafts/d1/uploads', {
+          method: 'POST',
+          headers: { 'upload-length': '10', 'upload-metadata': type === undefined ? `filename ${b64('a')}` : metadata('a', type), ...json },
+        });
       const word = await errorOf(await post('application/msword'));
-      expect(word).toMatchObject({ status: 415, body: { error: { code: 'unsupported_media_type', message: 'Files of type application/msword are not accepted here; this form takes application/pdf, image/*.' } } });
+      expect(word).toMatchObject({
+        status: 415,
+        body: {
+          error: {
+            code: 'unsupported_media_type',
+            message: 'Files of type application/msword are not accepted here; this form takes application/pdf, image/*.',
+          },
+        },
+      });
       expect((await errorOf(await post(undefined))).body.error.message).toMatch(/^Give the file type as filetype metadata/);
       expect((await post('image/png')).status).toBe(201);
       expect((await post('Application/PDF; charset=binary')).status).toBe(201);
@@ -207,19 +250,34 @@ describe('tus routes', () => {
 
     it('counts files and bytes per draft (maxFiles, maxTotalBytes), and termination frees room', async () => {
       const first = await create('d1', 250 * KiB);
-      const tooMuch = await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-length': String(251 * KiB), 'upload-metadata': metadata('b.pdf', 'application/pdf'), ...json } });
-      expect(await errorOf(tooMuch)).toMatchObject({ status: 413, body: { error: { message: 'All attachments of a draft may take 500 KiB together; 250 KiB is left, and this file is 251 KiB.' } } });
+      const tooMuch = await send('/_sanh/drafts/d1/uploads', {
+        method: 'POST',
+        headers: { 'upload-length': String(251 * KiB), 'upload-metadata': metadata('b.pdf', 'application/pdf'), ...json },
+      });
+      expect(await errorOf(tooMuch)).toMatchObject({
+        status: 413,
+        body: { error: { message: 'All attachments of a draft may take 500 KiB together; 250 KiB is left, and this file is 251 KiB.' } },
+      });
       await create('d1', 1);
       await create('d1', 1);
-      const fourth = await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-length': '1', 'upload-metadata': metadata('c.pdf', 'application/pdf'), ...json } });
-      expect(await errorOf(fourth)).toMatchObject({ status: 413, body: { error: { message: 'This draft already has 3 attachments, the most this form takes; remove one first.' } } });
+      const fourth = await send('/_sanh/drafts/d1/uploads', {
+        method: 'POST',
+        headers: { 'upload-length': '1', 'upload-metadata': metadata('c.pdf', 'application/pdf'), ...json },
+      });
+      expect(await errorOf(fourth)).toMatchObject({
+        status: 413,
+        body: { error: { message: 'This draft already has 3 attachments, the most this form takes; remove one first.' } },
+      });
       expect((await send(first, { method: 'DELETE' })).status).toBe(204);
       await create('d1', 1);
       await create('d2', 250 * KiB, { owner: 'owner-c' });
     });
 
     it('refuses uploads to a form that takes none with 403', async () => {
-      const response = await send('/_sanh/drafts/d3/uploads', { method: 'POST', headers: { 'upload-length': '1', 'upload-metadata': metadata('a.pdf', 'application/pdf'), ...json } });
+      const response = await send('/_sanh/drafts/d3/uploads', {
+        method: 'POST',
+        headers: { 'upload-length': '1', 'upload-metadata': metadata('a.pdf', 'application/pdf'), ...json },
+      });
       expect(await errorOf(response)).toMatchObject({ status: 403, body: { error: { message: 'This form takes no attachments.' } } });
     });
 
@@ -228,14 +286,23 @@ describe('tus routes', () => {
       const response = await send('/_sanh/drafts/d1/uploads', {
         method: 'POST',
         body: data.slice(0, 40 * KiB),
-        headers: { 'upload-length': String(data.byteLength), 'upload-metadata': metadata('scan.png', 'image/png'), 'content-type': 'application/offset+octet-stream', 'upload-checksum': `sha1 ${digest('sha1', data.slice(0, 40 * KiB))}` },
+        headers: {
+          'upload-length': String(data.byteLength),
+          'upload-metadata': metadata('scan.png', 'image/png'),
+          'content-type': 'application/offset+octet-stream',
+          'upload-checksum': `sha1 ${digest('sha1', data.slice(0, 40 * KiB))}`,
+        },
       });
       expect(response.status).toBe(201);
       expect(response.headers.get('upload-offset')).toBe(String(40 * KiB));
       const url = response.headers.get('location') ?? '';
       expect((await patch(url, 40 * KiB, data.slice(40 * KiB))).status).toBe(204);
       expect(Buffer.from(await (await send(url)).arrayBuffer()).equals(Buffer.from(data))).toBe(true);
-      const wrongType = await send('/_sanh/drafts/d1/uploads', { method: 'POST', body: new Uint8Array(5), headers: { 'upload-length': '5', 'upload-metadata': metadata('a.pdf', 'application/pdf'), 'content-type': 'text/plain', ...json } });
+      const wrongType = await send('/_sanh/drafts/d1/uploads', {
+        method: 'POST',
+        body: new Uint8Array(5),
+        headers: { 'upload-length': '5', 'upload-metadata': metadata('a.pdf', 'application/pdf'), 'content-type': 'text/plain', ...json },
+      });
       expect(wrongType.status).toBe(415);
     });
 
@@ -249,7 +316,10 @@ describe('tus routes', () => {
 
     it('answers 507 storage_full when the bytes store is full, leaving no record behind', async () => {
       build(createMemoryUploadBytes({ maxBytes: 100, clock }));
-      const response = await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { 'upload-length': '101', 'upload-metadata': metadata('a.pdf', 'application/pdf'), ...json } });
+      const response = await send('/_sanh/drafts/d1/uploads', {
+        method: 'POST',
+        headers: { 'upload-length': '101', 'upload-metadata': metadata('a.pdf', 'application/pdf'), ...json },
+      });
       expect(response.status).toBe(507);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('storage_full');
       expect(response.headers.get('tus-resumable')).toBe('1.0.0');
@@ -316,7 +386,11 @@ describe('tus routes', () => {
 
     it('keeps up to the limit of a streamed body with no Content-Length, then answers 413 with the offset', async () => {
       const url = await create('d1', 100);
-      const response = await send(url, { method: 'PATCH', body: webSource(content(150), 40), headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' } });
+      const response = await send(url, {
+        method: 'PATCH',
+        body: webSource(content(150), 40),
+        headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+      });
       expect(response.status).toBe(413);
       expect(response.headers.get('upload-offset')).toBe('100');
       expect((await head(url)).headers.get('upload-offset')).toBe('100');
@@ -325,7 +399,11 @@ describe('tus routes', () => {
     it('keeps what arrived of a body that broke off (the client went away)', async () => {
       const data = content(50_000);
       const url = await create('d1', data.byteLength);
-      await send(url, { method: 'PATCH', body: webSource(data, 4_000, 24_000), headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' } });
+      await send(url, {
+        method: 'PATCH',
+        body: webSource(data, 4_000, 24_000),
+        headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+      });
       expect((await head(url)).headers.get('upload-offset')).toBe('24000');
       expect((await patch(url, 24_000, data.slice(24_000))).status).toBe(204);
       expect(Buffer.from(await (await send(url)).arrayBuffer()).equals(Buffer.from(data))).toBe(true);
@@ -349,7 +427,11 @@ describe('tus routes', () => {
 
     it('takes X-HTTP-Method-Override: PATCH and DELETE on a POST', async () => {
       const url = await create('d1', 10);
-      const patched = await send(url, { method: 'POST', body: content(10), headers: { 'x-http-method-override': 'PATCH', 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' } });
+      const patched = await send(url, {
+        method: 'POST',
+        body: content(10),
+        headers: { 'x-http-method-override': 'PATCH', 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+      });
       expect(patched.status).toBe(204);
       expect((await send(url, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } })).status).toBe(204);
       expect((await head(url)).status).toBe(404);
@@ -366,7 +448,13 @@ describe('tus routes', () => {
       }
       const probe = await head(url);
       expect([probe.status, probe.headers.get('retry-after')]).toEqual([503, '5']);
-      for (const response of [await patch(url, 0, content(10), json), await send('/_sanh/drafts/d1/uploads', { method: 'POST', headers: { ...json, 'upload-length': '10', 'upload-metadata': metadata('a.pdf', 'application/pdf') } })]) {
+      for (const response of [
+        await patch(url, 0, content(10), json),
+        await send('/_sanh/drafts/d1/uploads', {
+          method: 'POST',
+          headers: { ...json, 'upload-length': '10', 'upload-metadata': metadata('a.pdf', 'application/pdf') },
+        }),
+      ]) {
         expect(await errorOf(response)).toMatchObject({ status: 503, body: { error: { code: 'store_unavailable' } } });
         expect(response.headers.get('retry-after')).toBe('5');
         expect(response.headers.get('tus-resumable')).toBe('1.0.0');
@@ -379,12 +467,21 @@ describe('tus routes', () => {
       const data = content(5_000);
       const url = await create('d1', data.byteLength);
       const early = await send(url, { headers: json });
-      expect(await errorOf(early)).toMatchObject({ status: 409, body: { error: { code: 'upload_incomplete', message: 'This upload is not finished (0 of 5000 bytes); it can be downloaded once it is.' } } });
+      expect(await errorOf(early)).toMatchObject({
+        status: 409,
+        body: { error: { code: 'upload_incomplete', message: 'This upload is not finished (0 of 5000 bytes); it can be downloaded once it is.' } },
+      });
       await patch(url, 0, data);
       const response = await send(url, { headers: { 'tus-resumable': '' } });
       expect(response.status).toBe(200);
       expect(Buffer.from(await response.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
-      expect(Object.fromEntries(['content-type', 'content-length', 'content-disposition', 'repr-digest', 'x-content-type-options', 'content-security-policy', 'cache-control'].map((h) => [h, response.headers.get(h)]))).toEqual({
+      expect(
+        Object.fromEntries(
+          ['content-type', 'content-length', 'content-disposition', 'repr-digest', 'x-content-type-options', 'content-security-policy', 'cache-control'].map(
+            (h) => [h, response.headers.get(h)],
+          ),
+        ),
+      ).toEqual({
         'content-type': 'application/pdf',
         'content-length': '5000',
         'content-disposition': `attachment; filename="Giay xac nhan cu tru.pdf"; filename*=UTF-8''Gi%E1%BA%A5y%20x%C3%A1c%20nh%E1%BA%ADn%20c%C6%B0%20tr%C3%BA.pdf`,
@@ -454,7 +551,11 @@ describe('tus routes', () => {
       expect((await patch(url, 100, content(100))).status).toBe(204);
       clock.advance(HOUR);
       expect(await attachments.list('d1')).toEqual([]);
-      const gone = await send(url, { method: 'PATCH', body: content(1), headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': '200', ...json } });
+      const gone = await send(url, {
+        method: 'PATCH',
+        body: content(1),
+        headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': '200', ...json },
+      });
       expect(await errorOf(gone)).toMatchObject({ status: 410, tus: '1.0.0', body: { error: { code: 'upload_expired' } } });
       expect((await head(url)).status).toBe(404);
     });

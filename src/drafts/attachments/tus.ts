@@ -62,7 +62,6 @@ export async function openUploadText(sealer: DraftSealer | undefined, record: Up
   }
 }
 
-
 /** The tus URL (path) of an upload. */
 export function uploadUrl(basePath: string, draftId: string, uploadId: string): string {
   return `${basePath}/${draftId}/uploads/${uploadId}`;
@@ -70,7 +69,11 @@ export function uploadUrl(basePath: string, draftId: string, uploadId: string): 
 
 /** "10 MiB", "300 KiB", "12 bytes". */
 export function formatBytes(count: number): string {
-  const units: [number, string][] = [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']];
+  const units: [number, string][] = [
+    [1024 ** 3, 'GiB'],
+    [1024 ** 2, 'MiB'],
+    [1024, 'KiB'],
+  ];
   for (const [size, unit] of units) if (count >= size) return `${Number((count / size).toFixed(1))} ${unit}`;
   return `${count} bytes`;
 }
@@ -112,7 +115,10 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   app.options('/:draftId/uploads', (c) => options(c));
   app.options('/:draftId/uploads/:uploadId', (c) => options(c));
   app.post('/:draftId/uploads', faultsAsUnavailable(create));
-  app.get('/:draftId/uploads/:uploadId', faultsAsUnavailable((c) => (c.req.method === 'HEAD' ? head(c) : download(c))));
+  app.get(
+    '/:draftId/uploads/:uploadId',
+    faultsAsUnavailable((c) => (c.req.method === 'HEAD' ? head(c) : download(c))),
+  );
   app.patch('/:draftId/uploads/:uploadId', faultsAsUnavailable(patch));
   app.delete('/:draftId/uploads/:uploadId', faultsAsUnavailable(terminate));
   app.post(
@@ -188,15 +194,21 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     }
     const rawMetadata = c.req.header('upload-metadata') ?? '';
     const metadata = rawMetadata.length <= MAX_METADATA_BYTES ? parseMetadata(rawMetadata) : undefined;
-    if (!metadata) throw new SanhError('bad_request', `Upload-Metadata must be at most ${MAX_METADATA_BYTES} bytes of comma-separated "key base64value" pairs.`);
+    if (!metadata)
+      throw new SanhError('bad_request', `Upload-Metadata must be at most ${MAX_METADATA_BYTES} bytes of comma-separated "key base64value" pairs.`);
     const type = mediaTypeOf(metadata.get('filetype'));
     if (!type || !typeAccepted(type, rules.types)) {
-      throw new SanhError('unsupported_media_type', `${type ? `Files of type ${type} are not accepted here` : 'Give the file type as filetype metadata'}; this form takes ${rules.types.join(', ')}.`, {
-        details: { types: rules.types },
-      });
+      throw new SanhError(
+        'unsupported_media_type',
+        `${type ? `Files of type ${type} are not accepted here` : 'Give the file type as filetype metadata'}; this form takes ${rules.types.join(', ')}.`,
+        {
+          details: { types: rules.types },
+        },
+      );
     }
     const withBody = isChunk(c) && c.req.header('content-length')?.trim() !== '0';
-    if (!withBody && parseCount(c.req.header('content-length'))) throw new SanhError('unsupported_media_type', `Send the first chunk as ${OFFSET_OCTET_STREAM}, or no body.`);
+    if (!withBody && parseCount(c.req.header('content-length')))
+      throw new SanhError('unsupported_media_type', `Send the first chunk as ${OFFSET_OCTET_STREAM}, or no body.`);
     const checksum = withBody ? checksumOf(c) : undefined;
     if (withBody) checkBody(c, size, 0);
 
@@ -209,7 +221,9 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
     const id = randomId(16);
     const room = await bytes.create({ id, draftId: draft.id, size }, { maxStoredBytes: config.uploads.maxStoredBytes });
     if (!room.created) {
-      throw new SanhError('storage_full', 'The server has no room for more attachments right now; what was uploaded before is safe. Please try again later.', { retryAfterSeconds: 300 });
+      throw new SanhError('storage_full', 'The server has no room for more attachments right now; what was uploaded before is safe. Please try again later.', {
+        retryAfterSeconds: 300,
+      });
     }
     const record: UploadRecord = {
       id,
@@ -238,9 +252,13 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
         });
       }
       const left = Math.max(0, rules.maxTotalBytes - outcome.bytes);
-      throw new SanhError('payload_too_large', `All attachments of a draft may take ${formatBytes(rules.maxTotalBytes)} together; ${formatBytes(left)} is left, and this file is ${formatBytes(size)}.`, {
-        details: { maxTotalBytes: rules.maxTotalBytes, usedBytes: outcome.bytes },
-      });
+      throw new SanhError(
+        'payload_too_large',
+        `All attachments of a draft may take ${formatBytes(rules.maxTotalBytes)} together; ${formatBytes(left)} is left, and this file is ${formatBytes(size)}.`,
+        {
+          details: { maxTotalBytes: rules.maxTotalBytes, usedBytes: outcome.bytes },
+        },
+      );
     }
     const location = uploadUrl(basePath, draft.id, id);
     c.header('location', location);
@@ -276,7 +294,12 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   }
 
   /** Writes the request body at the record's offset and records the progress. */
-  async function receive(c: Context<SanhEnv>, record: UploadRecord, checksum: ExpectedChecksum | undefined, extra: { location?: string } = {}): Promise<UploadRecord> {
+  async function receive(
+    c: Context<SanhEnv>,
+    record: UploadRecord,
+    checksum: ExpectedChecksum | undefined,
+    extra: { location?: string } = {},
+  ): Promise<UploadRecord> {
     const errorHeaders: Record<string, string> = extra.location ? { location: extra.location } : {};
     const room = Math.min(config.uploads.maxChunkBytes, record.size - record.offset);
     const body = deps.rawBody?.(c) ?? c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
@@ -300,10 +323,14 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
       if (!claim.claimed) {
         await outcome.discard();
         if (claim.reason === 'missing') throw new SanhError('upload_not_found', 'This upload was deleted while the chunk arrived.');
-        throw new SanhError('upload_offset_mismatch', `Another request is writing this upload, or moved it to ${claim.record.offset} bytes; continue from the offset HEAD tells.`, {
-          details: { offset: claim.record.offset },
-          headers: { ...errorHeaders, 'upload-offset': String(claim.record.offset) },
-        });
+        throw new SanhError(
+          'upload_offset_mismatch',
+          `Another request is writing this upload, or moved it to ${claim.record.offset} bytes; continue from the offset HEAD tells.`,
+          {
+            details: { offset: claim.record.offset },
+            headers: { ...errorHeaders, 'upload-offset': String(claim.record.offset) },
+          },
+        );
       }
       try {
         await outcome.commit();
@@ -314,7 +341,12 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
       }
     } else await outcome.discard();
     if (outcome.ended === 'interrupted') {
-      logger.info('upload chunk interrupted; kept what arrived', { draftId: record.draftId, uploadId: record.id, kept: outcome.written, offset: stored.offset });
+      logger.info('upload chunk interrupted; kept what arrived', {
+        draftId: record.draftId,
+        uploadId: record.id,
+        kept: outcome.written,
+        offset: stored.offset,
+      });
     }
     if (outcome.ended === 'over-limit') throw tooLong(record, record.offset, { ...errorHeaders, 'upload-offset': String(stored.offset) });
     return stored;
@@ -352,7 +384,12 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
       });
     }
     const stream = watched(bytes.read(record, { length: record.size, sha256: record.sha256 }), (error) =>
-      logger.error('attachment download failed', { requestId: c.get('requestId'), draftId: record.draftId, uploadId: record.id, error: error instanceof Error ? error.message : String(error) }),
+      logger.error('attachment download failed', {
+        requestId: c.get('requestId'),
+        draftId: record.draftId,
+        uploadId: record.id,
+        error: error instanceof Error ? error.message : String(error),
+      }),
     );
     c.header('content-type', SAFE_DOWNLOAD_TYPES.has(record.type) ? record.type : 'application/octet-stream');
     c.header('content-length', String(record.size));
@@ -367,7 +404,8 @@ export function tusRoutes(deps: TusRoutesDeps): Hono<SanhEnv> {
   async function terminate(c: Context<SanhEnv>): Promise<Response> {
     const draft = await owned(c);
     const uploadId = c.req.param('uploadId') ?? '';
-    if (!UPLOAD_ID_PATTERN.test(uploadId) || !(await records.remove(draft.id, uploadId))) throw new SanhError('upload_not_found', 'No such upload in this draft.');
+    if (!UPLOAD_ID_PATTERN.test(uploadId) || !(await records.remove(draft.id, uploadId)))
+      throw new SanhError('upload_not_found', 'No such upload in this draft.');
     await bytes.remove(draft.id, uploadId);
     return c.body(null, 204);
   }

@@ -126,7 +126,10 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     );
     // Same origin, no script: where a test writes a device copy before the form page loads.
     fake.pages.set('/blank', '<!doctype html><html lang="vi"><head><title>Blank</title></head><body></body></html>');
-    fake.pages.set('/sent', `<!doctype html><html lang="vi"><head><script src="/_sanh/draft.js" defer></script></head><body><p data-sanh-draft-done="${FORM}">Đã nộp</p></body></html>`);
+    fake.pages.set(
+      '/sent',
+      `<!doctype html><html lang="vi"><head><script src="/_sanh/draft.js" defer></script></head><body><p data-sanh-draft-done="${FORM}">Đã nộp</p></body></html>`,
+    );
     browser = await launchChromium();
   });
 
@@ -182,7 +185,8 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     expect(posts.map((r) => r.method)).toEqual(['POST']);
     expect(posts[0]!.body).toEqual({ formId: FORM, fields: ALL, returnTo: '/form' });
     const json = JSON.stringify(fake.seen) + JSON.stringify(saved);
-    for (const secret of ['hunter2', 'scan.pdf', 'token-123', 'no name', 'inside skip', '123456', 'RO-7', 'OFF-8', 'LOCK-9']) expect(json).not.toContain(secret);
+    for (const secret of ['hunter2', 'scan.pdf', 'token-123', 'no name', 'inside skip', '123456', 'RO-7', 'OFF-8', 'LOCK-9'])
+      expect(json).not.toContain(secret);
 
     // The status time is Vietnam's (UTC+7), from the server's updatedAt.
     const updatedAt = fake.drafts.get(saved!.id)!.updatedAt;
@@ -275,7 +279,7 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     await expect.poll(() => status().textContent()).toMatch(/^Đã lưu trên máy chủ lúc/);
   });
 
-  it('on 412 merges: takes the other device\'s changes, keeps its own, and shows a notice for a field both changed', async () => {
+  it("on 412 merges: takes the other device's changes, keeps its own, and shows a notice for a field both changed", async () => {
     await page.goto('/form');
     await page.fill('#name', 'Trần F');
     await page.fill('#note', 'gốc');
@@ -306,7 +310,7 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     expect((await local())!.cf).toEqual({});
   });
 
-  it('starts a new draft from the device\'s values when the server no longer has it (404)', async () => {
+  it("starts a new draft from the device's values when the server no longer has it (404)", async () => {
     await page.goto('/form');
     await page.fill('#name', 'Đỗ G');
     await expect.poll(async () => (await local())?.id, { timeout: 5_000 }).toBeTruthy();
@@ -346,7 +350,18 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
 
   it('when the server no longer has the draft (404) but the device has changes it never saved there, starts a new draft from them', async () => {
     const gone = 'draft-gone-unsaved';
-    await seed({ id: gone, rev: 2, base: { name: 'Lê H' }, values: { name: 'Lê H', note: 'gõ khi mất mạng' }, cf: {}, dirty: ['note'], exp: iso(Date.now() + DAY), savedAt: iso(Date.now() - 60_000), code: '7KQ2M-9XD4T-RAW98', touched: Date.now() - 30_000 });
+    await seed({
+      id: gone,
+      rev: 2,
+      base: { name: 'Lê H' },
+      values: { name: 'Lê H', note: 'gõ khi mất mạng' },
+      cf: {},
+      dirty: ['note'],
+      exp: iso(Date.now() + DAY),
+      savedAt: iso(Date.now() - 60_000),
+      code: '7KQ2M-9XD4T-RAW98',
+      touched: Date.now() - 30_000,
+    });
     fake.seen.length = 0;
     const before = new Set(fake.drafts.keys());
     await page.goto('/form');
@@ -359,9 +374,20 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     expect(await local()).toMatchObject({ values: { name: 'Lê H', note: 'gõ khi mất mạng' }, dirty: [], code: expect.stringMatching(/^7KQ2M-/) });
   });
 
-  it('drops a device copy whose draft has expired on load, without restoring or sending it; the server\'s expiry, not the last change, decides', async () => {
+  it("drops a device copy whose draft has expired on load, without restoring or sending it; the server's expiry, not the last change, decides", async () => {
     const earlier = { name: 'Người trước', note: 'CCCD 079190001234' };
-    await seed({ id: 'draft-expired', rev: 4, base: earlier, values: earlier, cf: {}, dirty: [], exp: iso(Date.now() - 60_000), savedAt: iso(Date.now() - 30 * DAY), code: '7KQ2M-9XD4T-RAW97', touched: Date.now() - 30 * DAY });
+    await seed({
+      id: 'draft-expired',
+      rev: 4,
+      base: earlier,
+      values: earlier,
+      cf: {},
+      dirty: [],
+      exp: iso(Date.now() - 60_000),
+      savedAt: iso(Date.now() - 30 * DAY),
+      code: '7KQ2M-9XD4T-RAW97',
+      touched: Date.now() - 30 * DAY,
+    });
     fake.seen.length = 0;
     await page.goto('/form');
     expect(await page.inputValue('#name')).toBe('');
@@ -373,8 +399,25 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     expect(fake.seen).toEqual([]);
 
     // A copy whose draft is still live on the server is restored, however long ago it was changed.
-    const live = (await (await fetch(`${fake.url}/_sanh/drafts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: FORM, fields: { name: 'Còn hạn' } }) })).json()) as { id: string };
-    await seed({ id: live.id, rev: 1, base: { name: 'Còn hạn' }, values: { name: 'Còn hạn' }, cf: {}, dirty: [], exp: iso(Date.now() + DAY), savedAt: iso(Date.now() - 29 * DAY), code: '7KQ2M-9XD4T-RAW96', touched: Date.now() - 40 * DAY });
+    const live = (await (
+      await fetch(`${fake.url}/_sanh/drafts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ formId: FORM, fields: { name: 'Còn hạn' } }),
+      })
+    ).json()) as { id: string };
+    await seed({
+      id: live.id,
+      rev: 1,
+      base: { name: 'Còn hạn' },
+      values: { name: 'Còn hạn' },
+      cf: {},
+      dirty: [],
+      exp: iso(Date.now() + DAY),
+      savedAt: iso(Date.now() - 29 * DAY),
+      code: '7KQ2M-9XD4T-RAW96',
+      touched: Date.now() - 40 * DAY,
+    });
     fake.seen.length = 0;
     await page.goto('/form');
     expect(await page.inputValue('#name')).toBe('Còn hạn');
@@ -423,7 +466,7 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     expect(JSON.stringify(await local())).not.toContain('by the page');
   });
 
-  it('forgets the draft on this device only, after a confirm: the page\'s own values come back and nothing is saved until the next change', async () => {
+  it("forgets the draft on this device only, after a confirm: the page's own values come back and nothing is saved until the next change", async () => {
     await page.goto('/prefilled');
     await fillAll();
     const onServer = { ...ALL, docs: ['id', 'house'] };
@@ -586,12 +629,18 @@ describe('the draft script in Chromium, against a fake drafts API', () => {
     expect(fake.drafts.has(id)).toBe(true);
   });
 
-  it('adopts the draft named in #sanh-draft=<id> (the resume page\'s redirect) and drops the fragment', async () => {
+  it("adopts the draft named in #sanh-draft=<id> (the resume page's redirect) and drops the fragment", async () => {
     await page.goto('/form');
     await page.fill('#name', 'Thiết bị này');
     await page.fill('#note', 'chỉ ở đây');
     await expect.poll(async () => (await local())?.id, { timeout: 5_000 }).toBeTruthy();
-    const other = await (await fetch(`${fake.url}/_sanh/drafts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formId: FORM, fields: { name: 'Từ máy kia', kind: 'a', docs: ['id', 'house'] } }) })).json() as { id: string };
+    const other = (await (
+      await fetch(`${fake.url}/_sanh/drafts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ formId: FORM, fields: { name: 'Từ máy kia', kind: 'a', docs: ['id', 'house'] } }),
+      })
+    ).json()) as { id: string };
     fake.seen.length = 0;
     await page.goto('about:blank');
     await page.goto(`${fake.url}/form#sanh-draft=${other.id}`);
@@ -774,11 +823,9 @@ async function startFakeDrafts(): Promise<FakeDrafts> {
     } else d.fields = body;
     d.revision += 1;
     d.updatedAt = Date.now();
-    return c.json(
-      { id: d.id, revision: d.revision, updatedAt: new Date(d.updatedAt).toISOString(), expiresAt: view(d).expiresAt },
-      200,
-      { ETag: `"${d.revision}"` },
-    );
+    return c.json({ id: d.id, revision: d.revision, updatedAt: new Date(d.updatedAt).toISOString(), expiresAt: view(d).expiresAt }, 200, {
+      ETag: `"${d.revision}"`,
+    });
   });
   app.delete('/_sanh/drafts/:id', (c) => {
     drafts.delete(c.req.param('id'));

@@ -14,7 +14,8 @@ const TEXT = {
   },
   en: {
     title: 'Continue a saved application',
-    intro: 'Type the resume code you were given when you started the form (15 letters and digits, like 7KQ2M-9XD4T-RAWH3). What you entered will appear again on this device.',
+    intro:
+      'Type the resume code you were given when you started the form (15 letters and digits, like 7KQ2M-9XD4T-RAWH3). What you entered will appear again on this device.',
     code: 'Resume code',
     answer: 'The answer you chose (if any)',
     answerHint: 'Capitals, lower case and accents do not matter.',
@@ -75,7 +76,14 @@ export function renderResumePage(props: ResumePageProps): string {
           <p>
             <label for="sanh-answer">{t.answer}</label>
             <br />
-            <input id="sanh-answer" name="answer" maxlength={100} autocomplete="off" aria-describedby="sanh-answer-hint" style="width:100%;padding:.5rem;font:inherit;border:1px solid #8c959f;border-radius:.375rem" />
+            <input
+              id="sanh-answer"
+              name="answer"
+              maxlength={100}
+              autocomplete="off"
+              aria-describedby="sanh-answer-hint"
+              style="width:100%;padding:.5rem;font:inherit;border:1px solid #8c959f;border-radius:.375rem"
+            />
             <br />
             <span id="sanh-answer-hint" class="muted">
               {t.answerHint}
@@ -109,7 +117,8 @@ export const RESUME_PROBLEMS: Readonly<Record<Lang, Record<string, string>>> = {
     resume_code_invalid: 'That is not a resume code: it has 15 letters and digits. Please check it and type it again.',
     resume_failed: 'The code or the answer does not match a saved application. Please check and try again.',
     'answer-not-set': 'This application can only be continued elsewhere once an answer is chosen for it on the device where it was started.',
-    resume_locked: 'This code is locked for a while after too many wrong tries. Try again later, or open the application on the device where you started it to get a new code.',
+    resume_locked:
+      'This code is locked for a while after too many wrong tries. Try again later, or open the application on the device where you started it to get a new code.',
     rate_limited: 'Too many tries. Please wait a while and try again.',
     store_unavailable: 'Saved applications cannot be reached right now. Please try again in a few minutes.',
     fallback: 'Something went wrong. Please try again later.',

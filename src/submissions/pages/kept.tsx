@@ -22,7 +22,8 @@ const TEXT = {
     noscript: (wait: string) => `Vui lòng bấm «Gửi lại» sau ${wait}.`,
     again: 'Gửi lại',
     draft: 'Bản nháp biểu mẫu của bạn vẫn được lưu trên thiết bị này và trên máy chủ.',
-    goBack: (wait: string) => `Vui lòng quay lại biểu mẫu và gửi lại sau ${wait}: những gì bạn đã điền vẫn còn trong biểu mẫu (hãy dùng nút Quay lại của trình duyệt, đừng tải lại trang).`,
+    goBack: (wait: string) =>
+      `Vui lòng quay lại biểu mẫu và gửi lại sau ${wait}: những gì bạn đã điền vẫn còn trong biểu mẫu (hãy dùng nút Quay lại của trình duyệt, đừng tải lại trang).`,
     back: 'Quay lại biểu mẫu',
   },
   en: {
@@ -40,7 +41,8 @@ const TEXT = {
     noscript: (wait: string) => `Please press "Send again" in ${wait}.`,
     again: 'Send again',
     draft: 'The draft of your form is still saved on this device and on the server.',
-    goBack: (wait: string) => `Please go back to the form and send it again in ${wait}: what you filled in is still in the form (use your browser's Back button rather than reloading).`,
+    goBack: (wait: string) =>
+      `Please go back to the form and send it again in ${wait}: what you filled in is still in the form (use your browser's Back button rather than reloading).`,
     back: 'Back to the form',
   },
 } as const;

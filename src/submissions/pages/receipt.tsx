@@ -92,7 +92,11 @@ const TEXT = {
     notYet: (problem: string | null) => `The public service portal has not taken your submission yet${problem ? ` (${problem})` : ''}. We will keep trying.`,
     nextTry: (time: string) => `Next try at ${time} (Vietnam time).`,
     noNeed: 'You do not need to submit again. You may close this page.',
-    problems: { unreachable: 'the portal is not answering', timeout: 'the portal is answering too slowly', status: (code: string) => `the portal is busy, code ${code}` },
+    problems: {
+      unreachable: 'the portal is not answering',
+      timeout: 'the portal is answering too slowly',
+      status: (code: string) => `the portal is busy, code ${code}`,
+    },
     delivered: (when: string) => `We sent your submission to the public service portal on ${when}.`,
     application: "The portal's application number",
     applicationNote: 'The portal gave your application this number. Use it to look up your application on the portal.',

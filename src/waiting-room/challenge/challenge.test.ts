@@ -14,9 +14,23 @@ import { solvePuzzle } from './puzzle.js';
 function setUp() {
   const clock = manualClock(Date.UTC(2026, 11, 1, 2, 0, 0));
   const config = parseConfig({
-    rooms: [{ id: 'main', match: ['/'], maxActive: 100, admitPerMinute: 6000, challenge: { enabled: true, difficultyBits: 8, noScriptWaitSeconds: 5, ttlSeconds: 60 } }],
+    rooms: [
+      {
+        id: 'main',
+        match: ['/'],
+        maxActive: 100,
+        admitPerMinute: 6000,
+        challenge: { enabled: true, difficultyBits: 8, noScriptWaitSeconds: 5, ttlSeconds: 60 },
+      },
+    ],
   });
-  const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore({ clock }), keyRing: parseKeyRing(`k:${'c'.repeat(40)}`), clock, logger: silentLogger });
+  const waitingRoom = createWaitingRoom({
+    rooms: config.rooms,
+    store: createMemoryWaitingRoomStore({ clock }),
+    keyRing: parseKeyRing(`k:${'c'.repeat(40)}`),
+    clock,
+    logger: silentLogger,
+  });
   const app = new Hono<SanhEnv>();
   app.onError(errorMapper(silentLogger));
   app.route('/_sanh', waitingRoom.routes);

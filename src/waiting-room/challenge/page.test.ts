@@ -7,7 +7,17 @@ const room = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, adm
 const TOKEN = `k1.${'e'.repeat(150)}.${'s'.repeat(43)}`;
 
 function props(overrides: Partial<ChallengePageProps> = {}): ChallengePageProps {
-  return { lang: 'vi', room, token: TOKEN, difficultyBits: 16, waitSeconds: 20, returnTo: '/apply?x=1&y=2', readyUrl: '/_sanh/challenge?room=main&token=t&lang=vi', otherLangUrl: '/_sanh/challenge?room=main&lang=en', ...overrides };
+  return {
+    lang: 'vi',
+    room,
+    token: TOKEN,
+    difficultyBits: 16,
+    waitSeconds: 20,
+    returnTo: '/apply?x=1&y=2',
+    readyUrl: '/_sanh/challenge?room=main&token=t&lang=vi',
+    otherLangUrl: '/_sanh/challenge?room=main&lang=en',
+    ...overrides,
+  };
 }
 
 function scriptsOf(html: string): string[] {

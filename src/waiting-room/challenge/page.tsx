@@ -13,14 +13,16 @@ const TEXT = {
   vi: {
     title: 'Kiểm tra nhanh trước khi vào hàng chờ',
     lead: 'Lúc này có nhiều truy cập tự động. Để giữ chỗ công bằng cho mọi người, chúng tôi kiểm tra nhanh trước khi xếp chỗ cho bạn.',
-    shared: 'Lúc này có rất nhiều người cùng vào hàng chờ từ mạng bạn đang dùng (ví dụ mạng di động hay mạng của một văn phòng). Để giữ chỗ công bằng cho mọi người, chúng tôi kiểm tra nhanh trước khi xếp chỗ cho bạn. Bạn không làm gì sai cả.',
+    shared:
+      'Lúc này có rất nhiều người cùng vào hàng chờ từ mạng bạn đang dùng (ví dụ mạng di động hay mạng của một văn phòng). Để giữ chỗ công bằng cho mọi người, chúng tôi kiểm tra nhanh trước khi xếp chỗ cho bạn. Bạn không làm gì sai cả.',
     after: 'Xong bước này, bạn được xếp chỗ trong hàng chờ ngay.',
     privacy: 'Bước này không đọc và không gửi đi thông tin nào của bạn.',
     working: 'Trình duyệt của bạn đang tự kiểm tra, bạn không cần làm gì. Thường chỉ mất vài giây.',
     done: 'Xong. Đang đưa bạn vào hàng chờ…',
     slow: 'Vẫn đang kiểm tra. Bạn có thể bấm Tiếp tục ngay bây giờ.',
     progress: 'Tiến độ kiểm tra',
-    wait: (s: number) => `Trình duyệt của bạn không chạy JavaScript, nên bạn chỉ cần chờ một chút: hãy đợi ${seconds.vi(s)} rồi bấm Tiếp tục. Trang sẽ tự báo khi đến lúc.`,
+    wait: (s: number) =>
+      `Trình duyệt của bạn không chạy JavaScript, nên bạn chỉ cần chờ một chút: hãy đợi ${seconds.vi(s)} rồi bấm Tiếp tục. Trang sẽ tự báo khi đến lúc.`,
     ready: 'Bạn có thể tiếp tục. Hãy bấm Tiếp tục.',
     button: 'Tiếp tục',
     problem: {
@@ -33,14 +35,16 @@ const TEXT = {
   en: {
     title: 'A quick check before you join the line',
     lead: 'Many automated visits are arriving right now. To keep places in line fair for everyone, we make a quick check before giving you a place.',
-    shared: 'Very many people are joining the line from the network you are on right now (a mobile network or an office connection, for example). To keep places in line fair for everyone, we make a quick check before giving you a place. You have done nothing wrong.',
+    shared:
+      'Very many people are joining the line from the network you are on right now (a mobile network or an office connection, for example). To keep places in line fair for everyone, we make a quick check before giving you a place. You have done nothing wrong.',
     after: 'Right after this step, you get your place in line.',
     privacy: 'This step does not read or send any of your information.',
     working: 'Your browser is doing the check by itself; you do not need to do anything. This usually takes a few seconds.',
     done: 'Done. Taking you to the line…',
     slow: 'Still checking. You can press Continue now.',
     progress: 'Progress of the check',
-    wait: (s: number) => `Your browser is not running JavaScript, so you only need to wait a moment: wait ${seconds.en(s)}, then press Continue. This page will tell you when.`,
+    wait: (s: number) =>
+      `Your browser is not running JavaScript, so you only need to wait a moment: wait ${seconds.en(s)}, then press Continue. This page will tell you when.`,
     ready: 'You can continue now. Press Continue.',
     button: 'Continue',
     problem: {

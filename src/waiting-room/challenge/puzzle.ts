@@ -156,7 +156,14 @@ export interface ChallengeTokens {
 
 /** Creates the challenge token codec on the key ring. */
 export function createChallengeTokens(ring: KeyRing): ChallengeTokens {
-  const signer = createTokenSigner<ChallengeToken>({ ring, purpose: 'join-challenge', parse: parseToken, serialize: toWire, accept: () => true, cacheSize: 2_000 });
+  const signer = createTokenSigner<ChallengeToken>({
+    ring,
+    purpose: 'join-challenge',
+    parse: parseToken,
+    serialize: toWire,
+    accept: () => true,
+    cacheSize: 2_000,
+  });
   return {
     signPuzzle: (puzzle) => signer.sign({ kind: 'puzzle', ...puzzle }),
     signProof: (proof) => signer.sign({ kind: 'proof', ...proof }),

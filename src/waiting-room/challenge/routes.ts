@@ -181,7 +181,8 @@ export function createChallengeService(deps: ChallengeDeps): ChallengeService {
     const now = deps.clock();
     const answer: Answer = formText(form, 'nojs') === '1' ? { waited: true } : { counter: formText(form, 'counter') ?? '' };
     const verdict = await checkAnswer(puzzle, token, answer, now);
-    if (!verdict.ok) return verdict.reason === 'too-early' ? respond(c, room, returnTo, 'too-early', { puzzle, token }) : respond(c, room, returnTo, verdict.reason);
+    if (!verdict.ok)
+      return verdict.reason === 'too-early' ? respond(c, room, returnTo, 'too-early', { puzzle, token }) : respond(c, room, returnTo, verdict.reason);
     if (!(await deps.once.useOnce(`puzzle:${puzzle.id}`, puzzle.expiresAt - now))) return respond(c, room, returnTo, 'used');
     const { ttlSeconds } = settingsOf(room);
     const proof = await tokens.signProof(createProof(room.id, ttlSeconds, now, puzzle.level, 'waited' in answer));

@@ -30,7 +30,13 @@ function setUp() {
       },
     ],
   });
-  const waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore({ clock }), keyRing: parseKeyRing(`k:${'f'.repeat(40)}`), clock, logger: silentLogger });
+  const waitingRoom = createWaitingRoom({
+    rooms: config.rooms,
+    store: createMemoryWaitingRoomStore({ clock }),
+    keyRing: parseKeyRing(`k:${'f'.repeat(40)}`),
+    clock,
+    logger: silentLogger,
+  });
   const app = new Hono<SanhEnv>();
   app.onError(errorMapper(silentLogger));
   app.route('/_sanh', waitingRoom.routes);
@@ -66,7 +72,10 @@ describe('many citizens behind one shared address', () => {
         expect(html).not.toMatch(/quá nhiều yêu cầu/);
         const puzzle = puzzleOf(html);
         bits.push(puzzle.bits);
-        const solved = await citizen.request('/_sanh/challenge', form({ token: puzzle.token, counter: await solvePuzzle(puzzle.token, puzzle.bits), return: '/apply' }));
+        const solved = await citizen.request(
+          '/_sanh/challenge',
+          form({ token: puzzle.token, counter: await solvePuzzle(puzzle.token, puzzle.bits), return: '/apply' }),
+        );
         expect(solved.status).toBe(303);
         answer = await citizen.page('/apply');
       }
@@ -125,7 +134,9 @@ describe('many citizens behind one shared address', () => {
     const refused = await waiter.page('/apply');
     expect(refused.status).toBe(403);
     expect(puzzleOf(await refused.text()).bits).toBe(8);
-    expect((await worker.request('/_sanh/challenge', form({ token: worked.token, counter: await solvePuzzle(worked.token, worked.bits), return: '/apply' }))).status).toBe(303);
+    expect(
+      (await worker.request('/_sanh/challenge', form({ token: worked.token, counter: await solvePuzzle(worked.token, worked.bits), return: '/apply' }))).status,
+    ).toBe(303);
     expect((await worker.page('/apply')).headers.get('sanh-state')).toBe('queued');
   });
 
@@ -145,7 +156,10 @@ describe('many citizens behind one shared address', () => {
       }
       expect(answer.headers.get('sanh-state')).toMatch(/admitted|queued/);
     }
-    const solved = await bot.request('/_sanh/challenge', form({ token: banked.token, counter: await solvePuzzle(banked.token, banked.bits), return: '/apply' }));
+    const solved = await bot.request(
+      '/_sanh/challenge',
+      form({ token: banked.token, counter: await solvePuzzle(banked.token, banked.bits), return: '/apply' }),
+    );
     expect(solved.status).toBe(303);
     const spent = await bot.page('/apply');
     expect(spent.status).toBe(403);
