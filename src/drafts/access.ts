@@ -1,9 +1,10 @@
+import { SANH_COOKIES } from '../platform/cookie-names.js';
 import type { Context, Hono } from 'hono';
 import type { DraftFormConfig } from '../config/drafts.js';
 import type { SanhEnv } from '../platform/http.js';
 
 /** The cookie that makes a device an owner of its drafts (random, HttpOnly, only sent to `/_sanh/drafts`). */
-export const OWNER_COOKIE = 'sanh_draft_owner';
+export const OWNER_COOKIE = SANH_COOKIES.draftOwner;
 /** The path the owner cookie is limited to, so it never reaches the portal. */
 export const OWNER_COOKIE_PATH = '/_sanh/drafts';
 

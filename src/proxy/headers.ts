@@ -1,4 +1,5 @@
 /** Header rules for forwarding a request to the origin and its answer back. */
+import { isSanhCookie } from '../platform/cookie-names.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -38,12 +39,12 @@ export function isHopByHop(name: string, connection: string | undefined): boolea
   return hopByHop(name.toLowerCase(), connectionTokens(connection));
 }
 
-/** Removes Sảnh's own cookies (passes, tickets) so the origin never sees them. */
+/** Removes Sảnh's own cookies (every one in `platform/cookie-names.ts`) so the origin never sees them. */
 export function stripSanhCookies(cookie: string): string {
   return cookie
     .split(';')
     .map((part) => part.trim())
-    .filter((part) => part && !part.startsWith('sanh_'))
+    .filter((part) => part && !isSanhCookie(part))
     .join('; ');
 }
 

@@ -1,3 +1,4 @@
+import { SANH_COOKIES } from '../platform/cookie-names.js';
 import type { RoomConfig } from '../config/schema.js';
 import { cidrMatcher } from '../platform/cidr.js';
 import { readCookie } from '../platform/http.js';
@@ -16,7 +17,7 @@ export type BypassReason = 'path' | 'extension' | 'address' | 'secret';
 
 /** The header and cookie that carry a bypass secret. */
 export const BYPASS_HEADER = 'sanh-bypass';
-export const BYPASS_COOKIE = 'sanh_bypass';
+export const BYPASS_COOKIE = SANH_COOKIES.bypass;
 
 function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

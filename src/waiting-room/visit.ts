@@ -1,3 +1,4 @@
+import { SANH_COOKIES } from '../platform/cookie-names.js';
 import type { RoomConfig } from '../config/schema.js';
 import type { Clock } from '../platform/clock.js';
 import { SanhError } from '../platform/errors.js';
@@ -30,7 +31,7 @@ export interface VisitorCookies {
 
 /** Cookie names of a room. */
 export function cookieNames(roomId: string): { pass: string; ticket: string } {
-  return { pass: `sanh_pass_${roomId}`, ticket: `sanh_ticket_${roomId}` };
+  return { pass: SANH_COOKIES.pass(roomId), ticket: SANH_COOKIES.ticket(roomId) };
 }
 
 /** What the visitor's waiting page or status shows. */

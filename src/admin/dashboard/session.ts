@@ -1,9 +1,10 @@
+import { SANH_COOKIES } from '../../platform/cookie-names.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { randomId } from '../../platform/random-id.js';
 import type { AdminToken } from '../tokens.js';
 
 /** The dashboard's sign-in cookie. */
-export const SESSION_COOKIE = 'sanh_admin';
+export const SESSION_COOKIE = SANH_COOKIES.adminSession;
 /** How long a sign-in lasts. */
 export const SESSION_SECONDS = 12 * 3_600;
 

@@ -1,3 +1,4 @@
+import { SANH_COOKIES } from '../../platform/cookie-names.js';
 import { Hono, type Context } from 'hono';
 import { challengeSchema, type RoomConfig } from '../../config/schema.js';
 import type { Clock } from '../../platform/clock.js';
@@ -60,7 +61,7 @@ export interface ChallengeDeps {
 
 /** The cookie that carries a solved challenge for one room. */
 export function proofCookieName(roomId: string): string {
-  return `sanh_proof_${roomId}`;
+  return SANH_COOKIES.proof(roomId);
 }
 
 /**
