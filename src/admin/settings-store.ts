@@ -53,6 +53,9 @@ export const AUDIT_KEEP = 10_000;
 /**
  * Settings in this process's memory (one instance; gone on restart). Signed-out sessions are
  * kept until their time is up by `clock` (the process's).
+ *
+ * Mirrored by `src/admin/lua/save-settings.lua` (`save`): change both, then run
+ * `src/admin/settings-store.contract.ts` (`vitest run src/admin/settings-store.test.ts tests/integration/settings-store.test.ts`).
  */
 export function createMemorySettingsStore(options: { clock?: Clock } = {}): SettingsStore {
   const clock = options.clock ?? systemClock;

@@ -2,6 +2,11 @@
  * The drafts' pure core: what a write does to a draft's state, given `now`. The memory store
  * runs it as is; the Redis store runs the same steps in Lua (`lua/*.lua`); the contract suite
  * holds both to one behaviour.
+ *
+ * Mirrored by `src/drafts/lua/`: `createState` by create.lua, `applyChange` by write.lua,
+ * `removalOf` by remove.lua, `attemptResume` by resume.lua, `renewCodeOf` by renew-code.lua,
+ * `metaOf` and the expiry by includes/draft.lua: change both, then run `src/drafts/store.contract.ts`
+ * (`vitest run src/drafts/memory-store.test.ts tests/integration/draft-store.test.ts`).
  */
 import type { DraftChange, DraftMeta, NewCode, NewDraft, RemoveOutcome, ResumeAttempt, ResumeOutcome, SealedField, WriteOutcome } from './store.js';
 

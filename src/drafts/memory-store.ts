@@ -8,6 +8,12 @@ import { DRAFT_OVERHEAD_BYTES, type DraftStore } from './store.js';
  * `sweepEveryMs` (unref'd, so it never holds the process open); at most `maxDrafts` (default
  * 100,000) are kept, the oldest-changed going first beyond that. Drafts created with a quota are
  * counted (their creator's live drafts, their bytes against the budget) until they go.
+ *
+ * Mirrored by `src/drafts/lua/`: `read`/`readMeta` by read.lua, `reseal` by reseal.lua,
+ * `setAnswer` by set-answer.lua, the quota of `create` by quota-reserve.lua, `drop` by
+ * quota-release.lua, the count of `write` by quota-settle.lua, `usage` by quota-view.lua (their
+ * keys in includes/quota.lua; the rest by the scripts named in core.ts): change both, then run
+ * `src/drafts/store.contract.ts` (`vitest run src/drafts/memory-store.test.ts tests/integration/draft-store.test.ts`).
  */
 export function createMemoryDraftStore(options: { clock?: Clock; maxDrafts?: number; sweepEveryMs?: number } = {}): DraftStore {
   const clock = options.clock ?? systemClock;

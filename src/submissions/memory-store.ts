@@ -61,6 +61,13 @@ interface Room {
  * accepted is lost when the process stops (the start-up log and the README say so). Same
  * semantics as the Redis adapter, checked by the one contract suite. Expired receipts and keys go
  * when touched and in a sweep every `sweepEveryMs` (unref'd).
+ *
+ * Mirrored by `src/submissions/lua/`: `accept` by accept.lua, `hold` by hold.lua, `release` by
+ * release.lua, `recordDelivered` by record-delivered.lua, `next` (and `take`) by next.lua, `settle`
+ * by settle.lua, `backlog` by backlog.lua, `retryDead` by retry-dead.lua, `dropDead` by
+ * drop-dead.lua, the shared steps (`known`, `newReceipt`, `freeKey`, `fail`, `remove`) by
+ * includes/submission.lua: change both, then run `src/submissions/store.contract.ts`
+ * (`vitest run src/submissions/memory-store.test.ts tests/integration/submission-store.test.ts`).
  */
 export function createMemorySubmissionStore(options: { clock?: Clock; sweepEveryMs?: number } = {}): SubmissionStore {
   const clock = options.clock ?? systemClock;

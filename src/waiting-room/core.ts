@@ -3,6 +3,13 @@
  * out; no I/O and no clock. The in-memory store runs it directly; the Redis store runs the same
  * algorithm in Lua (`lua/*.lua`), and one contract suite holds both to the same behaviour.
  *
+ * Mirrored by `src/waiting-room/lua/`: `join` by join.lua, `claim` by claim.lua, `tick` by
+ * tick.lua, `touch` by touch.lua, `markSeen` by seen.lua, `adopt` by adopt.lua, `release` by
+ * release.lua (and end.lua), `enterLottery` by lottery-enter.lua, `drawLottery` by
+ * lottery-draw.lua, and `newRoomState`, `settle`, `snapshotOf`, `advance`, `admit`, `canAdmitNow`,
+ * `takeTicket` by includes/room.lua: change both, then run `src/waiting-room/store.contract.ts`
+ * (`vitest run src/waiting-room/memory-store.test.ts tests/integration/redis-store.test.ts`).
+ *
  * The line is two counters: tickets are numbered from 1 as visitors join (`nextTicket`), and the
  * serving `frontier` is the highest ticket whose turn has come. Calling a ticket reserves a slot
  * (`t:<n>` in `active`) for `noShowSeconds`; the visitor claims it with their signed ticket and it

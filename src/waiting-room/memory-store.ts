@@ -23,6 +23,11 @@ interface EndedEntry {
  * The embedded store: the admission core over a map of rooms in this process. Correct for one
  * instance; nothing survives a restart (tickets from before a restart are unknown afterwards and
  * their holders join again).
+ *
+ * Mirrored by `src/waiting-room/lua/`: `rebind` by rebind.lua, `endSession` by end.lua,
+ * `endedSince` by ended.lua, the bindings of `claim` by claim.lua (the rest by the scripts named
+ * in core.ts): change both, then run `src/waiting-room/store.contract.ts`
+ * (`vitest run src/waiting-room/memory-store.test.ts tests/integration/redis-store.test.ts`).
  */
 export function createMemoryWaitingRoomStore(options: { clock?: Clock } = {}): WaitingRoomStore {
   const clock = options.clock ?? systemClock;

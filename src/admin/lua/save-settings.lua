@@ -5,6 +5,7 @@
   ARGV[1] room  ARGV[2] overrides JSON ('' = none)  ARGV[3] audit entry JSON  ARGV[4] audit entries kept
   ARGV[5] the version the change was made on
   Returns the new version, or -1 when the version has moved on (the caller reloads and tries again).
+  Mirrors: `save` of createMemorySettingsStore in src/admin/settings-store.ts
 ]]
 if tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[5]) then return -1 end
 if ARGV[2] == '' then

@@ -127,6 +127,11 @@ export function overLimit(held: { files: number; bytes: number }, size: number, 
  * In this process, for one instance, tests and the Workers preview. Records stay until removed:
  * the draft store calls `removeAll` when it deletes or drops a draft (in Redis they expire with
  * the draft by themselves).
+ *
+ * Mirrored by `src/drafts/attachments/lua/`: `create` (with `usage`, `overLimit`) by create.lua,
+ * `advance` by advance.lua, `claim` by claim.lua, `release` by release.lua, `remove` by remove.lua
+ * (shared keys in includes/uploads.lua): change both, then run `src/drafts/attachments/records.contract.ts`
+ * (`vitest run src/drafts/attachments/records.test.ts tests/integration/attachments-records.test.ts`).
  */
 export function createMemoryUploadRecords(options: { clock?: Clock } = {}): UploadRecords {
   const clock = options.clock ?? systemClock;

@@ -5,6 +5,7 @@
   ARGV[5] code secret hash  ARGV[6] sealed code  ARGV[7] owner hash
   ARGV[8] maxBytes  ARGV[9] maxFields  ARGV[10] n, then n triples: name, sealed, bytes
   Returns { 'created', meta... } | { 'too-large' } | { 'too-many-fields' }
+  Mirrors: `createState` in src/drafts/core.ts (through `create` of createMemoryDraftStore in src/drafts/memory-store.ts)
 ]]
 -- @include draft
 local n = tonumber(ARGV[10])

@@ -5,6 +5,7 @@
   ARGV[5] creator  ARGV[6] most live drafts per creator  ARGV[7] budget (bytes)
   Returns { 'ok', total } | { 'creator-full', ms until the creator's earliest draft expires }
         | { 'over-budget', total }
+  Mirrors: the quota check of `create` of createMemoryDraftStore in src/drafts/memory-store.ts
 ]]
 -- @include quota
 local now = quotaNow()

@@ -4,6 +4,7 @@
   KEYS[1] total  KEYS[2] charges  KEYS[3] expiry  KEYS[4] creators (see includes/quota.lua)
   ARGV[1] creators' key base  ARGV[2] draft id  ARGV[3] change in bytes  ARGV[4] new expiry (ms)
   Returns the total.
+  Mirrors: the `usedBytes` update of `write` of createMemoryDraftStore in src/drafts/memory-store.ts
 ]]
 -- @include quota
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return total() end

@@ -3,6 +3,7 @@
   KEYS[1] meta  KEYS[2] fields  KEYS[3] sizes  KEYS[4] owners  KEYS[5] uploads
   ARGV[1] owner hash  ARGV[2] base revision ('' = any)
   Returns { 'removed', locator } | { 'missing' } | { 'stale', revision }
+  Mirrors: `removalOf` in src/drafts/core.ts (through `remove` of createMemoryDraftStore in src/drafts/memory-store.ts)
 ]]
 -- @include draft
 if redis.call('EXISTS', KEYS[1]) == 0 or not isOwner(KEYS[4], ARGV[1]) then return { 'missing' } end

@@ -3,6 +3,7 @@
   KEYS[1] meta  KEYS[2] fields  KEYS[3] owners
   ARGV[1] owner hash  ARGV[2] new locator  ARGV[3] code secret hash  ARGV[4] sealed code
   Returns false when missing or not owned; else { old locator, meta... }
+  Mirrors: `renewCodeOf` in src/drafts/core.ts (through `renewCode` of createMemoryDraftStore in src/drafts/memory-store.ts)
 ]]
 -- @include draft
 if redis.call('EXISTS', KEYS[1]) == 0 or not isOwner(KEYS[3], ARGV[1]) then return false end

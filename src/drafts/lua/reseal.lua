@@ -3,6 +3,7 @@
   KEYS[1] fields
   ARGV[1] n, then n triples: name, from, to
   Returns how many were replaced.
+  Mirrors: `reseal` of createMemoryDraftStore in src/drafts/memory-store.ts
 ]]
 local replaced = 0
 for i = 0, tonumber(ARGV[1]) - 1 do

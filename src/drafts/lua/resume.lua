@@ -7,6 +7,7 @@
   then the number of answer hashes a, then a answer hashes
   Returns { 'ok', meta... } | { 'missing' } | { 'locked' } | { reason, failures }
   with reason 'wrong-code', 'wrong-answer' or 'answer-not-set'
+  Mirrors: `attemptResume` in src/drafts/core.ts (through `resume` of createMemoryDraftStore in src/drafts/memory-store.ts)
 ]]
 -- @include draft
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 'missing' } end

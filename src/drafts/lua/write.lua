@@ -8,6 +8,7 @@
   Returns { 'ok', refreshLocator (1/0), revision, updated, expires, bytes, fieldCount, locator, bytes before }
         | { 'missing' } | { 'stale', revision }
         | { 'too-large', bytes } | { 'too-many-fields', count } | { 'over-budget', used }
+  Mirrors: `applyChange` in src/drafts/core.ts (through `write` of createMemoryDraftStore in src/drafts/memory-store.ts)
 ]]
 -- @include draft
 if redis.call('EXISTS', KEYS[1]) == 0 or not isOwner(KEYS[4], ARGV[1]) then return { 'missing' } end

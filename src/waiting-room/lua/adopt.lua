@@ -3,6 +3,7 @@
   passes keep working; they count against maxActive from now on.
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10..] visitor ids.
   Returns: the number of sessions added.
+  Mirrors: `adopt` in src/waiting-room/core.ts
 ]]
 -- @include room
 local limits = readLimits()

@@ -14,6 +14,7 @@
   drops up to 3 random bindings of sessions that no longer hold a slot (so the hash follows the sessions).
   Returns: { 1 } admitted | { 1, 1 } admitted again (the visitor held a session already)
     | { 2, position } queued | { 3 } unknown | { 4 } spent (redeemed by another client, or too long ago)
+  Mirrors: `claim` in src/waiting-room/core.ts, and the bindings of `claim` of createMemoryWaitingRoomStore in src/waiting-room/memory-store.ts
 ]]
 -- @include room
 local limits = readLimits()

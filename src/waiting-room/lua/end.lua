@@ -7,6 +7,7 @@
   KEYS/ARGV[1..9]: as in includes/room.lua.  KEYS[6] bindings hash  KEYS[7] ended stream
   ARGV[10] visitor id  ARGV[11] how long the ended passes stay listed (ms: their remaining lifetime).
   Returns: 1 if a slot was freed, else 0.
+  Mirrors: `endSession` of createMemoryWaitingRoomStore in src/waiting-room/memory-store.ts (over `release` in src/waiting-room/core.ts)
 ]]
 -- @include room
 local limits = readLimits()

@@ -4,6 +4,7 @@
   KEYS[1] ended stream.  ARGV[1] cursor (a stream id; "-" for the whole list)  ARGV[2] most entries.
   Returns: { cursor, visitor, generation ("*" = all), remaining ms, visitor, ... } where cursor is
   the last entry read (the cursor given when there was none).
+  Mirrors: `endedSince` of createMemoryWaitingRoomStore in src/waiting-room/memory-store.ts
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

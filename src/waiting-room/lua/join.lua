@@ -6,6 +6,7 @@
   keeps joins cheap during a surge. Every ticket starts "seen" now (abandonment detection).
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10] visitor id.
   Returns: { 1, epoch } admitted | { 2, epoch, ticket, position } queued
+  Mirrors: `join` in src/waiting-room/core.ts
 ]]
 -- @include room
 local line = redis.call('HMGET', KEYS[1], 'epoch', 'nextTicket', 'frontier')

@@ -8,6 +8,7 @@
   ARGV[1..9]: as in includes/room.lua.  ARGV[10] seconds to keep the lottery
   ARGV[11] number of distinct entries the order was computed from  ARGV[12..] entries in order
   Returns: the number of tickets given, or -1 when the entries changed.
+  Mirrors: `drawLottery` in src/waiting-room/core.ts
 ]]
 -- @include room
 if redis.call('HGET', KEYS[6], 'drawn') == '1' then return 0 end

@@ -4,6 +4,7 @@
   KEYS[1] lottery meta hash {seed, drawn}  KEYS[2] entries list
   ARGV[1] entry  ARGV[2] seed candidate  ARGV[3] seconds to keep the lottery
   Returns: { seed, 1 recorded | 0 not recorded }
+  Mirrors: `enterLottery` in src/waiting-room/core.ts
 ]]
 redis.call('HSETNX', KEYS[1], 'seed', ARGV[2])
 local recorded = 0

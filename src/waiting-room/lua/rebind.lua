@@ -10,6 +10,7 @@
   ARGV[10] visitor id  ARGV[11] the presented pass's generation  ARGV[12] the new binding
   ARGV[13] how long the superseded passes stay listed (ms: their remaining lifetime).
   Returns: { 1, generation } rebound (or already bound to this client) | { 0 } refused
+  Mirrors: `rebind` of createMemoryWaitingRoomStore in src/waiting-room/memory-store.ts
 ]]
 -- @include room
 local limits = readLimits()

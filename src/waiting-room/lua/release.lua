@@ -2,6 +2,7 @@
   release: frees a visitor's slot at once (the origin ended the session) and lets the line move.
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10] visitor id.
   Returns: 1 if a slot was freed, else 0.
+  Mirrors: `release` in src/waiting-room/core.ts
 ]]
 -- @include room
 local limits = readLimits()

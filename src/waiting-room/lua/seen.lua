@@ -3,6 +3,7 @@
   they are not skipped as abandoned. Tickets already called (or unknown) are left alone.
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10..] ticket numbers.
   Returns: the number of tickets renewed.
+  Mirrors: `markSeen` in src/waiting-room/core.ts
 ]]
 -- @include room
 local line = redis.call('HMGET', KEYS[1], 'nextTicket', 'frontier')

@@ -4,6 +4,7 @@
   KEYS/ARGV: as in includes/room.lua.
   Returns: { epoch, frontier, nextTicket, active, tokens (string), admittedTotal, nowMs, abandonedTotal, returned,
     resumedAt (ms, 0 unless the line was resumed within the last idle period) }
+  Mirrors: `tick` in src/waiting-room/core.ts
 ]]
 -- @include room
 local limits = readLimits()

@@ -3,6 +3,7 @@
   KEYS/ARGV[1..9]: as in includes/room.lua.  ARGV[10..] visitor ids.
   Within an idle period of a resumed line (Redis lost its data), unknown sessions are taken back in.
   Returns: the ids that no longer hold a slot.
+  Mirrors: `touch` in src/waiting-room/core.ts
 ]]
 -- @include room
 local limits = readLimits()

@@ -4,6 +4,7 @@
   KEYS[1] uploads  KEYS[2] meta  KEYS[3] the upload's claim (string: the writer)
   ARGV[1] upload id  ARGV[2] expected offset  ARGV[3] new record JSON  ARGV[4] writer ('' = none)
   Returns { 'advanced' } | { 'moved', stored record JSON } | { 'missing' }
+  Mirrors: `advance` of createMemoryUploadRecords in src/drafts/attachments/records.ts
 ]]
 -- @include uploads
 local json = redis.call('HGET', KEYS[1], ARGV[1])

@@ -4,6 +4,7 @@
   KEYS[1] uploads  KEYS[2] meta  KEYS[3] the upload's claim (string: the writer)
   ARGV[1] upload id  ARGV[2] offset  ARGV[3] writer  ARGV[4] leaseMs
   Returns { 'claimed' } | { 'moved', stored record JSON } | { 'busy', stored record JSON } | { 'missing' }
+  Mirrors: `claim` of createMemoryUploadRecords in src/drafts/attachments/records.ts
 ]]
 local json = redis.call('HGET', KEYS[1], ARGV[1])
 if not json then return { 'missing' } end

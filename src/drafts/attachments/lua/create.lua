@@ -4,6 +4,7 @@
   ARGV[1] upload id  ARGV[2] record JSON  ARGV[3] Upload-Length  ARGV[4] maxFiles  ARGV[5] maxTotalBytes
   Returns { 'created' } | { 'too-many-files', files, bytes } | { 'too-many-bytes', files, bytes }
         | { 'draft-gone' }
+  Mirrors: `create` of createMemoryUploadRecords (with `usage` and `overLimit`) in src/drafts/attachments/records.ts
 ]]
 -- @include uploads
 if redis.call('EXISTS', KEYS[2]) == 0 then return { 'draft-gone' } end

@@ -1,6 +1,5 @@
 --[[
   Shared by every draft script (inlined by the script loader at "-- @include draft").
-  Mirrors src/drafts/core.ts; the store contract suite holds both to the same behaviour.
 
   A draft's keys share the hash tag {d:<id>}:
     meta hash    form, rev, created, updated, expires, bytes, ret (returnTo), loc (code locator),
@@ -10,6 +9,7 @@
     owners zset  owner hash -> when bound (ms)
     uploads hash upload id -> upload record (attachments; only given the draft's expiry here)
   The clock is Redis TIME, never the caller's.
+  Mirrors: src/drafts/core.ts (`metaOf`, the expiry of `createState`/`applyChange`) and the `live`/`owned` checks of src/drafts/memory-store.ts; the store contract suite holds both to the same behaviour.
 ]]
 local function nowMs()
   local t = redis.call('TIME')

@@ -7,6 +7,7 @@
     KEYS[4] creators  hash: draft id -> creator
   ARGV[1] is always the creators' key base: a creator's sorted set (draft id by expiry) is
   ARGV[1] .. creator, on the same slot. The clock is Redis TIME.
+  Mirrors: the quota counting of createMemoryDraftStore in src/drafts/memory-store.ts (`drop`, `sweep`, `usedBytes`)
 ]]
 local function quotaNow()
   local t = redis.call('TIME')

@@ -1,6 +1,5 @@
 --[[
   Shared by every waiting-room script (inlined by the script loader at "-- @include room").
-  Mirrors src/waiting-room/core.ts; the store contract suite holds both to the same behaviour.
 
   KEYS[1] state hash   {epoch, nextTicket, frontier, tokens, refilledAt, admittedTotal}
   KEYS[2] active zset  member -> expiry ms (visitor ids = sessions, "t:<n>" = reserved slots)
@@ -14,6 +13,7 @@
           back without its data: the old tickets keep their places)
   ARGV[7] abandonAfterMs  ARGV[8] admitting (1/0)  ARGV[9] queueAll (1/0)
   Script arguments start at ARGV[10]. The clock is Redis TIME, never the caller's.
+  Mirrors: src/waiting-room/core.ts (`newRoomState`, `settle`, `snapshotOf` and the private `advance`, `admit`, `canAdmitNow`, `takeTicket`); the store contract suite holds both to the same behaviour.
 ]]
 local function nowMs()
   local t = redis.call('TIME')
