@@ -12,7 +12,7 @@ import { mutableHeaders, type SanhEnv } from './http.js';
 export const PAGE_SCRIPT_HASHES: readonly string[] = [
   'sha256-QJ5pMDmZCc9XL5zIxo0XPp0SHDC/8VHmVP7X5tvkR+M=', // waiting-room/page.tsx POLLER (waiting and paused pages)
   'sha256-OX6FK5QefZhv6mJSVYYvXnkicyCxxPVS4ncU2rVKOkw=', // waiting-room/pages/countdown.tsx COUNTDOWN
-  'sha256-WRmVywf7t3m4QTb0T6JiFNrUqoGPCynxkP9BGfVBbhQ=', // waiting-room/pages/closed.tsx RELOADER
+  'sha256-IEVFyKvacnm3s3KYjpwUKCbE1V6XfUS38MubVVqnDoM=', // waiting-room/client/reloader.js (closed page)
   'sha256-FzJKEJY8e54lWmaWuBnTe0kZS0tVBwEDTEoQhueDZgQ=', // waiting-room/challenge/page.tsx SHA256_ES5 + SOLVER
   'sha256-qGWijA20DIYku8mg81sZ0xjJusRnl5ujqMZTPlIth14=', // submissions/pages/receipt.tsx SCRIPT
   'sha256-YpoOX+iZRxUVqdviDSDkTTHu6Lf57t2wfd1As+32Lck=', // submissions/pages/kept.tsx SCRIPT

@@ -2,6 +2,7 @@ import { raw } from 'hono/html';
 import type { RoomConfig } from '../../config/schema.js';
 import { formatMoment, type Lang } from '../../platform/i18n.js';
 import { LanguageSwitch, Layout, renderDocument, ScriptData } from '../../platform/layout.js';
+import { RELOADER_JS } from '../client/assets.generated.js';
 import { NoScriptRefresh, randomJitterMs, roomDisplayName } from './common.js';
 
 const TEXT = {
@@ -27,9 +28,6 @@ const TEXT = {
 const RELOAD_EVERY_SECONDS = 300;
 /** The longest wait before a reload, even when the reopening is further off (seconds). */
 const RELOAD_AT_MOST_SECONDS = 3600;
-
-/** Reloads the page after `c.after` seconds (ES5). */
-const RELOADER = `(function(){var c=JSON.parse(document.getElementById('sanh-reload').textContent);setTimeout(function(){location.reload()},c.after*1000)})();`;
 
 /** Everything the closed page shows. */
 export interface ClosedPageProps {
@@ -86,7 +84,7 @@ export function renderClosedPage(props: ClosedPageProps): string {
       </div>
       <LanguageSwitch lang={lang} url={props.otherLangUrl} />
       <ScriptData id="sanh-reload" value={{ after }} />
-      <script>{raw(RELOADER)}</script>
+      <script>{raw(RELOADER_JS)}</script>
     </Layout>,
   );
 }
