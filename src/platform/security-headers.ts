@@ -10,10 +10,10 @@ import { mutableHeaders, type SanhEnv } from './http.js';
  * updating its hash here; its no-JavaScript fallback keeps working meanwhile).
  */
 export const PAGE_SCRIPT_HASHES: readonly string[] = [
-  'sha256-QJ5pMDmZCc9XL5zIxo0XPp0SHDC/8VHmVP7X5tvkR+M=', // waiting-room/page.tsx POLLER (waiting and paused pages)
-  'sha256-OX6FK5QefZhv6mJSVYYvXnkicyCxxPVS4ncU2rVKOkw=', // waiting-room/pages/countdown.tsx COUNTDOWN
+  'sha256-Z1b/xUvFkvGOnvRIg70HgnkmNFpiNi9YXu5Xv7kD6e0=', // waiting-room/client/poller.js (waiting and paused pages)
+  'sha256-ux/7ol2JCeBK+TQ8/mrZMnYBM+GwZ67IpimLDLa4QR8=', // waiting-room/client/countdown.js
   'sha256-IEVFyKvacnm3s3KYjpwUKCbE1V6XfUS38MubVVqnDoM=', // waiting-room/client/reloader.js (closed page)
-  'sha256-FzJKEJY8e54lWmaWuBnTe0kZS0tVBwEDTEoQhueDZgQ=', // waiting-room/challenge/page.tsx SHA256_ES5 + SOLVER
+  'sha256-qQlGH6Sz1Thu/kaFQyR9QNuQwZyPb7WADgfdAmvCBWQ=', // waiting-room/challenge/client/sha256.js + solver.js (one block)
   'sha256-qGWijA20DIYku8mg81sZ0xjJusRnl5ujqMZTPlIth14=', // submissions/pages/receipt.tsx SCRIPT
   'sha256-YpoOX+iZRxUVqdviDSDkTTHu6Lf57t2wfd1As+32Lck=', // submissions/pages/kept.tsx SCRIPT
 ];

@@ -3,6 +3,10 @@ import type { RoomConfig } from '../../config/schema.js';
 import type { Lang } from '../../platform/i18n.js';
 import { LanguageSwitch, Layout, renderDocument, ScriptData } from '../../platform/layout.js';
 import { roomDisplayName } from '../pages/common.js';
+import { SHA256_JS, SOLVER_JS } from './client/assets.generated.js';
+
+/** The page's SHA-256 in plain ES5 (`client/sha256.js`, minified): `sanhSha(prefix)(suffix)`. */
+export const SHA256_ES5: string = SHA256_JS;
 
 const seconds: Record<Lang, (s: number) => string> = {
   vi: (s) => `${s} giây`,
@@ -58,64 +62,6 @@ const TEXT = {
 
 /** Why the visitor sees the page again after posting an answer. */
 export type ChallengeProblem = keyof (typeof TEXT)['vi']['problem'];
-
-/**
- * A SHA-256 of ASCII text in plain ES5, for browsers without Web Crypto (old ones, and any page
- * served over plain HTTP, where `crypto.subtle` is missing), and wherever it is faster (in
- * Chromium it does about 300,000 hashes a second against Web Crypto's 60,000-150,000, whose
- * every digest is a promise). `sanhSha(prefix)` hashes the prefix's whole 64-byte blocks once
- * and returns a function from a suffix to the digest as eight signed 32-bit words. The
- * constants are computed (fractional parts of square and cube roots of the first primes).
- */
-export const SHA256_ES5 = `function sanhSha(prefix){var K=[],H=[],w=[],p=2,i,j,n=prefix.length,pre=[],full,mid,rest;
-function fr(x){return(x-Math.floor(x))*4294967296|0}
-for(i=0;i<64;p++){for(j=2;j*j<=p&&p%j;j++);if(j*j>p){if(i<8)H[i]=fr(Math.sqrt(p));K[i++]=fr(Math.pow(p,1/3))}}
-function blk(h,m,o){var a,b,c,d,e,f,g,k,t,x,y;
-for(t=0;t<16;t++){x=o+t*4;w[t]=m[x]<<24|m[x+1]<<16|m[x+2]<<8|m[x+3]}
-for(t=16;t<64;t++){x=w[t-15];y=w[t-2];w[t]=w[t-16]+((x>>>7|x<<25)^(x>>>18|x<<14)^x>>>3)+w[t-7]+((y>>>17|y<<15)^(y>>>19|y<<13)^y>>>10)|0}
-a=h[0];b=h[1];c=h[2];d=h[3];e=h[4];f=h[5];g=h[6];k=h[7];
-for(t=0;t<64;t++){x=k+((e>>>6|e<<26)^(e>>>11|e<<21)^(e>>>25|e<<7))+(e&f^~e&g)+K[t]+w[t]|0;
-y=((a>>>2|a<<30)^(a>>>13|a<<19)^(a>>>22|a<<10))+(a&b^a&c^b&c)|0;
-k=g;g=f;f=e;e=d+x|0;d=c;c=b;b=a;a=x+y|0}
-h[0]=h[0]+a|0;h[1]=h[1]+b|0;h[2]=h[2]+c|0;h[3]=h[3]+d|0;h[4]=h[4]+e|0;h[5]=h[5]+f|0;h[6]=h[6]+g|0;h[7]=h[7]+k|0}
-for(i=0;i<n;i++)pre[i]=prefix.charCodeAt(i)&255;
-full=n-n%64;mid=H.slice();for(i=0;i<full;i+=64)blk(mid,pre,i);rest=pre.slice(full);
-return function(s){var m=rest.slice(),L=n+s.length,h=mid.slice(),i;
-for(i=0;i<s.length;i++)m.push(s.charCodeAt(i)&255);
-m.push(128);while(m.length%64!==56)m.push(0);
-m.push(0,0,0,L>>>29,L>>>21&255,L>>>13&255,L>>>5&255,L<<3&255);
-for(i=0;i<m.length;i+=64)blk(h,m,i);return h}}`;
-
-/**
- * The solver: tries counters until SHA-256 of `<token>:<counter>` starts with enough zero bits,
- * then submits the form. After 15 ms of the ES5 hash (for the JIT to compile it), it times one
- * batch of Web Crypto digests against 20 ms more of the ES5 hash and goes on with the faster
- * (Web Crypto wins where JavaScript is not compiled, e.g. iOS Lockdown Mode); without Web
- * Crypto, or if it fails, the ES5 hash does it all. Work comes in slices with a timer between
- * (chained promises alone would hold off the page's load event and its painting), so the page
- * stays responsive and the progress bar moves. The
- * Continue button (the no-JavaScript path) is hidden while it works, and shown again once the
- * no-JavaScript wait is over, so a slow phone never waits longer than a visitor without
- * JavaScript. Plain ES5.
- */
-const SOLVER = `(function(){var d=document;function $(i){return d.getElementById(i)}
-var c=JSON.parse($('sanh-challenge').textContent),f=$('sanh-solve'),s=$('sanh-progress'),bar=$('sanh-bar'),m=$('sanh-manual'),
-E=Math.pow(2,c.bits),n=0,end=0,h,sub=window.crypto&&window.crypto.subtle,enc=window.TextEncoder&&new TextEncoder();
-function vis(e,on){if(on)e.removeAttribute('hidden');else e.setAttribute('hidden','')}
-function manual(){if(!end){$('sanh-manual-text').textContent=c.t.slow;vis(m,1)}}
-function found(k){end=1;bar.value=1;s.textContent=c.t.done;vis(m,0);f.elements.counter.value=String(k);f.submit()}
-function zw(h){var k=0,i,x;for(i=0;i<8;i++){x=h[i];if(x===0){k+=32;continue}while(x>0){k++;x<<=1}return k}return k}
-function zb(b){var k=0,i,x;for(i=0;i<b.length;i++){x=b[i];if(x===0){k+=8;continue}while(x<128){k++;x<<=1}return k}return k}
-function shown(){bar.value=1-Math.exp(-n/E)}
-function slice(ms){h=h||sanhSha(c.token+':');var t=Date.now(),k;do{for(k=0;k<64;k++,n++)if(zw(h(String(n)))>=c.bits){found(n);return 1}}while(Date.now()-t<ms);shown();return 0}
-function js(){if(!end&&!slice(50))setTimeout(js,0)}
-function batch(){var a=n,p=[],i;n+=1024;for(i=0;i<1024;i++)p.push(sub.digest('SHA-256',enc.encode(c.token+':'+(a+i))));
-return Promise.all(p).then(function(r){for(i=0;i<1024;i++)if(zb(new Uint8Array(r[i]))>=c.bits){found(a+i);return 1}shown();return 0})}
-function native(){batch().then(function(f){if(!f&&!end)setTimeout(native,0)},js)}
-function race(){if(slice(15))return;var t=Date.now();batch().then(function(f){if(f)return;var web=1024/Math.max(1,Date.now()-t),b=n,u=Date.now();
-if(!slice(20)){if((n-b)/Math.max(1,Date.now()-u)>web)js();else native()}},js)}
-vis(m,0);vis(bar,1);s.textContent=c.t.working;setTimeout(manual,Math.max(c.wait,3)*1000);
-try{if(sub&&enc&&window.Promise)race();else js()}catch(e){try{js()}catch(x){end=1;vis(m,1)}}})();`;
 
 /** What the challenge page shows. */
 export interface ChallengePageProps {
@@ -198,7 +144,7 @@ export function renderChallengePage(props: ChallengePageProps): string {
         id="sanh-challenge"
         value={{ token: props.token, bits: props.difficultyBits, wait: waitSeconds, t: { working: t.working, done: t.done, slow: t.slow } }}
       />
-      <script>{raw(`${SHA256_ES5}\n${SOLVER}`)}</script>
+      <script>{raw(`${SHA256_JS}\n${SOLVER_JS}`)}</script>
     </Layout>,
   );
 }
