@@ -15,9 +15,8 @@ import { parseKeyRing } from '../platform/keyring.js';
 import { jsonLogger } from '../platform/logger.js';
 import { createFetchOriginClient } from '../proxy/fetch-origin.js';
 import { createDrafts } from '../drafts/index.js';
-import { createMemoryDraftStore } from '../drafts/memory-store.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
-import { createMemoryWaitingRoomStore } from '../waiting-room/memory-store.js';
+import { createMemoryStores } from './stores.js';
 
 /** Worker bindings Sảnh reads. */
 export interface WorkerBindings {
@@ -33,16 +32,21 @@ function build(env: WorkerBindings): Hono<SanhEnv> {
   const logger = jsonLogger({ service: 'sanh', runtime: 'workers' });
   const keyRing = parseKeyRing(env.SANH_SECRETS);
   const clientAddress = (c: Context) => c.req.header('cf-connecting-ip');
+  // The isolate's memory (the Durable Objects backend, when built, is chosen here).
+  const stores = createMemoryStores({ config, logger });
   const waitingRoom = createWaitingRoom({
     rooms: config.rooms,
     ...(config.origin.pathNormalization ? { paths: config.origin.pathNormalization } : {}),
-    store: createMemoryWaitingRoomStore(),
+    store: stores.waitingRoom,
     keyRing,
     logger,
     snapshotIntervalMs: config.snapshotIntervalMs,
     clientAddress,
+    limiter: stores.clientLimiter,
   });
-  const drafts = config.drafts.enabled ? createDrafts({ config: config.drafts, store: createMemoryDraftStore(), keyRing, logger, clientAddress }) : undefined;
+  const drafts = config.drafts.enabled
+    ? createDrafts({ config: config.drafts, store: stores.drafts, keyRing, logger, clientAddress, limiter: stores.draftLimiter() })
+    : undefined;
   return createApp({
     waitingRoom,
     ...(drafts ? { drafts } : {}),
