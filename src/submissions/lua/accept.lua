@@ -17,7 +17,7 @@
   submission (full, limited) changes nothing, and counts for no rate limit.
   Returns { 'accepted', fields... } | { 'existing', fields... } | { 'mismatch', receiptId|'' } | { 'in-progress' }
   | { 'full', 'count'|'bytes' } | { 'limited', ms until every reached limit's minute ends }
-  Mirrors: `accept` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `accept` (with `knownKey`, `fullBy`, `rateCheck`) in src/submissions/state.ts
 ]]
 -- @include submission
 local known = knownKey(KEYS[3], ARGV[8], ARGV[2])

@@ -5,7 +5,7 @@
   KEYS[1] stream  KEYS[2] dead letters
   ARGV[1] group
   Returns { waiting, delivering, retrying, dead, oldest's age in ms ('' when the stream is empty) }
-  Mirrors: `backlog` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `backlog` in src/submissions/state.ts
 ]]
 local dead = redis.call('ZCARD', KEYS[2])
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 0, 0, 0, dead, '' } end

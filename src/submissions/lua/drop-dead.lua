@@ -4,7 +4,7 @@
   KEYS[1] receipt  KEYS[2] dead letters
   ARGV[1] token
   Returns 1, or 0 when it is not a dead letter.
-  Mirrors: `dropDead` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `dropDead` in src/submissions/state.ts
 ]]
 -- @include submission
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end

@@ -3,7 +3,7 @@
   KEYS[1] idempotency key
   ARGV[1] receipt key prefix  ARGV[2] fingerprint  ARGV[3] hold ms
   Returns { 'held' } | { 'existing', fields... } | { 'mismatch', receiptId|'' } | { 'in-progress' }
-  Mirrors: `hold` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `hold` in src/submissions/state.ts
 ]]
 -- @include submission
 local known = knownKey(KEYS[1], ARGV[2], ARGV[1])

@@ -11,7 +11,7 @@
   ARGV[1] group  ARGV[2] consumer  ARGV[3] deliveries per second  ARGV[4] burst
   ARGV[5] reclaimAfter ms  ARGV[6] orderedAttempts  ARGV[7] receipt key prefix
   Returns { 'deliver', now ms (Redis TIME), entryId, request, fields... } | { 'wait', ms }
-  Mirrors: `next` and `take` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `nextDelivery` (with `rateGate`) in src/submissions/state.ts
 ]]
 -- @include submission
 local stream, group, consumer, prefix = KEYS[1], ARGV[1], ARGV[2], ARGV[7]

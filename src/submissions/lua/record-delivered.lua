@@ -5,7 +5,7 @@
   ARGV[6] fingerprint  ARGV[7] key ttl ms  ARGV[8] receipt ttl ms  ARGV[9] origin status
   ARGV[10] application number ('' none)  ARGV[11] sealed answer ('' none)
   Returns the receipt's fields.
-  Mirrors: `recordDelivered` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `recordDelivered` in src/submissions/state.ts
 ]]
 -- @include submission
 local now = nowMs()

@@ -2,7 +2,7 @@
   Releases a held idempotency key (a straight attempt that ended without a receipt).
   KEYS[1] idempotency key
   Returns 1 when a hold was released, else 0.
-  Mirrors: `release` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `releaseHold` in src/submissions/state.ts
 ]]
 local value = redis.call('GET', KEYS[1])
 if value and string.sub(value, 1, 5) == 'hold:' then

@@ -5,7 +5,7 @@
   ARGV[1] group  ARGV[2] token  ARGV[3] deadline ms (after now)  ARGV[4] bytes each entry counts beside its request
   An operator's retry is not held to the room's byte budget (it is counted in it).
   Returns 1, or 0 when it is not a dead letter (or its receipt is gone).
-  Mirrors: `retryDead` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `retryDead` in src/submissions/state.ts
 ]]
 -- @include submission
 if redis.call('ZREM', KEYS[3], ARGV[2]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end

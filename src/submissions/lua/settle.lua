@@ -9,7 +9,7 @@
   kind 'retry':     ARGV[6] delay ms  ARGV[7] problem  ARGV[8] room pause ms ('')
   kind 'failed':    ARGV[6] reason  ARGV[7] problem  ARGV[8] status ('')  ARGV[9] sealed answer ('')
   Returns 1, or 0 when the entry is no longer held by this consumer.
-  Mirrors: `settle` of createMemorySubmissionStore in src/submissions/memory-store.ts
+  Mirrors: `settleDelivery` (with `settledFields`) in src/submissions/state.ts
 ]]
 -- @include submission
 local stream, group, id = KEYS[1], ARGV[1], ARGV[3]

@@ -1,5 +1,5 @@
 -- Shared helpers of the submissions scripts.
--- Mirrors: `known`, `newReceipt`, `freeKey`, `fail` and `remove` of createMemorySubmissionStore in src/submissions/memory-store.ts
+-- Mirrors: `knownKey`, `newReceipt`, `freeKey`, `failEntry` and `removeEntry` in src/submissions/state.ts
 local function nowMs()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
