@@ -14,8 +14,8 @@ export const PAGE_SCRIPT_HASHES: readonly string[] = [
   'sha256-ux/7ol2JCeBK+TQ8/mrZMnYBM+GwZ67IpimLDLa4QR8=', // waiting-room/client/countdown.js
   'sha256-IEVFyKvacnm3s3KYjpwUKCbE1V6XfUS38MubVVqnDoM=', // waiting-room/client/reloader.js (closed page)
   'sha256-qQlGH6Sz1Thu/kaFQyR9QNuQwZyPb7WADgfdAmvCBWQ=', // waiting-room/challenge/client/sha256.js + solver.js (one block)
-  'sha256-qGWijA20DIYku8mg81sZ0xjJusRnl5ujqMZTPlIth14=', // submissions/pages/receipt.tsx SCRIPT
-  'sha256-YpoOX+iZRxUVqdviDSDkTTHu6Lf57t2wfd1As+32Lck=', // submissions/pages/kept.tsx SCRIPT
+  'sha256-vQ06NK7hmQL4Y6DTfX/NQwftGsmppvOhsgxkRFTLDSI=', // submissions/client/receipt.js
+  'sha256-qwnjbeHsWNngrB8tJ5v5+unk6ao9VsUqwl6DnN9tYVk=', // submissions/client/kept.js
 ];
 
 /** The SHA-256 hashes of every inline `<style>` of Sảnh's own pages (see `PAGE_SCRIPT_HASHES`). */

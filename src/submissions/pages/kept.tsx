@@ -1,6 +1,7 @@
 import { raw } from 'hono/html';
 import { formatWait, type Lang } from '../../platform/i18n.js';
 import { LanguageSwitch, Layout, renderDocument, ScriptData } from '../../platform/layout.js';
+import { KEPT_JS } from '../client/assets.generated.js';
 import { STYLE as BUTTON_STYLE } from '../../waiting-room/challenge/page.js';
 
 /** Why a submission was not kept: the room's store budget is full, or many arrive from one network. */
@@ -46,11 +47,6 @@ const TEXT = {
     back: 'Back to the form',
   },
 } as const;
-
-/** The ES5 countdown: while the page is visible it counts down, then sends the kept form again (once). */
-const SCRIPT = `(function(){var c=JSON.parse(document.getElementById('sanh-kept').textContent),f=document.getElementById('sanh-again'),s=document.getElementById('sanh-count'),
-left=c.after+Math.floor(Math.random()*Math.max(1,c.after*0.3)),sent=false,t;if(!f)return;if(s)s.textContent=String(left);document.getElementById('sanh-auto').hidden=false;
-t=setInterval(function(){if(document.hidden||sent)return;left-=1;if(s)s.textContent=String(Math.max(0,left));if(left<=0){sent=true;clearInterval(t);f.submit()}},1000)})();`;
 
 /** What the page shows. */
 export interface NotKeptPageProps {
@@ -135,7 +131,7 @@ export function renderNotKeptPage(props: NotKeptPageProps): string {
         </>
       )}
       <ScriptData id="sanh-kept" value={{ after }} />
-      <script>{raw(SCRIPT)}</script>
+      <script>{raw(KEPT_JS)}</script>
     </Layout>,
   );
 }

@@ -1,6 +1,7 @@
 import { raw } from 'hono/html';
 import { formatHourMinute, VIETNAM_TIME_ZONE, type Lang } from '../../platform/i18n.js';
 import { LanguageSwitch, Layout, renderDocument, ScriptData } from '../../platform/layout.js';
+import { RECEIPT_JS } from '../client/assets.generated.js';
 import type { FailureReason, PublicState } from '../core.js';
 import type { ReceiptView } from '../view.js';
 
@@ -161,15 +162,6 @@ function problemWords(problem: string | null, lang: Lang): string | null {
 function withLang(url: string, lang: Lang): string {
   return `${url}${url.includes('?') ? '&' : '?'}lang=${lang}`;
 }
-
-/** Shows the print button, and while the receipt is not final asks its status now and then, moving to the status page once it changed (ES5). */
-const SCRIPT = `(function(){var c=JSON.parse(document.getElementById('sanh-receipt').textContent),t;
-document.getElementById('sanh-print-row').hidden=false;document.getElementById('sanh-print').addEventListener('click',function(){window.print()});if(!c.after)return;
-function go(){location.replace(c.page)}
-function ask(){clearTimeout(t);if(document.hidden)return;t=setTimeout(function(){var x=new XMLHttpRequest();x.open('GET',c.status,true);x.setRequestHeader('Accept','application/json');
-x.onload=function(){if(x.status>=200&&x.status<300){var v;try{v=JSON.parse(x.responseText)}catch(e){return go()}if(!v||v.state!==c.state||v.updatedAt!==c.updatedAt)return go();if(v.pollAfterSeconds)c.after=v.pollAfterSeconds}ask()};
-x.onerror=ask;x.send()},c.after*1000)}
-document.addEventListener('visibilitychange',ask);ask()})();`;
 
 /** What the receipt page shows. */
 export interface ReceiptPageProps {
@@ -339,7 +331,7 @@ export function renderReceiptPage(props: ReceiptPageProps): string {
       </div>
       <LanguageSwitch lang={lang} url={props.otherLangUrl} />
       <ScriptData id="sanh-receipt" value={config} />
-      <script>{raw(SCRIPT)}</script>
+      <script>{raw(RECEIPT_JS)}</script>
     </Layout>,
   );
 }
