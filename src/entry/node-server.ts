@@ -1,8 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { Server as HttpServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Context } from 'hono';
 import { clientAddress } from '../waiting-room/bypass.js';
 import { createApp } from '../app.js';
@@ -16,23 +15,20 @@ import { nodeSha256 } from '../platform/node-hash.js';
 import { createProxyLimits, proxyLimitsOptions } from '../proxy/limits.js';
 import { createUndiciOriginClient } from '../proxy/origin.js';
 import { parseRedisTarget, type RedisTarget } from '../redis/connection.js';
-import { createClosers, openAll, type Closers } from './closers.js';
-import { drainable, drainWithin, settleWithin, type DrainableListener, type DrainFigures } from './drain.js';
+import { startAdminListener, type AdminListenerOptions } from './admin-listener.js';
+import { createClosers, openAll } from './closers.js';
+import { drainWithin, settleWithin, type DrainFigures } from './drain.js';
+import { listen, listening } from './listen.js';
 import { createMemoryStores } from './stores.js';
 import { connectRedisStores } from './stores-redis.js';
 import { createDraftAttachments } from '../drafts/attachments/index.js';
 import { createDirectoryUploadBytes } from '../drafts/attachments/directory-bytes.js';
 import { createDrafts, type Drafts } from '../drafts/index.js';
-import { createAdminApp } from '../admin/app.js';
-import { createAdminMetrics } from '../admin/metrics.js';
 import { createHttpServerStats } from '../telemetry/http-server-stats.js';
-import { createDashboard } from '../admin/dashboard/routes.js';
-import { roomFigures } from '../admin/figures.js';
 import { createAdaptiveController } from '../adaptive/controller.js';
 import { measuredOrigin } from '../adaptive/measured-origin.js';
 import { createOriginStats } from '../adaptive/origin-stats.js';
 import { createLiveSettings } from '../admin/live.js';
-import type { AdminToken } from '../admin/tokens.js';
 import { createSubmissions, type Submissions } from '../submissions/index.js';
 import { createWaitingRoom } from '../waiting-room/index.js';
 
@@ -61,7 +57,7 @@ export interface NodeSanhOptions {
   /** The one clock every part of this process stamps and compares time with (default: the wall clock). */
   clock?: Clock;
   /** The admin listener (API, `/metrics`); absent: none. Never on the public port. */
-  admin?: { port: number; hostname: string; tokens: readonly AdminToken[]; dashboard?: { sampleMs?: number; pushMs?: number } };
+  admin?: AdminListenerOptions;
   /**
    * How long `close()` lets requests and deliveries in flight finish (seconds; the Node entry
    * passes `SANH_DRAIN_SECONDS`, default 25). Default 0: `close()` cuts them at once.
@@ -92,36 +88,8 @@ function hasIncoming(env: unknown): env is NodeBindings {
   return typeof env === 'object' && env !== null && 'incoming' in env;
 }
 
-/** The Node HTTP server behind a `serve()` answer (`serve` makes a plain HTTP/1.1 server unless told otherwise). */
-function httpServer(server: ServerType): HttpServer {
-  if (!(server instanceof HttpServer)) throw new Error('Sảnh on Node expects an HTTP/1.1 listener');
-  return server;
-}
-
 /** How long closing the origin client waits for origin requests of cut connections (ms). */
 const ORIGIN_CLOSE_GRACE_MS = 100;
-
-/** Starts a listener; rejects when it cannot bind (the port in use, not allowed, a bad host). */
-function listen(serveOptions: Parameters<typeof serve>[0]): Promise<ServerType> {
-  return new Promise<ServerType>((resolve, reject) => {
-    const s = serve(serveOptions, () => {
-      s.off('error', reject);
-      resolve(s);
-    });
-    s.once('error', reject);
-  });
-}
-
-/** A drainable listener whose close (on a failed start) stops it at once, cutting what is open. */
-function listening(server: ServerType, opened: Closers): DrainableListener {
-  const listener = drainable(httpServer(server));
-  opened.push(async () => {
-    const closed = listener.drain();
-    listener.cut();
-    await closed;
-  });
-  return listener;
-}
 
 /** Where the attachments' bytes are kept on this machine (warns when it is a temporary folder). */
 function uploadsDirectoryOf(config: SanhConfig, logger: Logger): string {
@@ -263,56 +231,15 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     const publicListener = listening(server, opened);
     const port = (server.address() as AddressInfo).port;
     const host = options.hostname && options.hostname !== '0.0.0.0' && options.hostname !== '::' ? options.hostname : 'localhost';
-    let adminListener: DrainableListener | undefined;
-    let adminUrl: string | undefined;
-    if (options.admin) {
-      const admin = options.admin;
-      if (admin.port !== 0 && admin.port === port) throw new Error(`ADMIN_PORT (${admin.port}) must not be the public port`);
-      /** What a room's figures are read from besides the snapshot (the API, the dashboard, the metrics). */
-      const figureSources = { backlog: (room: string) => submissions.forwarder.backlog(room), originStats, adaptive };
-      const dashboard = createDashboard({
-        tokens: admin.tokens,
-        rooms: config.rooms,
-        figures: (room) => roomFigures(room, waitingRoom.snapshots, figureSources),
-        settings: liveSettings,
-        sessions: stores.settings,
-        clock,
-        ...(drafts ? { draftsSavedTotal: () => drafts.stats.savedTotal() } : {}),
-        logger,
-        ...(admin.dashboard ?? {}),
-      });
-      opened.push(() => dashboard.stop());
-      dashboard.start();
-      const adminApp = createAdminApp({
-        dashboard,
-        tokens: admin.tokens,
-        rooms: config.rooms,
-        snapshots: waitingRoom.snapshots,
-        ...figureSources,
-        deadLetters: submissions.deadLetters,
-        settings: liveSettings,
-        settingsStore: stores.settings,
-        staffPasses: waitingRoom.staffPasses,
-        clock,
-        metrics: createAdminMetrics({
-          rooms: config.rooms,
-          snapshots: waitingRoom.snapshots,
-          counters: waitingRoom.counters,
-          ...figureSources,
-          waits: waitingRoom.waits,
-          ...(drafts ? { drafts: drafts.stats } : {}),
-          storeErrors: stores.storeErrors,
-          httpServerStats,
-          clock,
-          storeUp: () => waitingRoom.storeHealth.state().status === 'ok',
-        }),
-        logger,
-      });
-      const adminServer = await listen({ fetch: adminApp.fetch, port: admin.port, hostname: admin.hostname });
-      adminListener = listening(adminServer, opened);
-      const adminHost = admin.hostname.includes(':') ? `[${admin.hostname}]` : admin.hostname;
-      adminUrl = `http://${adminHost}:${(adminServer.address() as AddressInfo).port}`;
-    }
+    if (options.admin && options.admin.port !== 0 && options.admin.port === port)
+      throw new Error(`ADMIN_PORT (${options.admin.port}) must not be the public port`);
+    const admin = options.admin
+      ? await startAdminListener(
+          options.admin,
+          { config, stores, waitingRoom, ...(drafts ? { drafts } : {}), submissions, liveSettings, originStats, adaptive, httpServerStats, logger, clock },
+          opened,
+        )
+      : undefined;
     let closing: Promise<DrainFigures> | undefined;
     /** Drains, then closes everything this start opened, last first: see `NodeSanh.close`. */
     function closeAll(): Promise<DrainFigures> {
@@ -321,7 +248,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
         const figures = await drainWithin({
           limitMs: (options.drainSeconds ?? 0) * 1000,
           listeners: [publicListener],
-          ...(adminListener ? { alongside: [adminListener] } : {}),
+          ...(admin ? { alongside: [admin.listener] } : {}),
           work: [stopForwarding()],
         });
         await opened.close();
@@ -332,7 +259,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     return {
       url: `http://${host}:${port}`,
       port,
-      ...(adminUrl ? { adminUrl } : {}),
+      ...(admin ? { adminUrl: admin.url } : {}),
       close: closeAll,
     };
   }, opened);
