@@ -22,7 +22,7 @@ export const PAGE_SCRIPT_HASHES: readonly string[] = [
 export const PAGE_STYLE_HASHES: readonly string[] = [
   'sha256-OY5lSMar9LitnGt7XSpLK4UDtUarkQECbjwXElpq3GA=', // platform/layout.tsx STYLE (every citizen page)
   'sha256-mW5viOGmLl7KOQ//44BE4N1qDKbJlEdh4b67uxbSOHM=', // waiting-room/challenge/page.tsx STYLE
-  'sha256-BPOZTMG0r3MVFhSJhBxn4TDPKSm0wQiol1nr40Zd+Ro=', // admin/dashboard/page.tsx STYLE
+  'sha256-orqH5AD2/bYO7CYF5cBLa8+qU4+D8DotRm6g1MQrmf0=', // admin/dashboard/client/dashboard.css
   'sha256-DBRVhmnXDfHXe3/ojVk5z2CxQQU53guYOMunZDqlEXg=', // submissions/pages/receipt.tsx STYLE
 ];
 

@@ -2,61 +2,13 @@ import type { Child } from 'hono/jsx';
 import { ROOM_MODES } from '../../config/schema.js';
 import { LANG_NAMES, otherLang, type Lang } from '../../platform/i18n.js';
 import { HtmlDocument, renderDocument } from '../../platform/layout.js';
+import { DASHBOARD_CSS } from './client/assets.generated.js';
 import { DASHBOARD_TEXT, type ChartKey } from './text.js';
 import { CHART_SIZE, type ChartView, type RoomBoard } from './view.js';
 
 /** The dashboard's own script, served from the admin listener (no inline script: the CSP allows only 'self'). */
 export const DASHBOARD_SCRIPT_PATH = '/dashboard/app.js';
 
-const STYLE = `
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1b1f24;background:#eef1f4}
-header.top{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;background:#12263a;color:#fff}
-header.top h1{font-size:1.2rem;margin:0}
-header.top a,header.top button{color:#fff}
-header.top form{display:inline;margin:0}
-header.top button{background:none;border:1px solid #8aa4bd;border-radius:.3rem;padding:.2rem .6rem;font:inherit;cursor:pointer}
-#live{font-size:.85rem;margin:0;padding:.15rem .55rem;border-radius:1rem;background:#1f7a3d}
-#live.lost{background:#a4161a}
-main{padding:1rem;max-width:90rem;margin:0 auto}
-.notice{border-left:.25rem solid #1f7a3d;background:#e9f6ee;padding:.5rem .75rem;margin:0 0 1rem}
-.notice.problem{border-color:#a4161a;background:#fdecea}
-.room{background:#fff;border:1px solid #d0d7de;border-radius:.6rem;padding:1rem;margin:0 0 1.25rem}
-.room>header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;margin-bottom:.75rem}
-.room h2{font-size:1.15rem;margin:0}
-.badge{font-size:.85rem;padding:.1rem .55rem;border-radius:1rem;background:#dbe7f3;color:#12263a}
-.badge.paused,.badge.closed{background:#fde2c8;color:#7a3500}
-.auto{font-size:.85rem;color:#7a3500}
-.auto:empty{display:none}
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(15.5rem,1fr));gap:.75rem}
-.tile{border:1px solid #e1e6eb;border-radius:.45rem;padding:.5rem .6rem}
-.tile h3{font-size:.85rem;font-weight:600;color:#4b5561;margin:0}
-.value{font-size:1.25rem;font-weight:700;margin:.1rem 0 .25rem;font-variant-numeric:tabular-nums}
-.value small{font-size:.8rem;font-weight:400;color:#4b5561}
-svg.chart{width:100%;height:4rem;display:block;background:#f7f9fb;border-radius:.25rem}
-.chart polyline{fill:none;stroke-width:1.6;vector-effect:non-scaling-stroke}
-.s0{stroke:#0b5cad}.s1{stroke:#c2410c}.s2{stroke:#15803d}
-.limit{stroke:#6b7280 !important;stroke-dasharray:4 3}
-.chart text{font-size:10px;fill:#4b5561}
-.legend{font-size:.75rem;color:#4b5561;margin:.2rem 0 0;display:flex;gap:.6rem;flex-wrap:wrap}
-.legend i{display:inline-block;width:.8rem;height:.2rem;vertical-align:middle;margin-right:.25rem}
-.k0{background:#0b5cad}.k1{background:#c2410c}.k2{background:#15803d}.klimit{background:repeating-linear-gradient(90deg,#6b7280 0 3px,transparent 3px 5px)}
-form.controls{margin-top:1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-end}
-fieldset{border:1px solid #d0d7de;border-radius:.45rem;padding:.5rem .75rem;margin:0;display:flex;flex-wrap:wrap;gap:.5rem .75rem}
-legend{font-weight:600;padding:0 .25rem}
-label{display:flex;flex-direction:column;font-size:.85rem;gap:.15rem}
-input,select,textarea{font:inherit;padding:.3rem .4rem;border:1px solid #8c959f;border-radius:.3rem}
-input[type=number]{width:8rem}
-textarea{width:16rem;height:3.2rem}
-button.primary{font:inherit;font-weight:600;padding:.45rem .9rem;border:0;border-radius:.35rem;background:#0b5cad;color:#fff;cursor:pointer}
-.muted{color:#4b5561;font-size:.85rem}
-table.changes{border-collapse:collapse;margin:1rem 0}
-table.changes th,table.changes td{border:1px solid #d0d7de;padding:.4rem .6rem;text-align:left;vertical-align:top}
-.narrow{max-width:40rem;margin:2rem auto;background:#fff;border:1px solid #d0d7de;border-radius:.6rem;padding:1.25rem}
-.narrow h1{font-size:1.3rem;margin:0 0 1rem}
-.narrow input[type=password]{width:100%}
-.actions{display:flex;gap:1rem;align-items:center;margin-top:1rem}
-`;
 
 function Shell(props: { lang: Lang; title: string; refresh?: boolean; script?: boolean; children: Child }) {
   const head = (
@@ -70,7 +22,7 @@ function Shell(props: { lang: Lang; title: string; refresh?: boolean; script?: b
     </>
   );
   return (
-    <HtmlDocument lang={props.lang} title={props.title} head={head} style={STYLE}>
+    <HtmlDocument lang={props.lang} title={props.title} head={head} style={DASHBOARD_CSS}>
       {props.children}
     </HtmlDocument>
   );

@@ -11,7 +11,7 @@ import type { RoomFigures } from '../figures.js';
 import type { LiveSettings } from '../live.js';
 import { patchProblems } from '../settings.js';
 import { tokenChecker, type AdminToken } from '../tokens.js';
-import { DASHBOARD_SCRIPT } from './client.js';
+import { DASHBOARD_JS } from './client/assets.generated.js';
 import { createSampleRing, perMinute, sampleOf, type FigureSample } from './history.js';
 import { chartMarkup, renderConfirmPage, renderDashboardPage, renderLoginPage, renderProblemPage, type ChangeRow } from './page.js';
 import { formToken, formTokenValid, issueSession, readSession, SESSION_COOKIE, SESSION_SECONDS, type DashboardSession } from './session.js';
@@ -173,7 +173,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     await next();
   };
 
-  app.get('/app.js', (c) => c.body(DASHBOARD_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/app.js', (c) => c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/login', (c) => c.html(renderLoginPage({ lang: langOf(c), signedOut: c.req.query('signedOut') === '1' })));
   app.post('/login', async (c) => {
     const body = await formOf(c);
