@@ -19,7 +19,7 @@ import { startAdminListener, type AdminListenerOptions } from './admin-listener.
 import { createClosers, openAll } from './closers.js';
 import { drainWithin, settleWithin, type DrainFigures } from './drain.js';
 import { listen, listening } from './listen.js';
-import { createMemoryStores } from './stores.js';
+import { createMemoryStores, type SanhStores } from './stores.js';
 import { connectRedisStores } from './stores-redis.js';
 import { createDraftAttachments } from '../drafts/attachments/index.js';
 import { createDirectoryUploadBytes } from '../drafts/attachments/directory-bytes.js';
@@ -103,6 +103,44 @@ function uploadsDirectoryOf(config: SanhConfig, logger: Logger): string {
   return directory;
 }
 
+/** The drafts on Node (none when they are off): their attachments' bytes in a directory of this machine, their records and limits in the stores. */
+function nodeDrafts(parts: {
+  options: NodeSanhOptions;
+  stores: SanhStores;
+  clock: Clock;
+  clientAddress: (c: Context) => string | undefined;
+  rawBody: (c: Context) => IncomingMessage | undefined;
+}): Drafts | undefined {
+  const { options, stores, clock, clientAddress, rawBody } = parts;
+  const { config, logger, keyRing } = options;
+  const uploadsDirectory = uploadsDirectoryOf(config, logger);
+  if (!config.drafts.enabled) return undefined;
+  return createDrafts({
+    config: config.drafts,
+    store: stores.drafts,
+    keyRing,
+    logger,
+    clock,
+    mac: nodeMac,
+    aead: nodeAead,
+    clientAddress,
+    rawBody,
+    attachments: (access, sealer) =>
+      createDraftAttachments({
+        access,
+        sealer,
+        records: stores.uploadRecords(),
+        bytes: createDirectoryUploadBytes({ directory: uploadsDirectory, keyRing }),
+        config: config.drafts,
+        logger,
+        clock,
+        rawBody,
+        ...(stores.draftExists ? { draftExists: stores.draftExists } : {}),
+      }),
+    limiter: stores.draftLimiter(),
+  });
+}
+
 /**
  * Starts Sảnh on Node: stores, waiting room, origin client and HTTP listeners, wired together.
  * Each part pushes how to close it as it opens (`opened`): a start that fails at any step closes
@@ -142,33 +180,7 @@ export async function startNodeSanh(options: NodeSanhOptions): Promise<NodeSanh>
     opened.push(() => waitingRoom.stop().catch(() => undefined));
     await waitingRoom.start().catch((error: Error) => logger.warn('first waiting room snapshot failed', { error: error.message }));
     const rawBody = (c: Context) => (hasIncoming(c.env) ? c.env.incoming : undefined);
-    const uploadsDirectory = uploadsDirectoryOf(config, logger);
-    const drafts: Drafts | undefined = config.drafts.enabled
-      ? createDrafts({
-          config: config.drafts,
-          store: stores.drafts,
-          keyRing: options.keyRing,
-          logger,
-          clock,
-          mac: nodeMac,
-          aead: nodeAead,
-          clientAddress: clientIp,
-          rawBody,
-          attachments: (access, sealer) =>
-            createDraftAttachments({
-              access,
-              sealer,
-              records: stores.uploadRecords(),
-              bytes: createDirectoryUploadBytes({ directory: uploadsDirectory, keyRing: options.keyRing }),
-              config: config.drafts,
-              logger,
-              clock,
-              rawBody,
-              ...(stores.draftExists ? { draftExists: stores.draftExists } : {}),
-            }),
-          limiter: stores.draftLimiter(),
-        })
-      : undefined;
+    const drafts = nodeDrafts({ options, stores, clock, clientAddress: clientIp, rawBody });
     if (drafts) opened.push(() => drafts.close().catch(() => undefined));
     const originStats = createOriginStats();
     const proxyLimits = createProxyLimits(proxyLimitsOptions(config.origin));
