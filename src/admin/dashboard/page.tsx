@@ -9,7 +9,6 @@ import { CHART_SIZE, type ChartView, type RoomBoard } from './view.js';
 /** The dashboard's own script, served from the admin listener (no inline script: the CSP allows only 'self'). */
 export const DASHBOARD_SCRIPT_PATH = '/dashboard/app.js';
 
-
 function Shell(props: { lang: Lang; title: string; refresh?: boolean; script?: boolean; children: Child }) {
   const head = (
     <>
