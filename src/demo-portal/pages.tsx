@@ -1,17 +1,10 @@
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
+import { DEMO_CSS } from './client/assets.generated.js';
 import { STEPS, type FieldSpec } from './form.js';
 
 /** The `data-sanh-draft` id carried by every form of the residence application. */
 export const FORM_ID = 'residence-application';
-
-const STYLE = `body{margin:0;font:16px/1.5 system-ui,Arial,sans-serif;color:#1b1f24;background:#fff}
-header{background:#a4161a;color:#fff;padding:.75rem 1rem}header a{color:#fff;text-decoration:none;font-weight:700}
-main{max-width:40rem;margin:0 auto;padding:1rem}label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input,select,textarea{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #8c959f;border-radius:.375rem}
-button{margin-top:1rem;padding:.625rem 1.25rem;font:inherit;font-weight:600;color:#fff;background:#0b5cad;border:0;border-radius:.375rem}
-.error{color:#a4161a;font-size:.9375rem}.steps{color:#57606a;font-size:.875rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}
-dt{color:#57606a}dd{margin:0;white-space:pre-line}.number{font-size:1.5rem;font-weight:700}`;
 
 /** Where Sảnh serves the draft autosave script (the portal runs behind Sảnh, which owns `/_sanh/`). */
 export const DRAFT_SCRIPT_SRC = '/_sanh/draft.js';
@@ -23,7 +16,7 @@ function Page(props: { title: string; children: Child; drafts?: boolean }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Cổng dịch vụ công (bản trình diễn)`}</title>
-        <style>{raw(STYLE)}</style>
+        <style>{raw(DEMO_CSS)}</style>
         {props.drafts ? <script src={DRAFT_SCRIPT_SRC} defer></script> : null}
       </head>
       <body>

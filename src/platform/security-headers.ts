@@ -20,10 +20,10 @@ export const PAGE_SCRIPT_HASHES: readonly string[] = [
 
 /** The SHA-256 hashes of every inline `<style>` of Sảnh's own pages (see `PAGE_SCRIPT_HASHES`). */
 export const PAGE_STYLE_HASHES: readonly string[] = [
-  'sha256-OY5lSMar9LitnGt7XSpLK4UDtUarkQECbjwXElpq3GA=', // platform/layout.tsx STYLE (every citizen page)
-  'sha256-mW5viOGmLl7KOQ//44BE4N1qDKbJlEdh4b67uxbSOHM=', // waiting-room/challenge/page.tsx STYLE
+  'sha256-vmM2XNKioUWPtFSqtPdZU0hiegHJD2KhV9EoXtHD7BA=', // platform/client/layout.css (every citizen page)
+  'sha256-fNCOhNcMHKALDj+T7zmao0q5xM4VodqCO3306vvusek=', // waiting-room/challenge/client/challenge.css (challenge and kept pages)
   'sha256-orqH5AD2/bYO7CYF5cBLa8+qU4+D8DotRm6g1MQrmf0=', // admin/dashboard/client/dashboard.css
-  'sha256-DBRVhmnXDfHXe3/ojVk5z2CxQQU53guYOMunZDqlEXg=', // submissions/pages/receipt.tsx STYLE
+  'sha256-sJ8Pds7Qz/F23PrwNYBv3rV1k/1DZU2pYbG9XrtQyBc=', // submissions/client/receipt.css
 ];
 
 /** The SHA-256 hashes of the `style="…"` attributes of Sảnh's own pages (the resume page's), allowed with `'unsafe-hashes'`. */

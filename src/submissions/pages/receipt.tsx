@@ -1,7 +1,7 @@
 import { raw } from 'hono/html';
 import { formatHourMinute, VIETNAM_TIME_ZONE, type Lang } from '../../platform/i18n.js';
 import { LanguageSwitch, Layout, renderDocument, ScriptData } from '../../platform/layout.js';
-import { RECEIPT_JS } from '../client/assets.generated.js';
+import { RECEIPT_CSS, RECEIPT_JS } from '../client/assets.generated.js';
 import type { FailureReason, PublicState } from '../core.js';
 import type { ReceiptView } from '../view.js';
 
@@ -132,25 +132,6 @@ function when(iso: string, lang: Lang): string {
   return DATE_TIME[lang].format(new Date(iso));
 }
 
-// Before the shared style in the page, so anything it overrides is more specific. Print: black on
-// white, no card, no language switch or button.
-const STYLE = `
-.rbox{border:2px dashed #8c959f;border-radius:.5rem;padding:.5rem .75rem;margin:1rem 0;text-align:center}
-.rbox p{margin:.25rem 0}
-.code.entry.rn{font-size:clamp(1.5rem,8vw,2.25rem);line-height:1.2;word-break:normal;font-variant-numeric:tabular-nums}
-.card .lead{font-size:1.0625rem}
-@media (max-width:30rem){.card dl{grid-template-columns:1fr;gap:0}.card dd{margin:0 0 .5rem}}
-#sanh-print{padding:.5rem 1rem;font:inherit;font-weight:600;color:#0b5cad;background:#fff;border:1px solid #0b5cad;border-radius:.375rem}
-@media print{
-body,.card,.notice{background:#fff!important;color:#000!important}
-main{max-width:none!important;padding:0!important}
-.card{border:0!important;border-radius:0!important;box-shadow:none!important;padding:0!important}
-nav,.noprint{display:none!important}
-h1,dt,a,.brand,.muted,.note{color:#000!important}
-.rbox{border-color:#000!important}
-}
-`;
-
 /** The last delivery problem in plain words, or null when it is not one the page knows. */
 function problemWords(problem: string | null, lang: Lang): string | null {
   const words = TEXT[lang].problems;
@@ -269,7 +250,7 @@ export function renderReceiptPage(props: ReceiptPageProps): string {
               <meta http-equiv="refresh" content={`${after};url=${page}`} />
             </noscript>
           )}
-          <style>{raw(STYLE)}</style>
+          <style>{raw(RECEIPT_CSS)}</style>
         </>
       }
     >

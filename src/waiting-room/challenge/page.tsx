@@ -3,10 +3,16 @@ import type { RoomConfig } from '../../config/schema.js';
 import type { Lang } from '../../platform/i18n.js';
 import { LanguageSwitch, Layout, renderDocument, ScriptData } from '../../platform/layout.js';
 import { roomDisplayName } from '../pages/common.js';
-import { SHA256_JS, SOLVER_JS } from './client/assets.generated.js';
+import { CHALLENGE_CSS, SHA256_JS, SOLVER_JS } from './client/assets.generated.js';
 
 /** The page's SHA-256 in plain ES5 (`client/sha256.js`, minified): `sanhSha(prefix)(suffix)`. */
 export const SHA256_ES5: string = SHA256_JS;
+
+/**
+ * The page's style sheet (`client/challenge.css`: its progress bar, Sảnh's primary button), pinned
+ * by hash in `platform/security-headers.ts`. The kept-submission page uses it as it is for its button.
+ */
+export const STYLE: string = CHALLENGE_CSS;
 
 const seconds: Record<Lang, (s: number) => string> = {
   vi: (s) => `${s} giây`,
@@ -83,14 +89,6 @@ export interface ChallengePageProps {
   /** Why the check is asked: the room asks everyone (`room`, the default), or many joins come from the visitor's network (`shared-address`). */
   reason?: 'room' | 'shared-address';
 }
-
-/**
- * The page's style sheet (its progress bar, Sảnh's primary button), pinned by hash in
- * `platform/security-headers.ts`. The kept-submission page uses it as it is for its button.
- */
-export const STYLE = `progress{display:block;width:100%;height:.75rem;margin:.5rem 0 1rem}
-button{font:inherit;font-weight:600;min-height:2.75rem;padding:.5rem 1.5rem;border:0;border-radius:.5rem;background:#0b5cad;color:#fff;cursor:pointer}
-button:focus{outline:.1875rem solid #1b1f24;outline-offset:.125rem}`;
 
 /**
  * The challenge page, complete without JavaScript: one form posts either the counter the script
