@@ -60,7 +60,9 @@ describe('the kept-submission page in Chromium', () => {
           submissions: { routes: [{ path: '/apply/submit', defer: 'always' }], maxWaiting: 1 },
         },
       ],
-      submissions: { delivery: { initialBackoff: '1s', maxBackoff: '1s' } },
+      // Retried every second and never given up on while the test runs (at the default 12 attempts it went to the dead letters
+      // after some 12 s, freeing the room early on a loaded machine).
+      submissions: { delivery: { initialBackoff: '1s', maxBackoff: '1s', maxAttempts: 1_000 } },
     });
     const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
     sanh = await startNodeSanh({ config, keyRing: parseKeyRing(`e2e:${'k'.repeat(40)}`), originUrl, port: 0, hostname: '127.0.0.1', logger: silentLogger });

@@ -60,7 +60,8 @@ describe('deferred submissions: byte budget and shared addresses, on real Redis 
         route: { defer: 'always' },
         roomSubmissions: { maxWaitingBytes: 24 * MiB },
         submissions: { acceptPerMinutePerAddress: 100_000 },
-        delivery: { maxBackoff: '1s' },
+        // Never given up on while the portal is down for the test (12 attempts a second apart sent them to the dead letters on a loaded machine).
+        delivery: { maxBackoff: '1s', maxAttempts: 1_000 },
       }),
       portal.url,
       redis.url,
