@@ -1,30 +1,16 @@
-import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { Visitor, inProcess } from '../../tests/helpers/visitor.js';
 import { parseConfig } from '../config/load.js';
 import { manualClock } from '../platform/clock.js';
-import { cookieValues, errorMapper, readCookie, type SanhEnv } from '../platform/http.js';
-import { parseKeyRing } from '../platform/keyring.js';
-import { silentLogger } from '../platform/logger.js';
-import { createWaitingRoom } from './index.js';
-import { createMemoryWaitingRoomStore } from './memory-store.js';
+import { cookieValues, readCookie } from '../platform/http.js';
+import { gatedPortal, memoryWaitingRoom } from '../../tests/helpers/waiting-room-app.js';
 
 /** One room of two places; in-process visitors all come from one (unknown) address. */
 function setUp() {
   const clock = manualClock(Date.UTC(2026, 10, 22, 3, 0, 0));
   const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 2, admitPerMinute: 600, clientLimits: { statusPerMinute: 30 } }] });
-  const waitingRoom = createWaitingRoom({
-    rooms: config.rooms,
-    store: createMemoryWaitingRoomStore({ clock }),
-    keyRing: parseKeyRing(`k:${'j'.repeat(40)}`),
-    clock,
-    logger: silentLogger,
-  });
-  const app = new Hono<SanhEnv>();
-  app.onError(errorMapper(silentLogger));
-  app.route('/_sanh', waitingRoom.routes);
-  app.use('*', waitingRoom.gate);
-  app.get('*', (c) => c.text('portal'));
+  const waitingRoom = memoryWaitingRoom(config.rooms, clock);
+  const app = gatedPortal(waitingRoom);
   return { app, visitor: (name?: string) => new Visitor(inProcess(app), name) };
 }
 

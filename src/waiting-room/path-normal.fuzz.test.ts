@@ -4,14 +4,12 @@ import type { PathFlavour } from '../config/paths.js';
 import { parseConfig } from '../config/load.js';
 import { createApp } from '../app.js';
 import { manualClock } from '../platform/clock.js';
-import { parseKeyRing } from '../platform/keyring.js';
 import { silentLogger } from '../platform/logger.js';
 import type { OriginClient } from '../proxy/port.js';
-import { createWaitingRoom } from './index.js';
-import { createMemoryWaitingRoomStore } from './memory-store.js';
 import { normalisePath, PATH_PRESETS, rawPathOf } from './path-normal.js';
 import { createRoomMatcher } from './rooms.js';
 import { bypassReason, type BypassRequest } from './bypass.js';
+import { memoryWaitingRoom } from '../../tests/helpers/waiting-room-app.js';
 
 function bypassRequest(path: string): BypassRequest {
   return { method: 'GET', path, clientAddress: undefined, header: () => undefined };
@@ -282,13 +280,7 @@ describe('the app under generated paths (strict, in-memory store)', () => {
       },
       close: async () => undefined,
     };
-    const waitingRoom = createWaitingRoom({
-      rooms: config.rooms,
-      store: createMemoryWaitingRoomStore({ clock }),
-      keyRing: parseKeyRing(`k:${'f'.repeat(40)}`),
-      clock,
-      logger: silentLogger,
-    });
+    const waitingRoom = memoryWaitingRoom(config.rooms, clock);
     const app = createApp({ waitingRoom, origin, logger: silentLogger });
     const matcher = createRoomMatcher(config.rooms);
     let sent = 0;

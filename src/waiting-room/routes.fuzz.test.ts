@@ -1,13 +1,9 @@
 import fc from 'fast-check';
-import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import { manualClock } from '../platform/clock.js';
-import { cookieValues, errorMapper, readCookie, type SanhEnv } from '../platform/http.js';
-import { parseKeyRing } from '../platform/keyring.js';
-import { silentLogger } from '../platform/logger.js';
-import { createWaitingRoom } from './index.js';
-import { createMemoryWaitingRoomStore } from './memory-store.js';
+import { cookieValues, readCookie } from '../platform/http.js';
+import { gatedPortal, memoryWaitingRoom } from '../../tests/helpers/waiting-room-app.js';
 
 const RUNS = 10_000;
 /** 5xx answers the waiting room documents: the waiting page (queued, paused, prequeue, closed) and a store outage. */
@@ -30,18 +26,8 @@ function build() {
       { id: 'shut', match: ['/shut'], maxActive: 1, admitPerMinute: 60, mode: 'closed' },
     ],
   });
-  const waitingRoom = createWaitingRoom({
-    rooms: config.rooms,
-    store: createMemoryWaitingRoomStore({ clock }),
-    keyRing: parseKeyRing(`k:${'z'.repeat(40)}`),
-    clock,
-    logger: silentLogger,
-  });
-  const app = new Hono<SanhEnv>();
-  app.onError(errorMapper(silentLogger));
-  app.route('/_sanh', waitingRoom.routes);
-  app.use('*', waitingRoom.gate);
-  app.all('*', (c) => c.text('portal'));
+  const waitingRoom = memoryWaitingRoom(config.rooms, clock);
+  const app = gatedPortal(waitingRoom);
   return { app, clock };
 }
 

@@ -1,14 +1,9 @@
-import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { Visitor, inProcess } from '../../../tests/helpers/visitor.js';
 import { parseConfig } from '../../config/load.js';
 import { manualClock } from '../../platform/clock.js';
-import { errorMapper, type SanhEnv } from '../../platform/http.js';
-import { parseKeyRing } from '../../platform/keyring.js';
-import { silentLogger } from '../../platform/logger.js';
-import { createWaitingRoom } from '../index.js';
-import { createMemoryWaitingRoomStore } from '../memory-store.js';
 import { solvePuzzle } from './puzzle.js';
+import { gatedPortal, memoryWaitingRoom } from '../../../tests/helpers/waiting-room-app.js';
 
 /** The challenge as the waiting room wires it: its gate asks, its `/_sanh` routes answer. */
 function setUp() {
@@ -24,18 +19,8 @@ function setUp() {
       },
     ],
   });
-  const waitingRoom = createWaitingRoom({
-    rooms: config.rooms,
-    store: createMemoryWaitingRoomStore({ clock }),
-    keyRing: parseKeyRing(`k:${'c'.repeat(40)}`),
-    clock,
-    logger: silentLogger,
-  });
-  const app = new Hono<SanhEnv>();
-  app.onError(errorMapper(silentLogger));
-  app.route('/_sanh', waitingRoom.routes);
-  app.use('*', waitingRoom.gate);
-  app.get('*', (c) => c.text('portal'));
+  const waitingRoom = memoryWaitingRoom(config.rooms, clock);
+  const app = gatedPortal(waitingRoom);
   return () => new Visitor(inProcess(app));
 }
 
