@@ -1,3 +1,4 @@
+import type { SanhState } from './sanh-state.js';
 import type { Context, ErrorHandler, Env, MiddlewareHandler } from 'hono';
 import { concatBytes } from './bytes.js';
 import { errorBody, SanhError, toSanhError } from './errors.js';
@@ -14,7 +15,7 @@ export interface SanhVariables {
   /** The path the gate's room decision read (normalised, `waiting-room/path-normal.ts`): the proxy forwards this one. */
   sanhPath?: string;
   /** Set by the gate when it let a request through unadmitted (bypass, a passthrough room): the proxy's origin lanes. */
-  sanhLetThrough?: 'bypass' | 'passthrough';
+  sanhLetThrough?: Extract<SanhState, 'bypass' | 'passthrough'>;
   /** Errors of this request are answered as JSON whatever it accepts (API routes such as drafts). */
   errorsAsJson?: boolean;
   /** The request body, already read (a deferrable submission): the proxy sends these bytes. */

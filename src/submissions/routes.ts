@@ -1,3 +1,4 @@
+import { sanhStateOf, states } from '../platform/sanh-state.js';
 import { Hono, type Context, type MiddlewareHandler, type Next } from 'hono';
 import type { RoomConfig } from '../config/schema.js';
 import { DEFAULT_MAX_WAITING_BYTES, type SubmissionRouteConfig, type SubmissionsConfig } from '../config/submissions.js';
@@ -74,9 +75,9 @@ const MIN_SWITCHED_WAIT_SECONDS = 10;
 const KEPT_PAGE_PATH = '/kept';
 
 /** The gate's answers that seat a visitor instead of letting them through: the room is at capacity. */
-const SEATED = new Set(['queued', 'paused', 'prequeue']);
+const SEATED = states('queued', 'paused', 'prequeue');
 /** States in which the answer came from the origin. */
-const FROM_ORIGIN = new Set(['admitted', 'bypass', 'passthrough']);
+const FROM_ORIGIN = states('admitted', 'bypass', 'passthrough');
 const decoder = new TextDecoder();
 
 function storeFault(error: unknown): SanhError {
@@ -330,7 +331,7 @@ export function submissionCatcher(deps: SubmissionEdgeDeps): MiddlewareHandler<S
     c.set('sanhBody', caught.body);
     await next();
     const answer = c.res;
-    const state = answer.headers.get('sanh-state') ?? '';
+    const state = sanhStateOf(answer.headers);
     const failed = c.error instanceof SanhError && (c.error.code === 'origin_unreachable' || c.error.code === 'origin_timeout');
     const originFailed = failed || (!c.error && FROM_ORIGIN.has(state) && [502, 503, 504].includes(answer.status));
     if (originFailed || SEATED.has(state)) {

@@ -8,11 +8,13 @@
  * request, no store round trip, no label object (the metrics count into a kept series).
  */
 
+import { SANH_STATES } from '../platform/sanh-state.js';
+
 /** The methods the HTTP semantic conventions name; any other is `_OTHER`. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 /** The `Sanh-State` values Sảnh answers with; anything else is recorded as none (bounded labels). */
-const KNOWN_STATES = new Set(['admitted', 'queued', 'paused', 'prequeue', 'closed', 'challenge', 'deferred', 'unavailable', 'passthrough', 'bypass', 'none']);
+const KNOWN_STATES: ReadonlySet<string> = new Set(SANH_STATES);
 
 /**
  * A listener of public answers: the method as the conventions name it (`GET`, …, `_OTHER`), the

@@ -1,3 +1,4 @@
+import { sanhStateOf, states } from '../platform/sanh-state.js';
 /**
  * Sảnh's traces, through `@opentelemetry/api` only (so this runs on every runtime): a no-op until
  * an SDK registers a tracer provider, which only the Node entry does (`entry/telemetry.ts`).
@@ -24,7 +25,7 @@ const CLIENT: SpanOptions = { kind: SpanKind.CLIENT };
 const INTERNAL: SpanOptions = { kind: SpanKind.INTERNAL };
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 /** The waiting room's own 503 answers (a place in line, a closed room): outcomes, not failures. */
-const SEATED_STATES = new Set(['queued', 'paused', 'prequeue', 'closed']);
+const SEATED_STATES = states('queued', 'paused', 'prequeue', 'closed');
 /** Spans whose `error.type` was set, so the answer's status does not overwrite a better one. */
 const typedSpans = new WeakSet<Span>();
 
@@ -153,7 +154,7 @@ function describeAnswer(span: Span, response: Response): void {
   if (room) span.setAttribute('sanh.room', room);
   if (state) span.setAttribute('sanh.state', state);
   if (requestId) span.setAttribute('sanh.request_id', requestId);
-  if (status >= 500 && !(state && SEATED_STATES.has(state))) markFailed(span, String(status));
+  if (status >= 500 && !SEATED_STATES.has(sanhStateOf(response.headers))) markFailed(span, String(status));
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { SanhState } from '../platform/sanh-state.js';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import {
   cookieHeader,
@@ -43,7 +44,7 @@ import {
 /** The JSON a status poll (or a queued JSON client) gets. */
 export interface StatusBody {
   room: string;
-  state: 'admitted' | 'queued' | 'prequeue' | 'none';
+  state: Extract<SanhState, 'admitted' | 'queued' | 'prequeue' | 'none'>;
   position: number | null;
   ahead: number | null;
   etaSeconds: number | null;
@@ -288,7 +289,7 @@ function levelOf(outcome: LimitOutcome): number {
   return outcome.allowed ? 0 : excessLevel(outcome.taken, outcome.points);
 }
 
-async function letThrough(c: Context<SanhEnv>, next: Next, roomId: string, state: 'bypass' | 'passthrough'): Promise<void> {
+async function letThrough(c: Context<SanhEnv>, next: Next, roomId: string, state: Extract<SanhState, 'bypass' | 'passthrough'>): Promise<void> {
   c.set('sanhLetThrough', state);
   await next();
   const headers = mutableHeaders(c);
