@@ -52,7 +52,7 @@ export interface AdminMetrics {
 /**
  * Sảnh's metrics in Prometheus' text format (`prom-client`), read from this instance's snapshot
  * when scraped, so a scrape costs no store round trip. Names and units are stable (see the
- * README's *Metrics*); counters that Sảnh keeps as running totals per line (admissions) are turned
+ * docs/operators.md, *Metrics*); counters that Sảnh keeps as running totals per line (admissions) are turned
  * into Prometheus counters by their increase since the last scrape. Sảnh's own names start with
  * `sanh_`; prom-client's process and Node.js metrics keep their standard names (`process_*`,
  * `nodejs_*`) and the public listener's requests theirs from the OpenTelemetry HTTP conventions

@@ -32,7 +32,7 @@ const cidr = z.string().refine((value) => parseCidr(value) !== undefined, 'must 
 
 /** The room modes an operator can set. */
 export const ROOM_MODES = ['open', 'queue-all', 'paused', 'passthrough', 'closed'] as const;
-/** How a room admits visitors: see the README's configuration reference. */
+/** How a room admits visitors: see docs/waiting-room.md and docs/configuration.md. */
 export type RoomMode = (typeof ROOM_MODES)[number];
 
 const limitOverrides = {

@@ -76,7 +76,7 @@ function field(body: unknown, name: string): unknown {
 }
 
 /**
- * The drafts API and resume page, mounted at `/_sanh/drafts` (see the README's *Drafts*):
+ * The drafts API and resume page, mounted at `/_sanh/drafts` (see docs/drafts.md):
  * `POST /`, `GET|PUT|DELETE /:id`, `PUT /:id/resume-answer`, `POST /:id/resume-code`,
  * `GET|POST /resume`. Owners are devices holding the `sanh_draft_owner` cookie.
  */

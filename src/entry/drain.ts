@@ -1,6 +1,6 @@
 /**
  * Graceful shutdown of Node HTTP listeners: stop accepting, let requests in flight finish within
- * a limit, then cut what remains. Used by `node-server.ts`; see the README's *Operations*.
+ * a limit, then cut what remains. Used by `node-server.ts`; see docs/deploy.md, *Probes and shutdown*.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { constants } from 'node:os';

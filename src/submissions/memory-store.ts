@@ -5,7 +5,7 @@ import type { SubmissionStore } from './store.js';
 
 /**
  * Submissions in this process's memory: the embedded default. **Not durable**: everything
- * accepted is lost when the process stops (the start-up log and the README say so). A thin
+ * accepted is lost when the process stops (the start-up log and docs/submissions.md say so). A thin
  * adapter over the pure model in `state.ts` (a map of rooms and a clock); same semantics as the
  * Redis adapter, checked by the one contract suite. Expired receipts and keys go when touched
  * and in a sweep every `sweepEveryMs` (unref'd).

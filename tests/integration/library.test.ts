@@ -17,7 +17,7 @@ import {
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { Visitor, inProcess } from '../helpers/visitor.js';
 
-describe('the built package, mounted in a Hono portal as README shows', () => {
+describe('the built package, mounted in a Hono portal as docs/architecture.md shows', () => {
   let waitingRoom: WaitingRoom | undefined;
   const client = connectRedis(testRedisUrl());
 

@@ -6,7 +6,7 @@ import { EntryProcess, ROOT } from '../helpers/sanh-entry.js';
 const BUILT_ENTRY = join(ROOT, 'dist/entry/node.js');
 
 /**
- * `npm start` as README's first command runs it: the compiled entry (built by `npm ci` through
+ * `npm start` as the README's first command runs it: the compiled entry (built by `npm ci` through
  * `prepare`, and by `npm test` before the suites), one process under npm, so a SIGTERM sent to npm
  * reaches the process that serves and leaves nothing serving behind.
  */

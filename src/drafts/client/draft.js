@@ -5,7 +5,7 @@
  * (`localStorage["sanh-draft:<form id>"]`: draft id, base revision, the server's values at that
  * revision, the current values, the dirty names, last server save, the server's expiry (`exp`),
  * when the citizen last changed it (`touched`, the device's clock), resume code) and one on the
- * server (the drafts API under `/_sanh/drafts`, see the README's *Drafts*):
+ * server (the drafts API under `/_sanh/drafts`, see docs/drafts.md):
  *
  * - every input/change is saved to the device after 300 ms and to the server after 1.5 s (POST
  *   first, then `PUT` merge patches of the changed fields with `If-Match`), with exponential
@@ -37,7 +37,7 @@
  * - `[data-sanh-draft-done="<form id>"]` (the "submitted" page) deletes both copies;
  * - once the draft has a server id, each form carries it in a hidden `sanh_draft` field, so a
  *   deferrable submission of the form is known by its draft (a double click or a retried POST
- *   gives back the first receipt, see the README's *Submissions*).
+ *   gives back the first receipt, see docs/submissions.md).
  *
  * Plain ES5 (no arrow functions, let/const, template literals or `.catch`) so it runs on old
  * phone browsers; XMLHttpRequest, and fetch only for keepalive when it exists. Times are shown
