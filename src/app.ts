@@ -62,6 +62,8 @@ export function createApp(deps: AppDeps): Hono<SanhEnv> {
   });
   const security = { templates: deps.pageTemplates ?? [] };
   app.use('*', securityHeaders(security));
+  // No compression middleware (Hono's `compress`): the portal's answers pass with their own
+  // encoding untouched, Sảnh's pages stay under 20 KB, and the proxy or CDN in front compresses.
   app.use('/_sanh', requestIds(), routeSpans());
   app.use('/_sanh/*', requestIds(), routeSpans());
   app.route('/_sanh', deps.waitingRoom.routes);

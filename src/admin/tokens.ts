@@ -54,7 +54,13 @@ export function parseAdminTokens(value: string): AdminToken[] {
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-/** Finds the token a bearer secret belongs to, comparing in constant time (over SHA-256 digests, so lengths do not leak). */
+/**
+ * Finds the token a bearer secret belongs to, comparing in constant time (over SHA-256 digests,
+ * so lengths do not leak). Not Hono's `bearerAuth`: a token here has a name and a role (read or
+ * operate, checked per route, named in the audit log), the same tokens sign dashboard sessions,
+ * wrong guesses are slowed per address (`auth-limiter.ts`), and a refusal is the uniform JSON
+ * error rather than bearerAuth's own answer.
+ */
 export function tokenChecker(tokens: readonly AdminToken[]): (secret: string | undefined) => AdminToken | undefined {
   const known = tokens.map((token) => ({ token, digest: digest(token.secret) }));
   return (secret) => {

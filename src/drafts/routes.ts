@@ -105,6 +105,8 @@ export function draftRoutes(deps: DraftRoutesDeps): Hono<SanhEnv> {
     if (owner.newCookie === undefined) return;
     c.header('set-cookie', cookieHeader(OWNER_COOKIE, owner.newCookie, OWNER_COOKIE_MAX_AGE, isHttps(c), OWNER_COOKIE_PATH), { append: true });
   };
+  // The ETag is the draft's revision, for If-Match on writes (optimistic concurrency), not Hono's
+  // `etag` middleware, which hashes a body for caching: drafts are never cached (no-store).
   const viewHeaders = (view: DraftView) => ({ ...NO_STORE, etag: `"${view.revision}"` });
   const address = (c: Context<SanhEnv>) => clientKey(deps.clientAddress(c));
 

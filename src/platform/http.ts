@@ -50,7 +50,13 @@ export function ensureRequestId(c: Context<SanhEnv>): void {
   c.header(REQUEST_ID_HEADER, id);
 }
 
-/** Middleware giving each request its id and the answer a `Sanh-Request-Id` header (see `ensureRequestId`). */
+/**
+ * Middleware giving each request its id and the answer a `Sanh-Request-Id` header (see
+ * `ensureRequestId`). Not Hono's `requestId`, whose id rule it keeps: that one runs on every
+ * request, while Sảnh mounts this on its own routes only and the error mapper gives a failing
+ * request its id late, so an admitted visitor's request to the portal makes no UUID and the
+ * portal's answers get no header of ours (the hot path, measured by `bench/hot-path-instructions.ts`).
+ */
 export function requestIds(): MiddlewareHandler<SanhEnv> {
   return async function requestId(c, next) {
     ensureRequestId(c);
