@@ -9,6 +9,7 @@ import { silentLogger } from './platform/logger.js';
 import type { OriginClient } from './proxy/port.js';
 import { createMemoryWaitingRoomStore } from './waiting-room/memory-store.js';
 import { createWaitingRoom, type WaitingRoom } from './waiting-room/index.js';
+import { createClientLimiter } from './waiting-room/client-limits.js';
 
 const KEYS = parseKeyRing(`k1:${'a'.repeat(40)}`);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -63,6 +64,39 @@ describe('createApp: status polls answered from memory', () => {
     }
     expect(await (await poll(queued)).json()).toMatchObject({ room: 'main', state: 'queued', position: 1, ahead: 0 });
     expect(await (await poll(admitted)).json()).toMatchObject({ state: 'admitted', position: 0 });
+  });
+
+  it("refuses a poll over the visitor's limit from memory with the route's own 429, counting each poll once", async () => {
+    const config = parseConfig({ rooms: [{ id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60, clientLimits: { statusPerMinute: 4 } }] });
+    const limiter = createClientLimiter({ logger: silentLogger, clock });
+    waitingRoom = createWaitingRoom({ rooms: config.rooms, store: createMemoryWaitingRoomStore({ clock }), keyRing: KEYS, clock, limiter });
+    fromMemory = vi.spyOn(waitingRoom, 'statusFromMemory');
+    app = createApp({ waitingRoom, origin, logger: silentLogger });
+    await waitingRoom.snapshots.refresh();
+    const [, queued] = await admittedAndQueued();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await poll(queued)).status);
+    // Four polls within the limit (the first through the route, which remembers the ticket), so a fifth is one too many.
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    fromMemory.mockClear();
+    const remembered = await poll(queued);
+    expect(fromMemory.mock.results[0]?.value).toBeDefined();
+    const routed = await poll(queued, '/_sanh/status?room=main&lang=en');
+    const without = async (response: Response) => {
+      const { body, ...rest } = await shape(response);
+      const parsed = JSON.parse(body) as { error: { requestId?: string } };
+      expect(parsed.error.requestId).toMatch(UUID);
+      delete parsed.error.requestId;
+      return { ...rest, body: parsed };
+    };
+    const refusal = await without(remembered);
+    expect(refusal).toEqual(await without(routed));
+    expect(refusal).toMatchObject({ status: 429, headers: { 'sanh-state': 'unavailable', 'sanh-room': 'main' }, body: { error: { code: 'rate_limited' } } });
+    expect(Number(remembered.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Each refused poll counted once: the minute's count is the polls made, not more.
+    const ticket = queued.jar.get('sanh_ticket_main')!.split('.')[1]!;
+    const queuedId = (JSON.parse(Buffer.from(ticket, 'base64url').toString()) as { v: string }).v;
+    expect((await limiter.peek('status', config.rooms[0]!, queuedId)).taken).toBe(6);
   });
 
   it("keeps the caller's request id and makes one otherwise, as the routed answers do", async () => {

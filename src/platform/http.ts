@@ -164,16 +164,21 @@ export function mutableHeaders(c: Context): Headers {
   return c.res.headers;
 }
 
-/** Renders a fault as JSON `{ error: { code, message, requestId } }` or a friendly page. */
-export function respondWithError(c: Context<SanhEnv>, error: SanhError): Response {
-  const requestId = c.get('requestId');
+/** The headers of a fault's answer: no caching, its own, `Retry-After`, and with a room the room and `Sanh-State: unavailable`. */
+export function errorHeaders(error: SanhError, room: string | undefined): Record<string, string> {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...error.headers };
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-  const room = c.get('sanhRoom');
   if (room) {
     headers['sanh-room'] = room;
     headers['sanh-state'] = 'unavailable';
   }
+  return headers;
+}
+
+/** Renders a fault as JSON `{ error: { code, message, requestId } }` or a friendly page. */
+export function respondWithError(c: Context<SanhEnv>, error: SanhError): Response {
+  const requestId = c.get('requestId');
+  const headers = errorHeaders(error, c.get('sanhRoom'));
   if (c.get('errorsAsJson') || wantsJson(c)) return c.json(errorBody(error, requestId), error.status as 500, headers);
   const selfRetry =
     (c.req.method === 'GET' || c.req.method === 'HEAD') && error.retryAfterSeconds !== undefined && error.retryAfterSeconds <= 600

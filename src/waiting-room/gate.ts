@@ -266,7 +266,7 @@ export async function enforceLimit(deps: GateDeps, kind: LimitKind, room: RoomCo
 }
 
 /** The 429 of a refused limit (pages retry by themselves after `retryAfterSeconds`). */
-function limitError(kind: LimitKind, retryAfterSeconds: number): SanhError {
+export function limitError(kind: LimitKind, retryAfterSeconds: number): SanhError {
   const message =
     kind === 'join'
       ? 'Very many people are joining the line from this network right now. Please try again in a few seconds.'

@@ -1,8 +1,9 @@
 import { Hono, type Context } from 'hono';
 import type { RoomConfig } from '../config/schema.js';
-import { SanhError } from '../platform/errors.js';
-import type { SanhEnv } from '../platform/http.js';
-import { applyCookies, broughtCookies, cookiesFromHeader, enforceLimit, statusBody, statusJson, type GateDeps, type StatusBody } from './gate.js';
+import { errorBody, SanhError } from '../platform/errors.js';
+import { errorHeaders, REQUEST_ID_HEADER, type SanhEnv } from '../platform/http.js';
+import type { LimitOutcome } from './client-limits.js';
+import { applyCookies, broughtCookies, cookiesFromHeader, enforceLimit, limitError, statusBody, statusJson, type GateDeps, type StatusBody } from './gate.js';
 import { clientKey } from './bypass.js';
 import { clientBinding } from './bindings.js';
 import { LOTTERY_ALGORITHM, lotteryOrder, sha256Hex } from './lottery.js';
@@ -46,15 +47,18 @@ export function waitingRoomRoutes(deps: GateDeps): Hono<SanhEnv> {
   const app = new Hono<SanhEnv>();
 
   app.get('/status', async (c) => {
+    // An API: its faults are JSON whatever the Accept header, as the answers from memory are.
+    c.set('errorsAsJson', true);
     const room = statusRoom(deps, c.req.query('room'), c.req.header('cookie') ?? '');
     c.set('sanhRoom', room.id);
     const chosen = broughtCookies(deps, c.req.header('cookie'), room.id);
     const cookies = chosen instanceof Promise ? await chosen : chosen;
     cookies.binding = clientBinding(deps.clientAddress(c), c.req.header('user-agent'));
-    const known = decideKnownVisit(deps, room, cookies);
+    const judged = knownStatus(deps, room, cookies);
+    const known = judged instanceof Promise ? await judged : judged;
     if (known) {
-      await enforceLimit(deps, 'status', room, pollerKey(known));
-      return statusResponse(c, known);
+      if (known.refused) throw known.refused;
+      return statusResponse(c, known.visit);
     }
     await enforceLimit(deps, 'status', room, (await verifiedVisitor(deps, room, cookies)) ?? clientKey(deps.clientAddress(c)));
     return statusResponse(c, await decideVisit(deps, room, cookies, false));
@@ -83,31 +87,59 @@ function statusRoomId(url: string): string | undefined {
   return path >= 0 && url.startsWith(STATUS_PATH, path) ? url.slice(path + STATUS_PATH.length) : undefined;
 }
 
+/** A poll from a visitor this instance already knows: their visit, and the 429 when the poll is over their limit. */
+interface KnownStatus {
+  visit: Visit;
+  refused?: SanhError;
+}
+
+/**
+ * The decision on a poll from a visitor `decideKnownVisit` can place (a ticket or pass this
+ * instance has verified before), counted once against the visitor's status limit: the one
+ * implementation both ways in use (the route, and `statusFromMemory` ahead of routing).
+ * `undefined`: only the route can tell (`decideVisit`).
+ */
+function knownStatus(deps: GateDeps, room: RoomConfig, cookies: VisitorCookies): KnownStatus | Promise<KnownStatus> | undefined {
+  const visit = decideKnownVisit(deps, room, cookies);
+  if (!visit) return undefined;
+  const outcome = deps.limiter.consume('status', room, pollerKey(visit));
+  return outcome instanceof Promise ? outcome.then((settled) => judged(visit, settled)) : judged(visit, outcome);
+}
+
+/** The visit, with the 429 when its poll is over the limit. */
+function judged(visit: Visit, outcome: LimitOutcome): KnownStatus {
+  return outcome.allowed ? { visit } : { visit, refused: limitError('status', outcome.retryAfterSeconds) };
+}
+
 /**
  * Answers a status poll from memory alone, ahead of any routing: `GET /_sanh/status?room=<id>`,
- * exactly so, from a visitor `decideKnownVisit` can place (a ticket or pass this instance has
- * verified before). The same answer as the `/status` route, with `appHeaders` added (the headers
- * the app's middleware would add); `undefined` for anything else, which the route then answers.
+ * exactly so, from a visitor `knownStatus` can place. The same answer as the `/status` route
+ * (the status JSON, or the uniform JSON 429), with `appHeaders` added (the headers the app's
+ * middleware would add); `undefined` for anything else, which the route then answers.
  */
 export function statusFromMemory(
   deps: GateDeps,
   request: Request,
   appHeaders: (request: Request) => Record<string, string>,
-): Response | Promise<Response | undefined> | undefined {
+): Response | Promise<Response> | undefined {
   if (request.method !== 'GET') return undefined;
   const roomId = statusRoomId(request.url);
   const room = roomId === undefined ? undefined : deps.rooms.byId(roomId);
   if (!room) return undefined;
-  const visit = decideKnownVisit(deps, room, cookiesFromHeader(request.headers.get('cookie') ?? undefined, room.id));
-  if (!visit) return undefined;
+  const known = knownStatus(deps, room, cookiesFromHeader(request.headers.get('cookie') ?? undefined, room.id));
+  if (!known) return undefined;
+  if (known instanceof Promise) return known.then((settled) => answerFromMemory(settled, room, appHeaders(request)));
+  return answerFromMemory(known, room, appHeaders(request));
+}
+
+/** A known visit's status JSON, or its uniform JSON 429, with the app's own headers. */
+function answerFromMemory({ visit, refused }: KnownStatus, room: RoomConfig, own: Record<string, string>): Response {
+  if (refused) {
+    const headers = { 'content-type': 'application/json', ...errorHeaders(refused, room.id), ...own };
+    return new Response(JSON.stringify(errorBody(refused, own[REQUEST_ID_HEADER])), { status: refused.status, headers });
+  }
   const body = statusBody(visit);
-  const answer = (outcome: { allowed: boolean }): Response | undefined => {
-    if (!outcome.allowed) return undefined;
-    const headers = { 'content-type': 'application/json', ...statusHeaders(body), ...appHeaders(request) };
-    return new Response(statusJson(body), { status: 200, headers });
-  };
-  const outcome = deps.limiter.consume('status', room, pollerKey(visit));
-  return outcome instanceof Promise ? outcome.then(answer) : answer(outcome);
+  return new Response(statusJson(body), { status: 200, headers: { 'content-type': 'application/json', ...statusHeaders(body), ...own } });
 }
 
 /**
