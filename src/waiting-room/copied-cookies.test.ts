@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
+import type { RoomConfig } from '../config/schema.js';
+import { manualClock } from '../platform/clock.js';
 import { errorMapper, type SanhEnv } from '../platform/http.js';
 import { parseKeyRing } from '../platform/keyring.js';
 import { silentLogger } from '../platform/logger.js';
@@ -11,6 +13,7 @@ import { createMemoryWaitingRoomStore } from './memory-store.js';
 import { limitsOf } from './rooms.js';
 import type { WaitingRoomStore } from './store.js';
 
+const NOW = Date.UTC(2030, 0, 15, 9, 0, 0);
 const KEYS = parseKeyRing(`k1:${'c'.repeat(40)}`);
 const CHROME = 'Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
 const ROOM = { id: 'main', match: ['/'], maxActive: 1, admitPerMinute: 60_000, admitBurst: 100, sessionIdleSeconds: 600 };
@@ -50,13 +53,20 @@ describe('copied tickets and passes (issue 17 #13)', () => {
   let app: Hono<SanhEnv>;
   const figures: Record<string, number> = {};
 
-  beforeEach(async () => {
-    store = createMemoryWaitingRoomStore();
+  /**
+   * The room, its store and the gate in front of a portal, on one manual clock: the per-pass
+   * limits count by the minute, and a test straddling a minute of the wall clock would see its
+   * counts reset.
+   */
+  async function build(rooms: readonly RoomConfig[]): Promise<void> {
+    const clock = manualClock(NOW);
+    store = createMemoryWaitingRoomStore({ clock });
     waitingRoom = createWaitingRoom({
-      rooms: config.rooms,
+      rooms,
       store,
       keyRing: KEYS,
       logger: silentLogger,
+      clock,
       snapshotIntervalMs: 50,
       clientAddress: (c) => c.req.header('x-test-address'),
     });
@@ -68,7 +78,9 @@ describe('copied tickets and passes (issue 17 #13)', () => {
     app.use('*', waitingRoom.gate);
     app.post('/submit', (c) => c.text('filed', 200, { 'Sanh-Session': 'end' }));
     app.get('*', (c) => c.text('portal'));
-  });
+  }
+
+  beforeEach(() => build(config.rooms));
   afterEach(async () => {
     await waitingRoom.stop();
     await store.close();
@@ -99,7 +111,7 @@ describe('copied tickets and passes (issue 17 #13)', () => {
     for (let i = 0; i < 50; i++) if (admitted(await get('/', `10.0.${i}.1`, ticket))) otherNetworks += 1;
     let sameNetwork = 0;
     for (let i = 0; i < 50; i++) if (admitted(await get('/', `203.0.113.${100 + i}`, ticket))) sameNetwork += 1;
-    const active = (await store.tick(room.id, limitsOf(room, Date.now()))).active;
+    const active = (await store.tick(room.id, limitsOf(room, NOW))).active;
     Object.assign(figures, { ticketCopiesOtherNetworksAdmitted: otherNetworks, ticketCopiesSameNetworkAdmitted: sameNetwork, activeAfterTicketCopies: active });
     console.log(JSON.stringify({ test: 'copied-ticket', copies: 50, otherNetworksAdmitted: otherNetworks, sameNetworkWithin30sAdmitted: sameNetwork, active }));
     expect(otherNetworks).toBe(0);
@@ -135,7 +147,7 @@ describe('copied tickets and passes (issue 17 #13)', () => {
         else if (answer.status === 429) sameNetworkLimited += 1;
       }
     }
-    const active = (await store.tick(room.id, limitsOf(room, Date.now()))).active;
+    const active = (await store.tick(room.id, limitsOf(room, NOW))).active;
     console.log(
       JSON.stringify({
         test: 'copied-pass',
@@ -179,21 +191,9 @@ describe('copied tickets and passes (issue 17 #13)', () => {
   });
 
   it("a rebinding answered with the pass's 429 still carries the rebound pass", async () => {
-    const limited = parseConfig({ rooms: [{ ...ROOM, clientLimits: { joinPerMinute: 100_000, requestsPerMinute: 2 } }] }).rooms;
     await waitingRoom.stop();
-    waitingRoom = createWaitingRoom({
-      rooms: limited,
-      store,
-      keyRing: KEYS,
-      logger: silentLogger,
-      snapshotIntervalMs: 50,
-      clientAddress: (c) => c.req.header('x-test-address'),
-    });
-    await waitingRoom.start();
-    app = new Hono<SanhEnv>();
-    app.onError(errorMapper(silentLogger));
-    app.use('*', waitingRoom.gate);
-    app.get('*', (c) => c.text('portal'));
+    await store.close();
+    await build(parseConfig({ rooms: [{ ...ROOM, clientLimits: { joinPerMinute: 100_000, requestsPerMinute: 2 } }] }).rooms);
     const first = await get('/', '203.0.113.7');
     const pass = setCookie(first, 'sanh_pass_main') ?? '';
     expect(admitted(await get('/again', '203.0.113.7', pass))).toBe(true);
